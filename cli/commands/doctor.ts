@@ -1,0 +1,12 @@
+import { defineCommand } from "./define.js";
+import { OcreError } from "../errors.js";
+
+// Placeholder until the owning issue lands; replaced, not extended.
+export const doctorCommand = defineCommand({
+  command: "doctor",
+  describe: "(not yet implemented)",
+  builder: (y) => y,
+  run: async () => {
+    throw new OcreError("OCRE_NOT_IMPLEMENTED", "`ocre doctor` is not implemented yet");
+  },
+});

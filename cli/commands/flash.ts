@@ -1,0 +1,12 @@
+import { defineCommand } from "./define.js";
+import { OcreError } from "../errors.js";
+
+// Placeholder until the owning issue lands; replaced, not extended.
+export const flashCommand = defineCommand({
+  command: "flash",
+  describe: "(not yet implemented)",
+  builder: (y) => y,
+  run: async () => {
+    throw new OcreError("OCRE_NOT_IMPLEMENTED", "`ocre flash` is not implemented yet");
+  },
+});

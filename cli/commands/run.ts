@@ -1,0 +1,12 @@
+import { defineCommand } from "./define.js";
+import { OcreError } from "../errors.js";
+
+// Placeholder until the owning issue lands; replaced, not extended.
+export const runCommand = defineCommand({
+  command: "run",
+  describe: "(not yet implemented)",
+  builder: (y) => y,
+  run: async () => {
+    throw new OcreError("OCRE_NOT_IMPLEMENTED", "`ocre run` is not implemented yet");
+  },
+});

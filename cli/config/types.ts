@@ -1,0 +1,31 @@
+import type { MemoryLimits } from "../spec.js";
+
+export type RuntimeVariant = "stub" | "incremental";
+export type OptimizeProfile = "size" | "speed";
+
+/**
+ * ocre.yaml merged with command-line flags, validated once and frozen. Every stage reads this;
+ * no stage re-reads the manifest, the environment or flags.
+ */
+export interface ResolvedConfig {
+  /** Absolute app directory (where ocre.yaml lives). */
+  readonly appDir: string;
+  readonly manifestPath: string;
+  /** Absolute output directory, default <appDir>/build. */
+  readonly buildDir: string;
+  readonly name: string;
+  readonly version: string;
+  /** Absolute path of the AssemblyScript entry file. */
+  readonly entry: string;
+  readonly capabilities: readonly string[];
+  readonly memory: MemoryLimits;
+  readonly runtime: RuntimeVariant;
+  readonly optimize: OptimizeProfile;
+  /** Keep names and debug info (--debug). */
+  readonly debug: boolean;
+  /** Default boards from the manifest (flags override). */
+  readonly boards: readonly string[];
+  readonly image: { readonly repository: string; readonly tag: string };
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,39 @@
+import type { Feature } from "./abi/table.js";
+
+/** Linear memory and stack limits of one container. Pages are 64 KiB Wasm pages. */
+export interface MemoryLimits {
+  readonly initialPages: number;
+  readonly maxPages: number;
+  /** WAMR execution stack for the container's thread, in bytes. */
+  readonly stackBytes: number;
+  /** WAMR app heap (module-side malloc for host copies), in bytes. */
+  readonly heapBytes: number;
+}
+
+export interface ImportRef {
+  readonly module: string;
+  readonly name: string;
+}
+
+/**
+ * The one record every consumer reads (OCI annotations, firmware metadata, simulator limits).
+ * Produced by the validate stage from the optimised bytes and the resolved config; never
+ * re-derived elsewhere.
+ */
+export interface ContainerSpec {
+  readonly name: string;
+  readonly version: string;
+  readonly wasm: Uint8Array;
+  /** Lowercase hex sha256 of `wasm`. */
+  readonly sha256: string;
+  readonly imports: readonly ImportRef[];
+  readonly exports: readonly string[];
+  /** Ocre features the imports use (always includes "core"); firmware compiles in only these. */
+  readonly features: readonly Feature[];
+  readonly capabilities: readonly string[];
+  readonly memory: MemoryLimits;
+  /** Exported function the runtime calls: "_start". */
+  readonly entryPoint: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
