@@ -1,0 +1,205 @@
+import {
+  SHF_ALLOC,
+  SHF_WRITE,
+  SHT_NOBITS,
+  STT_FUNC,
+  STT_OBJECT,
+  type ElfFile,
+  type ElfSection,
+  type ElfSymbol,
+} from "./elf.js";
+
+/**
+ * Flash and RAM use of a firmware image, measured from its ELF alone.
+ *
+ * Where the bytes live:
+ * - flash holds every allocated section that has contents (code, read-only data, and the load
+ *   image of initialised data), at its load address (LMA);
+ * - RAM holds every allocated section that is writable or has no contents (.data, .bss,
+ *   noinit), at its run-time address (VMA).
+ * "used" is the span from the lowest to the highest byte of each region, which is what the GNU
+ * linker's memory-region summary prints when the first section sits at the region's origin
+ * (Zephyr's layouts do): alignment padding between sections counts as used. The plain sum of
+ * section sizes is reported too (`sectionBytes`).
+ * When the two spans overlap the image is not execute-in-place (qemu_riscv32, qemu_malta load
+ * the whole image into RAM): everything is RAM and flash use is 0.
+ */
+
+export type Component = "zephyr" | "wamr" | "shim" | "container" | "other";
+export const COMPONENTS: readonly Component[] = ["zephyr", "wamr", "shim", "container", "other"];
+
+export interface RegionUsage {
+  /** Bytes from the region's first to its last used byte. */
+  readonly used: number;
+  /** Sum of the sizes of the sections placed there. */
+  readonly sectionBytes: number;
+  /** Lowest address used, or null when nothing is placed there. */
+  readonly start: number | null;
+  /** Board total in bytes, when the board says. */
+  readonly total: number | null;
+  /** Bytes per component (sums to `sectionBytes`). */
+  readonly components: Readonly<Record<Component, number>>;
+  readonly sections: readonly { name: string; address: number; size: number }[];
+}
+
+export interface SizeReport {
+  readonly machine: string;
+  readonly elfClass: 32 | 64;
+  readonly endian: "little" | "big";
+  /** False when the whole image runs from RAM (no flash region). */
+  readonly xip: boolean;
+  readonly flash: RegionUsage;
+  readonly ram: RegionUsage;
+}
+
+export interface BoardMemory {
+  /** Board flash size in bytes (null if unknown). */
+  readonly flashBytes: number | null;
+  /** Board RAM size in bytes (null if unknown). */
+  readonly ramBytes: number | null;
+}
+
+/**
+ * Which part of the firmware a symbol belongs to. Name and source-file heuristics, first match
+ * wins (documented in docs/flash-emulate.md, "Size report"):
+ * - container: the embedded Wasm modules the generator writes (`app<N>_wasm`, `*_wasm_bytes`);
+ * - shim: `ocre_*`/`OCRE_*` symbols and anything from an `ocre*.c` file;
+ * - wamr: WAMR's prefixes (`wasm_`, `aot_`, `bh_`, `os_`, `gc_`, `wamr_`, `wasi_`, `ems_`,
+ *   `mem_allocator`, `runtime_`, `invokeNative`, `lib_*` natives, `global_heap_buf`) and its
+ *   source files (`wasm_*.c`, `aot_*.c`, `bh_*.c`, `ems_*.c`, `libc_*.c`, `zephyr_platform.c`,
+ *   `zephyr_thread.c`, `zephyr_time.c`, `zephyr_socket.c`, `zephyr_file.c`, `posix_*.c`, `invokeNative*`);
+ * - zephyr: everything else that has a symbol (kernel, drivers, libc, libgcc).
+ * Bytes no sized symbol covers (padding, string literals, tables the linker builds) are "other".
+ */
+export function componentOf(symbol: Pick<ElfSymbol, "name" | "file">): Exclude<Component, "other"> {
+  const name = symbol.name;
+  const file = symbol.file ?? "";
+  if (/^app\d+_wasm$/.test(name) || /_wasm_(bytes|image)$/.test(name)) return "container";
+  if (/^(ocre|OCRE)_/.test(name) || /(^|\/)ocre[^/]*\.c$/.test(file)) return "shim";
+  if (
+    /^(wasm_|aot_|bh_|os_|gc_|wamr_|wasi_|ems_|mem_allocator|runtime_|invokeNative|lib_(pthread|wasi|rats|export)|global_heap_buf)/.test(name) ||
+    /(^|\/)(wasm_[^/]*|aot_[^/]*|bh_[^/]*|ems_[^/]*|libc_[^/]*|posix_[^/]*|zephyr_(platform|thread|time|socket|file)|invokeNative[^/]*)\.(c|s|S)$/.test(file)
+  ) {
+    return "wamr";
+  }
+  return "zephyr";
+}
+
+const SHT_NULL = 0;
+const SHT_STRTAB = 3;
+const SHT_RELA = 4;
+const SHT_REL = 9;
+const SHT_GROUP = 17;
+const SHT_SYMTAB_SHNDX = 18;
+const SHT_SYMTAB = 2;
+
+/**
+ * The sections a firmware image is made of, as binutils' `size -A` lists them: everything but
+ * the ELF bookkeeping (symbol and string tables, relocations, groups) unless it is loaded.
+ */
+export function imageSections(elf: ElfFile): { name: string; size: number; address: number }[] {
+  const bookkeeping = new Set([SHT_NULL, SHT_SYMTAB, SHT_STRTAB, SHT_RELA, SHT_REL, SHT_GROUP, SHT_SYMTAB_SHNDX]);
+  return elf.sections
+    .filter((s) => !bookkeeping.has(s.type) || (s.flags & SHF_ALLOC) !== 0)
+    .filter((s) => s.index !== 0)
+    .map((s) => ({ name: s.name, size: s.size, address: s.addr }));
+}
+
+function isRamSection(s: ElfSection): boolean {
+  return (s.flags & SHF_WRITE) !== 0 || s.type === SHT_NOBITS;
+}
+
+function hasContents(s: ElfSection): boolean {
+  return s.type !== SHT_NOBITS;
+}
+
+interface Placed {
+  section: ElfSection;
+  address: number;
+}
+
+function span(placed: readonly Placed[]): { start: number | null; used: number } {
+  if (placed.length === 0) return { start: null, used: 0 };
+  const start = Math.min(...placed.map((p) => p.address));
+  const end = Math.max(...placed.map((p) => p.address + p.section.size));
+  return { start, used: end - start };
+}
+
+function symbolsBySection(symbols: readonly ElfSymbol[]): Map<number, ElfSymbol[]> {
+  const map = new Map<number, ElfSymbol[]>();
+  for (const sym of symbols) {
+    if (sym.size === 0 || (sym.type !== STT_OBJECT && sym.type !== STT_FUNC)) continue;
+    const list = map.get(sym.sectionIndex);
+    if (list) list.push(sym);
+    else map.set(sym.sectionIndex, [sym]);
+  }
+  return map;
+}
+
+function componentsFor(placed: readonly Placed[], bySection: Map<number, ElfSymbol[]>): Record<Component, number> {
+  const totals: Record<Component, number> = { zephyr: 0, wamr: 0, shim: 0, container: 0, other: 0 };
+  for (const { section } of placed) {
+    const local: Record<Component, number> = { zephyr: 0, wamr: 0, shim: 0, container: 0, other: 0 };
+    let attributed = 0;
+    // Aliases (two names, one address) would count twice: keep one symbol per address range.
+    const seen = new Set<string>();
+    for (const sym of bySection.get(section.index) ?? []) {
+      const key = `${sym.value}:${sym.size}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const bytes = Math.min(sym.size, section.size);
+      local[componentOf(sym)] += bytes;
+      attributed += bytes;
+    }
+    // Overlapping symbols can over-count: never give a section more bytes than it holds.
+    const scale = attributed > section.size ? section.size / attributed : 1;
+    let given = 0;
+    for (const c of COMPONENTS) {
+      const bytes = Math.floor(local[c] * scale);
+      totals[c] += bytes;
+      given += bytes;
+    }
+    totals.other += section.size - given;
+  }
+  return totals;
+}
+
+function usage(placed: Placed[], bySection: Map<number, ElfSymbol[]>, total: number | null): RegionUsage {
+  placed.sort((a, b) => a.address - b.address);
+  const { start, used } = span(placed);
+  const sectionBytes = placed.reduce((sum, p) => sum + p.section.size, 0);
+  const components = componentsFor(placed, bySection);
+  return {
+    used,
+    sectionBytes,
+    start,
+    total,
+    components,
+    sections: placed.map((p) => ({ name: p.section.name, address: p.address, size: p.section.size })),
+  };
+}
+
+/** Measures flash and RAM use of a parsed ELF against the board's totals. */
+export function measureElf(elf: ElfFile, board: BoardMemory = { flashBytes: null, ramBytes: null }): SizeReport {
+  const alloc = elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0);
+  let flash: Placed[] = alloc.filter(hasContents).map((section) => ({ section, address: section.loadAddr }));
+  let ram: Placed[] = alloc.filter(isRamSection).map((section) => ({ section, address: section.addr }));
+  const f = span(flash);
+  const r = span(ram);
+  const overlaps = f.start !== null && r.start !== null && f.start < r.start + r.used && r.start < f.start + f.used;
+  const xip = !overlaps;
+  if (!xip) {
+    // One memory holds everything: count each section once, at its run-time address.
+    ram = alloc.map((section) => ({ section, address: section.addr }));
+    flash = [];
+  }
+  const bySection = symbolsBySection(elf.symbols);
+  return {
+    machine: elf.machineName,
+    elfClass: elf.elfClass,
+    endian: elf.endian,
+    xip,
+    flash: usage(flash, bySection, board.flashBytes),
+    ram: usage(ram, bySection, board.ramBytes),
+  };
+}

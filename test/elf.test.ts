@@ -1,0 +1,242 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { execa } from "execa";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseElf } from "../cli/firmware/elf.js";
+import { componentOf, imageSections, measureElf } from "../cli/firmware/size.js";
+import { missingTools } from "./helpers/tools.js";
+import { tempDir } from "./helpers/cli.js";
+
+// A tiny "firmware" with one symbol per component, so the split is checkable, and data in
+// every kind of section (code, read-only, initialised, zeroed).
+const SOURCE = `
+const char banner[] = "hello from the fixture";
+int counter = 5;
+static int scratch[64];
+unsigned char app0_wasm[100] = {0, 'a', 's', 'm'};
+int wasm_runtime_init(int i) { scratch[i & 63] = i; return counter + scratch[(i + 1) & 63]; }
+int ocre_init(int i) { return wasm_runtime_init(i) + banner[i & 7] + app0_wasm[i & 63]; }
+int k_busy(int i) { return ocre_init(i) * 3; }
+void _start(void) { k_busy(3); for (;;) { } }
+`;
+
+// FLASH/RAM regions like a Cortex-M33 board: .data is copied from flash to RAM at boot.
+const LINKER_SCRIPT = `
+MEMORY {
+  FLASH (rx) : ORIGIN = 0x10000000, LENGTH = 64K
+  RAM (rwx)  : ORIGIN = 0x38000000, LENGTH = 16K
+}
+SECTIONS {
+  .text : { *(.text*) *(.rodata*) } > FLASH
+  .data : { *(.data*) } > RAM AT > FLASH
+  .bss (NOLOAD) : { *(.bss*) *(COMMON) } > RAM
+}
+`;
+
+interface SizeA {
+  sections: Map<string, number>;
+  total: number;
+}
+
+/** `size -A`: one line per section (name, size, address) and a Total line. */
+async function sizeA(tool: string, elf: string): Promise<SizeA> {
+  const { stdout } = await execa(tool, ["-A", elf]);
+  const sections = new Map<string, number>();
+  let total = -1;
+  for (const line of stdout.split("\n")) {
+    const m = /^(\S+)\s+(\d+)\s+(\d+)$/.exec(line.trim());
+    if (m) sections.set(m[1]!, Number(m[2]));
+    const t = /^Total\s+(\d+)$/.exec(line.trim());
+    if (t) total = Number(t[1]);
+  }
+  return { sections, total };
+}
+
+/** Berkeley `size`: text, data, bss. */
+async function sizeB(tool: string, elf: string): Promise<{ text: number; data: number; bss: number }> {
+  const { stdout } = await execa(tool, [elf]);
+  const [text, data, bss] = stdout.split("\n")[1]!.trim().split(/\s+/).map(Number);
+  return { text: text!, data: data!, bss: bss! };
+}
+
+/** `nm -S --defined-only`: name → size of every sized symbol. */
+async function nmSizes(tool: string, elf: string): Promise<Map<string, number>> {
+  const { stdout } = await execa(tool, ["-S", "--defined-only", elf]);
+  const sizes = new Map<string, number>();
+  for (const line of stdout.split("\n")) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) \S (\S+)$/.exec(line.trim());
+    if (m) sizes.set(m[3]!, parseInt(m[2]!, 16));
+  }
+  return sizes;
+}
+
+interface Target {
+  name: string;
+  gcc: string;
+  size: string;
+  nm: string;
+  flags: string[];
+  elfClass: 32 | 64;
+  endian: "little" | "big";
+  machine: string;
+  /** Linked with FLASH/RAM regions (execute in place) rather than the toolchain's RAM layout. */
+  xip: boolean;
+}
+
+const TARGETS: Target[] = [
+  {
+    name: "arm-none-eabi (Cortex-M33, FLASH/RAM regions)",
+    gcc: "arm-none-eabi-gcc",
+    size: "arm-none-eabi-size",
+    nm: "arm-none-eabi-nm",
+    flags: ["-mcpu=cortex-m33", "-mthumb", "-g", "-T", "LINKER", "-Wl,--print-memory-usage"],
+    elfClass: 32,
+    endian: "little",
+    machine: "arm",
+    xip: true,
+  },
+  {
+    name: "riscv64-unknown-elf (rv32imac)",
+    gcc: "riscv64-unknown-elf-gcc",
+    size: "riscv64-unknown-elf-size",
+    nm: "riscv64-unknown-elf-nm",
+    flags: ["-march=rv32imac", "-mabi=ilp32", "-misa-spec=2.2", "-Wl,-e_start"],
+    elfClass: 32,
+    endian: "little",
+    machine: "riscv",
+    xip: false,
+  },
+  {
+    name: "riscv64-unknown-elf (rv64, ELF64)",
+    gcc: "riscv64-unknown-elf-gcc",
+    size: "riscv64-unknown-elf-size",
+    nm: "riscv64-unknown-elf-nm",
+    flags: ["-Wl,-e_start"],
+    elfClass: 64,
+    endian: "little",
+    machine: "riscv",
+    xip: false,
+  },
+  {
+    name: "mips-linux-gnu (big-endian)",
+    gcc: "mips-linux-gnu-gcc",
+    size: "mips-linux-gnu-size",
+    nm: "mips-linux-gnu-nm",
+    flags: ["-static", "-Wl,-e_start"],
+    elfClass: 32,
+    endian: "big",
+    machine: "mips",
+    xip: false,
+  },
+];
+
+for (const target of TARGETS) {
+  describe.skipIf(missingTools(target.gcc, target.size, target.nm))(`ELF size reader: ${target.name}`, () => {
+    let elfPath = "";
+    let linkerSummary = "";
+
+    beforeAll(async () => {
+      const dir = await tempDir("ocre-elf-");
+      await writeFile(path.join(dir, "fw.c"), SOURCE);
+      await writeFile(path.join(dir, "link.ld"), LINKER_SCRIPT);
+      elfPath = path.join(dir, "fw.elf");
+      const flags = target.flags.map((f) => (f === "LINKER" ? path.join(dir, "link.ld") : f));
+      const result = await execa(target.gcc, ["-O1", "-nostdlib", "-ffreestanding", ...flags, "fw.c", "-o", elfPath], { cwd: dir });
+      linkerSummary = result.stdout;
+    });
+
+    it("reads the header: class, byte order, machine", async () => {
+      const elf = parseElf(await readFile(elfPath));
+      expect(elf.elfClass).toBe(target.elfClass);
+      expect(elf.endian).toBe(target.endian);
+      expect(elf.machineName).toBe(target.machine);
+    });
+
+    it("lists the same sections with the same sizes and total as size -A", async () => {
+      const elf = parseElf(await readFile(elfPath));
+      const expected = await sizeA(target.size, elfPath);
+      const ours = imageSections(elf);
+      expect(new Map(ours.map((s) => [s.name, s.size]))).toEqual(expected.sections);
+      expect(ours.reduce((sum, s) => sum + s.size, 0)).toBe(expected.total);
+    });
+
+    it("sums flash and RAM regions to what size reports for text, data and bss", async () => {
+      const report = measureElf(parseElf(await readFile(elfPath)));
+      const { text, data, bss } = await sizeB(target.size, elfPath);
+      expect(bss).toBeGreaterThan(0);
+      expect(report.xip).toBe(target.xip);
+      if (target.xip) {
+        expect(report.flash.sectionBytes).toBe(text + data);
+        expect(report.ram.sectionBytes).toBe(data + bss);
+      } else {
+        // The whole image is loaded into RAM.
+        expect(report.flash.sectionBytes).toBe(0);
+        expect(report.ram.sectionBytes).toBe(text + data + bss);
+      }
+    });
+
+    it("reads symbols with the sizes nm prints and splits them by component", async () => {
+      const elf = parseElf(await readFile(elfPath));
+      const nm = await nmSizes(target.nm, elfPath);
+      for (const name of ["app0_wasm", "ocre_init", "wasm_runtime_init", "k_busy", "counter", "scratch"]) {
+        const sym = elf.symbols.find((s) => s.name === name);
+        expect(sym?.size, name).toBe(nm.get(name));
+      }
+      const report = measureElf(elf);
+      const region = target.xip ? report.flash : report.ram;
+      const size = (name: string): number => nm.get(name) ?? 0;
+      expect(region.components.container).toBe(size("app0_wasm"));
+      expect(region.components.shim).toBe(size("ocre_init"));
+      // scratch is static in the same file as a WAMR function but named like application data:
+      // names decide, so it is Zephyr's. (Only .bss/RAM sees it.)
+      expect(region.components.wamr).toBe(size("wasm_runtime_init"));
+      const sum = Object.values(region.components).reduce((a, b) => a + b, 0);
+      expect(sum).toBe(region.sectionBytes);
+    });
+
+    if (target.xip) {
+      it("reports region use equal to the linker's memory-region summary", async () => {
+        const report = measureElf(parseElf(await readFile(elfPath)), { flashBytes: 64 * 1024, ramBytes: 16 * 1024 });
+        const used = (region: string): number => {
+          const m = new RegExp(`${region}:\\s+(\\d+) B`).exec(linkerSummary);
+          if (!m) throw new Error(`no ${region} line in:\n${linkerSummary}`);
+          return Number(m[1]);
+        };
+        expect(report.flash.used).toBe(used("FLASH"));
+        expect(report.ram.used).toBe(used("RAM"));
+        expect(report.flash.start).toBe(0x10000000);
+        expect(report.ram.start).toBe(0x38000000);
+        expect(report.flash.total).toBe(65536);
+      });
+    }
+  });
+}
+
+describe("ELF reader errors", () => {
+  it("rejects a file that is not ELF, naming it", () => {
+    expect(() => parseElf(new TextEncoder().encode("not an elf file at all, just text ".repeat(3)), "zephyr.bin")).toThrow(
+      /zephyr\.bin is not a usable ELF file: no ELF magic/,
+    );
+  });
+
+  it("rejects a truncated ELF instead of reading past its end", async () => {
+    const header = new Uint8Array(64);
+    header.set([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1]);
+    // e_shoff far beyond the end of the 64-byte file.
+    new DataView(header.buffer).setUint32(32, 0x100000, true);
+    new DataView(header.buffer).setUint16(46, 40, true);
+    new DataView(header.buffer).setUint16(48, 3, true);
+    expect(() => parseElf(header, "cut.elf")).toThrow(/outside the file/);
+  });
+});
+
+describe("component heuristics", () => {
+  it("names decide first, then source files", () => {
+    expect(componentOf({ name: "app1_wasm", file: undefined })).toBe("container");
+    expect(componentOf({ name: "ocre_container_add", file: undefined })).toBe("shim");
+    expect(componentOf({ name: "helper", file: "ocre_timers.c" })).toBe("shim");
+    expect(componentOf({ name: "wasm_interp_call_func_bytecode", file: undefined })).toBe("wamr");
+    expect(componentOf({ name: "helper", file: "bh_hashmap.c" })).toBe("wamr");
+    expect(componentOf({ name: "z_impl_k_sleep", file: "sched.c" })).toBe("zephyr");
+  });
+});
