@@ -1,12 +1,63 @@
 import { defineCommand } from "./define.js";
-import { OcreError } from "../errors.js";
+import { loadAllFirmwareBoards, loadFirmwareBoard } from "../firmware/board.js";
+import { runDoctor, type DoctorCheck, type ToolchainKind } from "../firmware/doctor/doctor.js";
+import type { Style } from "../ui/output.js";
 
-// Placeholder until the owning issue lands; replaced, not extended.
-export const doctorCommand = defineCommand({
+interface DoctorArgs {
+  board?: string;
+  toolchain?: ToolchainKind;
+}
+
+function statusText(check: DoctorCheck, style: Style): string {
+  if (check.status === "ok") return check.warning ? style.yellow("OK*") : style.green("OK");
+  const text = check.status === "missing" ? "missing" : "wrong version";
+  return check.required ? style.red(text) : style.yellow(text);
+}
+
+/** The table: status, check, what was found, and under each problem the command that fixes it. */
+function table(checks: readonly DoctorCheck[], style: Style): string {
+  const rows = checks.map((c) => ({
+    status: statusText(c, style),
+    plain: c.status === "ok" ? (c.warning ? "OK*" : "OK") : c.status === "missing" ? "missing" : "wrong version",
+    label: c.required ? c.label : `${c.label} (optional)`,
+    found: [c.version, c.path ?? c.detail].filter(Boolean).join("  "),
+    check: c,
+  }));
+  const w1 = Math.max(...rows.map((r) => r.plain.length));
+  const w2 = Math.max(...rows.map((r) => r.label.length));
+  const lines: string[] = [];
+  for (const r of rows) {
+    lines.push(`${r.status}${" ".repeat(w1 - r.plain.length)}  ${r.label.padEnd(w2)}  ${r.found}`);
+    const pad = " ".repeat(w1 + 2);
+    if (r.check.status !== "ok" && r.check.detail && r.check.path) lines.push(`${pad}${style.dim(r.check.detail)}`);
+    if (r.check.status === "ok" && r.check.detail && r.check.path) lines.push(`${pad}${style.dim(r.check.detail)}`);
+    if (r.check.warning) lines.push(`${pad}${style.yellow(`note: ${r.check.warning}`)}`);
+    if (r.check.status !== "ok" && r.check.fix) lines.push(`${pad}${style.cyan("fix:")} ${r.check.fix}`);
+  }
+  return lines.join("\n");
+}
+
+export const doctorCommand = defineCommand<DoctorArgs>({
   command: "doctor",
-  describe: "(not yet implemented)",
-  builder: (y) => y,
-  run: async () => {
-    throw new OcreError("OCRE_NOT_IMPLEMENTED", "`ocre doctor` is not implemented yet");
+  describe: "Check what firmware builds, flashing and emulation need on this machine, with fixes",
+  builder: (y) =>
+    y
+      .option("board", { type: "string", describe: "Check for this board (catalog id or Zephyr board target)" })
+      .option("toolchain", { choices: ["zephyr-sdk", "gnu"] as const, describe: "Check only this toolchain kind" })
+      .example("$0 doctor --board mps2/an521/cpu0", "what building and emulating the AN521 needs"),
+  run: async (args, out) => {
+    const board = args.board === undefined ? undefined : await loadFirmwareBoard(args.board);
+    const boards = board ? [board] : await loadAllFirmwareBoards();
+    const report = await runDoctor({ cwd: args.cwd, ...(board ? { board } : { boards }), ...(args.toolchain ? { toolchain: args.toolchain } : {}) });
+    out.result(report);
+    const title = board ? `ocre doctor for ${board.id} (${board.zephyrBoard})` : "ocre doctor (all architectures; pass --board to check one)";
+    out.print(`${out.style.bold(title)}\n${table(report.checks, out.style)}`);
+    const blocking = report.checks.filter((c) => c.required && c.status !== "ok");
+    if (blocking.length > 0) {
+      out.print(`\n${out.style.red(`${blocking.length} required item${blocking.length === 1 ? "" : "s"} missing`)}: ${blocking.map((c) => c.label).join(", ")}`);
+      return 1;
+    }
+    out.print(`\n${out.style.green("ready")}${report.toolchain ? `: builds use ${report.toolchain.kind} (${report.toolchain.variant})` : ""}`);
+    return 0;
   },
 });
