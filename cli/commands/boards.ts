@@ -1,12 +1,121 @@
+import type { Argv } from "yargs";
 import { defineCommand } from "./define.js";
-import { OcreError } from "../errors.js";
+import { filterByArch, findBoard, loadCatalog } from "../boards/catalog.js";
+import { addBoard } from "../boards/scaffold.js";
+import type { LoadedBoard } from "../boards/types.js";
+import { DEFAULT_BOARD, resolveZephyrRelease, boardTarget } from "../boards/zephyr.js";
+import type { GlobalArgs, Output } from "../ui/output.js";
 
-// Placeholder until the owning issue lands; replaced, not extended.
+interface CatalogArgs {
+  "board-root": string[];
+}
+
+const withBoardRoot = <T>(y: Argv<T>) =>
+  y.option("board-root", { type: "string", array: true, default: [] as string[], describe: "Also load board files (<id>.yaml) from this folder" });
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ")).join("\n");
+}
+
+function summary(b: LoadedBoard, zephyr: string) {
+  const release = resolveZephyrRelease(zephyr);
+  const target = safeTarget(b, release);
+  return {
+    id: b.board.id,
+    name: b.board.name,
+    arch: b.board.arch,
+    zephyrBoard: target ?? null,
+    ramKb: b.board.memory.ramKb,
+    flashKb: b.board.memory.flashKb,
+    wamrTarget: b.board.wamrTarget,
+    status: b.board.status,
+    default: b.board.id === DEFAULT_BOARD,
+    source: b.source,
+    file: b.file,
+  };
+}
+
+function safeTarget(b: LoadedBoard, release: ReturnType<typeof resolveZephyrRelease>): string | undefined {
+  try {
+    return boardTarget(b.board, release).board;
+  } catch {
+    return undefined;
+  }
+}
+
+const listBoards = async (args: CatalogArgs & GlobalArgs & { arch?: string; zephyr: string }, out: Output) => {
+  const catalog = await loadCatalog({ appDir: args.cwd, boardRoots: args["board-root"] });
+  const boards = filterByArch(catalog, args.arch).map((b) => summary(b, args.zephyr));
+  out.result({ ok: true, zephyr: resolveZephyrRelease(args.zephyr).zephyrRevision, boards });
+  const rows = [
+    ["ID", "ZEPHYR BOARD", "ARCH", "RAM", "FLASH", "WAMR", "STATUS"],
+    ...boards.map((b) => [
+      b.default ? `${b.id} (default)` : b.id,
+      b.zephyrBoard ?? "-",
+      b.arch,
+      `${b.ramKb} KB`,
+      `${b.flashKb} KB`,
+      b.wamrTarget,
+      b.source === "built-in" ? b.status : `${b.status} [${b.source}]`,
+    ]),
+  ];
+  out.print(table(rows));
+};
+
+const showCommand = defineCommand({
+  command: "show <id>",
+  describe: "Show every field of one board",
+  builder: (y) => withBoardRoot(y.positional("id", { type: "string", demandOption: true, describe: "Board id or Zephyr board target" })),
+  run: async (args: CatalogArgs & GlobalArgs & { id: string }, out) => {
+    const catalog = await loadCatalog({ appDir: args.cwd, boardRoots: args["board-root"] });
+    const found = findBoard(catalog, args.id);
+    out.result({ ok: true, file: found.file, source: found.source, board: found.board });
+    const b = found.board;
+    const lines = [
+      `${out.style.bold(b.id)}  ${b.name} (${b.vendor})`,
+      `  file        ${found.file}${found.source === "built-in" ? "" : ` [${found.source}]`}`,
+      `  status      ${b.status}${b.statusNote ? `: ${b.statusNote}` : ""}`,
+      `  core        ${b.arch} (${b.cpu}, ${b.floatAbi}-float), WAMR ${b.wamrTarget}, ${b.interpreter} interpreter`,
+      ...b.zephyr.map((t) => `  zephyr      ${t.since}${t.until ? `–${t.until}` : "+"}: ${t.board}${t.modules.length ? ` (modules: ${t.modules.join(", ")})` : ""}`),
+      `  memory      ${b.memory.ramKb} KB RAM, ${b.memory.flashKb} KB flash (Zephyr baseline ~${b.memory.baseline.ramKb} KB RAM, ~${b.memory.baseline.flashKb} KB flash)`,
+      `  limits      heap pool ${b.limits.heapPoolKb} KB, WAMR stack ${b.limits.stackBytes} B, ${b.limits.maxPages} page(s)`,
+      `  aliases     ${b.aliases.join(", ") || "-"}`,
+      `  sensors     ${b.sensors.join(", ") || "-"}`,
+      `  emulator    ${b.emulator?.command ?? "-"}`,
+      `  toolchain   Zephyr SDK ${b.toolchain.zephyrSdk}; Debian ${b.toolchain.debian ? `${b.toolchain.debian.packages.join(", ")} (${b.toolchain.debian.variant})` : "none"}`,
+      ...(b.kconfig.length ? [`  kconfig     ${b.kconfig.join(" ")}`] : []),
+    ];
+    out.print(lines.join("\n"));
+  },
+});
+
+const addCommand = defineCommand({
+  command: "add <id>",
+  describe: "Scaffold boards/<id>.yaml in the app from an existing board",
+  builder: (y) =>
+    withBoardRoot(
+      y
+        .positional("id", { type: "string", demandOption: true, describe: "New board id (lowercase, digits, - and _)" })
+        .option("from", { type: "string", demandOption: true, describe: "Board to copy" })
+        .option("force", { type: "boolean", default: false, describe: "Overwrite an existing board file" }),
+    ),
+  run: async (args: CatalogArgs & GlobalArgs & { id: string; from: string; force: boolean }, out) => {
+    const catalog = await loadCatalog({ appDir: args.cwd, boardRoots: args["board-root"] });
+    const result = await addBoard(catalog, { id: args.id, from: args.from, appDir: args.cwd, force: args.force });
+    out.result({ ok: true, file: result.file, board: result.board.board });
+    out.print(`created ${result.file} (copy of ${args.from}); edit it, then \`ocre build --board ${args.id}\``);
+  },
+});
+
 export const boardsCommand = defineCommand({
   command: "boards",
-  describe: "(not yet implemented)",
-  builder: (y) => y,
-  run: async () => {
-    throw new OcreError("OCRE_NOT_IMPLEMENTED", "`ocre boards` is not implemented yet");
-  },
+  describe: "List the boards ocre can generate firmware for",
+  builder: (y) =>
+    withBoardRoot(y)
+      .command(showCommand)
+      .command(addCommand)
+      .option("arch", { type: "string", describe: "Only boards of this core family (cortex-m33, cortex-m4, cortex-m7, xtensa, riscv32, mips32, arm, riscv, mips)" })
+      .option("zephyr", { type: "string", default: "3.7", describe: "Show board targets for this Zephyr version (3.7 or 4.4)" }),
+  run: listBoards,
 });

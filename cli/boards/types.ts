@@ -1,0 +1,65 @@
+/** A board as validated from boards/<id>.yaml (cli/schemas/board.schema.json). */
+
+export type BoardArch = "cortex-m33" | "cortex-m4" | "cortex-m7" | "xtensa" | "riscv32" | "mips32";
+export type BoardStatus = "boots-in-emulator" | "builds" | "generate-only";
+export type WamrTarget =
+  | "THUMBV8M"
+  | "THUMBV8M_VFP"
+  | "THUMBV7EM"
+  | "THUMBV7EM_VFP"
+  | "XTENSA"
+  | "RISCV32_ILP32"
+  | "RISCV32"
+  | "MIPS";
+
+/** The Zephyr board target valid for a range of Zephyr versions (major.minor, inclusive). */
+export interface ZephyrTarget {
+  readonly since: string;
+  readonly until?: string;
+  readonly board: string;
+  /** Projects from Zephyr's own west.yml that this board needs (west name-allowlist). */
+  readonly modules: readonly string[];
+}
+
+export interface DebianToolchain {
+  readonly packages: readonly string[];
+  /** ZEPHYR_TOOLCHAIN_VARIANT to use with it. */
+  readonly variant: "gnuarmemb" | "cross-compile";
+  readonly compiler: string;
+  readonly cflags: readonly string[];
+}
+
+export interface Board {
+  readonly id: string;
+  readonly name: string;
+  readonly vendor: string;
+  readonly arch: BoardArch;
+  readonly cpu: string;
+  readonly floatAbi: "soft" | "softfp" | "hard";
+  readonly wamrTarget: WamrTarget;
+  readonly interpreter: "fast" | "classic";
+  readonly zephyr: readonly ZephyrTarget[];
+  readonly memory: {
+    readonly ramKb: number;
+    readonly flashKb: number;
+    readonly baseline: { readonly ramKb: number; readonly flashKb: number };
+  };
+  readonly limits: { readonly heapPoolKb: number; readonly stackBytes: number; readonly maxPages: number };
+  readonly aliases: readonly string[];
+  readonly sensors: readonly string[];
+  readonly emulator?: { readonly command: string };
+  readonly toolchain: { readonly zephyrSdk: string; readonly debian: DebianToolchain | null };
+  readonly kconfig: readonly string[];
+  readonly overlay: string;
+  readonly status: BoardStatus;
+  readonly statusNote?: string;
+}
+
+/** Where a board was loaded from; later sources override earlier ones with the same id. */
+export type BoardSource = "built-in" | "app" | "board-root";
+
+export interface LoadedBoard {
+  readonly board: Board;
+  readonly file: string;
+  readonly source: BoardSource;
+}

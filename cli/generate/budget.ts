@@ -1,0 +1,123 @@
+import type { Board } from "../boards/types.js";
+import type { ContainerSpec } from "../spec.js";
+
+/**
+ * Where the numbers come from. The one measured point is WAMR's Zephyr `simple` sample on
+ * mps2-an521 (Zephyr 3.7.1, WAMR-2.4.5, fast interpreter, THUMBV8M, Debian arm-none-eabi-gcc;
+ * ../shared/reference/zephyr-targets.md): 93 KB flash and 150 KB RAM, 128 KB of it the WAMR
+ * global heap pool. That board's catalog baseline (23 KB flash, 10 KB RAM: a console app) plus
+ * the runtime figures below add up to that sample. The shim figures are estimates until the C
+ * size benchmark measures them; other boards' baselines in boards/*.yaml are estimates too.
+ * Everything is rounded up, so the estimate errs on the side of refusing.
+ */
+export const RUNTIME_FLASH_KB = 70;
+export const RUNTIME_RAM_KB = 12;
+export const SHIM_FLASH_KB = 16;
+export const SHIM_RAM_KB = 4;
+/** WAMR's fast interpreter re-encodes the bytecode into the pool; ~3x the code size is a safe bound. */
+export const PRECOMPILE_FACTOR = 3;
+/** Per-module loader and instance bookkeeping inside the pool. */
+export const INSTANCE_OVERHEAD_BYTES = 16 * 1024;
+/** The runtime's own allocations in the pool (native symbol tables, exec env). */
+export const POOL_BASE_BYTES = 16 * 1024;
+/** Native thread per container (CONFIG_OCRE_CONTAINER_THREAD_STACK_SIZE). */
+export const THREAD_STACK_BYTES = 8 * 1024;
+/** CONFIG_MAIN_STACK_SIZE in the generated prj.conf. */
+export const MAIN_STACK_BYTES = 4 * 1024;
+const PAGE = 64 * 1024;
+const KB = 1024;
+
+export interface ContainerBudget {
+  readonly name: string;
+  readonly wasmBytes: number;
+  /** Linear memory at its maximum, plus the WAMR app heap WAMR appends in whole pages. */
+  readonly linearMemoryBytes: number;
+  readonly stackBytes: number;
+  readonly poolBytes: number;
+}
+
+export interface MemoryBudget {
+  readonly ram: {
+    readonly totalBytes: number;
+    readonly availableBytes: number;
+    readonly zephyrBytes: number;
+    readonly runtimeBytes: number;
+    readonly heapPoolBytes: number;
+    readonly threadStackBytes: number;
+  };
+  readonly flash: {
+    readonly totalBytes: number;
+    readonly availableBytes: number;
+    readonly zephyrBytes: number;
+    readonly runtimeBytes: number;
+    readonly shimBytes: number;
+    readonly modulesBytes: number;
+  };
+  readonly containers: readonly ContainerBudget[];
+  readonly fits: boolean;
+  readonly source: string;
+}
+
+function roundUp(value: number, step: number): number {
+  return Math.ceil(value / step) * step;
+}
+
+export function containerPoolBytes(spec: ContainerSpec): ContainerBudget {
+  const heapPages = Math.ceil(spec.memory.heapBytes / PAGE);
+  const linearMemoryBytes = (spec.memory.maxPages + heapPages) * PAGE;
+  const poolBytes = linearMemoryBytes + spec.memory.stackBytes + PRECOMPILE_FACTOR * spec.wasm.byteLength + INSTANCE_OVERHEAD_BYTES;
+  return { name: spec.name, wasmBytes: spec.wasm.byteLength, linearMemoryBytes, stackBytes: spec.memory.stackBytes, poolBytes };
+}
+
+/**
+ * RAM = Zephyr baseline + runtime and shim statics + WAMR heap pool + thread stacks;
+ * flash = baseline + runtime + shim + the embedded modules. The pool holds every container's
+ * linear memory, WAMR stack and precompiled code; it is at least the board's default pool, unless
+ * that default alone would not fit while the containers' real need does.
+ */
+export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): MemoryBudget {
+  const containers = specs.map(containerPoolBytes);
+  const need = roundUp(POOL_BASE_BYTES + containers.reduce((sum, c) => sum + c.poolBytes, 0), 4 * KB);
+  const zephyrRam = board.memory.baseline.ramKb * KB;
+  const runtimeRam = (RUNTIME_RAM_KB + SHIM_RAM_KB) * KB;
+  const threadStacks = specs.length * THREAD_STACK_BYTES + MAIN_STACK_BYTES;
+  const availableRam = board.memory.ramKb * KB;
+  const fixedRam = zephyrRam + runtimeRam + threadStacks;
+  const preferred = Math.max(need, board.limits.heapPoolKb * KB);
+  const heapPool = fixedRam + preferred <= availableRam ? preferred : need;
+
+  const modules = specs.reduce((sum, s) => sum + s.wasm.byteLength, 0);
+  const flash = {
+    zephyrBytes: board.memory.baseline.flashKb * KB,
+    runtimeBytes: RUNTIME_FLASH_KB * KB,
+    shimBytes: SHIM_FLASH_KB * KB,
+    modulesBytes: modules,
+  };
+  const flashTotal = flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes + flash.modulesBytes;
+  const ramTotal = fixedRam + heapPool;
+  const availableFlash = board.memory.flashKb * KB;
+  return {
+    ram: { totalBytes: ramTotal, availableBytes: availableRam, zephyrBytes: zephyrRam, runtimeBytes: runtimeRam, heapPoolBytes: heapPool, threadStackBytes: threadStacks },
+    flash: { totalBytes: flashTotal, availableBytes: availableFlash, ...flash },
+    containers,
+    fits: ramTotal <= availableRam && flashTotal <= availableFlash,
+    source: "estimate: board baseline (boards/<id>.yaml) + WAMR sample footprint on mps2-an521 + container limits",
+  };
+}
+
+export function kb(bytes: number): string {
+  return `${Math.ceil(bytes / KB)} KB`;
+}
+
+/** Lines for an error or a verbose log: what each part takes. */
+export function describeBudget(budget: MemoryBudget): string[] {
+  const r = budget.ram;
+  const f = budget.flash;
+  return [
+    `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} + stacks ${kb(r.threadStackBytes)}`,
+    `flash ${kb(f.totalBytes)} of ${kb(f.availableBytes)}: Zephyr ${kb(f.zephyrBytes)} + WAMR ${kb(f.runtimeBytes)} + shim ${kb(f.shimBytes)} + modules ${kb(f.modulesBytes)}`,
+    ...budget.containers.map(
+      (c) => `  ${c.name}: linear memory ${kb(c.linearMemoryBytes)} + WAMR stack ${kb(c.stackBytes)} + code ${kb(c.wasmBytes)} (pool share ${kb(c.poolBytes)})`,
+    ),
+  ];
+}

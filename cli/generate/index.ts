@@ -1,0 +1,111 @@
+import path from "node:path";
+import { OcreError } from "../errors.js";
+import { loadCatalog, selectBoards } from "../boards/catalog.js";
+import type { BoardStatus } from "../boards/types.js";
+import { boardTarget, DEFAULT_BOARD, resolveZephyrRelease } from "../boards/zephyr.js";
+import type { ResolvedConfig } from "../config/types.js";
+import type { ContainerSpec } from "../spec.js";
+import { describeBudget, estimateBudget, kb, type MemoryBudget } from "./budget.js";
+import { writeProject } from "./project.js";
+
+/** What `ocre build` passes from its flags. */
+export interface GenerateOptions {
+  /** `--board` values (ids, Zephyr targets or `all`); empty → the manifest's boards, else the default board. */
+  boards?: readonly string[];
+  /** `--board-root` folders, relative to the app dir. */
+  boardRoots?: readonly string[];
+  /** `--zephyr` (3.7 default, 4.4). */
+  zephyr?: string;
+  /** Generate even when the memory estimate does not fit the board. */
+  force?: boolean;
+  /** Parent of build/<board>/; defaults to the first app's build dir (`--out`). */
+  outDir?: string;
+}
+
+/** Anything with these three methods (cli/ui/output.ts Output fits). */
+export interface GenerateLogger {
+  info(line: string): void;
+  warn(line: string): void;
+  debug(line: string): void;
+}
+
+export interface BoardReport {
+  readonly board: string;
+  readonly zephyrBoard: string;
+  readonly zephyr: string;
+  readonly wamr: string;
+  readonly status: BoardStatus;
+  readonly dir: string;
+  readonly files: readonly string[];
+  /** Containers in start order. */
+  readonly containers: readonly string[];
+  readonly budget: MemoryBudget;
+  /** True when --force let an over-budget project through. */
+  readonly forced: boolean;
+}
+
+/** The `boards` section of build/report.json, keyed by board id. */
+export type BoardsReport = Record<string, BoardReport>;
+
+const silent: GenerateLogger = { info: () => {}, warn: () => {}, debug: () => {} };
+
+/**
+ * Generates build/<board>/ west projects embedding every container of `specs`, in order.
+ * `config` is the first app's resolved config (its build dir is the default output, its boards/
+ * folder and manifest boards are used). Checks every board's memory budget before writing any.
+ */
+export async function generateProjects(
+  specs: readonly ContainerSpec[],
+  config: ResolvedConfig,
+  options: GenerateOptions = {},
+  logger: GenerateLogger = silent,
+): Promise<BoardsReport> {
+  if (specs.length === 0) throw new OcreError("OCRE_GENERATE_EMPTY", "no container to embed", { hint: "build an app first", exitCode: 2 });
+  const release = resolveZephyrRelease(options.zephyr);
+  const catalog = await loadCatalog({ appDir: config.appDir, boardRoots: options.boardRoots ?? [] });
+  for (const o of catalog.overridden) logger.debug(`board ${o.id}: ${o.by} overrides ${o.file}`);
+  const requested = options.boards && options.boards.length > 0 ? options.boards : config.boards.length > 0 ? config.boards : [DEFAULT_BOARD];
+  const selected = selectBoards(catalog, requested);
+  const duplicate = specs.find((s, i) => specs.findIndex((o) => o.name === s.name) !== i);
+  if (duplicate) {
+    logger.warn(`container ${JSON.stringify(duplicate.name)} is embedded more than once; each copy runs`);
+  }
+
+  const plans = selected.map(({ board }) => ({ board, target: boardTarget(board, release), budget: estimateBudget(board, specs) }));
+  const over = plans.filter((p) => !p.budget.fits);
+  if (over.length > 0 && !options.force) {
+    const details = over.flatMap((p) => [`${p.board.id} (${p.board.memory.ramKb} KB RAM, ${p.board.memory.flashKb} KB flash):`, ...describeBudget(p.budget).map((l) => `  ${l}`)]);
+    const first = over[0];
+    const summary = first
+      ? `RAM ${kb(first.budget.ram.totalBytes)} needed of ${kb(first.budget.ram.availableBytes)}, flash ${kb(first.budget.flash.totalBytes)} of ${kb(first.budget.flash.availableBytes)}`
+      : "";
+    throw new OcreError(
+      "OCRE_BUDGET",
+      `the container(s) do not fit ${over.map((p) => p.board.id).join(", ")}: ${summary}`,
+      { details, hint: "lower memory.maxPages, memory.heapBytes or memory.stackBytes in ocre.yaml, pick a larger board, or pass --force to generate anyway" },
+    );
+  }
+
+  const outDir = options.outDir ?? config.buildDir;
+  const report: BoardsReport = {};
+  for (const plan of plans) {
+    const dir = path.join(outDir, plan.board.id);
+    if (!plan.budget.fits) logger.warn(`${plan.board.id}: over its memory budget, generated anyway (--force)`);
+    for (const line of describeBudget(plan.budget)) logger.debug(`${plan.board.id}: ${line}`);
+    const result = await writeProject({ board: plan.board, target: plan.target, release, specs, budget: plan.budget, dir });
+    logger.info(`generated ${path.relative(process.cwd(), dir) || dir} for ${plan.target.board} (Zephyr ${release.zephyrRevision}, ${plan.board.status})`);
+    report[plan.board.id] = {
+      board: plan.board.id,
+      zephyrBoard: plan.target.board,
+      zephyr: release.zephyrRevision,
+      wamr: release.wamrRevision,
+      status: plan.board.status,
+      dir,
+      files: result.files,
+      containers: specs.map((s) => s.name),
+      budget: plan.budget,
+      forced: !plan.budget.fits,
+    };
+  }
+  return report;
+}

@@ -1,0 +1,69 @@
+import type { Feature } from "../abi/table.js";
+import type { Board } from "../boards/types.js";
+import type { ContainerSpec } from "../spec.js";
+
+/** Capability name → OCRE_CAP_* macro (bit values live in wamr-glue/include/ocre/ocre.h). */
+export const CAPABILITY_MACROS: Readonly<Record<string, string>> = Object.freeze({
+  "ocre:api": "OCRE_CAP_API",
+  timers: "OCRE_CAP_TIMERS",
+  gpio: "OCRE_CAP_GPIO",
+  sensors: "OCRE_CAP_SENSORS",
+  messaging: "OCRE_CAP_MESSAGING",
+  "ocre:shared_heap": "OCRE_CAP_SHARED_HEAP",
+  networking: "OCRE_CAP_NETWORKING",
+  filesystem: "OCRE_CAP_FILESYSTEM",
+});
+
+/** `OCRE_CAP_TIMERS | OCRE_CAP_GPIO`, or `0u`. Unknown names were rejected by the manifest schema. */
+export function capabilityExpression(capabilities: readonly string[]): string {
+  const macros = [...new Set(capabilities)].map((c) => CAPABILITY_MACROS[c]).filter((m): m is string => m !== undefined);
+  return macros.length === 0 ? "0u" : macros.join(" | ");
+}
+
+/** Ocre feature → Kconfig symbol (without CONFIG_). "core" is always in. */
+export const FEATURE_SYMBOLS: Readonly<Record<Exclude<Feature, "core">, string>> = Object.freeze({
+  timers: "OCRE_TIMERS",
+  gpio: "OCRE_GPIO",
+  sensors: "OCRE_SENSORS",
+  messaging: "OCRE_MESSAGING",
+});
+
+/** Zephyr subsystems a feature's shim code needs. */
+const FEATURE_ZEPHYR: Readonly<Partial<Record<Feature, readonly string[]>>> = Object.freeze({
+  gpio: ["CONFIG_GPIO=y"],
+  sensors: ["CONFIG_SENSOR=y"],
+});
+
+export interface KconfigPlan {
+  readonly features: readonly { symbol: string; enabled: boolean }[];
+  /** OCRE_WASI_MINIMAL or OCRE_WASI_FULL. */
+  readonly wasi: string;
+  /** OCRE_INTERP_FAST or OCRE_INTERP_CLASSIC. */
+  readonly interpreter: string;
+  /** Zephyr options the enabled features need (prj.conf). */
+  readonly zephyr: readonly string[];
+  /** Board fragment lines (boards/<board>.conf). */
+  readonly board: readonly string[];
+}
+
+/** What the containers import decides what is compiled in; everything else is explicitly off. */
+export function planKconfig(board: Board, specs: readonly ContainerSpec[]): KconfigPlan {
+  const used = new Set<Feature>(specs.flatMap((s) => s.features));
+  const features = (Object.keys(FEATURE_SYMBOLS) as (keyof typeof FEATURE_SYMBOLS)[]).map((feature) => ({
+    symbol: FEATURE_SYMBOLS[feature],
+    enabled: used.has(feature),
+  }));
+  // Full WASI only for containers granted host files or sockets; the minimal set serves stdio,
+  // args, environ, clocks and random.
+  const full = specs.some((s) => s.capabilities.includes("filesystem") || s.capabilities.includes("networking"));
+  const zephyr = [...new Set([...used].flatMap((f) => FEATURE_ZEPHYR[f] ?? []))];
+  // WAMR's *_VFP targets use the hard-float ABI: Zephyr must be built for the FPU too.
+  const boardLines = [...(board.floatAbi === "hard" && board.toolchain.zephyrSdk.startsWith("arm") ? ["CONFIG_FPU=y"] : []), ...board.kconfig];
+  return {
+    features,
+    wasi: full ? "OCRE_WASI_FULL" : "OCRE_WASI_MINIMAL",
+    interpreter: board.interpreter === "classic" ? "OCRE_INTERP_CLASSIC" : "OCRE_INTERP_FAST",
+    zephyr,
+    board: [...new Set(boardLines)],
+  };
+}
