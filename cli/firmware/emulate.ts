@@ -1,0 +1,139 @@
+import { access } from "node:fs/promises";
+import { execa } from "execa";
+import { OcreError } from "../errors.js";
+import type { FirmwareBoard } from "./board.js";
+import { which, type Env } from "./doctor/probe.js";
+
+/**
+ * `ocre emulate`: boots a firmware image in the board's emulator (QEMU), streams the console and
+ * decides the outcome from it. The generated main.c prints one line when every container has
+ * exited, `ocre: containers finished (exit N)`; that line ends the run with N's verdict.
+ */
+
+export type EmulateOutcome = "exited" | "expected" | "timeout" | "fault" | "startup-failed" | "emulator-exited";
+
+export interface EmulateOptions {
+  readonly board: FirmwareBoard;
+  /** The ELF to boot (zephyr.elf). */
+  readonly kernel: string;
+  readonly timeoutMs: number;
+  /** Succeed as soon as this text appears on the console. */
+  readonly expect?: string;
+  /** Console output as it arrives (already decoded). */
+  readonly onConsole?: (text: string) => void;
+  readonly env?: Env;
+}
+
+export interface EmulateResult {
+  readonly ok: boolean;
+  readonly outcome: EmulateOutcome;
+  /** What `ocre emulate` exits with: 0 on success, else 1. */
+  readonly exitCode: 0 | 1;
+  /** The containers' exit code from the console line, when it was printed. */
+  readonly containerExitCode: number | null;
+  /** The console line (or emulator message) that decided the outcome. */
+  readonly reason: string;
+  readonly durationMs: number;
+  readonly command: readonly string[];
+  readonly console: string;
+}
+
+/** `ocre: containers finished (exit N)` (generated main.c), or the shim's `all containers exited (code N)`. */
+const EXIT_LINE = /ocre: (?:containers finished \(exit (-?\d+)\)|all containers exited \(code (-?\d+)\))/;
+/** The runtime could not even start a container. */
+const STARTUP_FAILED = /ocre: (?:runtime init failed|cannot add container|cannot start containers)[^\n]*/;
+/** Zephyr's fatal error banner and QEMU's own fatal CPU errors (lockup, bad fetch). */
+const FAULT = /(>>> ZEPHYR FATAL ERROR[^\n]*|qemu: fatal:[^\n]*|Kernel panic[^\n]*)/;
+
+/** The emulator command for a board and kernel. */
+export function emulatorCommand(board: FirmwareBoard, kernel: string): string[] {
+  if (!board.emulator) {
+    throw new OcreError("OCRE_EMULATOR_NONE", `board ${board.id} has no emulator`, {
+      hint: "emulated boards: mps2-an521 (mps2/an521/cpu0), qemu_riscv32, qemu_malta; flash real hardware with `ocre flash`",
+    });
+  }
+  return [...board.emulator, "-kernel", kernel];
+}
+
+export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
+  const env = options.env ?? process.env;
+  const command = emulatorCommand(options.board, options.kernel);
+  await access(options.kernel).catch(() => {
+    throw new OcreError("OCRE_FIRMWARE_MISSING", `no firmware image at ${options.kernel}`, {
+      hint: `build it first: ocre build --firmware --board ${options.board.zephyrBoard}`,
+    });
+  });
+  const exe = await which(command[0]!, env);
+  if (exe === null) {
+    throw new OcreError("OCRE_EMULATOR_MISSING", `${command[0]} is not on PATH`, {
+      hint: `run \`ocre doctor --board ${options.board.id}\` for the fix (apt-get install ${command[0] === "qemu-system-arm" ? "qemu-system-arm" : /mips/.test(command[0]!) ? "qemu-system-mips" : "qemu-system-misc"})`,
+    });
+  }
+
+  const started = Date.now();
+  // -nographic multiplexes the monitor onto stdio; with no stdin QEMU only writes the console.
+  const child = execa(exe, command.slice(1), { env: env as NodeJS.ProcessEnv, extendEnv: false, reject: false, stdin: "ignore", all: true, buffer: false });
+  let consoleText = "";
+  let pending = "";
+  let decided: { outcome: EmulateOutcome; ok: boolean; code: number | null; reason: string } | null = null;
+
+  const decide = (outcome: EmulateOutcome, ok: boolean, code: number | null, reason: string): void => {
+    if (decided) return;
+    decided = { outcome, ok, code, reason };
+    child.kill("SIGTERM");
+  };
+
+  const inspect = (line: string): void => {
+    if (options.expect !== undefined && consoleText.includes(options.expect)) {
+      decide("expected", true, null, `saw "${options.expect}"`);
+      return;
+    }
+    const exit = EXIT_LINE.exec(line);
+    if (exit) {
+      const code = Number(exit[1] ?? exit[2]);
+      if (options.expect !== undefined) decide("exited", false, code, `${exit[0]}, but "${options.expect}" never appeared`);
+      else decide("exited", code === 0, code, exit[0]);
+      return;
+    }
+    const startup = STARTUP_FAILED.exec(line);
+    if (startup) return decide("startup-failed", false, null, startup[0]);
+    const fault = FAULT.exec(line);
+    if (fault) decide("fault", false, null, fault[1]!);
+  };
+
+  const timer = setTimeout(() => decide("timeout", false, null, `no exit line within ${Math.round(options.timeoutMs / 1000)} s`), options.timeoutMs);
+  child.all?.setEncoding("utf8");
+  child.all?.on("data", (chunk: string) => {
+    if (decided) return;
+    consoleText += chunk;
+    options.onConsole?.(chunk);
+    pending += chunk;
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) inspect(line.replace(/\r$/, ""));
+    // --expect may match text that has no newline yet (a prompt).
+    if (!decided && options.expect !== undefined && consoleText.includes(options.expect)) inspect("");
+  });
+
+  const finished = await child;
+  clearTimeout(timer);
+  if (pending !== "") inspect(pending);
+  if (!decided) {
+    const code = finished.exitCode ?? null;
+    decided =
+      code === 0
+        ? { outcome: "emulator-exited", ok: false, code: null, reason: "the emulator exited before the containers' exit line" }
+        : { outcome: "fault", ok: false, code: null, reason: `${command[0]} exited with ${code ?? finished.signal ?? "an error"}` };
+  }
+  const verdict: { outcome: EmulateOutcome; ok: boolean; code: number | null; reason: string } = decided;
+  return {
+    ok: verdict.ok,
+    outcome: verdict.outcome,
+    exitCode: verdict.ok ? 0 : 1,
+    containerExitCode: verdict.code,
+    reason: verdict.reason,
+    durationMs: Date.now() - started,
+    command,
+    console: consoleText,
+  };
+}
