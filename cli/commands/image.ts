@@ -1,12 +1,214 @@
+import path from "node:path";
+import type { Argv } from "yargs";
 import { defineCommand } from "./define.js";
-import { OcreError } from "../errors.js";
+import type { GlobalArgs } from "../ui/output.js";
+import {
+  archiveRefName,
+  exportArchive,
+  importArchive,
+  listImages,
+  readLayoutImage,
+  removeFromLayout,
+  resolveLocalImage,
+  writableLayout,
+  type LocalImage,
+} from "../oci/index.js";
+import { humanBytes } from "./push.js";
 
-// Placeholder until the owning issue lands; replaced, not extended.
-export const imageCommand = defineCommand({
-  command: "image",
-  describe: "(not yet implemented)",
-  builder: (y) => y,
-  run: async () => {
-    throw new OcreError("OCRE_NOT_IMPLEMENTED", "`ocre image` is not implemented yet");
+interface LayoutArgs {
+  layout?: string;
+}
+
+function layoutFlag<T>(y: Argv<T>): Argv<T & LayoutArgs> {
+  return y.option("layout", {
+    type: "string",
+    describe: "Use only this OCI image layout (default: ./build/oci, then the user store)",
+  }) as unknown as Argv<T & LayoutArgs>;
+}
+
+function summary(image: LocalImage): Record<string, unknown> {
+  return {
+    ref: image.ref ?? null,
+    name: image.name ?? null,
+    digest: image.descriptor.digest,
+    size: image.size,
+    created: image.manifest.annotations?.["org.opencontainers.image.created"] ?? null,
+    layout: image.layout,
+  };
+}
+
+const lsCommand = defineCommand<LayoutArgs>({
+  command: ["ls", "list"],
+  describe: "List local images (the app's build/oci and the user store)",
+  builder: (y) => layoutFlag(y),
+  run: async (args, out) => {
+    const images = await listImages({ cwd: args.cwd, layout: args.layout });
+    out.result({ ok: true, images: images.map(summary) });
+    if (images.length === 0) {
+      out.info("no local images; `ocre build` makes one, `ocre pull` fetches one");
+      return;
+    }
+    const rows = images.map((i) => [
+      i.ref ?? "<none>",
+      i.name ?? "",
+      i.descriptor.digest.slice(0, 19),
+      humanBytes(i.size),
+      path.relative(args.cwd, i.layout) || ".",
+    ]);
+    const header = ["REF", "NAME", "DIGEST", "SIZE", "LAYOUT"];
+    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
+    const line = (cells: string[]) =>
+      cells
+        .map((cell, c) => cell.padEnd(widths[c] as number))
+        .join("  ")
+        .trimEnd();
+    out.print([line(header), ...rows.map(line)].join("\n"));
   },
+});
+
+interface RefArgs extends LayoutArgs {
+  ref: string;
+}
+
+const inspectCommand = defineCommand<RefArgs>({
+  command: "inspect <ref>",
+  describe: "Show an image's manifest, config, annotations, sizes and digests",
+  builder: (y) =>
+    layoutFlag(y).positional("ref", {
+      type: "string",
+      demandOption: true,
+      describe: "Tag, name:version, digest (prefix), or oci:DIR[:TAG]",
+    }) as unknown as Argv<RefArgs>,
+  run: async (args, out) => {
+    const image = await resolveLocalImage(args.ref, { cwd: args.cwd, layout: args.layout });
+    const content = await readLayoutImage(image.layout, image.descriptor);
+    const config = JSON.parse(new TextDecoder().decode(content.blobs.get(content.manifest.config.digest))) as unknown;
+    out.result({
+      ok: true,
+      ...summary(image),
+      mediaType: content.manifest.mediaType,
+      manifestSize: content.manifestBytes.byteLength,
+      manifest: content.manifest,
+      config,
+      annotations: content.manifest.annotations ?? {},
+    });
+    const { style } = out;
+    const lines = [
+      `${style.bold("ref")}       ${image.ref ?? "<none>"}`,
+      `${style.bold("layout")}    ${image.layout}`,
+      `${style.bold("digest")}    ${image.descriptor.digest}`,
+      `${style.bold("manifest")}  ${content.manifest.mediaType}, ${content.manifestBytes.byteLength} bytes`,
+      `${style.bold("config")}    ${content.manifest.config.mediaType}, ${content.manifest.config.size} bytes, ${content.manifest.config.digest}`,
+      ...content.manifest.layers.map((l) => `${style.bold("layer")}     ${l.mediaType}, ${l.size} bytes, ${l.digest}`),
+      `${style.bold("size")}      ${humanBytes(image.size)} (${image.size} bytes)`,
+      style.bold("annotations"),
+      ...Object.entries(content.manifest.annotations ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `  ${k}=${v}`),
+      style.bold("config content"),
+      ...JSON.stringify(config, null, 2)
+        .split("\n")
+        .map((l) => `  ${l}`),
+    ];
+    out.print(lines.join("\n"));
+  },
+});
+
+interface ExportArgs extends RefArgs {
+  output: string;
+}
+
+const exportCommand = defineCommand<ExportArgs>({
+  command: "export <ref>",
+  describe: "Write an image as an oci-archive tar (skopeo reads it as oci-archive:FILE:TAG)",
+  builder: (y) =>
+    layoutFlag(y)
+      .positional("ref", { type: "string", demandOption: true, describe: "Local image" })
+      .option("output", {
+        alias: "o",
+        type: "string",
+        demandOption: true,
+        describe: "Archive file to write",
+      }) as unknown as Argv<ExportArgs>,
+  run: async (args, out) => {
+    const image = await resolveLocalImage(args.ref, { cwd: args.cwd, layout: args.layout });
+    const content = await readLayoutImage(image.layout, image.descriptor);
+    const file = path.resolve(args.cwd, args.output);
+    const tag = archiveRefName(image.ref ?? "latest");
+    await exportArchive(content, tag, file);
+    out.info(`wrote ${file} (tag ${tag})`);
+    out.print(image.descriptor.digest);
+    out.result({ ok: true, file, tag, digest: image.descriptor.digest, size: image.size });
+  },
+});
+
+interface ImportArgs extends LayoutArgs {
+  file: string;
+  name?: string;
+}
+
+const importCommand = defineCommand<ImportArgs>({
+  command: "import <file>",
+  describe: "Add the images of an oci-archive tar to the user store (or --layout)",
+  builder: (y) =>
+    layoutFlag(y)
+      .positional("file", { type: "string", demandOption: true, describe: "oci-archive tar file" })
+      .option("name", {
+        type: "string",
+        describe: "Reference name for the imported image (default: its name in the archive)",
+      }) as unknown as Argv<ImportArgs>,
+  run: async (args, out) => {
+    const layout = writableLayout({ cwd: args.cwd, layout: args.layout });
+    const images = await importArchive(path.resolve(args.cwd, args.file), layout, args.name);
+    for (const image of images) {
+      out.info(`imported ${image.ref} into ${layout}`);
+      out.print(image.content.manifestDigest);
+    }
+    out.result({ ok: true, layout, images: images.map((i) => ({ ref: i.ref, digest: i.content.manifestDigest })) });
+  },
+});
+
+interface RmArgs extends LayoutArgs {
+  refs: string[];
+}
+
+const rmCommand = defineCommand<RmArgs>({
+  command: ["rm <refs..>", "remove <refs..>"],
+  describe: "Remove local images (and blobs nothing else uses)",
+  builder: (y) =>
+    layoutFlag(y).positional("refs", {
+      type: "string",
+      array: true,
+      demandOption: true,
+      describe: "Images to remove",
+    }) as unknown as Argv<RmArgs>,
+  run: async (args, out) => {
+    const removed: { ref: string | null; digest: string; layout: string }[] = [];
+    // Resolve every name before removing anything, so a typo removes nothing.
+    const images = [];
+    for (const ref of args.refs) images.push(await resolveLocalImage(ref, { cwd: args.cwd, layout: args.layout }));
+    for (const image of images) {
+      await removeFromLayout(
+        image.layout,
+        (e) => e.descriptor.digest === image.descriptor.digest && e.ref === image.ref,
+      );
+      removed.push({ ref: image.ref ?? null, digest: image.descriptor.digest, layout: image.layout });
+      out.info(`removed ${image.ref ?? image.descriptor.digest} from ${image.layout}`);
+    }
+    out.result({ ok: true, removed });
+  },
+});
+
+export const imageCommand = defineCommand<GlobalArgs>({
+  command: "image",
+  describe: "Manage local OCI images: ls, inspect, export, import, rm",
+  builder: (y) =>
+    y
+      .command(lsCommand)
+      .command(inspectCommand)
+      .command(exportCommand)
+      .command(importCommand)
+      .command(rmCommand)
+      .demandCommand(1, "Name an image command: ls, inspect, export, import or rm.") as unknown as Argv<GlobalArgs>,
+  run: async () => undefined,
 });

@@ -1,12 +1,54 @@
+import type { Argv } from "yargs";
 import { defineCommand } from "./define.js";
-import { OcreError } from "../errors.js";
+import { addToLayout, annotations, fetchImage, formatReference, parseReference, writableLayout } from "../oci/index.js";
+import { humanBytes, progressBars, registryFlags, registryOptions, type RegistryArgs } from "./push.js";
 
-// Placeholder until the owning issue lands; replaced, not extended.
-export const pullCommand = defineCommand({
-  command: "pull",
-  describe: "(not yet implemented)",
-  builder: (y) => y,
-  run: async () => {
-    throw new OcreError("OCRE_NOT_IMPLEMENTED", "`ocre pull` is not implemented yet");
+interface PullArgs extends RegistryArgs {
+  reference: string;
+}
+
+export const pullCommand = defineCommand<PullArgs>({
+  command: "pull <reference>",
+  describe: "Pull an image from a registry into the local store: ocre pull <registry>/<repository>:<tag|@digest>",
+  builder: (y) =>
+    registryFlags(y)
+      .positional("reference", {
+        type: "string",
+        demandOption: true,
+        describe: "<registry>/<repository>:<tag> or <registry>/<repository>@sha256:<hex>",
+      })
+      .example(
+        "$0 pull localhost:5000/blinky:1.0.0",
+        "fetch into the user store (`ocre image ls` shows it)",
+      ) as unknown as Argv<PullArgs>,
+  run: async (args, out) => {
+    const target = parseReference(args.reference);
+    const options = await registryOptions(args, out);
+    const bars = progressBars(out);
+    // Every digest is checked in memory first; the layout only ever receives a verified image.
+    const content = await fetchImage(target, { ...options, onProgress: bars.update }).finally(bars.stop);
+    const layout = writableLayout({ cwd: args.cwd, layout: args.layout });
+    const ref = formatReference(target);
+    await addToLayout(layout, [
+      { content, ref, annotations: { [annotations.OCRE_ORIGIN]: `${target.registry}/${target.repository}` } },
+    ]);
+    const blobs = [content.manifest.config, ...content.manifest.layers].map((d) => ({
+      digest: d.digest,
+      mediaType: d.mediaType,
+      size: d.size,
+    }));
+    const size = content.manifestBytes.byteLength + blobs.reduce((sum, b) => sum + b.size, 0);
+    out.info(`pulled ${ref} (${humanBytes(size)}) into ${layout}`);
+    out.print(content.manifestDigest);
+    out.result({
+      ok: true,
+      ref,
+      digest: content.manifestDigest,
+      mediaType: content.manifest.mediaType,
+      manifestSize: content.manifestBytes.byteLength,
+      size,
+      blobs,
+      layout,
+    });
   },
 });

@@ -1,12 +1,157 @@
+import type { Argv } from "yargs";
+import cliProgress from "cli-progress";
 import { defineCommand } from "./define.js";
 import { OcreError } from "../errors.js";
+import type { Output } from "../ui/output.js";
+import {
+  annotations,
+  formatReference,
+  parseReference,
+  pushImage,
+  readLayoutImage,
+  resolveLocalImage,
+  type RegistryOptions,
+} from "../oci/index.js";
 
-// Placeholder until the owning issue lands; replaced, not extended.
-export const pushCommand = defineCommand({
-  command: "push",
-  describe: "(not yet implemented)",
-  builder: (y) => y,
-  run: async () => {
-    throw new OcreError("OCRE_NOT_IMPLEMENTED", "`ocre push` is not implemented yet");
+/** Flags every registry command shares (push, pull). */
+export interface RegistryArgs {
+  "ca-file"?: string;
+  insecure: boolean;
+  username?: string;
+  "password-stdin": boolean;
+  layout?: string;
+}
+
+export function registryFlags<T>(y: Argv<T>): Argv<T & RegistryArgs> {
+  return y
+    .option("ca-file", {
+      type: "string",
+      describe: "PEM CA certificate to trust for the registry's TLS (added to the system's)",
+    })
+    .option("insecure", {
+      type: "boolean",
+      default: false,
+      describe: "Allow plain http and unverified TLS for a non-loopback registry",
+    })
+    .option("username", { type: "string", describe: "Registry user (password from --password-stdin)" })
+    .option("password-stdin", {
+      type: "boolean",
+      default: false,
+      describe: "Read the registry password or token from stdin",
+    })
+    .option("layout", {
+      type: "string",
+      describe: "Use this OCI image layout instead of build/oci and the user store",
+    }) as unknown as Argv<T & RegistryArgs>;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  // Shells and `echo` add a trailing newline that is not part of the password.
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
+}
+
+/** Registry options from the flags; the password only ever comes from stdin, never argv. */
+export async function registryOptions(args: RegistryArgs, out: Output): Promise<RegistryOptions> {
+  if (args["password-stdin"] && args.username === undefined) {
+    throw new OcreError("OCRE_USAGE", "--password-stdin needs --username", { hint: "add --username <user>" });
+  }
+  const password = args["password-stdin"] ? await readStdin() : undefined;
+  return {
+    caFile: args["ca-file"],
+    insecure: args.insecure,
+    credentials: { username: args.username, password, env: process.env },
+    logger: out,
+  };
+}
+
+/** A progress bar per blob on a TTY; nothing otherwise. */
+export function progressBars(out: Output): {
+  update: (p: { digest: string; done: number; total: number }) => void;
+  stop: () => void;
+} {
+  if (!out.interactive) return { update: () => undefined, stop: () => undefined };
+  const multi = new cliProgress.MultiBar(
+    {
+      format: " {digest} [{bar}] {value}/{total} bytes",
+      hideCursor: true,
+      clearOnComplete: false,
+      stream: process.stderr,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const bars = new Map<string, cliProgress.SingleBar>();
+  return {
+    update: (p) => {
+      let bar = bars.get(p.digest);
+      if (!bar) {
+        bar = multi.create(p.total, 0, { digest: p.digest.slice(7, 19) });
+        bars.set(p.digest, bar);
+      }
+      bar.update(p.done);
+    },
+    stop: () => multi.stop(),
+  };
+}
+
+export function humanBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+interface PushArgs extends RegistryArgs {
+  first: string;
+  second?: string;
+  "chunk-size"?: number;
+}
+
+export const pushCommand = defineCommand<PushArgs>({
+  command: "push <first> [second]",
+  describe: "Push an image to a registry: ocre push [image] <registry>/<repository>:<tag>",
+  builder: (y) =>
+    registryFlags(y)
+      .positional("first", {
+        type: "string",
+        demandOption: true,
+        describe: "Local image (tag, name:version, digest, oci:DIR:TAG), or the destination when only one is given",
+      })
+      .positional("second", { type: "string", describe: "Destination <registry>/<repository>:<tag>" })
+      .option("chunk-size", {
+        type: "number",
+        describe: "Upload blobs larger than this many bytes in chunks of this size (default 4 MiB)",
+      })
+      .example("$0 push localhost:5000/blinky:1.0.0", "push the app's build/oci image")
+      .example(
+        "$0 push blinky:1.0.0 registry.example.com/iot/blinky:1.0.0",
+        "push a named local image",
+      ) as unknown as Argv<PushArgs>,
+  run: async (args, out) => {
+    const source = args.second === undefined ? undefined : args.first;
+    const destination = parseReference(args.second ?? args.first);
+    const local = await resolveLocalImage(source, { cwd: args.cwd, layout: args.layout });
+    const content = await readLayoutImage(local.layout, local.descriptor);
+    const origin = local.descriptor.annotations?.[annotations.OCRE_ORIGIN];
+    const slash = origin?.indexOf("/") ?? -1;
+    const mountFrom =
+      origin !== undefined && slash > 0
+        ? { registry: origin.slice(0, slash), repository: origin.slice(slash + 1) }
+        : undefined;
+    const options = await registryOptions(args, out);
+    out.info(`pushing ${local.ref ?? local.descriptor.digest} to ${formatReference(destination)}`);
+    const bars = progressBars(out);
+    const result = await pushImage(content, destination, {
+      ...options,
+      mountFrom,
+      ...(args["chunk-size"] === undefined ? {} : { chunkSize: args["chunk-size"] }),
+      onProgress: bars.update,
+    }).finally(bars.stop);
+    for (const blob of result.blobs) out.debug(`${blob.digest} ${blob.mediaType} ${blob.size} bytes: ${blob.action}`);
+    out.info(`pushed ${result.ref} (${humanBytes(result.size)}, ${humanBytes(result.uploadedBytes)} uploaded)`);
+    out.print(result.digest);
+    out.result({ ok: true, ...result });
   },
 });

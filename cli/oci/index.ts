@@ -1,0 +1,32 @@
+/** The OCI part of the library: image layout, archive, local store, registry push and pull. */
+export { packageImage, type ImageReport, type PackageOptions, type OciLogger } from "./package.js";
+export { renderImage, rfc3339FromEpoch, type ImageMetadata } from "./render.js";
+export { specFromImage, type FromImageOptions, type ImageSpec } from "./from-image.js";
+export { specFromImageContent } from "./image-spec.js";
+export {
+  writeLayout,
+  addToLayout,
+  readLayoutEntries,
+  readLayoutImage,
+  removeFromLayout,
+  readBlob,
+  type LayoutEntry,
+  type LayoutImage,
+} from "./layout.js";
+export { exportArchive, importArchive, archiveRefName } from "./archive.js";
+export {
+  listImages,
+  resolveLocalImage,
+  userStoreDir,
+  appLayoutDir,
+  writableLayout,
+  type LocalImage,
+  type StoreOptions,
+} from "./store.js";
+export { parseReference, formatReference, type RemoteReference } from "./reference.js";
+export { RegistryClient, type RegistryOptions } from "./registry-client.js";
+export { pushImage, pushWithClient, type PushOptions, type PushResult, type PushedBlob } from "./push.js";
+export { fetchImage, fetchWithClient, type PullOptions } from "./pull.js";
+export { sha256Digest, type Digest } from "./digest.js";
+export type { ImageContent, ImageManifest, WasmImageConfig, Descriptor } from "./image-types.js";
+export * as annotations from "./annotations.js";

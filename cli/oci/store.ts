@@ -1,0 +1,144 @@
+import os from "node:os";
+import path from "node:path";
+import { OcreError } from "../errors.js";
+import { didYouMean } from "../util/suggest.js";
+import { isDigest } from "./digest.js";
+import type { Descriptor, ImageManifest } from "./image-types.js";
+import { isLayout, parseManifest, readBlob, readLayoutEntries } from "./layout.js";
+import { OCI_TITLE, OCI_VERSION } from "./annotations.js";
+
+/**
+ * Where local images live. `ocre build` writes the app's own image to `<app>/build/oci`; `ocre
+ * pull` and `ocre image import` put images in the user store, `$OCRE_IMAGE_STORE`, else
+ * `$XDG_DATA_HOME/ocre/oci`, else `~/.local/share/ocre/oci`. `--layout <dir>` replaces both with
+ * one layout.
+ */
+export interface StoreOptions {
+  /** Directory the command runs in (the app directory). */
+  readonly cwd: string;
+  /** Use only this OCI image layout. */
+  readonly layout?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export function userStoreDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.OCRE_IMAGE_STORE) return path.resolve(env.OCRE_IMAGE_STORE);
+  const dataHome =
+    env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME)
+      ? env.XDG_DATA_HOME
+      : path.join(os.homedir(), ".local", "share");
+  return path.join(dataHome, "ocre", "oci");
+}
+
+export function appLayoutDir(cwd: string): string {
+  return path.join(cwd, "build", "oci");
+}
+
+/** The layouts searched for a reference, in order: the app's build output first, then the user store. */
+export function searchLayouts(options: StoreOptions): string[] {
+  if (options.layout !== undefined) return [path.resolve(options.cwd, options.layout)];
+  return [appLayoutDir(options.cwd), userStoreDir(options.env)];
+}
+
+/** Where pull and import write (the user store unless --layout says otherwise). */
+export function writableLayout(options: StoreOptions): string {
+  return options.layout !== undefined ? path.resolve(options.cwd, options.layout) : userStoreDir(options.env);
+}
+
+export interface LocalImage {
+  readonly layout: string;
+  /** The layout's reference name for it (a tag in a build layout, a full reference in the store). */
+  readonly ref: string | undefined;
+  readonly descriptor: Descriptor;
+  readonly manifest: ImageManifest;
+  /** Manifest + config + layers, in bytes. */
+  readonly size: number;
+  /** "title:version" from the manifest annotations, when it has them. */
+  readonly name: string | undefined;
+}
+
+async function imagesIn(layout: string): Promise<LocalImage[]> {
+  const images: LocalImage[] = [];
+  for (const entry of await readLayoutEntries(layout)) {
+    const manifest = parseManifest(
+      await readBlob(layout, entry.descriptor.digest),
+      `manifest ${entry.descriptor.digest} in ${layout}`,
+    );
+    const size = entry.descriptor.size + manifest.config.size + manifest.layers.reduce((sum, l) => sum + l.size, 0);
+    const title = manifest.annotations?.[OCI_TITLE];
+    const version = manifest.annotations?.[OCI_VERSION];
+    const name = title === undefined ? undefined : version === undefined ? title : `${title}:${version}`;
+    images.push({ layout, ref: entry.ref, descriptor: entry.descriptor, manifest, size, name });
+  }
+  return images;
+}
+
+export async function listImages(options: StoreOptions): Promise<LocalImage[]> {
+  const all: LocalImage[] = [];
+  for (const layout of searchLayouts(options)) all.push(...(await imagesIn(layout)));
+  return all;
+}
+
+/** Splits an explicit layout reference: `oci:DIR[:REF]`, or a path to a layout directory. */
+async function explicitLayout(
+  text: string,
+  cwd: string,
+): Promise<{ layout: string; ref: string | undefined } | undefined> {
+  if (text.startsWith("oci:")) {
+    const rest = text.slice(4);
+    const colon = rest.indexOf(":");
+    const dir = colon < 0 ? rest : rest.slice(0, colon);
+    return { layout: path.resolve(cwd, dir), ref: colon < 0 ? undefined : rest.slice(colon + 1) };
+  }
+  if (
+    (text.startsWith(".") || text.startsWith("/") || text.includes(path.sep)) &&
+    (await isLayout(path.resolve(cwd, text)))
+  ) {
+    return { layout: path.resolve(cwd, text), ref: undefined };
+  }
+  return undefined;
+}
+
+function matches(image: LocalImage, wanted: string): boolean {
+  if (isDigest(wanted)) return image.descriptor.digest === wanted;
+  if (/^(sha256:)?[a-f0-9]{6,64}$/.test(wanted))
+    return image.descriptor.digest.startsWith(wanted.startsWith("sha256:") ? wanted : `sha256:${wanted}`);
+  if (image.ref === wanted || image.name === wanted) return true;
+  // A reference without a tag means ":latest", as with docker and skopeo.
+  return !/:[^/]+$/.test(wanted) && image.ref === `${wanted}:latest`;
+}
+
+/**
+ * Finds one local image. `wanted` is a reference name or tag, "title:version", a digest (or a
+ * unique prefix of at least 6 hex digits), `oci:DIR[:REF]` or a layout directory. Without
+ * `wanted`, the searched layouts must hold exactly one image (the app's own, after `ocre build`).
+ */
+export async function resolveLocalImage(wanted: string | undefined, options: StoreOptions): Promise<LocalImage> {
+  const explicit = wanted === undefined ? undefined : await explicitLayout(wanted, options.cwd);
+  const layouts = explicit ? [explicit.layout] : searchLayouts(options);
+  const target = explicit ? explicit.ref : wanted;
+  const images: LocalImage[] = [];
+  for (const layout of layouts) images.push(...(await imagesIn(layout)));
+  if (target === undefined) {
+    const first = layouts[0] as string;
+    const own = images.filter((i) => i.layout === first);
+    if (own.length === 1) return own[0] as LocalImage;
+    throw new OcreError(
+      "OCRE_IMAGE_NOT_FOUND",
+      own.length === 0 ? `no image in ${first}` : `${first} holds ${own.length} images; name one`,
+      {
+        hint:
+          own.length === 0
+            ? "run `ocre build` in the app directory first, or name an image (`ocre image ls` lists them)"
+            : `one of: ${own.map((i) => i.ref ?? i.descriptor.digest).join(", ")}`,
+      },
+    );
+  }
+  const found = images.find((image) => matches(image, target));
+  if (found) return found;
+  const known = images.flatMap((i) => [i.ref, i.name].filter((n): n is string => n !== undefined));
+  const suggestion = didYouMean(target, known);
+  throw new OcreError("OCRE_IMAGE_NOT_FOUND", `no local image "${target}" in ${layouts.join(" or ")}`, {
+    hint: suggestion || "`ocre image ls` lists local images; `ocre pull` fetches one from a registry",
+  });
+}
