@@ -1,0 +1,169 @@
+/*
+ * Copyright (c) 2026 ocre contributors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_engine.h"
+
+#define BLOCKS ((FAKE_MEM_SIZE - FAKE_HEAP_BASE) / FAKE_BLOCK)
+
+static struct {
+	uint8_t *mem;
+	struct ocre_mem view;
+	volatile bool terminated;
+	bool trapped;
+	bool used_blocks[BLOCKS];
+	int runs;
+} inst[OCRE_MAX_CONTAINERS];
+
+int ocre_engine_init(void)
+{
+	return 0;
+}
+
+int ocre_engine_load(struct ocre_container *c)
+{
+	const struct fake_module *mod = (const struct fake_module *)c->wasm;
+
+	if (c->wasm_size != sizeof(*mod) || memcmp(mod->magic, FAKE_MAGIC, 8) != 0) {
+		return -OCRE_EINVAL;
+	}
+	c->engine_module = (void *)mod;
+	return 0;
+}
+
+void ocre_engine_unload(struct ocre_container *c)
+{
+	c->engine_module = NULL;
+}
+
+int ocre_engine_instantiate(struct ocre_container *c)
+{
+	inst[c->slot].mem = calloc(1, FAKE_MEM_SIZE);
+	if (inst[c->slot].mem == NULL) {
+		return -OCRE_ENOMEM;
+	}
+	inst[c->slot].view = (struct ocre_mem){inst[c->slot].mem, FAKE_MEM_SIZE};
+	inst[c->slot].terminated = false;
+	inst[c->slot].trapped = false;
+	memset(inst[c->slot].used_blocks, 0, sizeof(inst[c->slot].used_blocks));
+	c->engine_inst = &inst[c->slot];
+	return 0;
+}
+
+void ocre_engine_deinstantiate(struct ocre_container *c)
+{
+	free(inst[c->slot].mem);
+	inst[c->slot].mem = NULL;
+	c->engine_inst = NULL;
+}
+
+bool ocre_engine_run(struct ocre_container *c)
+{
+	const struct fake_module *mod = c->engine_module;
+
+	inst[c->slot].runs++;
+	mod->main(c);
+	return !inst[c->slot].terminated && !inst[c->slot].trapped;
+}
+
+void ocre_engine_terminate(struct ocre_container *c)
+{
+	inst[c->slot].terminated = true;
+}
+
+int ocre_engine_mem(struct ocre_container *c, struct ocre_mem *m)
+{
+	*m = inst[c->slot].view;
+	return m->base != NULL ? 0 : -OCRE_EINVAL;
+}
+
+uint32_t ocre_engine_guest_alloc(struct ocre_container *c, uint32_t size)
+{
+	if (size == 0 || size > FAKE_BLOCK) {
+		return 0;
+	}
+	for (unsigned int i = 0; i < BLOCKS; i++) {
+		if (!inst[c->slot].used_blocks[i]) {
+			inst[c->slot].used_blocks[i] = true;
+			return FAKE_HEAP_BASE + i * FAKE_BLOCK;
+		}
+	}
+	return 0;
+}
+
+void ocre_engine_guest_free(struct ocre_container *c, uint32_t offset)
+{
+	if (offset < FAKE_HEAP_BASE || (offset - FAKE_HEAP_BASE) % FAKE_BLOCK != 0) {
+		abort(); /* the core must never free what it did not allocate */
+	}
+	unsigned int i = (offset - FAKE_HEAP_BASE) / FAKE_BLOCK;
+
+	if (i >= BLOCKS || !inst[c->slot].used_blocks[i]) {
+		abort();
+	}
+	inst[c->slot].used_blocks[i] = false;
+}
+
+bool ocre_engine_has_export(struct ocre_container *c, const char *name)
+{
+	const struct fake_module *mod = c->engine_module;
+
+	for (int i = 0; i < 4; i++) {
+		if (mod->exports[i] != NULL && strcmp(mod->exports[i], name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void *ocre_engine_host_alloc(size_t size)
+{
+	return malloc(size);
+}
+
+void ocre_engine_host_free(void *ptr)
+{
+	free(ptr);
+}
+
+void ocre_engine_thread_begin(void)
+{
+}
+
+void ocre_engine_thread_end(void)
+{
+}
+
+struct ocre_mem *fake_mem(struct ocre_container *c)
+{
+	return &inst[c->slot].view;
+}
+
+bool fake_should_stop(struct ocre_container *c)
+{
+	return inst[c->slot].terminated;
+}
+
+void fake_trap(struct ocre_container *c)
+{
+	inst[c->slot].trapped = true;
+}
+
+int fake_heap_used(struct ocre_container *c)
+{
+	int n = 0;
+
+	for (unsigned int i = 0; i < BLOCKS; i++) {
+		n += inst[c->slot].used_blocks[i];
+	}
+	return n;
+}
+
+int fake_runs(struct ocre_container *c)
+{
+	return inst[c->slot].runs;
+}

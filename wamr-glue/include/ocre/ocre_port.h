@@ -1,0 +1,96 @@
+/*
+ * Copyright (c) 2026 ocre contributors
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * What the portable core needs from an RTOS. Objects are named by small indexes instead of
+ * handles so that a port can keep them in static arrays (Zephyr: K_THREAD_STACK_ARRAY_DEFINE,
+ * k_timer arrays) and the core stays free of RTOS types.
+ *
+ * Context rules: ocre_port_lock/unlock, ocre_port_wake and the ocre_core_* callbacks may run in
+ * interrupt context; everything else runs in thread context.
+ */
+
+#ifndef OCRE_OCRE_PORT_H_
+#define OCRE_OCRE_PORT_H_
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OCRE_PORT_FOREVER UINT32_MAX
+
+enum ocre_log_level {
+	OCRE_LOG_ERR = 1,
+	OCRE_LOG_WRN = 2,
+	OCRE_LOG_INF = 3,
+	OCRE_LOG_DBG = 4,
+};
+
+/* Time */
+uint64_t ocre_port_uptime_ms(void);
+uint64_t ocre_port_monotonic_ns(void);
+uint64_t ocre_port_realtime_ns(void); /* wall clock; uptime-based where there is none */
+int ocre_port_random(void *buf, size_t len);
+
+/* One short critical section for the whole core; usable from interrupts (Zephyr: spinlock). */
+unsigned int ocre_port_lock(void);
+void ocre_port_unlock(unsigned int key);
+
+/*
+ * Binary semaphores, one per slot: slots 0..max_containers-1 belong to the containers,
+ * slot max_containers to the supervisor. Wait returns 0 when woken, -EAGAIN on timeout.
+ */
+int ocre_port_wait(unsigned int slot, uint32_t timeout_ms);
+void ocre_port_wake(unsigned int slot);
+void ocre_port_yield(void);
+void ocre_port_sleep_ms(uint32_t ms);
+
+/* Sleeping mutexes, one per slot (thread context only): guard a container's engine instance. */
+void ocre_port_mutex_lock(unsigned int slot);
+void ocre_port_mutex_unlock(unsigned int slot);
+
+/*
+ * Threads, one per slot as above; slot max_containers is the supervisor (restart back-off and
+ * the watchdog). A slot's thread is started again only after its entry returned.
+ */
+int ocre_port_thread_start(unsigned int slot, void (*entry)(void *arg), void *arg);
+
+/* Timers, slot = container * max_timers + (timer id - 1); expiry calls ocre_core_timer_expired. */
+int ocre_port_timer_start(unsigned int slot, uint32_t interval_ms, bool periodic);
+void ocre_port_timer_stop(unsigned int slot);
+uint32_t ocre_port_timer_remaining_ms(unsigned int slot);
+void ocre_core_timer_expired(unsigned int slot);
+
+/* GPIO: port is a controller index, pin its line. Edges call ocre_core_gpio_changed. */
+int ocre_port_gpio_configure(uint32_t port, uint32_t pin, bool output);
+int ocre_port_gpio_set(uint32_t port, uint32_t pin, bool level);
+int ocre_port_gpio_get(uint32_t port, uint32_t pin); /* 0/1 or -errno */
+int ocre_port_gpio_toggle(uint32_t port, uint32_t pin);
+int ocre_port_gpio_irq(uint32_t port, uint32_t pin, bool enable);
+int ocre_port_gpio_lookup(const char *name, uint32_t *port, uint32_t *pin); /* e.g. "led0" */
+void ocre_core_gpio_changed(uint32_t port, uint32_t pin, int level);
+
+/* Sensors, by index 0..count-1 in discovery order. */
+int ocre_port_sensor_count(void);
+const char *ocre_port_sensor_name(int sensor);
+int ocre_port_sensor_channel_count(int sensor);
+int ocre_port_sensor_channel_type(int sensor, int channel);
+int ocre_port_sensor_read(int sensor, int channel, double *value);
+
+/* Identity for uname: sysname, nodename, release, version, machine. */
+const char *ocre_port_uname_field(int field);
+
+/* Console (container stdout/stderr) and the runtime's own log. */
+void ocre_port_console_write(const char *buf, size_t len);
+void ocre_port_vlog(enum ocre_log_level level, const char *fmt, va_list ap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OCRE_OCRE_PORT_H_ */

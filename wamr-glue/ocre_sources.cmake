@@ -1,0 +1,28 @@
+# Copyright (c) 2026 ocre contributors
+# SPDX-License-Identifier: Apache-2.0
+#
+# Source lists of the portable core, shared by zephyr-module/CMakeLists.txt and test/c.
+#   OCRE_CORE_SOURCES   portable C without WAMR or RTOS headers (host-tested, cross-compiled)
+#   OCRE_WAMR_SOURCES   the engine and natives on WAMR (need wasm_export.h)
+#   OCRE_POSIX_SOURCES  the POSIX port
+#   OCRE_INCLUDE_DIRS   public headers (ocre/ocre.h, ocre/ocre_port.h)
+
+set(OCRE_GLUE_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(OCRE_CORE_SOURCES
+  ${OCRE_GLUE_DIR}/src/ocre_abi.c
+  ${OCRE_GLUE_DIR}/src/ocre_api.c
+  ${OCRE_GLUE_DIR}/src/ocre_container.c
+  ${OCRE_GLUE_DIR}/src/ocre_events.c
+  ${OCRE_GLUE_DIR}/src/ocre_log.c
+  ${OCRE_GLUE_DIR}/src/ocre_mem.c
+  ${OCRE_GLUE_DIR}/src/ocre_policy.c
+  ${OCRE_GLUE_DIR}/src/ocre_wasi.c
+)
+set(OCRE_WAMR_SOURCES
+  ${OCRE_GLUE_DIR}/src/wamr/ocre_wamr_engine.c
+  ${OCRE_GLUE_DIR}/src/wamr/ocre_wamr_natives.c
+)
+set(OCRE_POSIX_SOURCES
+  ${OCRE_GLUE_DIR}/port/posix/ocre_port_posix.c
+)
+set(OCRE_INCLUDE_DIRS ${OCRE_GLUE_DIR}/include)

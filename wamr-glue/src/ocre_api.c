@@ -1,0 +1,943 @@
+/*
+ * Copyright (c) 2026 ocre contributors
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The Ocre `env` ABI, one function per import, on offsets into the caller's linear memory.
+ * Every function checks the caller's capability first and validates every address and string
+ * itself; the WAMR glue only translates arguments. Errors are upstream's negative errno.
+ */
+
+#include <string.h>
+
+#include "ocre_internal.h"
+
+#define CHECK_CAP(c, fn)                                                                          \
+	do {                                                                                       \
+		int cap_ret_ = ocre_cap_check((c), OCRE_FN_##fn);                                  \
+		if (cap_ret_ != 0) {                                                               \
+			return cap_ret_;                                                           \
+		}                                                                                  \
+	} while (0)
+
+static uint32_t ocre_msg_counter;
+
+/* Drops one reference to a shared message copy; the last one frees it. Thread context. */
+static void msg_unref(struct ocre_msg *msg)
+{
+	unsigned int key = ocre_port_lock();
+	bool last = --msg->refs == 0;
+
+	ocre_port_unlock(key);
+	if (last) {
+		ocre_engine_host_free(msg);
+	}
+}
+
+/* Called with the lock held after a failed push: true the first time, to log outside it. */
+static bool note_overflow(struct ocre_container *c)
+{
+	if (c->overflow_logged) {
+		return false;
+	}
+	c->overflow_logged = true;
+	return true;
+}
+
+static void log_overflow(const struct ocre_container *c)
+{
+	ocre_log(OCRE_LOG_WRN, "%s: event queue full (%d), dropping events", c->meta.name,
+		 OCRE_EVENT_QUEUE_DEPTH);
+}
+
+/* ---- core ------------------------------------------------------------------------------ */
+
+int32_t ocre_api_uname(struct ocre_container *c, const struct ocre_mem *m, uint32_t buf)
+{
+	CHECK_CAP(c, uname);
+	char *out = ocre_mem_range(m, buf, OCRE_UNAME_FIELDS * OCRE_UNAME_FIELD_BYTES);
+
+	if (out == NULL) {
+		return -OCRE_EINVAL;
+	}
+	memset(out, 0, OCRE_UNAME_FIELDS * OCRE_UNAME_FIELD_BYTES);
+	for (int i = 0; i < OCRE_UNAME_FIELDS; i++) {
+		const char *v = ocre_port_uname_field(i);
+		size_t n = v != NULL ? strlen(v) : 0;
+
+		if (n > OCRE_UNAME_FIELD_BYTES - 1) {
+			n = OCRE_UNAME_FIELD_BYTES - 1;
+		}
+		if (n > 0) {
+			memcpy(out + i * OCRE_UNAME_FIELD_BYTES, v, n);
+		}
+	}
+	return 0;
+}
+
+int32_t ocre_api_ocre_sleep(struct ocre_container *c, int32_t ms)
+{
+	CHECK_CAP(c, ocre_sleep);
+	if (ms < 0) {
+		return -OCRE_EINVAL;
+	}
+	uint64_t deadline = ocre_port_uptime_ms() + (uint32_t)ms;
+
+	/* Wakes early only to let a stop take effect; stray wake-ups sleep on. */
+	while (!c->stop_requested) {
+		uint64_t now = ocre_port_uptime_ms();
+
+		if (now >= deadline) {
+			break;
+		}
+		(void)ocre_port_wait(c->slot, (uint32_t)(deadline - now));
+	}
+	return 0;
+}
+
+/* Copies a message into the receiver's app heap; the receiver frees it. */
+static int32_t deliver_message(struct ocre_container *c, const struct ocre_msg *msg,
+			       uint32_t vals[6])
+{
+	uint32_t free_slots[3];
+	int n = 0;
+
+	for (int i = 0; i < OCRE_MAX_GUEST_ALLOCS && n < 3; i++) {
+		if (c->guest_allocs[i] == 0) {
+			free_slots[n++] = (uint32_t)i;
+		}
+	}
+	if (n < 3) {
+		ocre_log(OCRE_LOG_WRN, "%s: message dropped: %d copies not freed", c->meta.name,
+			 OCRE_MAX_GUEST_ALLOCS);
+		return -OCRE_ENOMEM;
+	}
+	uint32_t sizes[3] = {msg->topic_len + 1, msg->ctype_len + 1,
+			     msg->payload_len > 0 ? msg->payload_len : 1};
+	const char *src[3] = {msg->data, msg->data + msg->topic_len + 1,
+			      msg->data + msg->topic_len + 1 + msg->ctype_len + 1};
+	uint32_t offs[3] = {0, 0, 0};
+
+	for (int i = 0; i < 3; i++) {
+		offs[i] = ocre_engine_guest_alloc(c, sizes[i]);
+		if (offs[i] == 0) {
+			for (int j = 0; j < i; j++) {
+				ocre_engine_guest_free(c, offs[j]);
+			}
+			ocre_log(OCRE_LOG_WRN, "%s: message dropped: app heap full", c->meta.name);
+			return -OCRE_ENOMEM;
+		}
+	}
+	/* The app heap may have moved the memory: take a fresh view before copying. */
+	struct ocre_mem m;
+
+	if (ocre_engine_mem(c, &m) != 0) {
+		return -OCRE_EINVAL;
+	}
+	for (int i = 0; i < 3; i++) {
+		uint8_t *dst = ocre_mem_range(&m, offs[i], sizes[i]);
+
+		if (dst == NULL) {
+			return -OCRE_EINVAL;
+		}
+		if (i == 2 && msg->payload_len == 0) {
+			dst[0] = 0;
+		} else {
+			memcpy(dst, src[i], i == 2 ? msg->payload_len : sizes[i]);
+		}
+		c->guest_allocs[free_slots[i]] = offs[i];
+	}
+	vals[2] = offs[0];
+	vals[3] = offs[1];
+	vals[4] = offs[2];
+	vals[5] = msg->payload_len;
+	return 0;
+}
+
+int32_t ocre_api_ocre_get_event(struct ocre_container *c, const struct ocre_mem *m,
+				const uint32_t out[6])
+{
+	CHECK_CAP(c, ocre_get_event);
+	for (int i = 0; i < 6; i++) {
+		if (ocre_mem_range(m, out[i], 4) == NULL) {
+			return -OCRE_EINVAL;
+		}
+	}
+	struct ocre_event ev;
+	unsigned int key = ocre_port_lock();
+	bool got = ocre_evq_pop(&c->events, &ev);
+
+	ocre_port_unlock(key);
+	if (!got) {
+		return -OCRE_ENOMSG;
+	}
+	uint32_t vals[6] = {ev.type, ev.id, ev.port, ev.state, 0, 0};
+	struct ocre_mem now = *m;
+
+	if (ev.msg != NULL) {
+		int32_t ret = deliver_message(c, ev.msg, vals);
+
+		msg_unref(ev.msg);
+		if (ret != 0) {
+			return ret;
+		}
+		if (ocre_engine_mem(c, &now) != 0) {
+			return -OCRE_EINVAL;
+		}
+	}
+	for (int i = 0; i < 6; i++) {
+		(void)ocre_mem_put_u32(&now, out[i], vals[i]);
+	}
+	return 0;
+}
+
+int32_t ocre_api_ocre_register_dispatcher(struct ocre_container *c, const struct ocre_mem *m,
+					  int32_t type, uint32_t name)
+{
+	CHECK_CAP(c, ocre_register_dispatcher);
+	const char *fn = ocre_mem_str(m, name, OCRE_MAX_NAME_BYTES, NULL);
+
+	if (type < OCRE_EVENT_TIMER || type > OCRE_EVENT_MESSAGE || fn == NULL || fn[0] == 0) {
+		return -OCRE_EINVAL;
+	}
+	/* Delivery is by polling; the export is required so upstream's SDK sees its check. */
+	return ocre_engine_has_export(c, fn) ? 0 : -OCRE_EINVAL;
+}
+
+/* ---- timers: ids 1..OCRE_MAX_TIMERS, private to each container -------------------------- */
+
+static int timer_index(int32_t id)
+{
+	return id >= 1 && id <= OCRE_MAX_TIMERS ? id - 1 : -1;
+}
+
+static unsigned int timer_slot(const struct ocre_container *c, int idx)
+{
+	return (unsigned int)c->slot * OCRE_MAX_TIMERS + (unsigned int)idx;
+}
+
+int32_t ocre_api_ocre_timer_create(struct ocre_container *c, int32_t id)
+{
+	CHECK_CAP(c, ocre_timer_create);
+	int idx = timer_index(id);
+
+	if (idx < 0) {
+		return -OCRE_EINVAL;
+	}
+	unsigned int key = ocre_port_lock();
+	int32_t ret = c->timers_created[idx] ? -OCRE_EBUSY : 0;
+
+	c->timers_created[idx] = 1;
+	ocre_port_unlock(key);
+	return ret;
+}
+
+int32_t ocre_api_ocre_timer_delete(struct ocre_container *c, int32_t id)
+{
+	CHECK_CAP(c, ocre_timer_delete);
+	int idx = timer_index(id);
+
+	if (idx < 0 || !c->timers_created[idx]) {
+		return -OCRE_EINVAL;
+	}
+	ocre_port_timer_stop(timer_slot(c, idx));
+	unsigned int key = ocre_port_lock();
+
+	c->timers_created[idx] = 0;
+	ocre_port_unlock(key);
+	return 0;
+}
+
+int32_t ocre_api_ocre_timer_start(struct ocre_container *c, int32_t id, int32_t ms,
+				  int32_t periodic)
+{
+	CHECK_CAP(c, ocre_timer_start);
+	int idx = timer_index(id);
+
+	if (idx < 0 || !c->timers_created[idx] || ms < 1 || ms > OCRE_TIMER_MAX_MS) {
+		return -OCRE_EINVAL;
+	}
+	int ret = ocre_port_timer_start(timer_slot(c, idx), (uint32_t)ms, periodic != 0);
+
+	return ret < 0 ? -OCRE_EIO : 0;
+}
+
+int32_t ocre_api_ocre_timer_stop(struct ocre_container *c, int32_t id)
+{
+	CHECK_CAP(c, ocre_timer_stop);
+	int idx = timer_index(id);
+
+	if (idx < 0 || !c->timers_created[idx]) {
+		return -OCRE_EINVAL;
+	}
+	ocre_port_timer_stop(timer_slot(c, idx));
+	return 0;
+}
+
+int32_t ocre_api_ocre_timer_get_remaining(struct ocre_container *c, int32_t id)
+{
+	CHECK_CAP(c, ocre_timer_get_remaining);
+	int idx = timer_index(id);
+
+	if (idx < 0 || !c->timers_created[idx]) {
+		return -OCRE_EINVAL;
+	}
+	return (int32_t)ocre_port_timer_remaining_ms(timer_slot(c, idx));
+}
+
+void ocre_core_timer_expired(unsigned int slot)
+{
+	unsigned int ci = slot / OCRE_MAX_TIMERS;
+	unsigned int idx = slot % OCRE_MAX_TIMERS;
+
+	if (ci >= OCRE_MAX_CONTAINERS) {
+		return;
+	}
+	struct ocre_container *c = &ocre_containers[ci];
+	struct ocre_event ev = {.type = OCRE_EVENT_TIMER, .id = idx + 1};
+	bool first_overflow = false;
+	unsigned int key = ocre_port_lock();
+
+	if (c->used && c->state == OCRE_STATE_RUNNING && c->timers_created[idx] &&
+	    !ocre_evq_push(&c->events, &ev)) {
+		first_overflow = note_overflow(c);
+	}
+	ocre_port_unlock(key);
+	if (first_overflow) {
+		log_overflow(c);
+	}
+}
+
+/* ---- messaging --------------------------------------------------------------------------- */
+
+int32_t ocre_api_ocre_publish_message(struct ocre_container *c, const struct ocre_mem *m,
+				      uint32_t topic, uint32_t ctype, uint32_t payload,
+				      int32_t len)
+{
+	CHECK_CAP(c, ocre_publish_message);
+	uint32_t tlen, clen;
+	const char *t = ocre_mem_str(m, topic, OCRE_MAX_TOPIC_BYTES, &tlen);
+	const char *ct = ocre_mem_str(m, ctype, OCRE_MAX_TOPIC_BYTES, &clen);
+
+	if (t == NULL || tlen == 0 || ct == NULL || len < 0 || len > OCRE_MAX_MESSAGE_SIZE) {
+		return -OCRE_EINVAL;
+	}
+	const uint8_t *p = ocre_mem_range(m, payload, (uint32_t)len);
+
+	if (p == NULL) {
+		return -OCRE_EINVAL;
+	}
+	struct ocre_msg *msg =
+		ocre_engine_host_alloc(sizeof(*msg) + tlen + 1 + clen + 1 + (uint32_t)len);
+
+	if (msg == NULL) {
+		return -OCRE_ENOMEM;
+	}
+	msg->topic_len = tlen;
+	msg->ctype_len = clen;
+	msg->payload_len = (uint32_t)len;
+	memcpy(msg->data, t, tlen + 1);
+	memcpy(msg->data + tlen + 1, ct, clen + 1);
+	memcpy(msg->data + tlen + 1 + clen + 1, p, (size_t)len);
+
+	int delivered = 0, full = 0;
+	struct ocre_container *overflowed[OCRE_MAX_CONTAINERS];
+	int noverflowed = 0;
+	unsigned int key = ocre_port_lock();
+
+	msg->id = ++ocre_msg_counter;
+	msg->refs = 1; /* the publisher's, dropped below */
+	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
+		struct ocre_container *r = &ocre_containers[i];
+
+		if (!r->used || r->state != OCRE_STATE_RUNNING) {
+			continue;
+		}
+		for (int s = 0; s < r->nsubs; s++) {
+			if (!ocre_topic_matches(r->subs[s], msg->data)) {
+				continue;
+			}
+			struct ocre_event ev = {
+				.type = OCRE_EVENT_MESSAGE, .id = msg->id, .msg = msg};
+
+			if (ocre_evq_push(&r->events, &ev)) {
+				msg->refs++;
+				delivered++;
+			} else {
+				full++;
+				if (note_overflow(r)) {
+					overflowed[noverflowed++] = r;
+				}
+			}
+			break; /* one copy per receiver, however many prefixes match */
+		}
+	}
+	ocre_port_unlock(key);
+	for (int i = 0; i < noverflowed; i++) {
+		log_overflow(overflowed[i]);
+	}
+	msg_unref(msg);
+	if (delivered > 0) {
+		return 0;
+	}
+	/* Every subscriber was full: -EBUSY tells the publisher to retry later. */
+	return full > 0 ? -OCRE_EBUSY : -OCRE_ENOENT;
+}
+
+int32_t ocre_api_ocre_subscribe_message(struct ocre_container *c, const struct ocre_mem *m,
+					uint32_t prefix)
+{
+	CHECK_CAP(c, ocre_subscribe_message);
+	uint32_t n;
+	const char *p = ocre_mem_str(m, prefix, OCRE_MAX_PREFIX_BYTES, &n);
+
+	if (p == NULL) {
+		return -OCRE_EINVAL;
+	}
+	int32_t ret = 0;
+	unsigned int key = ocre_port_lock();
+
+	for (int s = 0; s < c->nsubs; s++) {
+		if (strcmp(c->subs[s], p) == 0) {
+			goto out; /* already subscribed */
+		}
+	}
+	if (c->nsubs >= OCRE_MAX_SUBSCRIPTIONS) {
+		ret = -OCRE_ENOMEM;
+		goto out;
+	}
+	memcpy(c->subs[c->nsubs], p, n + 1);
+	c->nsubs++;
+out:
+	ocre_port_unlock(key);
+	return ret;
+}
+
+int32_t ocre_api_ocre_messaging_free_module_event_data(struct ocre_container *c, uint32_t topic,
+						       uint32_t ctype, uint32_t payload)
+{
+	CHECK_CAP(c, ocre_messaging_free_module_event_data);
+	uint32_t offs[3] = {topic, ctype, payload};
+	int32_t ret = 0;
+
+	/* Only copies this runtime handed out are freed: a stray address cannot corrupt the heap. */
+	for (int i = 0; i < 3; i++) {
+		bool found = false;
+
+		if (offs[i] == 0) {
+			continue;
+		}
+		for (int j = 0; j < OCRE_MAX_GUEST_ALLOCS; j++) {
+			if (c->guest_allocs[j] == offs[i]) {
+				c->guest_allocs[j] = 0;
+				ocre_engine_guest_free(c, offs[i]);
+				found = true;
+				break;
+			}
+		}
+		if (!found) {
+			ret = -OCRE_EINVAL;
+		}
+	}
+	return ret;
+}
+
+/* ---- sensors: handle = discovery index ------------------------------------------------- */
+
+static int32_t sensor_valid(int32_t handle)
+{
+	return handle >= 0 && handle < ocre_port_sensor_count() ? 0 : -OCRE_ENOENT;
+}
+
+static int32_t sensor_find(const struct ocre_mem *m, uint32_t name)
+{
+	const char *n = ocre_mem_str(m, name, OCRE_MAX_NAME_BYTES, NULL);
+
+	if (n == NULL) {
+		return -OCRE_EINVAL;
+	}
+	for (int i = 0; i < ocre_port_sensor_count(); i++) {
+		const char *s = ocre_port_sensor_name(i);
+
+		if (s != NULL && strcmp(s, n) == 0) {
+			return i;
+		}
+	}
+	return -OCRE_ENOENT;
+}
+
+static int32_t sensor_open(struct ocre_container *c, int32_t handle)
+{
+	int32_t ret = sensor_valid(handle);
+
+	if (ret == 0 && handle < (int32_t)sizeof(c->sensors_open)) {
+		c->sensors_open[handle] = true;
+	}
+	return ret;
+}
+
+static int32_t sensor_channel_type(int32_t handle, int32_t ch)
+{
+	int32_t ret = sensor_valid(handle);
+
+	if (ret != 0) {
+		return ret;
+	}
+	if (ch < 0 || ch >= ocre_port_sensor_channel_count(handle)) {
+		return -OCRE_EINVAL;
+	}
+	return ocre_port_sensor_channel_type(handle, ch);
+}
+
+static double sensor_read(int32_t handle, int32_t ch)
+{
+	double v = 0;
+
+	if (sensor_valid(handle) != 0) {
+		return -(double)OCRE_ENOENT;
+	}
+	if (ch < 0 || ch >= ocre_port_sensor_channel_count(handle)) {
+		return -(double)OCRE_EINVAL;
+	}
+	if (ocre_port_sensor_read(handle, ch, &v) != 0) {
+		return -(double)OCRE_EIO;
+	}
+	return v;
+}
+
+int32_t ocre_api_ocre_sensors_init(struct ocre_container *c)
+{
+	CHECK_CAP(c, ocre_sensors_init);
+	return 0;
+}
+
+int32_t ocre_api_ocre_sensors_discover(struct ocre_container *c)
+{
+	CHECK_CAP(c, ocre_sensors_discover);
+	return ocre_port_sensor_count();
+}
+
+int32_t ocre_api_ocre_sensors_open(struct ocre_container *c, int32_t handle)
+{
+	CHECK_CAP(c, ocre_sensors_open);
+	return sensor_open(c, handle);
+}
+
+int32_t ocre_api_ocre_sensors_get_handle(struct ocre_container *c, int32_t id)
+{
+	CHECK_CAP(c, ocre_sensors_get_handle);
+	int32_t ret = sensor_valid(id);
+
+	return ret == 0 ? id : ret;
+}
+
+int32_t ocre_api_ocre_sensors_get_channel_count(struct ocre_container *c, int32_t handle)
+{
+	CHECK_CAP(c, ocre_sensors_get_channel_count);
+	int32_t ret = sensor_valid(handle);
+
+	return ret == 0 ? ocre_port_sensor_channel_count(handle) : ret;
+}
+
+int32_t ocre_api_ocre_sensors_get_channel_type(struct ocre_container *c, int32_t handle,
+					       int32_t ch)
+{
+	CHECK_CAP(c, ocre_sensors_get_channel_type);
+	return sensor_channel_type(handle, ch);
+}
+
+double ocre_api_ocre_sensors_read(struct ocre_container *c, int32_t handle, int32_t ch)
+{
+	if (ocre_cap_check(c, OCRE_FN_ocre_sensors_read) != 0) {
+		return -(double)OCRE_EPERM;
+	}
+	return sensor_read(handle, ch);
+}
+
+int32_t ocre_api_ocre_sensors_open_by_name(struct ocre_container *c, const struct ocre_mem *m,
+					   uint32_t name)
+{
+	CHECK_CAP(c, ocre_sensors_open_by_name);
+	int32_t h = sensor_find(m, name);
+
+	return h < 0 ? h : sensor_open(c, h);
+}
+
+int32_t ocre_api_ocre_sensors_get_handle_by_name(struct ocre_container *c,
+						 const struct ocre_mem *m, uint32_t name)
+{
+	CHECK_CAP(c, ocre_sensors_get_handle_by_name);
+	return sensor_find(m, name);
+}
+
+int32_t ocre_api_ocre_sensors_get_channel_count_by_name(struct ocre_container *c,
+							const struct ocre_mem *m, uint32_t name)
+{
+	CHECK_CAP(c, ocre_sensors_get_channel_count_by_name);
+	int32_t h = sensor_find(m, name);
+
+	return h < 0 ? h : ocre_port_sensor_channel_count(h);
+}
+
+int32_t ocre_api_ocre_sensors_get_channel_type_by_name(struct ocre_container *c,
+						       const struct ocre_mem *m, uint32_t name,
+						       int32_t ch)
+{
+	CHECK_CAP(c, ocre_sensors_get_channel_type_by_name);
+	int32_t h = sensor_find(m, name);
+
+	return h < 0 ? h : sensor_channel_type(h, ch);
+}
+
+double ocre_api_ocre_sensors_read_by_name(struct ocre_container *c, const struct ocre_mem *m,
+					  uint32_t name, int32_t ch)
+{
+	if (ocre_cap_check(c, OCRE_FN_ocre_sensors_read_by_name) != 0) {
+		return -(double)OCRE_EPERM;
+	}
+	int32_t h = sensor_find(m, name);
+
+	return h < 0 ? (double)h : sensor_read(h, ch);
+}
+
+int32_t ocre_api_ocre_sensors_get_list(struct ocre_container *c, const struct ocre_mem *m,
+				       uint32_t prefix, int32_t max)
+{
+	CHECK_CAP(c, ocre_sensors_get_list);
+	uint32_t n;
+	const char *p = ocre_mem_str(m, prefix, OCRE_MAX_NAME_BYTES, &n);
+	int32_t count = 0;
+
+	if (p == NULL || max < 0) {
+		return -OCRE_EINVAL;
+	}
+	/* The number of sensors whose name starts with the prefix, at most max. */
+	for (int i = 0; i < ocre_port_sensor_count() && count < max; i++) {
+		const char *s = ocre_port_sensor_name(i);
+
+		if (s != NULL && strncmp(s, p, n) == 0) {
+			count++;
+		}
+	}
+	return count;
+}
+
+/* ---- GPIO ---------------------------------------------------------------------------------- */
+
+static int32_t gpio_args(int32_t port, int32_t pin)
+{
+	return port < 0 || pin < 0 || pin > 31 ? -OCRE_EINVAL : 0;
+}
+
+static int32_t port_err(int ret)
+{
+	return ret < 0 ? -OCRE_EIO : ret;
+}
+
+static int32_t gpio_configure(int32_t port, int32_t pin, int32_t dir)
+{
+	if (gpio_args(port, pin) != 0 || (dir != 0 && dir != 1)) {
+		return -OCRE_EINVAL;
+	}
+	return port_err(ocre_port_gpio_configure((uint32_t)port, (uint32_t)pin, dir == 1));
+}
+
+static int32_t gpio_set(int32_t port, int32_t pin, int32_t state)
+{
+	if (gpio_args(port, pin) != 0) {
+		return -OCRE_EINVAL;
+	}
+	return port_err(ocre_port_gpio_set((uint32_t)port, (uint32_t)pin, state != 0));
+}
+
+static int32_t gpio_get(int32_t port, int32_t pin)
+{
+	if (gpio_args(port, pin) != 0) {
+		return -OCRE_EINVAL;
+	}
+	return port_err(ocre_port_gpio_get((uint32_t)port, (uint32_t)pin));
+}
+
+static int32_t gpio_toggle(int32_t port, int32_t pin)
+{
+	if (gpio_args(port, pin) != 0) {
+		return -OCRE_EINVAL;
+	}
+	return port_err(ocre_port_gpio_toggle((uint32_t)port, (uint32_t)pin));
+}
+
+/* Whether any container other than `self` listens on the pin (lock held). */
+static bool gpio_listened(const struct ocre_container *self, uint32_t port, uint32_t pin)
+{
+	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
+		const struct ocre_container *o = &ocre_containers[i];
+
+		if (o == self || !o->used) {
+			continue;
+		}
+		for (int j = 0; j < OCRE_MAX_GPIO_CALLBACKS; j++) {
+			if (o->gpio_cbs[j].used && o->gpio_cbs[j].port == port &&
+			    o->gpio_cbs[j].pin == pin) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static int32_t gpio_register(struct ocre_container *c, int32_t port, int32_t pin)
+{
+	if (gpio_args(port, pin) != 0) {
+		return -OCRE_EINVAL;
+	}
+	int free_idx = -1;
+	unsigned int key = ocre_port_lock();
+
+	for (int j = 0; j < OCRE_MAX_GPIO_CALLBACKS; j++) {
+		struct ocre_gpio_cb *cb = &c->gpio_cbs[j];
+
+		if (cb->used && cb->port == (uint32_t)port && cb->pin == (uint32_t)pin) {
+			ocre_port_unlock(key);
+			return 0;
+		}
+		if (!cb->used && free_idx < 0) {
+			free_idx = j;
+		}
+	}
+	if (free_idx < 0) {
+		ocre_port_unlock(key);
+		return -OCRE_ENOMEM;
+	}
+	c->gpio_cbs[free_idx] = (struct ocre_gpio_cb){true, (uint32_t)port, (uint32_t)pin};
+	ocre_port_unlock(key);
+	int ret = ocre_port_gpio_irq((uint32_t)port, (uint32_t)pin, true);
+
+	if (ret < 0) {
+		key = ocre_port_lock();
+		c->gpio_cbs[free_idx].used = false;
+		ocre_port_unlock(key);
+		return -OCRE_EIO;
+	}
+	return 0;
+}
+
+static int32_t gpio_unregister(struct ocre_container *c, int32_t port, int32_t pin)
+{
+	if (gpio_args(port, pin) != 0) {
+		return -OCRE_EINVAL;
+	}
+	bool found = false, others;
+	unsigned int key = ocre_port_lock();
+
+	for (int j = 0; j < OCRE_MAX_GPIO_CALLBACKS; j++) {
+		struct ocre_gpio_cb *cb = &c->gpio_cbs[j];
+
+		if (cb->used && cb->port == (uint32_t)port && cb->pin == (uint32_t)pin) {
+			cb->used = false;
+			found = true;
+		}
+	}
+	others = gpio_listened(c, (uint32_t)port, (uint32_t)pin);
+	ocre_port_unlock(key);
+	if (!found) {
+		return -OCRE_EINVAL;
+	}
+	if (!others) {
+		(void)ocre_port_gpio_irq((uint32_t)port, (uint32_t)pin, false);
+	}
+	return 0;
+}
+
+void ocre_container_gpio_release(struct ocre_container *c)
+{
+	for (int j = 0; j < OCRE_MAX_GPIO_CALLBACKS; j++) {
+		if (c->gpio_cbs[j].used) {
+			(void)gpio_unregister(c, (int32_t)c->gpio_cbs[j].port,
+					      (int32_t)c->gpio_cbs[j].pin);
+		}
+	}
+}
+
+void ocre_core_gpio_changed(uint32_t port, uint32_t pin, int level)
+{
+	struct ocre_event ev = {
+		.type = OCRE_EVENT_GPIO, .id = pin, .port = port, .state = (uint32_t)level};
+	struct ocre_container *overflowed[OCRE_MAX_CONTAINERS];
+	int noverflowed = 0;
+	unsigned int key = ocre_port_lock();
+
+	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
+		struct ocre_container *c = &ocre_containers[i];
+
+		if (!c->used || c->state != OCRE_STATE_RUNNING) {
+			continue;
+		}
+		for (int j = 0; j < OCRE_MAX_GPIO_CALLBACKS; j++) {
+			if (c->gpio_cbs[j].used && c->gpio_cbs[j].port == port &&
+			    c->gpio_cbs[j].pin == pin) {
+				if (!ocre_evq_push(&c->events, &ev) && note_overflow(c)) {
+					overflowed[noverflowed++] = c;
+				}
+				break;
+			}
+		}
+	}
+	ocre_port_unlock(key);
+	for (int i = 0; i < noverflowed; i++) {
+		log_overflow(overflowed[i]);
+	}
+}
+
+static int32_t gpio_resolve(const struct ocre_mem *m, uint32_t name, int32_t *port, int32_t *pin)
+{
+	const char *n = ocre_mem_str(m, name, OCRE_MAX_NAME_BYTES, NULL);
+	uint32_t po, pi;
+
+	if (n == NULL) {
+		return -OCRE_EINVAL;
+	}
+	if (ocre_port_gpio_lookup(n, &po, &pi) != 0) {
+		return -OCRE_ENOENT;
+	}
+	*port = (int32_t)po;
+	*pin = (int32_t)pi;
+	return 0;
+}
+
+int32_t ocre_api_ocre_gpio_init(struct ocre_container *c)
+{
+	CHECK_CAP(c, ocre_gpio_init);
+	return 0;
+}
+
+int32_t ocre_api_ocre_gpio_configure(struct ocre_container *c, int32_t port, int32_t pin,
+				     int32_t dir)
+{
+	CHECK_CAP(c, ocre_gpio_configure);
+	return gpio_configure(port, pin, dir);
+}
+
+int32_t ocre_api_ocre_gpio_pin_set(struct ocre_container *c, int32_t port, int32_t pin,
+				   int32_t state)
+{
+	CHECK_CAP(c, ocre_gpio_pin_set);
+	return gpio_set(port, pin, state);
+}
+
+int32_t ocre_api_ocre_gpio_pin_get(struct ocre_container *c, int32_t port, int32_t pin)
+{
+	CHECK_CAP(c, ocre_gpio_pin_get);
+	return gpio_get(port, pin);
+}
+
+int32_t ocre_api_ocre_gpio_pin_toggle(struct ocre_container *c, int32_t port, int32_t pin)
+{
+	CHECK_CAP(c, ocre_gpio_pin_toggle);
+	return gpio_toggle(port, pin);
+}
+
+int32_t ocre_api_ocre_gpio_register_callback(struct ocre_container *c, int32_t port, int32_t pin)
+{
+	CHECK_CAP(c, ocre_gpio_register_callback);
+	return gpio_register(c, port, pin);
+}
+
+int32_t ocre_api_ocre_gpio_unregister_callback(struct ocre_container *c, int32_t port,
+					       int32_t pin)
+{
+	CHECK_CAP(c, ocre_gpio_unregister_callback);
+	return gpio_unregister(c, port, pin);
+}
+
+#define BY_NAME(fn, call)                                                                         \
+	CHECK_CAP(c, fn);                                                                          \
+	int32_t port, pin;                                                                         \
+	int32_t ret = gpio_resolve(m, name, &port, &pin);                                          \
+	return ret != 0 ? ret : (call)
+
+int32_t ocre_api_ocre_gpio_configure_by_name(struct ocre_container *c, const struct ocre_mem *m,
+					     uint32_t name, int32_t dir)
+{
+	BY_NAME(ocre_gpio_configure_by_name, gpio_configure(port, pin, dir));
+}
+
+int32_t ocre_api_ocre_gpio_set_by_name(struct ocre_container *c, const struct ocre_mem *m,
+				       uint32_t name, int32_t state)
+{
+	BY_NAME(ocre_gpio_set_by_name, gpio_set(port, pin, state));
+}
+
+int32_t ocre_api_ocre_gpio_get_by_name(struct ocre_container *c, const struct ocre_mem *m,
+				       uint32_t name)
+{
+	BY_NAME(ocre_gpio_get_by_name, gpio_get(port, pin));
+}
+
+int32_t ocre_api_ocre_gpio_toggle_by_name(struct ocre_container *c, const struct ocre_mem *m,
+					  uint32_t name)
+{
+	BY_NAME(ocre_gpio_toggle_by_name, gpio_toggle(port, pin));
+}
+
+int32_t ocre_api_ocre_gpio_register_callback_by_name(struct ocre_container *c,
+						     const struct ocre_mem *m, uint32_t name)
+{
+	BY_NAME(ocre_gpio_register_callback_by_name, gpio_register(c, port, pin));
+}
+
+int32_t ocre_api_ocre_gpio_unregister_callback_by_name(struct ocre_container *c,
+						       const struct ocre_mem *m, uint32_t name)
+{
+	BY_NAME(ocre_gpio_unregister_callback_by_name, gpio_unregister(c, port, pin));
+}
+
+/* ---- cleanup after a run ------------------------------------------------------------------ */
+
+void ocre_container_cleanup(struct ocre_container *c)
+{
+	for (int i = 0; i < OCRE_MAX_TIMERS; i++) {
+		ocre_port_timer_stop(timer_slot(c, i));
+	}
+	ocre_container_gpio_release(c);
+
+	unsigned int key = ocre_port_lock();
+
+	memset(c->timers_created, 0, sizeof(c->timers_created));
+	c->nsubs = 0;
+	ocre_port_unlock(key);
+
+	/* Messages hold a host copy each: release them one by one outside the lock. */
+	for (;;) {
+		struct ocre_event ev;
+
+		key = ocre_port_lock();
+		bool got = ocre_evq_pop(&c->events, &ev);
+
+		ocre_port_unlock(key);
+		if (!got) {
+			break;
+		}
+		if (ev.msg != NULL) {
+			msg_unref(ev.msg);
+		}
+	}
+	/* The copies in the module's heap go away with its instance. */
+	memset(c->guest_allocs, 0, sizeof(c->guest_allocs));
+}
+
+void ocre_container_reset_run(struct ocre_container *c)
+{
+	unsigned int key = ocre_port_lock();
+
+	c->events.head = 0;
+	c->events.count = 0;
+	c->events.dropped = 0;
+	c->overflow_logged = false;
+	c->killed = false;
+	c->proc_exited = false;
+	c->proc_exit_code = 0;
+	c->in_host = false;
+	c->last_host_ms = ocre_port_uptime_ms();
+	c->warned = 0;
+	memset(c->sensors_open, 0, sizeof(c->sensors_open));
+	ocre_port_unlock(key);
+}

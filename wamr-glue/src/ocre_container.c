@@ -1,0 +1,351 @@
+/*
+ * Copyright (c) 2026 ocre contributors
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The container table and lifecycle: one thread per container runs its module, cleans up
+ * after it and applies the restart policy with back-off; a supervisor thread runs the
+ * watchdog. The public API is ocre/ocre.h.
+ */
+
+#include <string.h>
+
+#include "ocre_internal.h"
+
+struct ocre_container ocre_containers[OCRE_MAX_CONTAINERS];
+
+static bool ocre_initialized;
+static bool supervisor_started;
+static int32_t first_failure; /* first non-zero final exit code, for ocre_wait_all */
+static bool have_failure;
+
+static struct ocre_container *get(int id)
+{
+	if (id < 0 || id >= OCRE_MAX_CONTAINERS || !ocre_containers[id].used) {
+		return NULL;
+	}
+	return &ocre_containers[id];
+}
+
+static void set_state(struct ocre_container *c, enum ocre_container_state s)
+{
+	unsigned int key = ocre_port_lock();
+
+	c->state = s;
+	ocre_port_unlock(key);
+}
+
+/* One run of the module: instantiate, run, clean up, tear down. Returns the exit code. */
+static int32_t run_once(struct ocre_container *c)
+{
+	ocre_container_reset_run(c);
+
+	ocre_port_mutex_lock(c->slot);
+	int ret = c->stop_requested ? -OCRE_EINVAL : ocre_engine_instantiate(c);
+
+	if (ret == 0) {
+		set_state(c, OCRE_STATE_RUNNING);
+	}
+	ocre_port_mutex_unlock(c->slot);
+	if (ret != 0) {
+		return c->stop_requested ? OCRE_EXIT_KILLED : OCRE_EXIT_TRAP;
+	}
+
+	bool returned = ocre_engine_run(c);
+
+	/* Leave RUNNING first: no more events, no terminate() on a dying instance. */
+	ocre_port_mutex_lock(c->slot);
+	set_state(c, OCRE_STATE_BACKOFF);
+	ocre_port_mutex_unlock(c->slot);
+
+	int32_t code = ocre_exit_code(returned, c->killed, c->proc_exited, c->proc_exit_code);
+
+	if (c->events.dropped > 0) {
+		ocre_log(OCRE_LOG_WRN, "%s: %u events dropped", c->meta.name,
+			 (unsigned int)c->events.dropped);
+	}
+	ocre_container_cleanup(c);
+
+	ocre_port_mutex_lock(c->slot);
+	ocre_engine_deinstantiate(c);
+	ocre_port_mutex_unlock(c->slot);
+	return code;
+}
+
+static void container_thread(void *arg)
+{
+	struct ocre_container *c = arg;
+
+	ocre_engine_thread_begin();
+	for (;;) {
+		uint64_t started = ocre_port_uptime_ms();
+		int32_t code = run_once(c);
+		uint64_t ran = ocre_port_uptime_ms() - started;
+
+		c->exit_code = code;
+		ocre_log(code == 0 ? OCRE_LOG_INF : OCRE_LOG_WRN, "%s: exited with code %d",
+			 c->meta.name, (int)code);
+		if (!ocre_restart_wanted(c->meta.restart, code, c->stop_requested)) {
+			break;
+		}
+		c->failures = ran >= OCRE_BACKOFF_STABLE_MS ? 0 : c->failures + 1;
+		uint32_t delay = ocre_restart_delay_ms(c->failures > 0 ? c->failures - 1 : 0);
+
+		ocre_log(OCRE_LOG_INF, "%s: restarting in %u ms", c->meta.name,
+			 (unsigned int)delay);
+		uint64_t until = ocre_port_uptime_ms() + delay;
+
+		while (!c->stop_requested && ocre_port_uptime_ms() < until) {
+			(void)ocre_port_wait(c->slot, (uint32_t)(until - ocre_port_uptime_ms()));
+		}
+		if (c->stop_requested) {
+			break;
+		}
+		c->restarts++;
+	}
+	unsigned int key = ocre_port_lock();
+
+	c->state = OCRE_STATE_EXITED;
+	if (c->exit_code != 0 && !have_failure) {
+		have_failure = true;
+		first_failure = c->exit_code;
+	}
+	ocre_port_unlock(key);
+	ocre_engine_thread_end();
+	ocre_port_wake(OCRE_SLOT_MAIN);
+}
+
+void ocre_watchdog_scan(uint64_t now_ms, uint32_t limit_ms)
+{
+	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
+		struct ocre_container *c = &ocre_containers[i];
+
+		if (!c->used || c->state != OCRE_STATE_RUNNING || c->in_host) {
+			continue;
+		}
+		uint64_t last = c->last_host_ms;
+
+		if (now_ms <= last || now_ms - last <= limit_ms) {
+			continue;
+		}
+		ocre_port_mutex_lock(c->slot);
+		/* Re-check under the instance guard: it may have made a host call meanwhile. */
+		if (c->state == OCRE_STATE_RUNNING && !c->in_host && !c->killed &&
+		    c->last_host_ms == last) {
+			c->killed = true;
+			ocre_log(OCRE_LOG_ERR, "%s: no host call for %u ms, terminating",
+				 c->meta.name, (unsigned int)(now_ms - last));
+			ocre_engine_terminate(c);
+		}
+		ocre_port_mutex_unlock(c->slot);
+	}
+}
+
+static void supervisor_thread(void *arg)
+{
+	(void)arg;
+	/* Check a few times per period so a stuck container overruns by at most a quarter. */
+	uint32_t period = OCRE_WATCHDOG_MS / 4 > 0 ? OCRE_WATCHDOG_MS / 4 : 1;
+
+	for (;;) {
+		(void)ocre_port_wait(OCRE_SLOT_SUPERVISOR, period);
+		ocre_watchdog_scan(ocre_port_uptime_ms(), OCRE_WATCHDOG_MS);
+	}
+}
+
+int ocre_init(void)
+{
+	if (ocre_initialized) {
+		return 0;
+	}
+	int ret = ocre_engine_init();
+
+	if (ret != 0) {
+		return ret;
+	}
+	ocre_initialized = true;
+	return 0;
+}
+
+static bool valid_meta(const struct ocre_container_meta *meta)
+{
+	if (meta == NULL || meta->name == NULL || meta->name[0] == '\0') {
+		return false;
+	}
+	if ((meta->argc > 0 && meta->argv == NULL) || (meta->envc > 0 && meta->envp == NULL)) {
+		return false;
+	}
+	return meta->restart <= OCRE_RESTART_ALWAYS;
+}
+
+int ocre_container_add(const uint8_t *wasm, size_t wasm_size,
+		       const struct ocre_container_meta *meta)
+{
+	if (!ocre_initialized) {
+		return -OCRE_EINVAL;
+	}
+	if (wasm == NULL || wasm_size < 8 || wasm_size > UINT32_MAX || !valid_meta(meta)) {
+		return -OCRE_EINVAL;
+	}
+	if (ocre_container_find(meta->name) >= 0) {
+		return -OCRE_EBUSY;
+	}
+	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
+		struct ocre_container *c = &ocre_containers[i];
+
+		if (c->used) {
+			continue;
+		}
+		memset(c, 0, sizeof(*c));
+		c->slot = (uint8_t)i;
+		/* WAMR's loader may rewrite the buffer in place: the generator keeps it writable. */
+		c->wasm = (uint8_t *)(uintptr_t)wasm;
+		c->wasm_size = wasm_size;
+		c->meta = *meta;
+		c->state = OCRE_STATE_CREATED;
+		int ret = ocre_engine_load(c);
+
+		if (ret != 0) {
+			ocre_log(OCRE_LOG_ERR, "%s: not a loadable module", meta->name);
+			return ret;
+		}
+		c->used = true;
+		return i;
+	}
+	return -OCRE_ENOMEM;
+}
+
+int ocre_container_start(int id)
+{
+	struct ocre_container *c = get(id);
+
+	if (c == NULL) {
+		return -OCRE_ENOENT;
+	}
+	if (c->state == OCRE_STATE_RUNNING || c->state == OCRE_STATE_BACKOFF) {
+		return -OCRE_EBUSY;
+	}
+	if (OCRE_WATCHDOG_MS > 0 && !supervisor_started) {
+		if (ocre_port_thread_start(OCRE_SLOT_SUPERVISOR, supervisor_thread, NULL) != 0) {
+			return -OCRE_ENOMEM;
+		}
+		supervisor_started = true;
+	}
+	c->stop_requested = false;
+	c->failures = 0;
+	/* BACKOFF until its thread has instantiated the module: counts as "not finished". */
+	set_state(c, OCRE_STATE_BACKOFF);
+	if (ocre_port_thread_start(c->slot, container_thread, c) != 0) {
+		set_state(c, OCRE_STATE_EXITED);
+		return -OCRE_ENOMEM;
+	}
+	return 0;
+}
+
+int ocre_start_all(void)
+{
+	int first_err = 0;
+
+	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
+		if (ocre_containers[i].used && ocre_containers[i].state == OCRE_STATE_CREATED) {
+			int ret = ocre_container_start(i);
+
+			if (ret != 0 && first_err == 0) {
+				first_err = ret;
+			}
+		}
+	}
+	return first_err;
+}
+
+static bool all_finished(void)
+{
+	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
+		const struct ocre_container *c = &ocre_containers[i];
+
+		if (c->used && (c->state == OCRE_STATE_RUNNING || c->state == OCRE_STATE_BACKOFF)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+int ocre_wait_all(void)
+{
+	while (!all_finished()) {
+		(void)ocre_port_wait(OCRE_SLOT_MAIN, 1000);
+	}
+	return have_failure ? first_failure : 0;
+}
+
+int ocre_container_stop(int id)
+{
+	struct ocre_container *c = get(id);
+
+	if (c == NULL) {
+		return -OCRE_ENOENT;
+	}
+	c->stop_requested = true;
+	ocre_port_mutex_lock(c->slot);
+	if (c->state == OCRE_STATE_RUNNING && !c->killed) {
+		c->killed = true;
+		ocre_engine_terminate(c);
+	}
+	ocre_port_mutex_unlock(c->slot);
+	ocre_port_wake(c->slot); /* cut a sleep or a back-off short */
+	while (c->state == OCRE_STATE_RUNNING || c->state == OCRE_STATE_BACKOFF) {
+		ocre_port_sleep_ms(5);
+	}
+	return 0;
+}
+
+int ocre_container_restart(int id)
+{
+	int ret = ocre_container_stop(id);
+
+	return ret != 0 ? ret : ocre_container_start(id);
+}
+
+int ocre_container_destroy(int id)
+{
+	int ret = ocre_container_stop(id);
+
+	if (ret != 0) {
+		return ret;
+	}
+	struct ocre_container *c = &ocre_containers[id];
+
+	ocre_engine_unload(c);
+	unsigned int key = ocre_port_lock();
+
+	c->used = false;
+	ocre_port_unlock(key);
+	return 0;
+}
+
+int ocre_container_find(const char *name)
+{
+	if (name == NULL) {
+		return -OCRE_EINVAL;
+	}
+	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
+		if (ocre_containers[i].used && strcmp(ocre_containers[i].meta.name, name) == 0) {
+			return i;
+		}
+	}
+	return -OCRE_ENOENT;
+}
+
+int ocre_container_status(int id, struct ocre_container_status *out)
+{
+	struct ocre_container *c = get(id);
+
+	if (c == NULL || out == NULL) {
+		return -OCRE_ENOENT;
+	}
+	out->name = c->meta.name;
+	out->state = c->state;
+	out->exit_code = c->exit_code;
+	out->restarts = c->restarts;
+	out->events_dropped = c->events.dropped;
+	return 0;
+}

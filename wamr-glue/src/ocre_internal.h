@@ -1,0 +1,317 @@
+/*
+ * Copyright (c) 2026 ocre contributors
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The portable core's internal interfaces. Everything here except the engine (ocre_engine_*)
+ * is free of WAMR and of any RTOS, so the host tests in test/c exercise it directly.
+ */
+
+#ifndef OCRE_INTERNAL_H_
+#define OCRE_INTERNAL_H_
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ocre/ocre.h>
+#include <ocre/ocre_port.h>
+
+#include "ocre_config.h"
+
+/*
+ * Error values returned to containers: upstream's (Linux numbering, cli/abi/table.ts ERRNO),
+ * not the C library's, which differ between newlib, picolibc and Zephyr (ENOMSG is 35 there).
+ */
+#define OCRE_EPERM  1
+#define OCRE_ENOENT 2
+#define OCRE_EIO    5
+#define OCRE_ENOMEM 12
+#define OCRE_EBUSY  16
+#define OCRE_ENODEV 19
+#define OCRE_EINVAL 22
+#define OCRE_ENOSYS 38
+#define OCRE_ENOMSG 42
+
+/* Port slots: one per container, then the supervisor thread, then ocre_wait_all's waiter. */
+#define OCRE_SLOT_SUPERVISOR OCRE_MAX_CONTAINERS
+#define OCRE_SLOT_MAIN       (OCRE_MAX_CONTAINERS + 1)
+#define OCRE_SLOT_COUNT      (OCRE_MAX_CONTAINERS + 2)
+
+/* ---- logging ---------------------------------------------------------------------------- */
+void ocre_log(enum ocre_log_level level, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/* ---- the ABI: indexes and capabilities from ocre_abi.def ------------------------------- */
+enum ocre_abi_index {
+#define OCRE_ABI_FN(name, sig, cap) OCRE_FN_##name,
+#include "ocre_abi.def"
+#undef OCRE_ABI_FN
+	OCRE_FN_COUNT
+};
+
+struct ocre_abi_entry {
+	const char *name;
+	const char *signature;
+	uint32_t capability;
+};
+extern const struct ocre_abi_entry ocre_abi_table[OCRE_FN_COUNT];
+
+enum ocre_wasi_index {
+#define OCRE_WASI_FN(name, sig) OCRE_WASI_##name,
+#include "ocre_wasi.def"
+#undef OCRE_WASI_FN
+	OCRE_WASI_COUNT
+};
+extern const struct ocre_abi_entry ocre_wasi_table[OCRE_WASI_COUNT];
+
+/* ---- guest linear memory ---------------------------------------------------------------- */
+struct ocre_mem {
+	uint8_t *base;
+	uint32_t size;
+};
+
+/* base + off if [off, off + len) lies inside the memory, else NULL (len 0 is valid at size). */
+void *ocre_mem_range(const struct ocre_mem *m, uint32_t off, uint32_t len);
+/*
+ * The NUL-terminated string at off if it ends within the memory and within max_len bytes
+ * (excluding the NUL), else NULL. *len_out (optional) gets its length.
+ */
+const char *ocre_mem_str(const struct ocre_mem *m, uint32_t off, uint32_t max_len,
+			 uint32_t *len_out);
+bool ocre_mem_put_u32(const struct ocre_mem *m, uint32_t off, uint32_t value);
+bool ocre_mem_put_u64(const struct ocre_mem *m, uint32_t off, uint64_t value);
+bool ocre_mem_get_u32(const struct ocre_mem *m, uint32_t off, uint32_t *value);
+
+/* ---- events ---------------------------------------------------------------------------- */
+enum ocre_event_type {
+	OCRE_EVENT_TIMER = 0,
+	OCRE_EVENT_GPIO = 1,
+	OCRE_EVENT_SENSOR = 2,
+	OCRE_EVENT_MESSAGE = 3,
+};
+
+struct ocre_msg;
+
+struct ocre_event {
+	uint32_t type;
+	uint32_t id;
+	uint32_t port;
+	uint32_t state;
+	struct ocre_msg *msg; /* message events: the shared host copy (one reference) */
+};
+
+struct ocre_event_queue {
+	struct ocre_event ev[OCRE_EVENT_QUEUE_DEPTH];
+	uint16_t head;
+	uint16_t count;
+	uint32_t dropped;
+};
+
+/* Callers hold ocre_port_lock. push returns false (and counts a drop) when full. */
+bool ocre_evq_push(struct ocre_event_queue *q, const struct ocre_event *ev);
+bool ocre_evq_pop(struct ocre_event_queue *q, struct ocre_event *ev);
+/* Empties the queue, handing every message reference to release (may be NULL). */
+void ocre_evq_clear(struct ocre_event_queue *q, void (*release)(struct ocre_msg *msg));
+
+/* ---- messages ---------------------------------------------------------------------------- */
+/* One host copy per publish, shared by all receivers: topic\0 content_type\0 payload. */
+struct ocre_msg {
+	uint32_t refs; /* under ocre_port_lock */
+	uint32_t id;
+	uint32_t topic_len;
+	uint32_t ctype_len;
+	uint32_t payload_len;
+	char data[];
+};
+
+bool ocre_topic_matches(const char *prefix, const char *topic);
+
+/* ---- containers ------------------------------------------------------------------------ */
+struct ocre_gpio_cb {
+	bool used;
+	uint32_t port;
+	uint32_t pin;
+};
+
+#define OCRE_MAX_GUEST_ALLOCS (OCRE_EVENT_QUEUE_DEPTH * 3)
+
+struct ocre_container {
+	bool used;
+	uint8_t slot;
+	uint8_t *wasm;
+	size_t wasm_size;
+	struct ocre_container_meta meta;
+
+	volatile enum ocre_container_state state;
+	int32_t exit_code;
+	uint32_t restarts;
+	uint32_t failures; /* consecutive failed runs, for the back-off */
+	volatile bool stop_requested;
+	volatile bool killed;       /* terminated by stop or the watchdog */
+	volatile bool in_host;      /* inside a host call (not the module's own code) */
+	volatile uint64_t last_host_ms;
+	bool proc_exited;
+	int32_t proc_exit_code;
+
+	void *engine_module;
+	void *engine_inst;
+
+	struct ocre_event_queue events;
+	bool overflow_logged;
+	uint8_t timers_created[OCRE_MAX_TIMERS];
+	char subs[OCRE_MAX_SUBSCRIPTIONS][OCRE_MAX_PREFIX_BYTES + 1];
+	uint8_t nsubs;
+	struct ocre_gpio_cb gpio_cbs[OCRE_MAX_GPIO_CALLBACKS];
+	uint32_t guest_allocs[OCRE_MAX_GUEST_ALLOCS]; /* message copies not yet freed */
+	uint64_t warned; /* one bit per ABI index: the -EPERM warning was logged */
+	bool sensors_open[8];
+};
+
+extern struct ocre_container ocre_containers[OCRE_MAX_CONTAINERS];
+
+/* Resets a container's runtime state for a new run (queue, timers, subscriptions...). */
+void ocre_container_reset_run(struct ocre_container *c);
+/* Releases what a finished run held: timers, subscriptions, GPIO callbacks, queued events. */
+void ocre_container_cleanup(struct ocre_container *c);
+void ocre_container_gpio_release(struct ocre_container *c);
+
+/* ---- capabilities ----------------------------------------------------------------------- */
+bool ocre_cap_allowed(uint32_t held, uint32_t needed);
+/* 0, or -EPERM after logging once per container and call. */
+int ocre_cap_check(struct ocre_container *c, enum ocre_abi_index fn);
+
+/* ---- restart policy --------------------------------------------------------------------- */
+#define OCRE_BACKOFF_BASE_MS   100u
+#define OCRE_BACKOFF_MAX_MS    30000u
+#define OCRE_BACKOFF_STABLE_MS 10000u /* a run this long resets the back-off */
+
+bool ocre_restart_wanted(enum ocre_restart_policy policy, int32_t exit_code, bool stopped);
+uint32_t ocre_restart_delay_ms(uint32_t failures);
+/* The exit code of a finished run. */
+int32_t ocre_exit_code(bool returned, bool killed, bool proc_exited, int32_t proc_exit_code);
+
+/* ---- the ABI, on offsets into the caller's memory (ocre_api.c), one per import ----- */
+int32_t ocre_api_uname(struct ocre_container *c, const struct ocre_mem *m, uint32_t buf);
+int32_t ocre_api_ocre_sleep(struct ocre_container *c, int32_t ms);
+int32_t ocre_api_ocre_get_event(struct ocre_container *c, const struct ocre_mem *m,
+				const uint32_t out[6]);
+int32_t ocre_api_ocre_register_dispatcher(struct ocre_container *c, const struct ocre_mem *m,
+					  int32_t type, uint32_t name);
+int32_t ocre_api_ocre_timer_create(struct ocre_container *c, int32_t id);
+int32_t ocre_api_ocre_timer_delete(struct ocre_container *c, int32_t id);
+int32_t ocre_api_ocre_timer_start(struct ocre_container *c, int32_t id, int32_t ms,
+				  int32_t periodic);
+int32_t ocre_api_ocre_timer_stop(struct ocre_container *c, int32_t id);
+int32_t ocre_api_ocre_timer_get_remaining(struct ocre_container *c, int32_t id);
+int32_t ocre_api_ocre_publish_message(struct ocre_container *c, const struct ocre_mem *m,
+				      uint32_t topic, uint32_t ctype, uint32_t payload,
+				      int32_t len);
+int32_t ocre_api_ocre_subscribe_message(struct ocre_container *c, const struct ocre_mem *m,
+					uint32_t prefix);
+int32_t ocre_api_ocre_messaging_free_module_event_data(struct ocre_container *c, uint32_t topic,
+						       uint32_t ctype, uint32_t payload);
+int32_t ocre_api_ocre_sensors_init(struct ocre_container *c);
+int32_t ocre_api_ocre_sensors_discover(struct ocre_container *c);
+int32_t ocre_api_ocre_sensors_open(struct ocre_container *c, int32_t handle);
+int32_t ocre_api_ocre_sensors_get_handle(struct ocre_container *c, int32_t id);
+int32_t ocre_api_ocre_sensors_get_channel_count(struct ocre_container *c, int32_t handle);
+int32_t ocre_api_ocre_sensors_get_channel_type(struct ocre_container *c, int32_t handle,
+					       int32_t ch);
+double ocre_api_ocre_sensors_read(struct ocre_container *c, int32_t handle, int32_t ch);
+int32_t ocre_api_ocre_sensors_open_by_name(struct ocre_container *c, const struct ocre_mem *m,
+					   uint32_t name);
+int32_t ocre_api_ocre_sensors_get_handle_by_name(struct ocre_container *c,
+						 const struct ocre_mem *m, uint32_t name);
+int32_t ocre_api_ocre_sensors_get_channel_count_by_name(struct ocre_container *c,
+							const struct ocre_mem *m, uint32_t name);
+int32_t ocre_api_ocre_sensors_get_channel_type_by_name(struct ocre_container *c,
+						       const struct ocre_mem *m, uint32_t name,
+						       int32_t ch);
+double ocre_api_ocre_sensors_read_by_name(struct ocre_container *c, const struct ocre_mem *m,
+					  uint32_t name, int32_t ch);
+int32_t ocre_api_ocre_sensors_get_list(struct ocre_container *c, const struct ocre_mem *m,
+				       uint32_t prefix, int32_t max);
+int32_t ocre_api_ocre_gpio_init(struct ocre_container *c);
+int32_t ocre_api_ocre_gpio_configure(struct ocre_container *c, int32_t port, int32_t pin,
+				     int32_t dir);
+int32_t ocre_api_ocre_gpio_pin_set(struct ocre_container *c, int32_t port, int32_t pin,
+				   int32_t state);
+int32_t ocre_api_ocre_gpio_pin_get(struct ocre_container *c, int32_t port, int32_t pin);
+int32_t ocre_api_ocre_gpio_pin_toggle(struct ocre_container *c, int32_t port, int32_t pin);
+int32_t ocre_api_ocre_gpio_register_callback(struct ocre_container *c, int32_t port, int32_t pin);
+int32_t ocre_api_ocre_gpio_unregister_callback(struct ocre_container *c, int32_t port,
+					       int32_t pin);
+int32_t ocre_api_ocre_gpio_configure_by_name(struct ocre_container *c, const struct ocre_mem *m,
+					     uint32_t name, int32_t dir);
+int32_t ocre_api_ocre_gpio_set_by_name(struct ocre_container *c, const struct ocre_mem *m,
+				       uint32_t name, int32_t state);
+int32_t ocre_api_ocre_gpio_get_by_name(struct ocre_container *c, const struct ocre_mem *m,
+				       uint32_t name);
+int32_t ocre_api_ocre_gpio_toggle_by_name(struct ocre_container *c, const struct ocre_mem *m,
+					  uint32_t name);
+int32_t ocre_api_ocre_gpio_register_callback_by_name(struct ocre_container *c,
+						     const struct ocre_mem *m, uint32_t name);
+int32_t ocre_api_ocre_gpio_unregister_callback_by_name(struct ocre_container *c,
+						       const struct ocre_mem *m, uint32_t name);
+
+/* ---- minimal WASI preview 1 (ocre_wasi.c); results are WASI errno values --------------- */
+#define OCRE_WASI_ESUCCESS 0
+#define OCRE_WASI_EBADF    8
+#define OCRE_WASI_EFAULT   21
+#define OCRE_WASI_EINVAL   28
+#define OCRE_WASI_EIO      29
+#define OCRE_WASI_ENOSYS   52
+#define OCRE_WASI_OVERFLOW 61
+
+int32_t ocre_wasi_fd_write(struct ocre_container *c, const struct ocre_mem *m, int32_t fd,
+			   uint32_t iovs, uint32_t iovs_len, uint32_t nwritten);
+int32_t ocre_wasi_fd_fdstat_get(const struct ocre_mem *m, int32_t fd, uint32_t out);
+int32_t ocre_wasi_fd_prestat_get(int32_t fd);
+int32_t ocre_wasi_clock_time_get(const struct ocre_mem *m, int32_t id, uint32_t out);
+int32_t ocre_wasi_clock_res_get(const struct ocre_mem *m, int32_t id, uint32_t out);
+int32_t ocre_wasi_random_get(const struct ocre_mem *m, uint32_t buf, uint32_t len);
+/* args_* and environ_* share the layout: a list of C strings copied into the caller. */
+int32_t ocre_wasi_list_sizes(const struct ocre_mem *m, const char *const *list, uint32_t n,
+			     uint32_t count_out, uint32_t size_out);
+int32_t ocre_wasi_list_get(const struct ocre_mem *m, const char *const *list, uint32_t n,
+			   uint32_t ptrs, uint32_t buf);
+void ocre_wasi_proc_exit(struct ocre_container *c, int32_t code);
+
+/* ---- the engine: WAMR in the firmware (wamr/), a stand-in in the host tests -------------- */
+int ocre_engine_init(void);
+int ocre_engine_load(struct ocre_container *c);
+void ocre_engine_unload(struct ocre_container *c);
+int ocre_engine_instantiate(struct ocre_container *c);
+void ocre_engine_deinstantiate(struct ocre_container *c);
+/* Runs the entry point; true if it returned (or called proc_exit), false on a trap. */
+bool ocre_engine_run(struct ocre_container *c);
+/* Asks a running instance to stop (from another thread); it traps at its next check. */
+void ocre_engine_terminate(struct ocre_container *c);
+int ocre_engine_mem(struct ocre_container *c, struct ocre_mem *m);
+uint32_t ocre_engine_guest_alloc(struct ocre_container *c, uint32_t size); /* 0 on failure */
+void ocre_engine_guest_free(struct ocre_container *c, uint32_t offset);
+bool ocre_engine_has_export(struct ocre_container *c, const char *name);
+void *ocre_engine_host_alloc(size_t size);
+void ocre_engine_host_free(void *ptr);
+void ocre_engine_thread_begin(void);
+void ocre_engine_thread_end(void);
+
+/* Host-call bookkeeping for the watchdog, around every native call. */
+static inline void ocre_host_enter(struct ocre_container *c)
+{
+	c->in_host = true;
+}
+
+static inline void ocre_host_leave(struct ocre_container *c)
+{
+	c->last_host_ms = ocre_port_uptime_ms();
+	c->in_host = false;
+}
+
+/* The supervisor's watchdog pass: terminates runs stuck longer than limit_ms. */
+void ocre_watchdog_scan(uint64_t now_ms, uint32_t limit_ms);
+
+#endif /* OCRE_INTERNAL_H_ */
