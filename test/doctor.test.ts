@@ -169,6 +169,6 @@ describe.skipIf(missingTools(...ARM_TOOLS))("ocre doctor against the Debian tool
   it("rejects an unknown board with the closest names", async () => {
     const run = await runOcre(["doctor", "--board", "mps2/an52"]);
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toMatch(/no board "mps2\/an52".*\n.*did you mean .*mps2\/an521\/cpu0/);
+    expect(run.stderr).toMatch(/no board "mps2\/an52"; did you mean mps2-an521/);
   });
 });

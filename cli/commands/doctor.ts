@@ -46,8 +46,8 @@ export const doctorCommand = defineCommand<DoctorArgs>({
       .option("toolchain", { choices: ["zephyr-sdk", "gnu"] as const, describe: "Check only this toolchain kind" })
       .example("$0 doctor --board mps2/an521/cpu0", "what building and emulating the AN521 needs"),
   run: async (args, out) => {
-    const board = args.board === undefined ? undefined : await loadFirmwareBoard(args.board);
-    const boards = board ? [board] : await loadAllFirmwareBoards();
+    const board = args.board === undefined ? undefined : await loadFirmwareBoard(args.board, { appDir: args.cwd });
+    const boards = board ? [board] : await loadAllFirmwareBoards({ appDir: args.cwd });
     const report = await runDoctor({ cwd: args.cwd, ...(board ? { board } : { boards }), ...(args.toolchain ? { toolchain: args.toolchain } : {}) });
     out.result(report);
     const title = board ? `ocre doctor for ${board.id} (${board.zephyrBoard})` : "ocre doctor (all architectures; pass --board to check one)";

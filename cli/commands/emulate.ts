@@ -29,8 +29,8 @@ export const emulateCommand = defineCommand<EmulateArgs>({
       throw new OcreError("OCRE_BOARD_REQUIRED", "name the board to emulate", { hint: "ocre emulate --board mps2/an521/cpu0 (or qemu_riscv32)" });
     }
     if (!(args.timeout > 0)) throw new OcreError("OCRE_USAGE", `--timeout must be a positive number of seconds, not ${args.timeout}`);
-    const board = await loadFirmwareBoard(args.board);
     const appDir = path.resolve(args.cwd, args.dir ?? ".");
+    const board = await loadFirmwareBoard(args.board, { appDir });
     const kernel = args.kernel ? path.resolve(args.cwd, args.kernel) : path.join(firmwareDir(path.join(appDir, "build"), board), "zephyr.elf");
     out.info(out.style.dim(`booting ${path.relative(args.cwd, kernel) || kernel} in ${board.emulator?.[0] ?? "an emulator"} (timeout ${args.timeout} s)`));
     const result = await emulate({

@@ -1,118 +1,70 @@
-import { readFile, readdir } from "node:fs/promises";
-import path from "node:path";
-import { parse } from "yaml";
+import { findBoard, loadCatalog } from "../boards/catalog.js";
+import type { Board, ZephyrTarget } from "../boards/types.js";
+import { DEFAULT_ZEPHYR, targetCovers } from "../boards/zephyr.js";
 import { OcreError } from "../errors.js";
-import { boardsDir } from "../paths.js";
-import { closest } from "../util/suggest.js";
 
 /**
- * What the firmware stages need from a board: its Zephyr target, architecture, memory totals,
- * emulator and toolchains. A view over the board catalog entry (boards/<id>.yaml).
+ * What the firmware stages need from a board catalog entry (cli/boards/): its Zephyr target
+ * for the Zephyr version in use, architecture family, memory totals, emulator and toolchains.
  */
 export interface FirmwareBoard {
-  /** Catalog id (boards/<id>.yaml). */
+  /** Catalog id (boards/<id>.yaml); names the build/<id>/ folder. */
   readonly id: string;
   /** Architecture family the toolchain follows. */
   readonly family: "arm" | "riscv" | "xtensa" | "mips";
   readonly arch: string;
-  /** Zephyr board target for the Zephyr version in use (hardware model v2 name). */
+  /** Zephyr board target (hardware model v2 name) for the Zephyr version in use. */
   readonly zephyrBoard: string;
-  readonly ramBytes: number | null;
-  readonly flashBytes: number | null;
-  /** Emulator command line (argv), without the kernel argument; null when the board has none. */
+  /** Zephyr modules (west project names) the board needs, e.g. cmsis. */
+  readonly modules: readonly string[];
+  readonly ramBytes: number;
+  readonly flashBytes: number;
+  /** Emulator command line (argv) without the kernel argument; null when the board has none. */
   readonly emulator: readonly string[] | null;
   /** Zephyr SDK toolchain triple, e.g. arm-zephyr-eabi. */
-  readonly zephyrSdkTriple: string | null;
+  readonly zephyrSdkTriple: string;
   /** Debian's GNU toolchain for the board; null when Debian has none (ESP32 Xtensa). */
-  readonly gnu: {
-    readonly packages: readonly string[];
-    readonly variant: "gnuarmemb" | "cross-compile";
-    readonly compiler: string;
-    readonly cflags: readonly string[];
-  } | null;
+  readonly gnu: Board["toolchain"]["debian"];
 }
 
-interface ZephyrName {
-  since: string;
-  until?: string;
-  board: string;
+export function familyOf(arch: Board["arch"]): FirmwareBoard["family"] {
+  if (arch.startsWith("cortex-m")) return "arm";
+  if (arch.startsWith("riscv")) return "riscv";
+  if (arch === "xtensa") return "xtensa";
+  return "mips";
 }
 
-interface CatalogEntry {
-  id: string;
-  arch: string;
-  zephyr: ZephyrName[];
-  memory?: { ramKb?: number; flashKb?: number };
-  emulator?: { command: string };
-  toolchain?: {
-    zephyrSdk?: string;
-    debian?: { packages: string[]; variant: "gnuarmemb" | "cross-compile"; compiler: string; cflags?: string[] } | null;
-  };
+/** The target valid for a Zephyr version ("3.7.1" or "3.7"), else the newest entry. */
+function targetFor(board: Board, zephyrVersion: string): ZephyrTarget {
+  const majorMinor = zephyrVersion.split(".").slice(0, 2).join(".");
+  return board.zephyr.find((t) => targetCovers(t, majorMinor)) ?? board.zephyr[board.zephyr.length - 1]!;
 }
 
-export function familyOf(arch: string): FirmwareBoard["family"] {
-  if (/^(cortex|arm|thumb)/i.test(arch)) return "arm";
-  if (/^riscv|^rv/i.test(arch)) return "riscv";
-  if (/^xtensa/i.test(arch)) return "xtensa";
-  if (/^mips/i.test(arch)) return "mips";
-  throw new OcreError("OCRE_BOARD_ARCH", `unsupported architecture "${arch}"`, { hint: "supported: Cortex-M, RISC-V, Xtensa, MIPS" }, );
-}
-
-/** "3.7.1" → [3, 7]; compares major.minor. */
-function versionKey(v: string): number {
-  const [major = 0, minor = 0] = v.split(".").map(Number);
-  return major * 1000 + minor;
-}
-
-/** The Zephyr board target valid for `zephyrVersion` (newest entry when the version is unknown). */
-function zephyrNameFor(entry: CatalogEntry, zephyrVersion: string | null): string {
-  const names = [...entry.zephyr].sort((a, b) => versionKey(b.since) - versionKey(a.since));
-  if (zephyrVersion !== null) {
-    const key = versionKey(zephyrVersion);
-    const match = names.find((n) => versionKey(n.since) <= key && (n.until === undefined || key <= versionKey(n.until)));
-    if (match) return match.board;
-  }
-  return names[0]?.board ?? entry.id;
-}
-
-function toBoard(entry: CatalogEntry, zephyrVersion: string | null): FirmwareBoard {
-  const debian = entry.toolchain?.debian ?? null;
+export function firmwareBoard(board: Board, zephyrVersion: string = DEFAULT_ZEPHYR): FirmwareBoard {
+  const target = targetFor(board, zephyrVersion);
   return {
-    id: entry.id,
-    family: familyOf(entry.arch),
-    arch: entry.arch,
-    zephyrBoard: zephyrNameFor(entry, zephyrVersion),
-    ramBytes: entry.memory?.ramKb === undefined ? null : entry.memory.ramKb * 1024,
-    flashBytes: entry.memory?.flashKb === undefined ? null : entry.memory.flashKb * 1024,
-    emulator: entry.emulator ? entry.emulator.command.trim().split(/\s+/) : null,
-    zephyrSdkTriple: entry.toolchain?.zephyrSdk ?? null,
-    gnu: debian ? { packages: debian.packages, variant: debian.variant, compiler: debian.compiler, cflags: debian.cflags ?? [] } : null,
+    id: board.id,
+    family: familyOf(board.arch),
+    arch: board.arch,
+    zephyrBoard: target.board,
+    modules: target.modules,
+    ramBytes: board.memory.ramKb * 1024,
+    flashBytes: board.memory.flashKb * 1024,
+    emulator: board.emulator ? board.emulator.command.trim().split(/\s+/) : null,
+    zephyrSdkTriple: board.toolchain.zephyrSdk,
+    gnu: board.toolchain.debian,
   };
 }
 
-async function readCatalog(dir: string): Promise<CatalogEntry[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort();
-  return Promise.all(files.map(async (f) => parse(await readFile(path.join(dir, f), "utf8")) as CatalogEntry));
-}
-
-/**
- * Finds a board by catalog id or by any of its Zephyr board targets (mps2-an521 or
- * mps2/an521/cpu0). `zephyrVersion` picks the target name valid for that Zephyr release.
- */
-export async function loadFirmwareBoard(name: string, zephyrVersion: string | null = null, dir: string = boardsDir): Promise<FirmwareBoard> {
-  const catalog = await readCatalog(dir);
-  const entry = catalog.find((e) => e.id === name || e.zephyr.some((z) => z.board === name));
-  if (!entry) {
-    const candidates = catalog.flatMap((e) => [e.id, ...e.zephyr.map((z) => z.board)]);
-    const near = closest(name, candidates);
-    throw new OcreError("OCRE_BOARD_UNKNOWN", `no board "${name}"`, {
-      hint: near.length > 0 ? `did you mean ${near.join(", ")}? (\`ocre boards\` lists them)` : "`ocre boards` lists the boards ocre knows",
-    });
-  }
-  return toBoard(entry, zephyrVersion);
+/** Finds a board by catalog id or Zephyr board target (mps2-an521 or mps2/an521/cpu0). */
+export async function loadFirmwareBoard(name: string, options: { appDir?: string; zephyrVersion?: string } = {}): Promise<FirmwareBoard> {
+  const catalog = await loadCatalog(options.appDir ? { appDir: options.appDir } : {});
+  return firmwareBoard(findBoard(catalog, name).board, options.zephyrVersion);
 }
 
 /** Every board in the catalog (for `ocre doctor` without --board). */
-export async function loadAllFirmwareBoards(dir: string = boardsDir): Promise<FirmwareBoard[]> {
-  return (await readCatalog(dir)).map((e) => toBoard(e, null));
+export async function loadAllFirmwareBoards(options: { appDir?: string } = {}): Promise<FirmwareBoard[]> {
+  const catalog = await loadCatalog(options.appDir ? { appDir: options.appDir } : {});
+  if (catalog.boards.length === 0) throw new OcreError("OCRE_BOARD_CATALOG", "the board catalog is empty", { exitCode: 2 });
+  return catalog.boards.map((b) => firmwareBoard(b.board));
 }
