@@ -1,0 +1,149 @@
+import { AppHeap } from "./app-heap.js";
+import { EventQueue } from "./event-queue.js";
+import { GuestMemory } from "./memory.js";
+import type { InstrumentedModule } from "./instrument.js";
+import type { Simulation } from "./simulation.js";
+import type { TimelineItem } from "./timeline.js";
+import type { ContainerResult, ContainerStatus, TrapInfo } from "./types.js";
+import type { WasmExports, WasmInstance, WasmMemory } from "./wasm-api.js";
+
+export interface ContainerTimer {
+  interval: number;
+  periodic: boolean;
+  dueAt: number;
+  item: TimelineItem | undefined;
+}
+
+interface AsyncifyExports {
+  asyncify_start_unwind(addr: number): void;
+  asyncify_stop_unwind(): void;
+  asyncify_start_rewind(addr: number): void;
+  asyncify_stop_rewind(): void;
+}
+
+/**
+ * One running container: its instance and memory, its app heap, event queue, timers and
+ * subscriptions, and its captured output. A container runs until it suspends (sleep), exits,
+ * traps or is stopped; the Simulation decides when it runs next.
+ */
+export class Container {
+  readonly queue: EventQueue;
+  readonly timers = new Map<number, ContainerTimer>();
+  /** Subscribed topic prefixes (UTF-8 bytes decoded as latin1, so matching is a string prefix test). */
+  readonly subscriptions: string[] = [];
+  readonly dispatchers = new Map<number, string>();
+  readonly stdout: string[] = [];
+  readonly stderr: string[] = [];
+  readonly warned = new Set<string>();
+  readonly stats = { eventsDelivered: 0, messagesPublished: 0, messagesDroppedNoHeap: 0 };
+
+  memory!: GuestMemory;
+  heap!: AppHeap;
+  private exports!: WasmExports & AsyncifyExports;
+  private entry!: () => void;
+
+  /** Set between asyncify_start_unwind and the stack having unwound to the host. */
+  unwinding = false;
+  /** Set while the stack is being rewound into the suspended import. */
+  rewinding = false;
+  started = false;
+  /** App time at which the current suspension began (poll_oneoff's relative timeouts). */
+  private suspendedAt = 0;
+  result: ContainerResult | undefined;
+
+  constructor(
+    readonly sim: Simulation,
+    readonly index: number,
+    readonly name: string,
+    readonly capabilities: readonly string[],
+    readonly args: readonly string[],
+    readonly env: Readonly<Record<string, string>>,
+    readonly prepared: InstrumentedModule,
+  ) {
+    this.queue = new EventQueue(sim.limits.eventQueueDepth);
+  }
+
+  get alive(): boolean {
+    return this.result === undefined;
+  }
+
+  attach(instance: WasmInstance, memory: WasmMemory, entry: () => void): void {
+    this.exports = instance.exports as WasmExports & AsyncifyExports;
+    this.memory = new GuestMemory(memory);
+    const plan = this.prepared.memory;
+    this.heap = new AppHeap(plan.heapBase, plan.heapBytes);
+    this.entry = entry;
+  }
+
+  hasExportedFunction(name: string): boolean {
+    return typeof this.exports[name] === "function";
+  }
+
+  /**
+   * Suspends the container inside an import until app time `wakeAt`, then returns `after()`
+   * from that import. The import is entered twice: once to unwind the stack, once (with the
+   * same arguments) while rewinding, which is when `after` runs.
+   */
+  suspend(wakeAt: number, after: (startedAt: number) => number): number {
+    if (this.rewinding) {
+      this.rewinding = false;
+      this.exports.asyncify_stop_rewind();
+      return after(this.suspendedAt);
+    }
+    const startedAt = this.sim.now();
+    if (this.sim.runAhead(this, wakeAt)) return after(startedAt);
+    this.suspendedAt = startedAt;
+    const plan = this.prepared.memory;
+    this.memory.setU32(plan.asyncifyData, plan.asyncifyData + 8);
+    this.memory.setU32(plan.asyncifyData + 4, plan.asyncifyEnd);
+    this.exports.asyncify_start_unwind(plan.asyncifyData);
+    this.unwinding = true;
+    this.sim.sleepUntil(this, wakeAt);
+    return 0;
+  }
+
+  /**
+   * Runs the container until it suspends or ends. Returns normally in both cases; the
+   * simulation reads `alive` and `unwinding` afterwards.
+   */
+  resume(): void {
+    if (this.started) {
+      this.rewinding = true;
+      this.exports.asyncify_start_rewind(this.prepared.memory.asyncifyData);
+    }
+    this.started = true;
+    try {
+      this.entry();
+    } catch (error) {
+      this.unwinding = false;
+      this.rewinding = false;
+      this.sim.onContainerError(this, error);
+      return;
+    }
+    if (this.unwinding) {
+      this.unwinding = false;
+      this.exports.asyncify_stop_unwind();
+      return;
+    }
+    this.sim.finish(this, "exited", 0, undefined);
+  }
+
+  end(status: ContainerStatus, exitCode: number, trap: TrapInfo | undefined, timeMs: number): ContainerResult {
+    this.result = {
+      name: this.name,
+      status,
+      exitCode,
+      stdout: this.stdout.join(""),
+      stderr: this.stderr.join(""),
+      trap,
+      endedAtMs: timeMs,
+      stats: { ...this.stats, eventsOverflowed: this.queue.overflowed },
+    };
+    // The device drops a dead container's queue, timers and subscriptions.
+    this.queue.clear();
+    for (const timer of this.timers.values()) if (timer.item) timer.item.cancelled = true;
+    this.timers.clear();
+    this.subscriptions.length = 0;
+    return this.result;
+  }
+}

@@ -1,0 +1,81 @@
+import { ERRNO, EVENT_TYPE, UNAME_FIELD_BYTES, UNAME_FIELDS } from "../abi/table.js";
+import { packageVersion } from "../version.js";
+import type { Container } from "./container.js";
+import type { HostGroup } from "./host-fn.js";
+import { GuestMemory } from "./memory.js";
+
+/** uname, ocre_sleep, ocre_get_event, ocre_register_dispatcher: the calls every container may make. */
+export function coreImports(c: Container): HostGroup {
+  const sim = c.sim;
+  const unameFields = (): Uint8Array => {
+    const values = [
+      "Ocre",
+      c.name,
+      packageVersion(),
+      `ocre run ${sim.virtual ? "(virtual time)" : "(real time)"}`,
+      sim.board.id,
+      "host",
+    ];
+    const out = new Uint8Array(UNAME_FIELD_BYTES * UNAME_FIELDS);
+    values.forEach((v, i) => out.set(GuestMemory.encode(v).subarray(0, UNAME_FIELD_BYTES - 1), i * UNAME_FIELD_BYTES));
+    return out;
+  };
+  return {
+    uname: (buf: number) => (c.memory.write(buf, unameFields()) ? 0 : -ERRNO.EINVAL),
+
+    ocre_sleep: (ms: number) => {
+      if (ms < 0) return -ERRNO.EINVAL;
+      return c.suspend(sim.now() + ms, () => 0);
+    },
+
+    ocre_get_event: (typeP: number, idP: number, portP: number, stateP: number, extraP: number, lenP: number) => {
+      const m = c.memory;
+      for (const p of [typeP, idP, portP, stateP, extraP, lenP]) if (!m.inBounds(p, 4)) return -ERRNO.EINVAL;
+      const event = c.queue.shift();
+      if (!event) return -ERRNO.ENOMSG;
+      let { port, state, extra } = event;
+      const msg = event.message;
+      if (msg) {
+        // Copies go into the receiver's app heap now, on its own call (contracts: message delivery).
+        const topic = c.heap.malloc(msg.topic.length + 1);
+        const ctype = topic && c.heap.malloc(msg.contentType.length + 1);
+        const payload = ctype && c.heap.malloc(Math.max(1, msg.payload.length));
+        if (!payload) {
+          if (topic) c.heap.release(topic);
+          if (ctype) c.heap.release(ctype);
+          c.stats.messagesDroppedNoHeap++;
+          sim.warnOnce(
+            c,
+            "heap",
+            `${c.name}: app heap full (${c.heap.inUse} bytes in use); message dropped — free each message with ocre_messaging_free_module_event_data`,
+          );
+          return -ERRNO.ENOMEM;
+        }
+        m.write(topic, msg.topic);
+        m.setU8(topic + msg.topic.length, 0);
+        m.write(ctype, msg.contentType);
+        m.setU8(ctype + msg.contentType.length, 0);
+        m.write(payload, msg.payload);
+        port = topic;
+        state = ctype;
+        extra = payload;
+      }
+      m.setU32(typeP, event.type);
+      m.setU32(idP, event.id);
+      m.setU32(portP, port);
+      m.setU32(stateP, state);
+      m.setU32(extraP, extra);
+      m.setU32(lenP, event.payloadLen);
+      c.stats.eventsDelivered++;
+      return 0;
+    },
+
+    ocre_register_dispatcher: (type: number, namePtr: number) => {
+      const name = c.memory.cString(namePtr, 255);
+      if (name === undefined || !Object.values(EVENT_TYPE).includes(type as 0)) return -ERRNO.EINVAL;
+      if (!c.hasExportedFunction(name)) return -ERRNO.EINVAL;
+      c.dispatchers.set(type, name);
+      return 0;
+    },
+  };
+}

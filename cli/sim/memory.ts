@@ -1,0 +1,120 @@
+import type { WasmMemory } from "./wasm-api.js";
+
+/**
+ * A container's linear memory as the host sees it. Every address a module hands in is checked
+ * here before the host reads or writes: a bad one is reported (the caller answers -EINVAL or
+ * a WASI EFAULT) and nothing outside the memory is touched.
+ */
+export class GuestMemory {
+  private buffer: ArrayBuffer;
+  private u8: Uint8Array;
+  private view: DataView;
+  private static readonly decoder = new TextDecoder("utf-8", { fatal: false });
+  private static readonly encoder = new TextEncoder();
+
+  constructor(readonly memory: WasmMemory) {
+    this.buffer = memory.buffer;
+    this.u8 = new Uint8Array(this.buffer);
+    this.view = new DataView(this.buffer);
+  }
+
+  /** memory.grow detaches the old buffer: re-create the views when that happened. */
+  private refresh(): void {
+    if (this.memory.buffer !== this.buffer) {
+      this.buffer = this.memory.buffer;
+      this.u8 = new Uint8Array(this.buffer);
+      this.view = new DataView(this.buffer);
+    }
+  }
+
+  get size(): number {
+    this.refresh();
+    return this.u8.length;
+  }
+
+  /** Whether [ptr, ptr + len) lies inside the memory. Addresses are unsigned 32-bit. */
+  inBounds(ptr: number, len: number): boolean {
+    this.refresh();
+    const p = ptr >>> 0;
+    return len >= 0 && p + len <= this.u8.length;
+  }
+
+  bytes(ptr: number, len: number): Uint8Array | undefined {
+    if (!this.inBounds(ptr, len)) return undefined;
+    const p = ptr >>> 0;
+    return this.u8.subarray(p, p + len);
+  }
+
+  /** A copy of [ptr, ptr + len), or undefined when out of bounds. */
+  copyOut(ptr: number, len: number): Uint8Array | undefined {
+    const view = this.bytes(ptr, len);
+    return view ? view.slice() : undefined;
+  }
+
+  write(ptr: number, data: Uint8Array): boolean {
+    if (!this.inBounds(ptr, data.length)) return false;
+    this.u8.set(data, ptr >>> 0);
+    return true;
+  }
+
+  u32(ptr: number): number | undefined {
+    if (!this.inBounds(ptr, 4)) return undefined;
+    return this.view.getUint32(ptr >>> 0, true);
+  }
+
+  setU32(ptr: number, value: number): boolean {
+    if (!this.inBounds(ptr, 4)) return false;
+    this.view.setUint32(ptr >>> 0, value >>> 0, true);
+    return true;
+  }
+
+  setU16(ptr: number, value: number): boolean {
+    if (!this.inBounds(ptr, 2)) return false;
+    this.view.setUint16(ptr >>> 0, value, true);
+    return true;
+  }
+
+  setU8(ptr: number, value: number): boolean {
+    if (!this.inBounds(ptr, 1)) return false;
+    this.u8[ptr >>> 0] = value;
+    return true;
+  }
+
+  u64(ptr: number): bigint | undefined {
+    if (!this.inBounds(ptr, 8)) return undefined;
+    return this.view.getBigUint64(ptr >>> 0, true);
+  }
+
+  setU64(ptr: number, value: bigint): boolean {
+    if (!this.inBounds(ptr, 8)) return false;
+    this.view.setBigUint64(ptr >>> 0, BigInt.asUintN(64, value), true);
+    return true;
+  }
+
+  /**
+   * The bytes of the NUL-terminated string at ptr (without the NUL), at most `max` bytes long;
+   * undefined when the string runs past the end of memory or past `max`.
+   */
+  cStringBytes(ptr: number, max = 4096): Uint8Array | undefined {
+    this.refresh();
+    const p = ptr >>> 0;
+    if (p >= this.u8.length) return undefined;
+    const limit = Math.min(this.u8.length, p + max + 1);
+    const nul = this.u8.subarray(p, limit).indexOf(0);
+    if (nul < 0) return undefined;
+    return this.u8.subarray(p, p + nul);
+  }
+
+  cString(ptr: number, max = 4096): string | undefined {
+    const b = this.cStringBytes(ptr, max);
+    return b === undefined ? undefined : GuestMemory.decoder.decode(b);
+  }
+
+  static encode(text: string): Uint8Array {
+    return GuestMemory.encoder.encode(text);
+  }
+
+  static decode(bytes: Uint8Array): string {
+    return GuestMemory.decoder.decode(bytes);
+  }
+}

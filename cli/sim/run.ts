@@ -1,0 +1,32 @@
+import { DEFAULT_BOARD_ID, loadBoard } from "./board.js";
+import { Simulation } from "./simulation.js";
+import type { RunOptions, RunResult } from "./types.js";
+
+/**
+ * Runs containers on the host with the device's ABI and limits, and returns what they did:
+ * output, exit codes, GPIO changes, warnings and (with `trace: true`) every host call.
+ * Never prints and never exits the process; live output goes to `onEvent`.
+ *
+ * ```ts
+ * const run = await runContainers({ containers: [{ name: "blinky", wasm, capabilities: ["gpio", "timers"] }],
+ *   virtualTime: true, durationMs: 10_000 });
+ * expect(run.gpio.filter((g) => g.alias === "led0")).toHaveLength(10);
+ * ```
+ */
+export async function runContainers(options: RunOptions): Promise<RunResult> {
+  const wallStart = performance.now();
+  const board = options.board ?? (await loadBoard(DEFAULT_BOARD_ID));
+  const sim = new Simulation(board, options);
+  sim.load(options.containers);
+  await sim.run();
+  return {
+    exitCode: sim.exitCode,
+    containers: sim.results(),
+    gpio: sim.gpio.changes,
+    trace: sim.trace,
+    warnings: sim.warnings,
+    appTimeMs: sim.now(),
+    wallTimeMs: performance.now() - wallStart,
+    virtualTime: sim.virtual,
+  };
+}

@@ -1,0 +1,313 @@
+import { EVENT_TYPE, findImport, knownImportNames } from "../abi/table.js";
+import { OcreError } from "../errors.js";
+import { didYouMean } from "../util/suggest.js";
+import type { Board } from "./board.js";
+import { RealClock, VirtualClock, type Clock } from "./clock.js";
+import { Container } from "./container.js";
+import type { QueuedEvent } from "./event-queue.js";
+import { GpioModel } from "./gpio.js";
+import type { GpioScriptStep } from "./gpio-script.js";
+import { buildImports } from "./host-imports.js";
+import { PROBE_MODULE, PROBE_NAME, instrumentModule } from "./instrument.js";
+import { DEFAULT_HEAP_BYTES, DEFAULT_LIMITS, type SimLimits } from "./limits.js";
+import { createProbe } from "./probe.js";
+import { SensorModel } from "./sensors.js";
+import { ExitSignal, StopSignal, TIMEOUT_EXIT_CODE, TRAP_EXIT_CODE } from "./signals.js";
+import { Timeline } from "./timeline.js";
+import { describeTrap } from "./trap.js";
+import type {
+  ContainerInput,
+  ContainerResult,
+  ContainerStatus,
+  RunOptions,
+  SimEvent,
+  SimWarning,
+  TraceEntry,
+  TrapInfo,
+} from "./types.js";
+import { Wasm, isWasmMemory, type WasmImports, type WasmInstance, type WasmMemory } from "./wasm-api.js";
+
+const ENTRY_POINTS = ["_start", "main", "__main_argc_argv", "_main"];
+
+/**
+ * One run: the containers, the shared board (GPIO, sensors), the message broker state, the
+ * clock and the timeline of everything due. Single-threaded and cooperative: a container runs
+ * until it sleeps (its stack is unwound, see instrument.ts) or ends, then the next one due runs.
+ */
+export class Simulation {
+  readonly clock: Clock;
+  readonly virtual: boolean;
+  readonly timeline = new Timeline();
+  readonly containers: Container[] = [];
+  readonly limits: SimLimits;
+  readonly gpio: GpioModel;
+  readonly sensors: SensorModel;
+  readonly tracing: boolean;
+  readonly trace: TraceEntry[] = [];
+  readonly warnings: SimWarning[] = [];
+  readonly seed: number | undefined;
+  messageCounter = 0;
+
+  private readonly ready: Container[] = [];
+  private stopping: "timeout" | "duration" | undefined;
+  private wallDeadline = Infinity;
+  private readonly failures: ContainerResult[] = [];
+  private readonly emit: (event: SimEvent) => void;
+
+  constructor(
+    readonly board: Board,
+    private readonly options: RunOptions,
+  ) {
+    this.virtual = options.virtualTime === true;
+    this.clock = this.virtual ? new VirtualClock() : new RealClock();
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.tracing = options.trace === true;
+    this.seed = options.seed ?? (this.virtual ? 1 : undefined);
+    this.emit = options.onEvent ?? (() => {});
+    this.gpio = new GpioModel(board, (change) => this.emit({ type: "gpio", ...change }));
+    this.sensors = new SensorModel(board, options.sensors);
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  record(entry: TraceEntry): void {
+    this.trace.push(entry);
+  }
+
+  output(c: Container, stream: "stdout" | "stderr", text: string): void {
+    (stream === "stdout" ? c.stdout : c.stderr).push(text);
+    this.emit({ type: stream, timeMs: this.now(), container: c.name, text });
+  }
+
+  warn(c: Container | undefined, message: string): void {
+    const warning = { timeMs: this.now(), container: c?.name, message };
+    this.warnings.push(warning);
+    this.emit({ type: "warning", ...warning });
+  }
+
+  warnOnce(c: Container, key: string, message: string): void {
+    if (c.warned.has(key)) return;
+    c.warned.add(key);
+    this.warn(c, message);
+  }
+
+  /** Queues an event for a container; a full queue drops it, counts it and warns once. */
+  enqueue(c: Container, event: QueuedEvent): boolean {
+    if (c.queue.push(event)) return true;
+    this.warnOnce(
+      c,
+      "overflow",
+      `${c.name}: event queue full (depth ${c.queue.depth}); events are dropped and counted`,
+    );
+    return false;
+  }
+
+  /** Instantiates every container (in order) before any of them runs. */
+  load(inputs: readonly ContainerInput[]): void {
+    const names = new Set<string>();
+    inputs.forEach((input, index) => {
+      if (names.has(input.name)) {
+        throw new OcreError("OCRE_RUN_DUPLICATE_NAME", `two containers are named "${input.name}"`, {
+          hint: "give each container of a run its own name",
+        });
+      }
+      names.add(input.name);
+      const heapBytes = input.memory?.heapBytes ?? DEFAULT_HEAP_BYTES;
+      const prepared = instrumentModule(input.name, input.wasm, { heapBytes, maxPages: input.memory?.maxPages });
+      const c = new Container(
+        this,
+        index,
+        input.name,
+        input.capabilities ?? [],
+        input.args ?? [],
+        input.env ?? {},
+        prepared,
+      );
+      this.instantiate(c);
+      this.containers.push(c);
+    });
+  }
+
+  private instantiate(c: Container): void {
+    const { module, memory: plan } = c.prepared;
+    const imports: Record<string, Record<string, unknown>> = buildImports(c);
+    imports[PROBE_MODULE] = {
+      [PROBE_NAME]: createProbe(() => {
+        if (performance.now() > this.wallDeadline) throw new StopSignal("timeout");
+      }),
+    };
+    let memory: WasmMemory | undefined;
+    for (const imp of Wasm.Module.imports(module)) {
+      if (imp.kind === "memory") {
+        memory = new Wasm.Memory({ initial: plan.initialPages, maximum: plan.maximumPages });
+        (imports[imp.module] ??= {})[imp.name] = memory;
+        continue;
+      }
+      if (imp.module === PROBE_MODULE) continue;
+      if (imp.kind !== "function" || !findImport(imp.module, imp.name)) {
+        const suggestion = didYouMean(`${imp.module}.${imp.name}`, knownImportNames());
+        throw new OcreError(
+          "OCRE_RUN_UNKNOWN_IMPORT",
+          `${c.name}: imports ${imp.kind} ${imp.module}.${imp.name}, which the Ocre runtime does not provide${suggestion ? `; ${suggestion}` : ""}`,
+          {
+            hint: "containers may import only the Ocre ABI (module env) and WASI preview 1; see docs/run.md",
+          },
+        );
+      }
+    }
+    let instance: WasmInstance;
+    try {
+      instance = new Wasm.Instance(module, imports as WasmImports);
+    } catch (error) {
+      throw new OcreError("OCRE_RUN_INSTANTIATE", `${c.name}: cannot instantiate: ${(error as Error).message}`, {
+        hint: "check the module's imports against docs/run.md (ocre validates them at build time)",
+      });
+    }
+    memory ??= Object.values(instance.exports).find(isWasmMemory);
+    if (!memory) {
+      throw new OcreError("OCRE_RUN_NO_MEMORY_EXPORT", `${c.name}: the module neither exports nor imports its memory`, {
+        hint: "Ocre reads strings and buffers from the container's memory: export it (AssemblyScript does by default; C: -Wl,--export-memory)",
+      });
+    }
+    const entryName = ENTRY_POINTS.find((n) => typeof instance.exports[n] === "function");
+    if (!entryName) {
+      throw new OcreError("OCRE_RUN_NO_ENTRY", `${c.name}: exports none of ${ENTRY_POINTS.join(", ")}`, {
+        hint: "build with `ocre build` (exports _start) or link a wasm32-wasi program",
+      });
+    }
+    const entry = instance.exports[entryName] as (...args: number[]) => unknown;
+    c.attach(instance, memory, () => void entry(0, 0));
+  }
+
+  /** A suspending container goes to sleep until `wakeAt`. */
+  sleepUntil(c: Container, wakeAt: number): void {
+    this.timeline.add(wakeAt, () => this.ready.push(c), c);
+  }
+
+  /**
+   * Virtual-time fast path for a container about to sleep until `wakeAt`: when no other
+   * container is ready and none wakes before then, the clock jumps (firing timers and script
+   * steps on the way) and the sleep returns without unwinding the stack. Deterministic: it only
+   * looks at the timeline. Returns false when the container must really suspend.
+   */
+  runAhead(c: Container, wakeAt: number): boolean {
+    if (!this.virtual || this.ready.length > 0) return false;
+    const clock = this.clock as VirtualClock;
+    for (;;) {
+      const top = this.timeline.peek();
+      if (top === undefined || top.at > wakeAt || (top.last && top.at === wakeAt)) {
+        clock.jump(wakeAt);
+        return true;
+      }
+      if (top.wakes !== undefined && top.wakes !== c) return false;
+      this.timeline.pop();
+      clock.jump(top.at);
+      top.run();
+      if (this.stopping) throw new StopSignal(this.stopping);
+      if (this.ready.length > 0) return false;
+    }
+  }
+
+  onContainerError(c: Container, error: unknown): void {
+    if (error instanceof ExitSignal) {
+      this.finish(c, "exited", error.code, undefined);
+      return;
+    }
+    if (error instanceof StopSignal) {
+      this.stopping ??= error.reason;
+      this.stopContainer(c, error.reason);
+      return;
+    }
+    const trap = describeTrap(error, c.prepared.functionNames);
+    if (!trap) throw error;
+    this.finish(c, "trapped", TRAP_EXIT_CODE, trap);
+  }
+
+  private stopContainer(c: Container, reason: "timeout" | "duration"): void {
+    if (reason === "timeout") this.finish(c, "timeout", TIMEOUT_EXIT_CODE, undefined);
+    else this.finish(c, "stopped", 0, undefined);
+  }
+
+  finish(c: Container, status: ContainerStatus, exitCode: number, trap: TrapInfo | undefined): void {
+    const result = c.end(status, exitCode, trap, this.now());
+    if (exitCode !== 0) this.failures.push(result);
+    this.emit({ type: "exit", timeMs: result.endedAtMs, container: c.name, result });
+  }
+
+  private scheduleScript(steps: readonly GpioScriptStep[]): void {
+    for (const step of steps) {
+      const pin = this.gpio.resolve(step.pin);
+      if (!pin) {
+        const suggestion = didYouMean(step.pin, this.gpio.aliasNames);
+        throw new OcreError(
+          "OCRE_RUN_GPIO_SCRIPT",
+          `GPIO script names pin "${step.pin}", which board ${this.board.id} does not have${suggestion ? `; ${suggestion}` : ""}`,
+          {
+            hint: `use an alias (${this.gpio.aliasNames.join(", ") || "none on this board"}) or port.pin, e.g. 0.5`,
+          },
+        );
+      }
+      this.timeline.add(step.timeMs, () => {
+        for (const c of this.gpio.drive(this.now(), pin.port, pin.pin, step.level)) {
+          this.enqueue(c, {
+            type: EVENT_TYPE.gpio,
+            id: pin.pin,
+            port: pin.port,
+            state: step.level,
+            extra: 0,
+            payloadLen: 0,
+            message: undefined,
+          });
+        }
+      });
+    }
+  }
+
+  /** Runs until every container has ended or the deadline passes. */
+  async run(): Promise<void> {
+    this.scheduleScript(this.options.gpioScript ?? []);
+    const { timeoutMs, durationMs } = this.options;
+    // A container that computes without ever yielding is stopped on the wall clock too.
+    if (timeoutMs !== undefined) this.wallDeadline = performance.now() + timeoutMs;
+    const deadline =
+      timeoutMs !== undefined && (durationMs === undefined || timeoutMs <= durationMs)
+        ? { at: timeoutMs, reason: "timeout" as const }
+        : durationMs !== undefined
+          ? { at: durationMs, reason: "duration" as const }
+          : undefined;
+    if (deadline) this.timeline.add(deadline.at, () => (this.stopping = deadline.reason), undefined, true);
+    this.ready.push(...this.containers);
+    for (;;) {
+      while (this.ready.length > 0 && !this.stopping) {
+        const c = this.ready.shift()!;
+        if (c.alive) c.resume();
+      }
+      if (this.stopping || !this.containers.some((c) => c.alive)) break;
+      const top = this.timeline.peek();
+      if (!top) break;
+      await this.clock.advanceTo(top.at);
+      for (
+        let item = this.timeline.peek();
+        item && item.at <= this.now() && !this.stopping;
+        item = this.timeline.peek()
+      ) {
+        // Containers woken at the deadline's time still run before it.
+        if (item.last && this.ready.length > 0) break;
+        this.timeline.pop();
+        item.run();
+      }
+    }
+    for (const c of this.containers) if (c.alive) this.stopContainer(c, this.stopping ?? "duration");
+  }
+
+  /** The first failing container's exit code, in the order they failed; 0 when none failed. */
+  get exitCode(): number {
+    return this.failures[0]?.exitCode ?? 0;
+  }
+
+  results(): ContainerResult[] {
+    return this.containers.map((c) => c.result!);
+  }
+}

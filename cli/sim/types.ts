@@ -1,0 +1,117 @@
+import type { SimLimits } from "./limits.js";
+import type { Board } from "./board.js";
+import type { GpioScriptStep } from "./gpio-script.js";
+import type { SensorTrace } from "./sensor-trace.js";
+
+/**
+ * One container to run. A ContainerSpec from the build pipeline fits this shape as is; a bare
+ * .wasm needs only a name and its bytes.
+ */
+export interface ContainerInput {
+  readonly name: string;
+  readonly wasm: Uint8Array;
+  /** Capability strings (see docs/architecture.md); default none beyond the core calls. */
+  readonly capabilities?: readonly string[];
+  readonly args?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly memory?: { readonly heapBytes?: number; readonly maxPages?: number };
+}
+
+export interface RunOptions {
+  readonly containers: readonly ContainerInput[];
+  /** Simulated clock that jumps to the next due event (deterministic). Default: real time. */
+  readonly virtualTime?: boolean;
+  /** Stop containers still running after this much app time (or wall time); they fail (exit 124). */
+  readonly timeoutMs?: number;
+  /** Run for this much app time, then stop the containers still running without failing them. */
+  readonly durationMs?: number;
+  /** Board model: GPIO aliases and sensors. Default: the default board. */
+  readonly board?: Board;
+  /** Input pin changes over time (--gpio-script). */
+  readonly gpioScript?: readonly GpioScriptStep[];
+  /** Recorded sensor values to replay instead of synthetic ones (--sensors). */
+  readonly sensors?: SensorTrace;
+  /** Record every host call (--trace). */
+  readonly trace?: boolean;
+  /** Seed for random_get; default: fixed in virtual time, random in real time. */
+  readonly seed?: number;
+  readonly limits?: Partial<SimLimits>;
+  /** Live notifications (output, GPIO changes, warnings, exits), in app-time order. */
+  readonly onEvent?: (event: SimEvent) => void;
+}
+
+export type ContainerStatus = "exited" | "trapped" | "timeout" | "stopped";
+
+export interface TrapInfo {
+  /** "unreachable", "out-of-bounds memory access", "integer divide by zero", "stack overflow", … */
+  readonly kind: string;
+  readonly message: string;
+  /** Wasm function that trapped, from the module's name section (when it has one). */
+  readonly function: string | undefined;
+}
+
+export interface ContainerStats {
+  readonly eventsDelivered: number;
+  /** Events dropped because the queue was full (device: counted overflow). */
+  readonly eventsOverflowed: number;
+  readonly messagesPublished: number;
+  /** Messages dropped because the receiver's app heap could not hold the copies. */
+  readonly messagesDroppedNoHeap: number;
+}
+
+export interface ContainerResult {
+  readonly name: string;
+  readonly status: ContainerStatus;
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly trap: TrapInfo | undefined;
+  /** App time (ms) at which the container ended. */
+  readonly endedAtMs: number;
+  readonly stats: ContainerStats;
+}
+
+export interface GpioChange {
+  readonly timeMs: number;
+  /** Container that drove the pin; undefined for script-driven inputs. */
+  readonly container: string | undefined;
+  readonly port: number;
+  readonly pin: number;
+  /** Board alias of the pin, when it has one. */
+  readonly alias: string | undefined;
+  readonly level: 0 | 1;
+}
+
+export interface TraceEntry {
+  /** App time in ms. */
+  readonly t: number;
+  readonly container: string;
+  readonly call: string;
+  readonly args: readonly (number | string)[];
+  readonly result: number | string | null;
+}
+
+export interface SimWarning {
+  readonly timeMs: number;
+  readonly container: string | undefined;
+  readonly message: string;
+}
+
+export type SimEvent =
+  | { readonly type: "stdout" | "stderr"; readonly timeMs: number; readonly container: string; readonly text: string }
+  | ({ readonly type: "gpio" } & GpioChange)
+  | ({ readonly type: "warning" } & SimWarning)
+  | { readonly type: "exit"; readonly timeMs: number; readonly container: string; readonly result: ContainerResult };
+
+export interface RunResult {
+  /** The first failing container's exit code (in app-time order), else 0. */
+  readonly exitCode: number;
+  readonly containers: readonly ContainerResult[];
+  readonly gpio: readonly GpioChange[];
+  readonly trace: readonly TraceEntry[];
+  readonly warnings: readonly SimWarning[];
+  /** App time when the run ended (ms). */
+  readonly appTimeMs: number;
+  readonly wallTimeMs: number;
+  readonly virtualTime: boolean;
+}
