@@ -62,11 +62,20 @@ function roundUp(value: number, step: number): number {
   return Math.ceil(value / step) * step;
 }
 
+/**
+ * WAMR 2.x places the app heap after the module's memory: appended in whole pages (which raise
+ * the maximum too), except for a one-page memory (initial = max = 1), where it enlarges that page.
+ */
+export function linearMemoryBytes(memory: ContainerSpec["memory"]): number {
+  if (memory.heapBytes === 0) return memory.maxPages * PAGE;
+  if (memory.initialPages === 1 && memory.maxPages === 1) return PAGE + memory.heapBytes;
+  return (memory.maxPages + Math.ceil(memory.heapBytes / PAGE)) * PAGE;
+}
+
 export function containerPoolBytes(spec: ContainerSpec): ContainerBudget {
-  const heapPages = Math.ceil(spec.memory.heapBytes / PAGE);
-  const linearMemoryBytes = (spec.memory.maxPages + heapPages) * PAGE;
-  const poolBytes = linearMemoryBytes + spec.memory.stackBytes + PRECOMPILE_FACTOR * spec.wasm.byteLength + INSTANCE_OVERHEAD_BYTES;
-  return { name: spec.name, wasmBytes: spec.wasm.byteLength, linearMemoryBytes, stackBytes: spec.memory.stackBytes, poolBytes };
+  const linear = linearMemoryBytes(spec.memory);
+  const poolBytes = linear + spec.memory.stackBytes + PRECOMPILE_FACTOR * spec.wasm.byteLength + INSTANCE_OVERHEAD_BYTES;
+  return { name: spec.name, wasmBytes: spec.wasm.byteLength, linearMemoryBytes: linear, stackBytes: spec.memory.stackBytes, poolBytes };
 }
 
 /**

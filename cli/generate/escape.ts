@@ -34,6 +34,8 @@ export function commentText(value: string): string {
     .replace(/\*\//g, "*?")
     .replace(/\/\*/g, "?*")
     .replace(/--/g, "-?")
+    // No trigraphs: `??/` is a line splice in C compiled with -trigraphs.
+    .replace(/\?\?/g, "?")
     .replace(/\\/g, "/")
     .trim();
 }
@@ -66,7 +68,7 @@ export function identifier(value: string, fallback = "app"): string {
 export function markdownText(value: string): string {
   return value
     .replace(/[\r\n\t]+/g, " ")
-    .replace(/[\\`*_{}[\]()#+!|<>&~-]/g, (c) => `\\${c}`)
+    .replace(/[\\`*_[\]|<>&]/g, (c) => `\\${c}`)
     .trim();
 }
 

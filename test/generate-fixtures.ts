@@ -1,0 +1,81 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
+import wabtInit from "wabt";
+import { findImport, type Feature } from "../cli/abi/table.js";
+import type { ResolvedConfig } from "../cli/config/types.js";
+import type { ContainerSpec, MemoryLimits } from "../cli/spec.js";
+
+/**
+ * Real containers for the generator tests: small modules compiled from WAT with wabt, their
+ * features derived from their imports through the ABI table, as the validate stage does.
+ */
+const wabt = await wabtInit();
+
+export const IMPORTS = {
+  timers: `(import "env" "ocre_timer_create" (func (param i32) (result i32)))`,
+  gpio: `(import "env" "ocre_gpio_pin_set" (func (param i32 i32 i32) (result i32)))`,
+  sensors: `(import "env" "ocre_sensors_init" (func (result i32)))`,
+  messaging: `(import "env" "ocre_subscribe_message" (func (param i32) (result i32)))`,
+} as const;
+
+export interface SpecOptions {
+  name?: string;
+  uses?: (keyof typeof IMPORTS)[];
+  capabilities?: string[];
+  memory?: Partial<MemoryLimits>;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export function makeSpec(options: SpecOptions = {}): ContainerSpec {
+  const uses = options.uses ?? [];
+  const wat = `(module ${uses.map((u) => IMPORTS[u]).join(" ")} (memory 1 4) (func (export "_start")))`;
+  const module = wabt.parseWat("fixture.wat", wat);
+  const wasm = new Uint8Array(module.toBinary({}).buffer);
+  module.destroy();
+  const imports = uses.map((u) => ({ module: "env", name: /"env" "([a-z_]+)"/.exec(IMPORTS[u])?.[1] ?? "" }));
+  const features = new Set<Feature>(["core"]);
+  for (const i of imports) {
+    const entry = findImport(i.module, i.name);
+    if (entry && "feature" in entry) features.add(entry.feature);
+  }
+  return {
+    name: options.name ?? "hello",
+    version: "1.0.0",
+    wasm,
+    sha256: createHash("sha256").update(wasm).digest("hex"),
+    imports,
+    exports: ["_start", "memory"],
+    features: [...features],
+    capabilities: options.capabilities ?? uses,
+    memory: { initialPages: 1, maxPages: 1, stackBytes: 8192, heapBytes: 4096, ...options.memory },
+    entryPoint: "_start",
+    args: options.args ?? [],
+    env: options.env ?? {},
+  };
+}
+
+export function makeConfig(appDir: string, boards: string[] = []): ResolvedConfig {
+  return {
+    appDir,
+    manifestPath: path.join(appDir, "ocre.yaml"),
+    buildDir: path.join(appDir, "build"),
+    name: "hello",
+    version: "1.0.0",
+    entry: path.join(appDir, "assembly/index.ts"),
+    capabilities: [],
+    memory: { initialPages: 1, maxPages: 1, stackBytes: 8192, heapBytes: 4096 },
+    runtime: "stub",
+    optimize: "size",
+    debug: false,
+    boards,
+    image: { repository: "hello", tag: "1.0.0" },
+    args: [],
+    env: {},
+  };
+}
+
+/** What Zephyr's file2hex.py writes for generate_inc_file_for_target: comma-separated hex bytes. */
+export function incFile(bytes: Uint8Array): string {
+  return [...bytes].map((b) => `0x${b.toString(16).padStart(2, "0")},`).join(" ") + "\n";
+}
