@@ -1,0 +1,91 @@
+import { ocre_get_event, ocre_sleep } from "./bindings/env";
+
+/** Resource types `ocre_get_event` reports (upstream numbering). */
+export namespace EventType {
+  export const TIMER: u32 = 0;
+  export const GPIO: u32 = 1;
+  export const SENSOR: u32 = 2;
+  export const MESSAGE: u32 = 3;
+}
+
+/** The six u32 out-values of ocre_get_event (type, id, port, state, extra, payload_len). */
+// @ts-ignore: decorator
+@lazy const ev: usize = memory.data(24, 4);
+
+// Each feature installs its dispatcher when first used, so an app that never touches, say,
+// messaging does not link the messaging code or import its host functions.
+// @ts-ignore: decorator
+@lazy let timerDispatcher: ((id: u32) => void) | null = null;
+// @ts-ignore: decorator
+@lazy let gpioDispatcher: ((port: u32, pin: u32, state: u32) => void) | null = null;
+// @ts-ignore: decorator
+@lazy let messageDispatcher: ((id: u32, topic: usize, contentType: usize, payload: usize, length: u32) => void) | null = null;
+
+/** Registered handlers (timer ticks, pin changes, subscriptions); run() returns when none are left. */
+// @ts-ignore: decorator
+@lazy let handlerCount: i32 = 0;
+
+/** For the SDK's features: install the function that handles timer events. */
+export function setTimerDispatcher(f: (id: u32) => void): void {
+  timerDispatcher = f;
+}
+
+/** For the SDK's features: install the function that handles GPIO events. */
+export function setGpioDispatcher(f: (port: u32, pin: u32, state: u32) => void): void {
+  gpioDispatcher = f;
+}
+
+/** For the SDK's features: install the function that handles message events. */
+export function setMessageDispatcher(f: (id: u32, topic: usize, contentType: usize, payload: usize, length: u32) => void): void {
+  messageDispatcher = f;
+}
+
+/** For the SDK's features: a handler was added (+1) or removed (-1). */
+export function countHandlers(delta: i32): void {
+  handlerCount += delta;
+}
+
+// @ts-ignore: decorator
+@lazy let running = false;
+
+/**
+ * Takes every pending event and calls its handler. Returns how many events it handled.
+ * Never blocks and never allocates.
+ */
+export function poll(): i32 {
+  let handled = 0;
+  while (ocre_get_event(ev, ev + 4, ev + 8, ev + 12, ev + 16, ev + 20) == 0) {
+    handled++;
+    const type = load<u32>(ev);
+    const id = load<u32>(ev, 4);
+    if (type == EventType.TIMER) {
+      const f = timerDispatcher;
+      if (f) f(id);
+    } else if (type == EventType.GPIO) {
+      const f = gpioDispatcher;
+      if (f) f(load<u32>(ev, 8), id, load<u32>(ev, 12));
+    } else if (type == EventType.MESSAGE) {
+      const f = messageDispatcher;
+      if (f) f(id, load<u32>(ev, 8), load<u32>(ev, 12), load<u32>(ev, 16), load<u32>(ev, 20));
+    }
+  }
+  return handled;
+}
+
+/**
+ * The event loop: polls, dispatches, and sleeps `idleMs` whenever nothing is pending (like
+ * upstream's C SDK, 10 ms by default). Returns after stop(), or at once when no handler is
+ * registered (nothing could ever happen).
+ */
+export function run(idleMs: i32 = 10): void {
+  running = true;
+  while (running && handlerCount > 0) {
+    if (poll() == 0) ocre_sleep(idleMs);
+  }
+  running = false;
+}
+
+/** Makes run() return after the current event. */
+export function stop(): void {
+  running = false;
+}

@@ -1,0 +1,150 @@
+import { ocre_messaging_free_module_event_data, ocre_publish_message, ocre_subscribe_message } from "./bindings/env";
+import { CString, cstrlen, encodeUtf8, encodedUpTo, scratch, scratchCString, SCRATCH_SIZE } from "./cstring";
+import { Errno } from "./errno";
+import { countHandlers, setMessageDispatcher } from "./events";
+
+/** Longest subscription prefix in bytes (upstream keeps 63 plus the NUL). */
+// @ts-ignore: decorator
+@inline const MAX_PREFIX_BYTES: i32 = 63;
+
+// Scratch layout while publishing: topic, content type, then the payload when it fits.
+// @ts-ignore: decorator
+@inline const TOPIC_CAP: usize = 128;
+// @ts-ignore: decorator
+@inline const TYPE_CAP: usize = 64;
+// @ts-ignore: decorator
+@inline const PAYLOAD_AT: usize = TOPIC_CAP + TYPE_CAP;
+
+/**
+ * A received message. The SDK reuses one instance and frees the host's copies as soon as the
+ * handlers return, so keep what you need (topic(), text(), bytes() copy it), not the object.
+ */
+export class Message {
+  /** Upstream's message counter. */
+  id: u32 = 0;
+  /** Address of the topic (C string) in this module's memory, valid during the handler. */
+  topicPtr: usize = 0;
+  /** Address of the content type (C string), valid during the handler. */
+  contentTypePtr: usize = 0;
+  /** Address of the payload, valid during the handler. */
+  dataPtr: usize = 0;
+  /** Payload length in bytes. */
+  length: i32 = 0;
+
+  topic(): string {
+    return String.UTF8.decodeUnsafe(this.topicPtr, cstrlen(this.topicPtr));
+  }
+
+  contentType(): string {
+    return String.UTF8.decodeUnsafe(this.contentTypePtr, cstrlen(this.contentTypePtr));
+  }
+
+  /** The payload decoded as UTF-8. */
+  text(): string {
+    return String.UTF8.decodeUnsafe(this.dataPtr, this.length);
+  }
+
+  /** A copy of the payload. */
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    memory.copy(out.dataStart, this.dataPtr, this.length);
+    return out;
+  }
+
+  /** Payload byte `index`, without copying. */
+  byteAt(index: i32): u8 {
+    return index >= 0 && index < this.length ? load<u8>(this.dataPtr + index) : 0;
+  }
+
+  /** Whether the topic equals `topic`, compared without allocating. */
+  topicIs(topic: string): bool {
+    const c = scratchCString(topic, 0, TOPIC_CAP);
+    return c != 0 && bytesEqual(c, this.topicPtr, cstrlen(c) + 1);
+  }
+}
+
+/** Called with each received message whose topic starts with the subscribed prefix. */
+export type MessageHandler = (message: Message) => void;
+
+class Subscription {
+  constructor(
+    readonly prefix: CString,
+    readonly handler: MessageHandler,
+    readonly next: Subscription | null,
+  ) {}
+}
+
+// @ts-ignore: decorator
+@lazy let subscriptions: Subscription | null = null;
+// @ts-ignore: decorator
+@lazy let received: Message | null = null;
+
+function bytesEqual(a: usize, b: usize, n: i32): bool {
+  for (let i = 0; i < n; i++) {
+    if (load<u8>(a + i) != load<u8>(b + i)) return false;
+  }
+  return true;
+}
+
+function dispatchMessage(id: u32, topic: usize, contentType: usize, payload: usize, length: u32): void {
+  const m = received!;
+  m.id = id;
+  m.topicPtr = topic;
+  m.contentTypePtr = contentType;
+  m.dataPtr = payload;
+  m.length = <i32>length;
+  let s = subscriptions;
+  while (s) {
+    if (bytesEqual(s.prefix.ptr, topic, s.prefix.length)) s.handler(m);
+    s = s.next;
+  }
+  // The copies live in this module's app heap until freed: always free them, handled or not.
+  ocre_messaging_free_module_event_data(topic, contentType, payload);
+}
+
+/** Publish/subscribe between containers (upstream Ocre's messaging). */
+export namespace messages {
+  /**
+   * Publishes `text` (UTF-8) on `topic`. Returns 0, -ENOENT when no container is subscribed,
+   * or another negative errno. Topic and content type are encoded without allocating; so is a
+   * payload of up to 320 bytes.
+   */
+  export function publish(topic: string, text: string, contentType: string = "text/plain"): i32 {
+    const t = scratchCString(topic, 0, TOPIC_CAP);
+    const ct = scratchCString(contentType, TOPIC_CAP, TYPE_CAP);
+    if (!t || !ct) return -Errno.EINVAL;
+    const len = encodeUtf8(text, 0, scratch + PAYLOAD_AT, SCRATCH_SIZE - PAYLOAD_AT);
+    if (encodedUpTo == text.length) return ocre_publish_message(t, ct, scratch + PAYLOAD_AT, <i32>len);
+    const data = String.UTF8.encode(text);
+    return ocre_publish_message(t, ct, changetype<usize>(data), data.byteLength);
+  }
+
+  /** Publishes `length` bytes at `data` (e.g. a struct in static memory) on `topic`. */
+  export function publishRaw(topic: string, data: usize, length: i32, contentType: string = "application/octet-stream"): i32 {
+    const t = scratchCString(topic, 0, TOPIC_CAP);
+    const ct = scratchCString(contentType, TOPIC_CAP, TYPE_CAP);
+    if (!t || !ct) return -Errno.EINVAL;
+    return ocre_publish_message(t, ct, data, length);
+  }
+
+  /** Publishes the bytes of `data` on `topic`. */
+  export function publishBytes(topic: string, data: Uint8Array, contentType: string = "application/octet-stream"): i32 {
+    return publishRaw(topic, data.dataStart, data.length, contentType);
+  }
+
+  /**
+   * Calls `handler` from the event loop for every message whose topic starts with `prefix`
+   * (at most 63 bytes). Returns 0 or a negative errno.
+   */
+  export function subscribe(prefix: string, handler: MessageHandler): i32 {
+    const p = new CString(prefix);
+    if (p.length == 0 || p.length > MAX_PREFIX_BYTES) return -Errno.EINVAL;
+    const rc = ocre_subscribe_message(p.ptr);
+    if (rc < 0) return rc;
+    if (!received) received = new Message();
+    subscriptions = new Subscription(p, handler, subscriptions);
+    setMessageDispatcher(dispatchMessage);
+    countHandlers(1);
+    return rc;
+  }
+}
