@@ -12,7 +12,8 @@ const ARM_TOOLS = ["cmake", "ninja", "dtc", "python3", "arm-none-eabi-gcc", "qem
 /** The environment a user without Zephyr has: this machine's PATH, no workspace variables. */
 function envWithoutZephyr(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(ZEPHYR_|OCRE_WAMR_DIR$)/.test(k)) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !/^(ZEPHYR_|OCRE_WAMR_DIR$)/.test(k)) env[k] = v;
   return env;
 }
 
@@ -26,7 +27,10 @@ const check = (report: DoctorReport, id: string): DoctorCheck => {
 async function fakeWorkspace(root: string): Promise<{ zephyr: string; wamr: string }> {
   const zephyr = path.join(root, "zephyr");
   await mkdir(path.join(zephyr, "cmake", "modules"), { recursive: true });
-  await writeFile(path.join(zephyr, "VERSION"), "VERSION_MAJOR = 3\nVERSION_MINOR = 7\nPATCHLEVEL = 1\nVERSION_TWEAK = 0\nEXTRAVERSION =\n");
+  await writeFile(
+    path.join(zephyr, "VERSION"),
+    "VERSION_MAJOR = 3\nVERSION_MINOR = 7\nPATCHLEVEL = 1\nVERSION_TWEAK = 0\nEXTRAVERSION =\n",
+  );
   const wamr = path.join(root, "modules", "lib", "wasm-micro-runtime");
   await mkdir(path.join(wamr, "build-scripts"), { recursive: true });
   await writeFile(path.join(wamr, "build-scripts", "runtime_lib.cmake"), "# placeholder\n");
@@ -42,19 +46,30 @@ describe.skipIf(missingTools(...ARM_TOOLS))("ocre doctor against the Debian tool
     }
     expect(check(report, "cmake").version).toMatch(/^3\.\d+/);
     expect(check(report, "toolchain:arm").path).toBe(await which("arm-none-eabi-gcc", process.env));
-    expect(report.toolchain).toMatchObject({ kind: "gnu", variant: "gnuarmemb", env: { ZEPHYR_TOOLCHAIN_VARIANT: "gnuarmemb", GNUARMEMB_TOOLCHAIN_PATH: "/usr" } });
+    expect(report.toolchain).toMatchObject({
+      kind: "gnu",
+      variant: "gnuarmemb",
+      env: { ZEPHYR_TOOLCHAIN_VARIANT: "gnuarmemb", GNUARMEMB_TOOLCHAIN_PATH: "/usr" },
+    });
     // No Zephyr tree on this machine's default environment: the build cannot run, and doctor says how to fix it.
     expect(check(report, "zephyr")).toMatchObject({ status: "missing", required: true });
     expect(check(report, "zephyr").fix).toMatch(/ZEPHYR_BASE/);
     expect(report.ok).toBe(false);
   });
 
-  it.skipIf(missingTools("riscv64-unknown-elf-gcc"))("selects the cross-compile variant for RISC-V with Debian's prefix", async () => {
-    const board = await loadFirmwareBoard("qemu_riscv32");
-    const report = await runDoctor({ board, cwd: await tempDir(), env: envWithoutZephyr(), toolchain: "gnu" });
-    const gcc = await which("riscv64-unknown-elf-gcc", process.env);
-    expect(report.toolchain).toMatchObject({ kind: "gnu", variant: "cross-compile", env: { CROSS_COMPILE: gcc!.replace(/gcc$/, "") } });
-  });
+  it.skipIf(missingTools("riscv64-unknown-elf-gcc"))(
+    "selects the cross-compile variant for RISC-V with Debian's prefix",
+    async () => {
+      const board = await loadFirmwareBoard("qemu_riscv32");
+      const report = await runDoctor({ board, cwd: await tempDir(), env: envWithoutZephyr(), toolchain: "gnu" });
+      const gcc = await which("riscv64-unknown-elf-gcc", process.env);
+      expect(report.toolchain).toMatchObject({
+        kind: "gnu",
+        variant: "cross-compile",
+        env: { CROSS_COMPILE: gcc!.replace(/gcc$/, "") },
+      });
+    },
+  );
 
   it("explains that west comes from PyPI and is optional", async () => {
     const board = await loadFirmwareBoard("mps2-an521");
@@ -67,7 +82,12 @@ describe.skipIf(missingTools(...ARM_TOOLS))("ocre doctor against the Debian tool
   it("asks for the Zephyr SDK when --toolchain zephyr-sdk is requested and none is installed", async () => {
     const board = await loadFirmwareBoard("mps2-an521");
     const home = await tempDir();
-    const report = await runDoctor({ board, cwd: home, env: { ...envWithoutZephyr(), HOME: home }, toolchain: "zephyr-sdk" });
+    const report = await runDoctor({
+      board,
+      cwd: home,
+      env: { ...envWithoutZephyr(), HOME: home },
+      toolchain: "zephyr-sdk",
+    });
     expect(check(report, "toolchain:arm")).toMatchObject({ status: "missing", required: true });
     expect(check(report, "toolchain:arm").fix).toMatch(/Zephyr SDK with its arm-zephyr-eabi toolchain/);
   });
@@ -116,7 +136,10 @@ describe.skipIf(missingTools(...ARM_TOOLS))("ocre doctor against the Debian tool
       it(`reports ${tool} missing with its fix when it is removed from PATH, and exits 1`, async () => {
         const dir = path.join(root, `bin-no-${tool}`);
         await linkAll(dir, tool);
-        const run = await runOcre(["doctor", "--board", "mps2/an521/cpu0", "--json"], { env: { ...env, PATH: dir }, cwd: root });
+        const run = await runOcre(["doctor", "--board", "mps2/an521/cpu0", "--json"], {
+          env: { ...env, PATH: dir },
+          cwd: root,
+        });
         expect(run.exitCode).toBe(1);
         const report = JSON.parse(run.stdout) as DoctorReport;
         const missing = report.checks.filter((c) => c.required && c.status !== "ok");
@@ -124,7 +147,10 @@ describe.skipIf(missingTools(...ARM_TOOLS))("ocre doctor against the Debian tool
         expect(missing[0]!.status).toBe("missing");
         expect(missing[0]!.fix).toMatch(fixes[tool]!.fix);
         // The human table names it too, with the same fix.
-        const human = await runOcre(["doctor", "--board", "mps2/an521/cpu0"], { env: { ...env, PATH: dir }, cwd: root });
+        const human = await runOcre(["doctor", "--board", "mps2/an521/cpu0"], {
+          env: { ...env, PATH: dir },
+          cwd: root,
+        });
         expect(human.exitCode).toBe(1);
         expect(human.stdout).toMatch(new RegExp(`missing\\s+${missing[0]!.label.replace(/[()+]/g, "\\$&")}`));
         expect(human.stdout).toContain(`fix: ${missing[0]!.fix}`);
@@ -136,7 +162,10 @@ describe.skipIf(missingTools(...ARM_TOOLS))("ocre doctor against the Debian tool
       await linkAll(dir, "cmake");
       await writeFile(path.join(dir, "cmake"), "#!/bin/sh\necho 'cmake version 3.16.3'\n");
       await chmod(path.join(dir, "cmake"), 0o755);
-      const run = await runOcre(["doctor", "--board", "mps2-an521", "--json"], { env: { ...env, PATH: dir }, cwd: root });
+      const run = await runOcre(["doctor", "--board", "mps2-an521", "--json"], {
+        env: { ...env, PATH: dir },
+        cwd: root,
+      });
       expect(run.exitCode).toBe(1);
       const report = JSON.parse(run.stdout) as DoctorReport;
       expect(check(report, "cmake")).toMatchObject({ status: "wrong-version", version: "3.16.3", minimum: "3.20" });
@@ -145,9 +174,15 @@ describe.skipIf(missingTools(...ARM_TOOLS))("ocre doctor against the Debian tool
     it("reports a Zephyr tree older than 3.7 as the wrong version", async () => {
       const old = await fakeWorkspace(path.join(root, "old"));
       await writeFile(path.join(old.zephyr, "VERSION"), "VERSION_MAJOR = 2\nVERSION_MINOR = 7\nPATCHLEVEL = 0\n");
-      const run = await runOcre(["doctor", "--board", "mps2-an521", "--json"], { env: { ...env, ZEPHYR_BASE: old.zephyr }, cwd: root });
+      const run = await runOcre(["doctor", "--board", "mps2-an521", "--json"], {
+        env: { ...env, ZEPHYR_BASE: old.zephyr },
+        cwd: root,
+      });
       expect(run.exitCode).toBe(1);
-      expect(check(JSON.parse(run.stdout) as DoctorReport, "zephyr")).toMatchObject({ status: "wrong-version", version: "2.7.0" });
+      expect(check(JSON.parse(run.stdout) as DoctorReport, "zephyr")).toMatchObject({
+        status: "wrong-version",
+        version: "2.7.0",
+      });
     });
 
     it("finds the workspace from a west topdir when ZEPHYR_BASE is unset", async () => {
@@ -157,7 +192,9 @@ describe.skipIf(missingTools(...ARM_TOOLS))("ocre doctor against the Debian tool
       await writeFile(path.join(ws, ".west", "config"), "[manifest]\npath = zephyr\nfile = west.yml\n");
       const app = path.join(ws, "apps", "hello");
       await mkdir(app, { recursive: true });
-      const { ZEPHYR_BASE: _unused, OCRE_WAMR_DIR: _unused2, ...rest } = env;
+      const rest = Object.fromEntries(
+        Object.entries(env).filter(([k]) => k !== "ZEPHYR_BASE" && k !== "OCRE_WAMR_DIR"),
+      );
       const run = await runOcre(["doctor", "--board", "mps2-an521", "--json"], { env: rest, cwd: app });
       const report = JSON.parse(run.stdout) as DoctorReport;
       expect(report.zephyr).toMatchObject({ base: path.join(ws, "zephyr"), source: "west", westTopdir: ws });

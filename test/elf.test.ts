@@ -141,7 +141,9 @@ for (const target of TARGETS) {
       await writeFile(path.join(dir, "link.ld"), LINKER_SCRIPT);
       elfPath = path.join(dir, "fw.elf");
       const flags = target.flags.map((f) => (f === "LINKER" ? path.join(dir, "link.ld") : f));
-      const result = await execa(target.gcc, ["-O1", "-nostdlib", "-ffreestanding", ...flags, "fw.c", "-o", elfPath], { cwd: dir });
+      const result = await execa(target.gcc, ["-O1", "-nostdlib", "-ffreestanding", ...flags, "fw.c", "-o", elfPath], {
+        cwd: dir,
+      });
       linkerSummary = result.stdout;
     });
 
@@ -214,9 +216,9 @@ for (const target of TARGETS) {
 
 describe("ELF reader errors", () => {
   it("rejects a file that is not ELF, naming it", () => {
-    expect(() => parseElf(new TextEncoder().encode("not an elf file at all, just text ".repeat(3)), "zephyr.bin")).toThrow(
-      /zephyr\.bin is not a usable ELF file: no ELF magic/,
-    );
+    expect(() =>
+      parseElf(new TextEncoder().encode("not an elf file at all, just text ".repeat(3)), "zephyr.bin"),
+    ).toThrow(/zephyr\.bin is not a usable ELF file: no ELF magic/);
   });
 
   it("rejects a truncated ELF instead of reading past its end", async () => {

@@ -69,88 +69,151 @@ interface EmulateJson {
   artifacts: { kind: string; path: string; sha256: string; bytes: number }[];
 }
 
-describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))("ocre emulate on mps2-an521 (bare-metal images)", () => {
-  const elf: Record<string, string> = {};
-  let dir = "";
+describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
+  "ocre emulate on mps2-an521 (bare-metal images)",
+  () => {
+    const elf: Record<string, string> = {};
+    let dir = "";
 
-  beforeAll(async () => {
-    dir = await tempDir("ocre-emulate-");
-    await writeFile(path.join(dir, "fw.c"), SOURCE);
-    await writeFile(path.join(dir, "link.ld"), LINKER_SCRIPT);
-    for (const [name, image] of Object.entries(IMAGES)) {
-      elf[name] = path.join(dir, `${name}.elf`);
-      const defines = [`-DMESSAGE="${image.message}"`, ...(image.fault ? ["-DFAULT"] : [])];
-      await execa("arm-none-eabi-gcc", ["-mcpu=cortex-m33", "-mthumb", "-nostdlib", "-O1", ...defines, "-T", "link.ld", "fw.c", "-o", elf[name]!], { cwd: dir });
-    }
-  });
+    beforeAll(async () => {
+      dir = await tempDir("ocre-emulate-");
+      await writeFile(path.join(dir, "fw.c"), SOURCE);
+      await writeFile(path.join(dir, "link.ld"), LINKER_SCRIPT);
+      for (const [name, image] of Object.entries(IMAGES)) {
+        elf[name] = path.join(dir, `${name}.elf`);
+        const defines = [`-DMESSAGE="${image.message}"`, ...(image.fault ? ["-DFAULT"] : [])];
+        await execa(
+          "arm-none-eabi-gcc",
+          ["-mcpu=cortex-m33", "-mthumb", "-nostdlib", "-O1", ...defines, "-T", "link.ld", "fw.c", "-o", elf[name]!],
+          { cwd: dir },
+        );
+      }
+    });
 
-  it("streams the console and exits 0 when the containers exit 0", async () => {
-    const run = await runOcre(["emulate", "--board", "mps2/an521/cpu0", "--kernel", elf.ok!, "--timeout", "20"]);
-    expect(run.stdout).toContain("hello from the container\n");
-    expect(run.stderr).toMatch(/exited: ocre: containers finished \(exit 0\)/);
-    expect(run.exitCode).toBe(0);
-  });
+    it("streams the console and exits 0 when the containers exit 0", async () => {
+      const run = await runOcre(["emulate", "--board", "mps2/an521/cpu0", "--kernel", elf.ok!, "--timeout", "20"]);
+      expect(run.stdout).toContain("hello from the container\n");
+      expect(run.stderr).toMatch(/exited: ocre: containers finished \(exit 0\)/);
+      expect(run.exitCode).toBe(0);
+    });
 
-  it("boots build/<board>/firmware/zephyr.elf of the app by default and lists it as an artifact", async () => {
-    const app = path.join(dir, "app");
-    const fwDir = path.join(app, "build", "mps2-an521", "firmware");
-    await mkdir(fwDir, { recursive: true });
-    await copyFile(elf.ok!, path.join(fwDir, "zephyr.elf"));
-    const run = await runOcre(["emulate", "--board", "mps2-an521", "--json"], { cwd: app });
-    expect(run.exitCode).toBe(0);
-    const result = JSON.parse(run.stdout) as EmulateJson;
-    expect(result).toMatchObject({ ok: true, outcome: "exited", containerExitCode: 0, board: "mps2-an521" });
-    const bytes = await readFile(path.join(fwDir, "zephyr.elf"));
-    expect(result.artifacts).toEqual([{ kind: "elf", path: path.join(fwDir, "zephyr.elf"), sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length }]);
-    // With --json the console goes to stderr, so stdout stays one JSON document.
-    expect(run.stderr).toContain("hello from the container");
-  });
+    it("boots build/<board>/firmware/zephyr.elf of the app by default and lists it as an artifact", async () => {
+      const app = path.join(dir, "app");
+      const fwDir = path.join(app, "build", "mps2-an521", "firmware");
+      await mkdir(fwDir, { recursive: true });
+      await copyFile(elf.ok!, path.join(fwDir, "zephyr.elf"));
+      const run = await runOcre(["emulate", "--board", "mps2-an521", "--json"], { cwd: app });
+      expect(run.exitCode).toBe(0);
+      const result = JSON.parse(run.stdout) as EmulateJson;
+      expect(result).toMatchObject({ ok: true, outcome: "exited", containerExitCode: 0, board: "mps2-an521" });
+      const bytes = await readFile(path.join(fwDir, "zephyr.elf"));
+      expect(result.artifacts).toEqual([
+        {
+          kind: "elf",
+          path: path.join(fwDir, "zephyr.elf"),
+          sha256: createHash("sha256").update(bytes).digest("hex"),
+          bytes: bytes.length,
+        },
+      ]);
+      // With --json the console goes to stderr, so stdout stays one JSON document.
+      expect(run.stderr).toContain("hello from the container");
+    });
 
-  it("exits 1 with the containers' exit code when they fail", async () => {
-    const run = await runOcre(["emulate", "--board", "mps2-an521", "--kernel", elf.failing!, "--timeout", "20", "--json"]);
-    expect(run.exitCode).toBe(1);
-    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, outcome: "exited", containerExitCode: 3 });
-  });
+    it("exits 1 with the containers' exit code when they fail", async () => {
+      const run = await runOcre([
+        "emulate",
+        "--board",
+        "mps2-an521",
+        "--kernel",
+        elf.failing!,
+        "--timeout",
+        "20",
+        "--json",
+      ]);
+      expect(run.exitCode).toBe(1);
+      expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, outcome: "exited", containerExitCode: 3 });
+    });
 
-  it("exits 1 on timeout when the exit line never comes", async () => {
-    const started = Date.now();
-    const run = await runOcre(["emulate", "--board", "mps2-an521", "--kernel", elf.hanging!, "--timeout", "2", "--json"]);
-    expect(run.exitCode).toBe(1);
-    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, outcome: "timeout" });
-    expect(run.stderr).toContain("waiting forever");
-    expect(Date.now() - started).toBeLessThan(15_000);
-  });
+    it("exits 1 on timeout when the exit line never comes", async () => {
+      const started = Date.now();
+      const run = await runOcre([
+        "emulate",
+        "--board",
+        "mps2-an521",
+        "--kernel",
+        elf.hanging!,
+        "--timeout",
+        "2",
+        "--json",
+      ]);
+      expect(run.exitCode).toBe(1);
+      expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, outcome: "timeout" });
+      expect(run.stderr).toContain("waiting forever");
+      expect(Date.now() - started).toBeLessThan(15_000);
+    });
 
-  it("succeeds as soon as --expect text appears, even if the firmware keeps running", async () => {
-    const run = await runOcre(["emulate", "--board", "mps2-an521", "--kernel", elf.hanging!, "--timeout", "20", "--expect", "waiting forever"]);
-    expect(run.exitCode).toBe(0);
-    expect(run.stderr).toMatch(/expected: saw "waiting forever"/);
-  });
+    it("succeeds as soon as --expect text appears, even if the firmware keeps running", async () => {
+      const run = await runOcre([
+        "emulate",
+        "--board",
+        "mps2-an521",
+        "--kernel",
+        elf.hanging!,
+        "--timeout",
+        "20",
+        "--expect",
+        "waiting forever",
+      ]);
+      expect(run.exitCode).toBe(0);
+      expect(run.stderr).toMatch(/expected: saw "waiting forever"/);
+    });
 
-  it("exits 1 on a CPU fault and names it", async () => {
-    const run = await runOcre(["emulate", "--board", "mps2-an521", "--kernel", elf.faulting!, "--timeout", "20", "--json"]);
-    expect(run.exitCode).toBe(1);
-    const result = JSON.parse(run.stdout) as EmulateJson;
-    expect(result.outcome).toBe("fault");
-    expect(result.reason).toMatch(/Lockup/);
-  });
+    it("exits 1 on a CPU fault and names it", async () => {
+      const run = await runOcre([
+        "emulate",
+        "--board",
+        "mps2-an521",
+        "--kernel",
+        elf.faulting!,
+        "--timeout",
+        "20",
+        "--json",
+      ]);
+      expect(run.exitCode).toBe(1);
+      const result = JSON.parse(run.stdout) as EmulateJson;
+      expect(result.outcome).toBe("fault");
+      expect(result.reason).toMatch(/Lockup/);
+    });
 
-  it("exits 1 when the runtime cannot start the containers", async () => {
-    const run = await runOcre(["emulate", "--board", "mps2-an521", "--kernel", elf.startup!, "--timeout", "20", "--json"]);
-    expect(run.exitCode).toBe(1);
-    expect(JSON.parse(run.stdout)).toMatchObject({ outcome: "startup-failed", reason: "ocre: runtime init failed (-12)" });
-  });
+    it("exits 1 when the runtime cannot start the containers", async () => {
+      const run = await runOcre([
+        "emulate",
+        "--board",
+        "mps2-an521",
+        "--kernel",
+        elf.startup!,
+        "--timeout",
+        "20",
+        "--json",
+      ]);
+      expect(run.exitCode).toBe(1);
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        outcome: "startup-failed",
+        reason: "ocre: runtime init failed (-12)",
+      });
+    });
 
-  it("explains what to do when there is no firmware yet", async () => {
-    const run = await runOcre(["emulate", "--board", "mps2-an521"], { cwd: dir });
-    expect(run.exitCode).toBe(1);
-    expect(run.stderr).toMatch(/no firmware image at .*build\/mps2-an521\/firmware\/zephyr\.elf/);
-    expect(run.stderr).toMatch(/hint: build it first: ocre build --firmware --board mps2\/an521\/cpu0/);
-  });
+    it("explains what to do when there is no firmware yet", async () => {
+      const run = await runOcre(["emulate", "--board", "mps2-an521"], { cwd: dir });
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toMatch(/no firmware image at .*build\/mps2-an521\/firmware\/zephyr\.elf/);
+      expect(run.stderr).toMatch(/hint: build it first: ocre build --firmware --board mps2\/an521\/cpu0/);
+    });
 
-  it("refuses a board that has no emulator", async () => {
-    const run = await runOcre(["emulate", "--board", "nrf52840dk", "--kernel", elf.ok!]);
-    expect(run.exitCode).toBe(1);
-    expect(run.stderr).toMatch(/board nrf52840dk has no emulator/);
-  });
-});
+    it("refuses a board that has no emulator", async () => {
+      const run = await runOcre(["emulate", "--board", "nrf52840dk", "--kernel", elf.ok!]);
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toMatch(/board nrf52840dk has no emulator/);
+    });
+  },
+);

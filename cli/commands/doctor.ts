@@ -48,16 +48,26 @@ export const doctorCommand = defineCommand<DoctorArgs>({
   run: async (args, out) => {
     const board = args.board === undefined ? undefined : await loadFirmwareBoard(args.board, { appDir: args.cwd });
     const boards = board ? [board] : await loadAllFirmwareBoards({ appDir: args.cwd });
-    const report = await runDoctor({ cwd: args.cwd, ...(board ? { board } : { boards }), ...(args.toolchain ? { toolchain: args.toolchain } : {}) });
+    const report = await runDoctor({
+      cwd: args.cwd,
+      ...(board ? { board } : { boards }),
+      ...(args.toolchain ? { toolchain: args.toolchain } : {}),
+    });
     out.result(report);
-    const title = board ? `ocre doctor for ${board.id} (${board.zephyrBoard})` : "ocre doctor (all architectures; pass --board to check one)";
+    const title = board
+      ? `ocre doctor for ${board.id} (${board.zephyrBoard})`
+      : "ocre doctor (all architectures; pass --board to check one)";
     out.print(`${out.style.bold(title)}\n${table(report.checks, out.style)}`);
     const blocking = report.checks.filter((c) => c.required && c.status !== "ok");
     if (blocking.length > 0) {
-      out.print(`\n${out.style.red(`${blocking.length} required item${blocking.length === 1 ? "" : "s"} missing`)}: ${blocking.map((c) => c.label).join(", ")}`);
+      out.print(
+        `\n${out.style.red(`${blocking.length} required item${blocking.length === 1 ? "" : "s"} missing`)}: ${blocking.map((c) => c.label).join(", ")}`,
+      );
       return 1;
     }
-    out.print(`\n${out.style.green("ready")}${report.toolchain ? `: builds use ${report.toolchain.kind} (${report.toolchain.variant})` : ""}`);
+    out.print(
+      `\n${out.style.green("ready")}${report.toolchain ? `: builds use ${report.toolchain.kind} (${report.toolchain.variant})` : ""}`,
+    );
     return 0;
   },
 });

@@ -18,21 +18,36 @@ export const emulateCommand = defineCommand<EmulateArgs>({
   describe: "Run the built firmware in the board's emulator (QEMU) and report how the containers exited",
   builder: (y) =>
     y
-      .positional("dir", { type: "string", describe: "App directory (its build/<board>/firmware/zephyr.elf is booted)" })
+      .positional("dir", {
+        type: "string",
+        describe: "App directory (its build/<board>/firmware/zephyr.elf is booted)",
+      })
       .option("board", { type: "string", describe: "Board (catalog id or Zephyr board target)" })
-      .option("kernel", { type: "string", describe: "Boot this ELF instead of the app's build/<board>/firmware/zephyr.elf" })
+      .option("kernel", {
+        type: "string",
+        describe: "Boot this ELF instead of the app's build/<board>/firmware/zephyr.elf",
+      })
       .option("timeout", { type: "number", default: 60, describe: "Seconds before giving up (exit 1)" })
       .option("expect", { type: "string", describe: "Succeed as soon as this text appears on the console" })
       .example("$0 emulate --board mps2/an521/cpu0", "boot the AN521 firmware, exit with the containers' verdict"),
   run: async (args, out) => {
     if (args.board === undefined) {
-      throw new OcreError("OCRE_BOARD_REQUIRED", "name the board to emulate", { hint: "ocre emulate --board mps2/an521/cpu0 (or qemu_riscv32)" });
+      throw new OcreError("OCRE_BOARD_REQUIRED", "name the board to emulate", {
+        hint: "ocre emulate --board mps2/an521/cpu0 (or qemu_riscv32)",
+      });
     }
-    if (!(args.timeout > 0)) throw new OcreError("OCRE_USAGE", `--timeout must be a positive number of seconds, not ${args.timeout}`);
+    if (!(args.timeout > 0))
+      throw new OcreError("OCRE_USAGE", `--timeout must be a positive number of seconds, not ${args.timeout}`);
     const appDir = path.resolve(args.cwd, args.dir ?? ".");
     const board = await loadFirmwareBoard(args.board, { appDir });
-    const kernel = args.kernel ? path.resolve(args.cwd, args.kernel) : path.join(firmwareDir(path.join(appDir, "build"), board), "zephyr.elf");
-    out.info(out.style.dim(`booting ${path.relative(args.cwd, kernel) || kernel} in ${board.emulator?.[0] ?? "an emulator"} (timeout ${args.timeout} s)`));
+    const kernel = args.kernel
+      ? path.resolve(args.cwd, args.kernel)
+      : path.join(firmwareDir(path.join(appDir, "build"), board), "zephyr.elf");
+    out.info(
+      out.style.dim(
+        `booting ${path.relative(args.cwd, kernel) || kernel} in ${board.emulator?.[0] ?? "an emulator"} (timeout ${args.timeout} s)`,
+      ),
+    );
     const result = await emulate({
       board,
       kernel,

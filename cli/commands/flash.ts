@@ -1,12 +1,63 @@
+import path from "node:path";
 import { defineCommand } from "./define.js";
 import { OcreError } from "../errors.js";
+import { loadFirmwareBoard } from "../firmware/board.js";
+import { flash } from "../firmware/flash.js";
+import { describeArtifact, firmwareDir } from "../firmware/artifacts.js";
 
-// Placeholder until the owning issue lands; replaced, not extended.
-export const flashCommand = defineCommand({
-  command: "flash",
-  describe: "(not yet implemented)",
-  builder: (y) => y,
-  run: async () => {
-    throw new OcreError("OCRE_NOT_IMPLEMENTED", "`ocre flash` is not implemented yet");
+interface FlashArgs {
+  dir?: string;
+  board?: string;
+  runner?: string;
+  "--"?: string[];
+}
+
+export const flashCommand = defineCommand<FlashArgs>({
+  command: "flash [dir]",
+  describe: "Flash the built firmware to a connected board with `west flash`",
+  builder: (y) =>
+    y
+      .parserConfiguration({ "populate--": true })
+      .positional("dir", { type: "string", describe: "App directory (its build/<board>/firmware/ is flashed)" })
+      .option("board", { type: "string", describe: "Board (catalog id or Zephyr board target)" })
+      .option("runner", {
+        alias: "r",
+        type: "string",
+        describe: "west flash runner (jlink, pyocd, nrfjprog, openocd, …); passed through",
+      })
+      .example("$0 flash --board nrf52840dk --runner jlink", "flash with a J-Link")
+      .example("$0 flash --board nrf52840dk -- --erase", "pass extra arguments to west flash"),
+  run: async (args, out) => {
+    if (args.board === undefined)
+      throw new OcreError("OCRE_BOARD_REQUIRED", "name the board to flash", { hint: "ocre flash --board nrf52840dk" });
+    const appDir = path.resolve(args.cwd, args.dir ?? ".");
+    const board = await loadFirmwareBoard(args.board, { appDir });
+    const fwDir = firmwareDir(path.join(appDir, "build"), board);
+    const result = await flash({
+      board,
+      firmwareDir: fwDir,
+      ...(args.runner ? { runner: args.runner } : {}),
+      extraArgs: (args["--"] ?? []).map(String),
+      onOutput: (text) => (out.json ? process.stderr : process.stdout).write(text),
+    });
+    const artifacts = [];
+    for (const ext of ["hex", "bin", "elf"]) {
+      const file = path.join(fwDir, `zephyr.${ext}`);
+      artifacts.push(await describeArtifact(ext, file).catch(() => null));
+    }
+    out.result({
+      ...result,
+      board: board.id,
+      runner: args.runner ?? null,
+      artifacts: artifacts.filter((a) => a !== null),
+    });
+    if (!result.ok) {
+      // The JSON result above already says so; print the human line and exit 1.
+      out.warn(
+        `west flash exited with ${result.exitCode}; see its output above (\`--runner\` picks another programmer)`,
+      );
+      return 1;
+    }
+    out.info(out.style.green(`flashed ${board.id} in ${(result.durationMs / 1000).toFixed(1)} s`));
   },
 });

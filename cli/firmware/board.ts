@@ -57,7 +57,10 @@ export function firmwareBoard(board: Board, zephyrVersion: string = DEFAULT_ZEPH
 }
 
 /** Finds a board by catalog id or Zephyr board target (mps2-an521 or mps2/an521/cpu0). */
-export async function loadFirmwareBoard(name: string, options: { appDir?: string; zephyrVersion?: string } = {}): Promise<FirmwareBoard> {
+export async function loadFirmwareBoard(
+  name: string,
+  options: { appDir?: string; zephyrVersion?: string } = {},
+): Promise<FirmwareBoard> {
   const catalog = await loadCatalog(options.appDir ? { appDir: options.appDir } : {});
   return firmwareBoard(findBoard(catalog, name).board, options.zephyrVersion);
 }
@@ -65,6 +68,7 @@ export async function loadFirmwareBoard(name: string, options: { appDir?: string
 /** Every board in the catalog (for `ocre doctor` without --board). */
 export async function loadAllFirmwareBoards(options: { appDir?: string } = {}): Promise<FirmwareBoard[]> {
   const catalog = await loadCatalog(options.appDir ? { appDir: options.appDir } : {});
-  if (catalog.boards.length === 0) throw new OcreError("OCRE_BOARD_CATALOG", "the board catalog is empty", { exitCode: 2 });
+  if (catalog.boards.length === 0)
+    throw new OcreError("OCRE_BOARD_CATALOG", "the board catalog is empty", { exitCode: 2 });
   return catalog.boards.map((b) => firmwareBoard(b.board));
 }

@@ -99,7 +99,8 @@ export function parseElf(bytes: Uint8Array, label = "the file"): ElfFile {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = endian === "little";
   const check = (offset: number, length: number, what: string): void => {
-    if (offset < 0 || length < 0 || offset + length > bytes.length) throw bad(label, `${what} lies outside the file (truncated?)`);
+    if (offset < 0 || length < 0 || offset + length > bytes.length)
+      throw bad(label, `${what} lies outside the file (truncated?)`);
   };
   const u16 = (o: number): number => view.getUint16(o, le);
   const u32 = (o: number): number => view.getUint32(o, le);
@@ -126,8 +127,24 @@ export function parseElf(bytes: Uint8Array, label = "the file"): ElfFile {
     const o = phoff + i * phentsize;
     segments.push(
       elfClass === 64
-        ? { type: u32(o), flags: u32(o + 4), offset: u64(o + 8), vaddr: u64(o + 16), paddr: u64(o + 24), filesz: u64(o + 32), memsz: u64(o + 40) }
-        : { type: u32(o), offset: u32(o + 4), vaddr: u32(o + 8), paddr: u32(o + 12), filesz: u32(o + 16), memsz: u32(o + 20), flags: u32(o + 24) },
+        ? {
+            type: u32(o),
+            flags: u32(o + 4),
+            offset: u64(o + 8),
+            vaddr: u64(o + 16),
+            paddr: u64(o + 24),
+            filesz: u64(o + 32),
+            memsz: u64(o + 40),
+          }
+        : {
+            type: u32(o),
+            offset: u32(o + 4),
+            vaddr: u32(o + 8),
+            paddr: u32(o + 12),
+            filesz: u32(o + 16),
+            memsz: u32(o + 20),
+            flags: u32(o + 24),
+          },
     );
   }
 
@@ -145,8 +162,28 @@ export function parseElf(bytes: Uint8Array, label = "the file"): ElfFile {
   const readSection = (i: number): RawSection => {
     const o = shoff + i * shentsize;
     return elfClass === 64
-      ? { nameOffset: u32(o), type: u32(o + 4), flags: u64(o + 8), addr: u64(o + 16), offset: u64(o + 24), size: u64(o + 32), link: u32(o + 40), align: u64(o + 48), entsize: u64(o + 56) }
-      : { nameOffset: u32(o), type: u32(o + 4), flags: u32(o + 8), addr: u32(o + 12), offset: u32(o + 16), size: u32(o + 20), link: u32(o + 24), align: u32(o + 32), entsize: u32(o + 36) };
+      ? {
+          nameOffset: u32(o),
+          type: u32(o + 4),
+          flags: u64(o + 8),
+          addr: u64(o + 16),
+          offset: u64(o + 24),
+          size: u64(o + 32),
+          link: u32(o + 40),
+          align: u64(o + 48),
+          entsize: u64(o + 56),
+        }
+      : {
+          nameOffset: u32(o),
+          type: u32(o + 4),
+          flags: u32(o + 8),
+          addr: u32(o + 12),
+          offset: u32(o + 16),
+          size: u32(o + 20),
+          link: u32(o + 24),
+          align: u32(o + 32),
+          entsize: u32(o + 36),
+        };
   };
   const raw: RawSection[] = [];
   if (shoff !== 0) {
@@ -175,10 +212,25 @@ export function parseElf(bytes: Uint8Array, label = "the file"): ElfFile {
     // objdump/ld report): VMA - vaddr + paddr.
     let loadAddr = s.addr;
     if ((s.flags & SHF_ALLOC) !== 0) {
-      const seg = loadSegments.find((p) => s.addr >= p.vaddr && s.addr + s.size <= p.vaddr + p.memsz && (s.type === SHT_NOBITS || (s.offset >= p.offset && s.offset + s.size <= p.offset + p.filesz)));
+      const seg = loadSegments.find(
+        (p) =>
+          s.addr >= p.vaddr &&
+          s.addr + s.size <= p.vaddr + p.memsz &&
+          (s.type === SHT_NOBITS || (s.offset >= p.offset && s.offset + s.size <= p.offset + p.filesz)),
+      );
       if (seg) loadAddr = s.addr - seg.vaddr + seg.paddr;
     }
-    return { index, name, type: s.type, flags: s.flags, addr: s.addr, loadAddr, offset: s.offset, size: s.size, align: s.align };
+    return {
+      index,
+      name,
+      type: s.type,
+      flags: s.flags,
+      addr: s.addr,
+      loadAddr,
+      offset: s.offset,
+      size: s.size,
+      align: s.align,
+    };
   });
 
   const symbols: ElfSymbol[] = [];
@@ -214,9 +266,26 @@ export function parseElf(bytes: Uint8Array, label = "the file"): ElfFile {
       }
       // Globals follow all locals in the table; they carry no file of their own.
       if (bind !== 0) file = undefined;
-      symbols.push({ name, value, size, type, bind, sectionIndex: shndx === SHN_UNDEF || shndx >= SHN_LORESERVE ? -1 : shndx, file });
+      symbols.push({
+        name,
+        value,
+        size,
+        type,
+        bind,
+        sectionIndex: shndx === SHN_UNDEF || shndx >= SHN_LORESERVE ? -1 : shndx,
+        file,
+      });
     }
   }
 
-  return { elfClass, endian, machine, machineName: MACHINES[machine] ?? `machine-${machine}`, entry, sections, segments, symbols };
+  return {
+    elfClass,
+    endian,
+    machine,
+    machineName: MACHINES[machine] ?? `machine-${machine}`,
+    entry,
+    sections,
+    segments,
+    symbols,
+  };
 }

@@ -72,7 +72,14 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
 
   const started = Date.now();
   // -nographic multiplexes the monitor onto stdio; with no stdin QEMU only writes the console.
-  const child = execa(exe, command.slice(1), { env: env as NodeJS.ProcessEnv, extendEnv: false, reject: false, stdin: "ignore", all: true, buffer: false });
+  const child = execa(exe, command.slice(1), {
+    env: env as NodeJS.ProcessEnv,
+    extendEnv: false,
+    reject: false,
+    stdin: "ignore",
+    all: true,
+    buffer: false,
+  });
   let consoleText = "";
   let pending = "";
   let decided: { outcome: EmulateOutcome; ok: boolean; code: number | null; reason: string } | null = null;
@@ -91,7 +98,8 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
     const exit = EXIT_LINE.exec(line);
     if (exit) {
       const code = Number(exit[1] ?? exit[2]);
-      if (options.expect !== undefined) decide("exited", false, code, `${exit[0]}, but "${options.expect}" never appeared`);
+      if (options.expect !== undefined)
+        decide("exited", false, code, `${exit[0]}, but "${options.expect}" never appeared`);
       else decide("exited", code === 0, code, exit[0]);
       return;
     }
@@ -101,7 +109,10 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
     if (fault) decide("fault", false, null, fault[1]!);
   };
 
-  const timer = setTimeout(() => decide("timeout", false, null, `no exit line within ${Math.round(options.timeoutMs / 1000)} s`), options.timeoutMs);
+  const timer = setTimeout(
+    () => decide("timeout", false, null, `no exit line within ${Math.round(options.timeoutMs / 1000)} s`),
+    options.timeoutMs,
+  );
   child.all?.setEncoding("utf8");
   child.all?.on("data", (chunk: string) => {
     if (decided) return;
@@ -122,8 +133,18 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
     const code = finished.exitCode ?? null;
     decided =
       code === 0
-        ? { outcome: "emulator-exited", ok: false, code: null, reason: "the emulator exited before the containers' exit line" }
-        : { outcome: "fault", ok: false, code: null, reason: `${command[0]} exited with ${code ?? finished.signal ?? "an error"}` };
+        ? {
+            outcome: "emulator-exited",
+            ok: false,
+            code: null,
+            reason: "the emulator exited before the containers' exit line",
+          }
+        : {
+            outcome: "fault",
+            ok: false,
+            code: null,
+            reason: `${command[0]} exited with ${code ?? finished.signal ?? "an error"}`,
+          };
   }
   const verdict: { outcome: EmulateOutcome; ok: boolean; code: number | null; reason: string } = decided;
   return {

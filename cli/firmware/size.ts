@@ -77,8 +77,12 @@ export function componentOf(symbol: Pick<ElfSymbol, "name" | "file">): Exclude<C
   if (/^app\d+_wasm$/.test(name) || /_wasm_(bytes|image)$/.test(name)) return "container";
   if (/^(ocre|OCRE)_/.test(name) || /(^|\/)ocre[^/]*\.c$/.test(file)) return "shim";
   if (
-    /^(wasm_|aot_|bh_|os_|gc_|wamr_|wasi_|ems_|mem_allocator|runtime_|invokeNative|lib_(pthread|wasi|rats|export)|global_heap_buf)/.test(name) ||
-    /(^|\/)(wasm_[^/]*|aot_[^/]*|bh_[^/]*|ems_[^/]*|libc_[^/]*|posix_[^/]*|zephyr_(platform|thread|time|socket|file)|invokeNative[^/]*)\.(c|s|S)$/.test(file)
+    /^(wasm_|aot_|bh_|os_|gc_|wamr_|wasi_|ems_|mem_allocator|runtime_|invokeNative|lib_(pthread|wasi|rats|export)|global_heap_buf)/.test(
+      name,
+    ) ||
+    /(^|\/)(wasm_[^/]*|aot_[^/]*|bh_[^/]*|ems_[^/]*|libc_[^/]*|posix_[^/]*|zephyr_(platform|thread|time|socket|file)|invokeNative[^/]*)\.(c|s|S)$/.test(
+      file,
+    )
   ) {
     return "wamr";
   }

@@ -104,11 +104,28 @@ const apt = (...packages: string[]): string => `apt-get install ${packages.join(
 
 async function toolCheck(
   env: Env,
-  spec: { id: string; exe: string; label: string; args: string[]; pattern: RegExp; package: string; required: boolean; neededFor: Need[]; minimum?: string },
+  spec: {
+    id: string;
+    exe: string;
+    label: string;
+    args: string[];
+    pattern: RegExp;
+    package: string;
+    required: boolean;
+    neededFor: Need[];
+    minimum?: string;
+  },
 ): Promise<DoctorCheck> {
-  const base = { id: spec.id, label: spec.label, required: spec.required, neededFor: spec.neededFor, ...(spec.minimum ? { minimum: spec.minimum } : {}) };
+  const base = {
+    id: spec.id,
+    label: spec.label,
+    required: spec.required,
+    neededFor: spec.neededFor,
+    ...(spec.minimum ? { minimum: spec.minimum } : {}),
+  };
   const found = await which(spec.exe, env);
-  if (found === null) return { ...base, status: "missing", detail: `${spec.exe} is not on PATH`, fix: apt(spec.package) };
+  if (found === null)
+    return { ...base, status: "missing", detail: `${spec.exe} is not on PATH`, fix: apt(spec.package) };
   const version = await versionOf(found, spec.args, spec.pattern, env);
   if (spec.minimum && (version === null || !versionAtLeast(version, spec.minimum))) {
     return {
@@ -137,7 +154,12 @@ function gnuEnv(board: FirmwareBoard, compiler: string): Record<string, string> 
   return { ZEPHYR_TOOLCHAIN_VARIANT: "cross-compile", CROSS_COMPILE: compiler.replace(/gcc$/, "") };
 }
 
-async function toolchainCheck(board: FirmwareBoard, env: Env, wanted: ToolchainKind | undefined, required: boolean): Promise<ToolchainResult> {
+async function toolchainCheck(
+  board: FirmwareBoard,
+  env: Env,
+  wanted: ToolchainKind | undefined,
+  required: boolean,
+): Promise<ToolchainResult> {
   const id = `toolchain:${board.family}`;
   const label = `${board.family} toolchain`;
   const sdk = board.zephyrSdkTriple ? await probeZephyrSdk(env) : null;
@@ -153,8 +175,19 @@ async function toolchainCheck(board: FirmwareBoard, env: Env, wanted: ToolchainK
   if (useSdk) {
     const version = await versionOf(sdkGcc, ["--version"], /\)\s*(\d+\.\d+(?:\.\d+)?)/, env);
     return {
-      check: { ...base, status: "ok", path: sdkGcc, ...(version ? { version } : {}), detail: `Zephyr SDK ${sdk.version ?? ""} at ${sdk.dir}`.replace("  ", " ") },
-      selected: { kind: "zephyr-sdk", variant: "zephyr", compiler: sdkGcc, env: { ZEPHYR_TOOLCHAIN_VARIANT: "zephyr", ZEPHYR_SDK_INSTALL_DIR: sdk.dir } },
+      check: {
+        ...base,
+        status: "ok",
+        path: sdkGcc,
+        ...(version ? { version } : {}),
+        detail: `Zephyr SDK ${sdk.version ?? ""} at ${sdk.dir}`.replace("  ", " "),
+      },
+      selected: {
+        kind: "zephyr-sdk",
+        variant: "zephyr",
+        compiler: sdkGcc,
+        env: { ZEPHYR_TOOLCHAIN_VARIANT: "zephyr", ZEPHYR_SDK_INSTALL_DIR: sdk.dir },
+      },
     };
   }
   if (gnuGcc !== null && board.gnu && wanted !== "zephyr-sdk") {
@@ -165,13 +198,33 @@ async function toolchainCheck(board: FirmwareBoard, env: Env, wanted: ToolchainK
         : undefined;
     const env2 = gnuEnv(board, gnuGcc);
     return {
-      check: { ...base, status: "ok", path: gnuGcc, ...(version ? { version } : {}), detail: `GNU (${env2.ZEPHYR_TOOLCHAIN_VARIANT})`, ...(warning ? { warning } : {}) },
-      selected: { kind: "gnu", variant: env2.ZEPHYR_TOOLCHAIN_VARIANT as "gnuarmemb" | "cross-compile", compiler: gnuGcc, env: env2 },
+      check: {
+        ...base,
+        status: "ok",
+        path: gnuGcc,
+        ...(version ? { version } : {}),
+        detail: `GNU (${env2.ZEPHYR_TOOLCHAIN_VARIANT})`,
+        ...(warning ? { warning } : {}),
+      },
+      selected: {
+        kind: "gnu",
+        variant: env2.ZEPHYR_TOOLCHAIN_VARIANT as "gnuarmemb" | "cross-compile",
+        compiler: gnuGcc,
+        env: env2,
+      },
     };
   }
   const looked: string[] = [];
-  if (wanted !== "zephyr-sdk") looked.push(board.gnu ? `${board.gnu.compiler} is not on PATH` : "Debian has no GNU toolchain for this architecture");
-  if (wanted !== "gnu") looked.push(board.zephyrSdkTriple ? `no Zephyr SDK with ${board.zephyrSdkTriple}` : "no Zephyr SDK toolchain is known for this board");
+  if (wanted !== "zephyr-sdk")
+    looked.push(
+      board.gnu ? `${board.gnu.compiler} is not on PATH` : "Debian has no GNU toolchain for this architecture",
+    );
+  if (wanted !== "gnu")
+    looked.push(
+      board.zephyrSdkTriple
+        ? `no Zephyr SDK with ${board.zephyrSdkTriple}`
+        : "no Zephyr SDK toolchain is known for this board",
+    );
   return { check: { ...base, status: "missing", detail: looked.join("; "), fix }, selected: null };
 }
 
@@ -184,11 +237,48 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 
   const [west, cmake, ninja, dtc, gperf, python, zephyr] = await Promise.all([
     which("west", env),
-    toolCheck(env, { id: "cmake", exe: "cmake", label: "cmake", args: ["--version"], pattern: /cmake version (\S+)/, package: "cmake", required: true, neededFor: build, minimum: MIN_CMAKE }),
-    toolCheck(env, { id: "ninja", exe: "ninja", label: "ninja", args: ["--version"], pattern: /^(\d[\w.]*)/m, package: "ninja-build", required: true, neededFor: build }),
-    toolCheck(env, { id: "dtc", exe: "dtc", label: "dtc (devicetree compiler)", args: ["--version"], pattern: /DTC (\S+)/, package: "device-tree-compiler", required: true, neededFor: build }),
+    toolCheck(env, {
+      id: "cmake",
+      exe: "cmake",
+      label: "cmake",
+      args: ["--version"],
+      pattern: /cmake version (\S+)/,
+      package: "cmake",
+      required: true,
+      neededFor: build,
+      minimum: MIN_CMAKE,
+    }),
+    toolCheck(env, {
+      id: "ninja",
+      exe: "ninja",
+      label: "ninja",
+      args: ["--version"],
+      pattern: /^(\d[\w.]*)/m,
+      package: "ninja-build",
+      required: true,
+      neededFor: build,
+    }),
+    toolCheck(env, {
+      id: "dtc",
+      exe: "dtc",
+      label: "dtc (devicetree compiler)",
+      args: ["--version"],
+      pattern: /DTC (\S+)/,
+      package: "device-tree-compiler",
+      required: true,
+      neededFor: build,
+    }),
     // Zephyr runs gperf only for CONFIG_USERSPACE builds (kernel object hashes).
-    toolCheck(env, { id: "gperf", exe: "gperf", label: "gperf (userspace builds)", args: ["--version"], pattern: /GNU gperf (\S+)/, package: "gperf", required: false, neededFor: build }),
+    toolCheck(env, {
+      id: "gperf",
+      exe: "gperf",
+      label: "gperf (userspace builds)",
+      args: ["--version"],
+      pattern: /GNU gperf (\S+)/,
+      package: "gperf",
+      required: false,
+      neededFor: build,
+    }),
     probePython(env),
     probeZephyr(env, options.cwd),
   ]);
@@ -197,8 +287,24 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const westVersion = west ? await versionOf(west, ["--version"], /v?(\d+\.\d+\.\d+)/, env) : null;
   checks.push(
     west
-      ? { id: "west", label: "west", status: "ok", required: false, neededFor: ["build", "flash"], path: west, ...(westVersion ? { version: westVersion } : {}) }
-      : { id: "west", label: "west", status: "missing", required: false, neededFor: ["build", "flash"], detail: "west is not on PATH (builds fall back to CMake + ninja)", fix: WEST_FIX },
+      ? {
+          id: "west",
+          label: "west",
+          status: "ok",
+          required: false,
+          neededFor: ["build", "flash"],
+          path: west,
+          ...(westVersion ? { version: westVersion } : {}),
+        }
+      : {
+          id: "west",
+          label: "west",
+          status: "missing",
+          required: false,
+          neededFor: ["build", "flash"],
+          detail: "west is not on PATH (builds fall back to CMake + ninja)",
+          fix: WEST_FIX,
+        },
   );
 
   if (zephyr.found) {
@@ -213,10 +319,22 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       ...(zephyr.found.version ? { version: zephyr.found.version } : {}),
       minimum: MIN_ZEPHYR,
       detail: zephyr.found.source === "ZEPHYR_BASE" ? "from ZEPHYR_BASE" : `west workspace ${zephyr.found.westTopdir}`,
-      ...(tooOld ? { fix: `use a Zephyr ${MIN_ZEPHYR} LTS or newer tree (west init -m https://github.com/zephyrproject-rtos/zephyr --mr v3.7.1)` } : {}),
+      ...(tooOld
+        ? {
+            fix: `use a Zephyr ${MIN_ZEPHYR} LTS or newer tree (west init -m https://github.com/zephyrproject-rtos/zephyr --mr v3.7.1)`,
+          }
+        : {}),
     });
   } else {
-    checks.push({ id: "zephyr", label: "Zephyr workspace", status: "missing", required: true, neededFor: build, detail: zephyr.problem, fix: ZEPHYR_FIX });
+    checks.push({
+      id: "zephyr",
+      label: "Zephyr workspace",
+      status: "missing",
+      required: true,
+      neededFor: build,
+      detail: zephyr.problem,
+      fix: ZEPHYR_FIX,
+    });
   }
 
   const wamr = await probeWamr(env, zephyr.found?.base ?? null, options.cwd);
@@ -224,13 +342,29 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     checks.push({ id: "wamr", label: "WAMR sources", status: "ok", required: true, neededFor: build, path: wamr.dir });
   } else {
     const dir = wamr?.dir ?? "$ZEPHYR_BASE/../modules/lib/wasm-micro-runtime";
-    checks.push({ id: "wamr", label: "WAMR sources", status: "missing", required: true, neededFor: build, detail: `no WAMR tree at ${dir}`, fix: WAMR_FIX(dir) });
+    checks.push({
+      id: "wamr",
+      label: "WAMR sources",
+      status: "missing",
+      required: true,
+      neededFor: build,
+      detail: `no WAMR tree at ${dir}`,
+      fix: WAMR_FIX(dir),
+    });
   }
 
   checks.push(cmake, ninja, dtc, gperf);
 
   if (python === null) {
-    checks.push({ id: "python", label: "python3 + Zephyr modules", status: "missing", required: true, neededFor: build, detail: "python3 is not on PATH", fix: apt("python3", ...ZEPHYR_PYTHON_MODULES.map((m) => m.debian)) });
+    checks.push({
+      id: "python",
+      label: "python3 + Zephyr modules",
+      status: "missing",
+      required: true,
+      neededFor: build,
+      detail: "python3 is not on PATH",
+      fix: apt("python3", ...ZEPHYR_PYTHON_MODULES.map((m) => m.debian)),
+    });
   } else if (python.missingModules.length > 0) {
     const packages = ZEPHYR_PYTHON_MODULES.filter((m) => python.missingModules.includes(m.module)).map((m) => m.debian);
     checks.push({
@@ -253,7 +387,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       neededFor: build,
       path: python.path,
       ...(python.version ? { version: python.version } : {}),
-      ...(python.notFirst ? { detail: `the first python3 on PATH lacks Zephyr's modules; builds pass -DPYTHON_PREFER=${python.path}` } : {}),
+      ...(python.notFirst
+        ? { detail: `the first python3 on PATH lacks Zephyr's modules; builds pass -DPYTHON_PREFER=${python.path}` }
+        : {}),
     });
   }
 

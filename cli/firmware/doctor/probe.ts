@@ -36,8 +36,19 @@ export async function which(name: string, env: Env): Promise<string | null> {
 }
 
 /** Runs `exe args` and returns the first match of `pattern` (group 1) in its output, or null. */
-export async function versionOf(exe: string, args: readonly string[], pattern: RegExp, env: Env): Promise<string | null> {
-  const result = await execa(exe, args, { env: env as NodeJS.ProcessEnv, extendEnv: false, reject: false, timeout: 20_000, stdin: "ignore" });
+export async function versionOf(
+  exe: string,
+  args: readonly string[],
+  pattern: RegExp,
+  env: Env,
+): Promise<string | null> {
+  const result = await execa(exe, args, {
+    env: env as NodeJS.ProcessEnv,
+    extendEnv: false,
+    reject: false,
+    timeout: 20_000,
+    stdin: "ignore",
+  });
   const text = `${String(result.stdout)}\n${String(result.stderr)}`;
   return pattern.exec(text)?.[1] ?? null;
 }
@@ -79,7 +90,13 @@ export async function probePython(env: Env): Promise<PythonProbe | null> {
   const script = `import importlib.util, json, sys; print(json.dumps({"v": sys.version.split()[0], "missing": [m for m in ${JSON.stringify(ZEPHYR_PYTHON_MODULES.map((m) => m.module))} if importlib.util.find_spec(m) is None]}))`;
   let first: PythonProbe | null = null;
   for (const [index, candidate] of candidates.entries()) {
-    const result = await execa(candidate, ["-c", script], { env: env as NodeJS.ProcessEnv, extendEnv: false, reject: false, timeout: 20_000, stdin: "ignore" });
+    const result = await execa(candidate, ["-c", script], {
+      env: env as NodeJS.ProcessEnv,
+      extendEnv: false,
+      reject: false,
+      timeout: 20_000,
+      stdin: "ignore",
+    });
     let parsed: { v: string; missing: string[] } | null = null;
     try {
       parsed = JSON.parse(String(result.stdout)) as { v: string; missing: string[] };
@@ -87,7 +104,12 @@ export async function probePython(env: Env): Promise<PythonProbe | null> {
       parsed = null;
     }
     if (!parsed) continue;
-    const probe: PythonProbe = { path: candidate, version: parsed.v, missingModules: parsed.missing, notFirst: index > 0 };
+    const probe: PythonProbe = {
+      path: candidate,
+      version: parsed.v,
+      missingModules: parsed.missing,
+      notFirst: index > 0,
+    };
     if (parsed.missing.length === 0) return probe;
     first ??= probe;
   }
@@ -149,23 +171,39 @@ export async function probeZephyr(env: Env, cwd: string): Promise<WorkspaceProbe
   const fromEnv = env.ZEPHYR_BASE;
   if (fromEnv !== undefined && fromEnv !== "") {
     const base = path.resolve(cwd, fromEnv);
-    if (!(await isZephyrTree(base))) return { found: null, problem: `ZEPHYR_BASE=${fromEnv} is not a Zephyr tree (no VERSION and cmake/modules)` };
-    return { found: { base, source: "ZEPHYR_BASE", westTopdir: await westTopdir(base), version: await zephyrVersion(base) } };
+    if (!(await isZephyrTree(base)))
+      return { found: null, problem: `ZEPHYR_BASE=${fromEnv} is not a Zephyr tree (no VERSION and cmake/modules)` };
+    return {
+      found: { base, source: "ZEPHYR_BASE", westTopdir: await westTopdir(base), version: await zephyrVersion(base) },
+    };
   }
   const topdir = await westTopdir(cwd);
-  if (topdir === null) return { found: null, problem: "ZEPHYR_BASE is not set and no west workspace (.west/config) encloses this directory" };
+  if (topdir === null)
+    return {
+      found: null,
+      problem: "ZEPHYR_BASE is not set and no west workspace (.west/config) encloses this directory",
+    };
   const config = await readFile(path.join(topdir, ".west", "config"), "utf8").catch(() => "");
   const manifestPath = /^\s*path\s*=\s*(.+)$/m.exec(config)?.[1]?.trim() ?? "zephyr";
   const candidates = [path.join(topdir, manifestPath), path.join(topdir, "zephyr")];
   for (const base of candidates) {
-    if (await isZephyrTree(base)) return { found: { base, source: "west", westTopdir: topdir, version: await zephyrVersion(base) } };
+    if (await isZephyrTree(base))
+      return { found: { base, source: "west", westTopdir: topdir, version: await zephyrVersion(base) } };
   }
   return { found: null, problem: `the west workspace ${topdir} has no zephyr tree (run \`west update\` there)` };
 }
 
 /** WAMR's source tree: OCRE_WAMR_DIR, else where west puts it next to Zephyr. */
-export async function probeWamr(env: Env, zephyrBase: string | null, cwd: string): Promise<{ dir: string; found: boolean } | null> {
-  const dir = env.OCRE_WAMR_DIR ? path.resolve(cwd, env.OCRE_WAMR_DIR) : zephyrBase ? path.resolve(zephyrBase, "..", "modules", "lib", "wasm-micro-runtime") : null;
+export async function probeWamr(
+  env: Env,
+  zephyrBase: string | null,
+  cwd: string,
+): Promise<{ dir: string; found: boolean } | null> {
+  const dir = env.OCRE_WAMR_DIR
+    ? path.resolve(cwd, env.OCRE_WAMR_DIR)
+    : zephyrBase
+      ? path.resolve(zephyrBase, "..", "modules", "lib", "wasm-micro-runtime")
+      : null;
   if (dir === null) return null;
   try {
     await access(path.join(dir, "build-scripts", "runtime_lib.cmake"));
@@ -182,7 +220,11 @@ export async function probeZephyrSdk(env: Env): Promise<{ dir: string; version: 
   const home = env.HOME ?? os.homedir();
   for (const root of [home, "/opt", "/usr/local", path.join(home, ".local")]) {
     const entries = await readdir(root).catch(() => [] as string[]);
-    for (const entry of entries.filter((e) => e.startsWith("zephyr-sdk-")).sort().reverse()) candidates.push(path.join(root, entry));
+    for (const entry of entries
+      .filter((e) => e.startsWith("zephyr-sdk-"))
+      .sort()
+      .reverse())
+      candidates.push(path.join(root, entry));
   }
   for (const dir of candidates) {
     const version = await readFile(path.join(dir, "sdk_version"), "utf8").then(

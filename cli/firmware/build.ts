@@ -1,0 +1,389 @@
+import { createWriteStream, type WriteStream } from "node:fs";
+import { access, mkdir, readFile, readdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import { OcreError } from "../errors.js";
+import type { ResolvedConfig } from "../config/types.js";
+import type { BoardsReport } from "../generate/index.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { describeArtifact, type Artifact } from "./artifacts.js";
+import { loadFirmwareBoard, type FirmwareBoard } from "./board.js";
+import { blocking, runDoctor, type DoctorReport, type ToolchainKind } from "./doctor/doctor.js";
+import type { Env } from "./doctor/probe.js";
+import { parseElf } from "./elf.js";
+import { measureElf, type SizeReport } from "./size.js";
+import { formatSize } from "./size-format.js";
+import { toolchainEnvironment } from "./toolchain.js";
+
+/**
+ * `ocre build --firmware`: builds each generated build/<board>/ project into a flashable image.
+ * `west build` when west is installed, else CMake + ninja against ZEPHYR_BASE (what west runs
+ * underneath). The CMake build tree is build/<board>/firmware/ (the same folder `west build -d`
+ * uses in the project's README, so both share incremental builds); ocre adds build.log and copies
+ * zephyr.elf/.bin/.hex next to it, then measures the ELF.
+ */
+
+export interface FirmwareOptions {
+  readonly toolchain?: ToolchainKind;
+  /** Environment for doctor and the build (tests pass their own). */
+  readonly env?: Env;
+}
+
+export interface FirmwareLogger {
+  info(line: string): void;
+  warn(line: string): void;
+  debug(line: string): void;
+  /** One-line progress (rewritten in place on a TTY); optional. */
+  progress?(line: string): void;
+}
+
+export interface FirmwareBoardReport {
+  readonly board: string;
+  readonly zephyrBoard: string;
+  readonly zephyrVersion: string | null;
+  readonly builder: "west" | "cmake";
+  readonly toolchain: { readonly kind: ToolchainKind; readonly variant: string; readonly compiler: string };
+  readonly buildDir: string;
+  readonly log: string;
+  readonly durationMs: number;
+  readonly artifacts: readonly Artifact[];
+  readonly size: SizeReport;
+}
+
+/** The `firmware` section of build/report.json, keyed by board id. */
+export type FirmwareReport = Record<string, FirmwareBoardReport>;
+
+const silent: FirmwareLogger = { info: () => {}, warn: () => {}, debug: () => {} };
+
+/** Doctor's verdict as a build error: the same items, details and fixes. */
+export function prerequisiteError(board: FirmwareBoard, report: DoctorReport): OcreError {
+  const problems = blocking(report, "build");
+  return new OcreError(
+    "OCRE_FIRMWARE_PREREQ",
+    `cannot build firmware for ${board.id}: ${problems.map((p) => `${p.label} ${p.status === "missing" ? "missing" : "has the wrong version"}`).join(", ")}`,
+    {
+      details: problems.flatMap((p) => [
+        `  ${p.label}: ${p.detail ?? p.status}`,
+        ...(p.fix ? [`    fix: ${p.fix}`] : []),
+      ]),
+      hint: `\`ocre doctor --board ${board.id}\` checks everything a firmware build needs`,
+    },
+  );
+}
+
+/** The first compiler/linker/CMake error of a failed build log, with a line or two of context. */
+export function firstError(log: string): string[] {
+  const lines = log.split("\n");
+  const patterns = [
+    /region `?[\w.]+'? overflowed by \d+ bytes/,
+    /: (fatal )?error: /,
+    /^CMake Error/,
+    /undefined reference to/,
+    /^FAILED: /,
+    /error:/i,
+  ];
+  for (const pattern of patterns) {
+    const index = lines.findIndex((l) => pattern.test(l));
+    if (index >= 0)
+      return lines
+        .slice(index, index + (pattern.source.startsWith("^CMake") ? 4 : 2))
+        .map((l) => l.trimEnd())
+        .filter((l) => l !== "");
+  }
+  return lines.filter((l) => l.trim() !== "").slice(-3);
+}
+
+/** `region 'FLASH' overflowed by N bytes`: the image does not fit the board at link time. */
+function overflow(log: string): { region: string; bytes: number }[] {
+  return [...log.matchAll(/region `?([\w.]+)'? overflowed by (\d+) bytes/g)].map((m) => ({
+    region: m[1]!,
+    bytes: Number(m[2]),
+  }));
+}
+
+/** Zephyr modules (cmsis, hal_nordic, …) found under a workspace's modules/ folder, by module name. */
+async function workspaceModules(topdir: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const visit = async (dir: string, depth: number): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+      const sub = path.join(dir, entry.name);
+      const yml = await readFile(path.join(sub, "zephyr", "module.yml"), "utf8").catch(() => null);
+      if (yml !== null) {
+        // Zephyr names a module by module.yml's `name:`, else by its folder.
+        const name = /^name:\s*(\S+)/m.exec(yml)?.[1] ?? entry.name;
+        found.set(name, sub);
+      } else if (depth < 2) {
+        await visit(sub, depth + 1);
+      }
+    }
+  };
+  await visit(path.join(topdir, "modules"), 0);
+  return found;
+}
+
+interface Step {
+  command: string;
+  args: string[];
+  label: string;
+}
+
+async function run(
+  step: Step,
+  env: Record<string, string>,
+  cwd: string,
+  log: WriteStream,
+  progress: (line: string) => void,
+): Promise<{ ok: boolean; output: string }> {
+  log.write(`\n$ ${[step.command, ...step.args].join(" ")}\n`);
+  const child = execa(step.command, step.args, {
+    cwd,
+    env,
+    extendEnv: false,
+    reject: false,
+    all: true,
+    buffer: false,
+    stdin: "ignore",
+  });
+  let output = "";
+  let pending = "";
+  child.all?.setEncoding("utf8");
+  child.all?.on("data", (chunk: string) => {
+    log.write(chunk);
+    output += chunk;
+    pending += chunk;
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      // ninja: "[12/345] Building C object ..."
+      const m = /^\[(\d+)\/(\d+)\]\s+(.*)$/.exec(line);
+      if (m) progress(`${step.label} [${m[1]}/${m[2]}] ${m[3]!.replace(/ (object|file) .*\//, " $1 ")}`);
+    }
+  });
+  const result = await child;
+  return { ok: result.exitCode === 0, output };
+}
+
+function cmakeCacheBoard(cache: string): string | null {
+  return /^BOARD:\w+=(.*)$/m.exec(cache)?.[1]?.trim() ?? null;
+}
+
+/** Builds one generated project. */
+async function buildBoard(
+  boardId: string,
+  projectDir: string,
+  generatedZephyr: string,
+  config: ResolvedConfig,
+  options: FirmwareOptions,
+  logger: FirmwareLogger,
+): Promise<FirmwareBoardReport> {
+  const started = Date.now();
+  const env: Env = options.env ?? process.env;
+  let board = await loadFirmwareBoard(boardId, {
+    appDir: config.appDir,
+    zephyrVersion: generatedZephyr.replace(/^v/, ""),
+  });
+  const doctor = await runDoctor({
+    board,
+    cwd: projectDir,
+    env,
+    ...(options.toolchain ? { toolchain: options.toolchain } : {}),
+  });
+  if (blocking(doctor, "build").length > 0 || !doctor.zephyr || !doctor.toolchain || !doctor.python)
+    throw prerequisiteError(board, doctor);
+  for (const c of doctor.checks) if (c.warning && c.required) logger.warn(`${board.id}: ${c.warning}`);
+
+  const workspaceVersion = doctor.zephyr.version;
+  const wanted = generatedZephyr.replace(/^v/, "").split(".").slice(0, 2).join(".");
+  if (workspaceVersion !== null && workspaceVersion.split(".").slice(0, 2).join(".") !== wanted) {
+    throw new OcreError(
+      "OCRE_FIRMWARE_ZEPHYR_MISMATCH",
+      `the project for ${board.id} was generated for Zephyr ${wanted}, but ${doctor.zephyr.base} is Zephyr ${workspaceVersion}`,
+      {
+        hint: `regenerate for that tree: ocre build --firmware --board ${board.id} --zephyr ${workspaceVersion.split(".").slice(0, 2).join(".")}`,
+      },
+    );
+  }
+  if (workspaceVersion !== null)
+    board = await loadFirmwareBoard(boardId, { appDir: config.appDir, zephyrVersion: workspaceVersion });
+
+  const fwDir = path.join(projectDir, "firmware");
+  await mkdir(fwDir, { recursive: true });
+  const logPath = path.join(fwDir, "build.log");
+  const log = createWriteStream(logPath);
+  const progress = (line: string): void =>
+    logger.progress ? logger.progress(`${board.id}: ${line}`) : logger.debug(`${board.id}: ${line}`);
+
+  const toolchainEnv = await toolchainEnvironment(board, doctor.toolchain, fwDir);
+  const buildEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) buildEnv[k] = v;
+  Object.assign(buildEnv, toolchainEnv, { ZEPHYR_BASE: doctor.zephyr.base });
+  const cmakeDefs = [
+    `-DPython3_EXECUTABLE=${doctor.python}`,
+    ...(doctor.wamrDir ? [`-DOCRE_WAMR_DIR=${doctor.wamrDir}`] : []),
+  ];
+
+  // A build tree configured for another board cannot be reused.
+  const cachePath = path.join(fwDir, "CMakeCache.txt");
+  const cache = await readFile(cachePath, "utf8").catch(() => null);
+  const pristine = cache !== null && cmakeCacheBoard(cache) !== board.zephyrBoard;
+
+  const builder: "west" | "cmake" = doctor.west ? "west" : "cmake";
+  let steps: Step[];
+  if (builder === "west") {
+    steps = [
+      {
+        command: doctor.west!,
+        args: [
+          "build",
+          "-b",
+          board.zephyrBoard,
+          "-d",
+          fwDir,
+          ...(pristine ? ["-p", "always"] : []),
+          projectDir,
+          "--",
+          ...cmakeDefs,
+        ],
+        label: "west build",
+      },
+    ];
+  } else {
+    const topdir = doctor.zephyr.westTopdir ?? path.dirname(doctor.zephyr.base);
+    const available = await workspaceModules(topdir);
+    const missing = board.modules.filter((m) => !available.has(m));
+    if (missing.length > 0) {
+      throw new OcreError(
+        "OCRE_FIRMWARE_MODULES",
+        `${board.zephyrBoard} needs the Zephyr module${missing.length > 1 ? "s" : ""} ${missing.join(", ")}, not found under ${path.join(topdir, "modules")}`,
+        {
+          hint: `fetch ${missing.length > 1 ? "them" : "it"} into the workspace (\`west update ${missing.join(" ")}\`, or clone the revision Zephyr's west.yml pins into modules/)`,
+        },
+      );
+    }
+    const modules = board.modules.map((m) => available.get(m)!);
+    if (pristine) await rm(cachePath, { force: true });
+    steps = [
+      {
+        command: "cmake",
+        args: [
+          "-G",
+          "Ninja",
+          "-S",
+          projectDir,
+          "-B",
+          fwDir,
+          `-DBOARD=${board.zephyrBoard}`,
+          ...(modules.length > 0 ? [`-DZEPHYR_MODULES=${modules.join(";")}`] : []),
+          ...cmakeDefs,
+        ],
+        label: "configure",
+      },
+      { command: "ninja", args: ["-C", fwDir], label: "build" },
+    ];
+  }
+
+  logger.info(
+    `building firmware for ${board.id} (${board.zephyrBoard}) with ${builder === "west" ? "west" : "CMake + ninja"}, ${doctor.toolchain.kind} toolchain (${doctor.toolchain.variant})`,
+  );
+  let combined = "";
+  try {
+    log.write(
+      `ocre firmware build for ${board.zephyrBoard}\nZEPHYR_BASE=${doctor.zephyr.base}\n${Object.entries(toolchainEnv)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n")}\n`,
+    );
+    for (const step of steps) {
+      progress(step.label);
+      const result = await run(step, buildEnv, projectDir, log, progress);
+      combined += result.output;
+      if (!result.ok) {
+        const over = overflow(combined);
+        if (over.length > 0) {
+          throw new OcreError(
+            "OCRE_FIRMWARE_TOO_BIG",
+            `the firmware for ${board.id} does not fit: ${over.map((o) => `${o.region} overflowed by ${o.bytes} bytes`).join(", ")}`,
+            {
+              details: [
+                `board ${board.id}: ${board.flashBytes / 1024} KB flash, ${board.ramBytes / 1024} KB RAM`,
+                ...firstError(combined).map((l) => `  ${l}`),
+              ],
+              hint: `lower memory.maxPages / heapBytes / stackBytes in ocre.yaml or the WAMR heap pool, or pick a larger board; full log: ${logPath}`,
+            },
+          );
+        }
+        throw new OcreError("OCRE_FIRMWARE_BUILD", `firmware build for ${board.id} failed (${step.label})`, {
+          details: firstError(result.output).map((l) => `  ${l}`),
+          hint: `full log: ${logPath}`,
+        });
+      }
+    }
+  } finally {
+    await new Promise<void>((resolve) => log.end(resolve));
+  }
+
+  const zephyrOut = path.join(fwDir, "zephyr");
+  const artifacts: Artifact[] = [];
+  for (const ext of ["elf", "bin", "hex"]) {
+    const source = path.join(zephyrOut, `zephyr.${ext}`);
+    const exists = await access(source).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) continue;
+    const target = path.join(fwDir, `zephyr.${ext}`);
+    await writeFileAtomic(target, await readFile(source));
+    artifacts.push(await describeArtifact(ext, target));
+  }
+  const elfPath = path.join(fwDir, "zephyr.elf");
+  if (!artifacts.some((a) => a.kind === "elf")) {
+    throw new OcreError(
+      "OCRE_FIRMWARE_BUILD",
+      `the build for ${board.id} finished without ${path.join(zephyrOut, "zephyr.elf")}`,
+      { hint: `full log: ${logPath}`, exitCode: 2 },
+    );
+  }
+  const size = measureElf(parseElf(await readFile(elfPath), elfPath), {
+    flashBytes: board.flashBytes,
+    ramBytes: board.ramBytes,
+  });
+  for (const line of formatSize(size, { bars: false })) logger.info(`${board.id}: ${line}`);
+  const tooBig = [size.flash, size.ram].filter((r) => r.total !== null && r.used > r.total);
+  if (tooBig.length > 0) {
+    throw new OcreError("OCRE_FIRMWARE_TOO_BIG", `the firmware for ${board.id} does not fit the board`, {
+      details: formatSize(size, { bars: false }),
+      hint: "lower memory.maxPages / heapBytes / stackBytes in ocre.yaml or the WAMR heap pool, or pick a larger board",
+    });
+  }
+  artifacts.push(await describeArtifact("log", logPath));
+  return {
+    board: board.id,
+    zephyrBoard: board.zephyrBoard,
+    zephyrVersion: workspaceVersion,
+    builder,
+    toolchain: { kind: doctor.toolchain.kind, variant: doctor.toolchain.variant, compiler: doctor.toolchain.compiler },
+    buildDir: fwDir,
+    log: logPath,
+    durationMs: Date.now() - started,
+    artifacts,
+    size,
+  };
+}
+
+/**
+ * The `--firmware` stage: builds every project `generateProjects` wrote, in order, and returns
+ * the `firmware` section of report.json. Throws an OcreError (exit 1) on the first failure.
+ */
+export async function buildFirmware(
+  boards: BoardsReport,
+  config: ResolvedConfig,
+  options: FirmwareOptions = {},
+  logger: FirmwareLogger = silent,
+): Promise<FirmwareReport> {
+  const report: FirmwareReport = {};
+  for (const [id, generated] of Object.entries(boards)) {
+    report[id] = await buildBoard(id, generated.dir, generated.zephyr, config, options, logger);
+  }
+  return report;
+}

@@ -1,0 +1,76 @@
+import { chmod, mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { FirmwareBoard } from "./board.js";
+import type { SelectedToolchain } from "./doctor/doctor.js";
+
+/**
+ * Environment for Zephyr's CMake from the toolchain doctor selected, plus the Debian quirks
+ * (../shared/reference/zephyr-targets.md):
+ * - Arm: gnuarmemb with GNUARMEMB_TOOLCHAIN_PATH=/usr works as is.
+ * - RISC-V: Debian's GCC 12 picks the rv64 default multilib for Zephyr's
+ *   `-march=rv32imac_zicsr_zifencei`, so libgcc does not link. In ISA spec 2.2 csr and fence.i
+ *   are part of "i": the same code builds with `-march=rv32imac -misa-spec=2.2`. ocre puts
+ *   small wrappers in front of gcc/g++/cpp that rewrite that flag, and points CROSS_COMPILE at them.
+ * - MIPS: Debian's mips-linux-gnu is compile-only (PIC libgcc); doctor warns, the link fails.
+ */
+
+const WRAPPED = ["gcc", "g++", "c++", "cpp"];
+
+/** A POSIX sh wrapper: drops _zicsr/_zifencei from -march= and adds -misa-spec=2.2 once. */
+function riscvWrapper(real: string): string {
+  return `#!/bin/sh
+# Written by ocre: Debian's GCC 12 needs -march=rv32imac -misa-spec=2.2 instead of
+# Zephyr's rv32imac_zicsr_zifencei to find the rv32 multilib (see docs/flash-emulate.md).
+add_spec=
+for arg in "$@"; do
+	shift
+	case "$arg" in
+	-march=*_zicsr* | -march=*_zifencei*)
+		arg=$(printf '%s' "$arg" | sed -e 's/_zicsr//g' -e 's/_zifencei//g')
+		add_spec=1
+		;;
+	esac
+	set -- "$@" "$arg"
+done
+if [ -n "$add_spec" ]; then
+	set -- -misa-spec=2.2 "$@"
+fi
+exec '${real.replace(/'/g, "'\\''")}' "$@"
+`;
+}
+
+/**
+ * Writes the wrapper set for the RISC-V quirk into `dir` (every other tool of the prefix is a
+ * symlink) and returns the CROSS_COMPILE prefix to use.
+ */
+async function riscvWrappers(prefix: string, dir: string): Promise<string> {
+  const realDir = path.dirname(prefix);
+  const base = path.basename(prefix);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  for (const entry of await readdir(realDir)) {
+    if (!entry.startsWith(base)) continue;
+    const tool = entry.slice(base.length);
+    const target = path.join(dir, entry);
+    if (WRAPPED.includes(tool)) {
+      await writeFile(target, riscvWrapper(path.join(realDir, entry)));
+      await chmod(target, 0o755);
+    } else {
+      await symlink(path.join(realDir, entry), target);
+    }
+  }
+  return path.join(dir, base);
+}
+
+/** The toolchain variables for Zephyr's CMake, with quirk workarounds written under `scratchDir`. */
+export async function toolchainEnvironment(
+  board: FirmwareBoard,
+  toolchain: SelectedToolchain,
+  scratchDir: string,
+): Promise<Record<string, string>> {
+  const env: Record<string, string> = { ...toolchain.env };
+  if (toolchain.kind === "gnu" && board.family === "riscv" && env.CROSS_COMPILE) {
+    env.CROSS_COMPILE = await riscvWrappers(env.CROSS_COMPILE, path.join(scratchDir, "toolchain"));
+  }
+  return env;
+}
