@@ -1,12 +1,165 @@
+import path from "node:path";
 import { defineCommand } from "./define.js";
 import { OcreError } from "../errors.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { loadBoard } from "../sim/board.js";
+import { parseDuration } from "../sim/duration.js";
+import { loadGpioScript } from "../sim/gpio-script.js";
+import { runContainers } from "../sim/run.js";
+import { loadSensorTrace } from "../sim/sensor-trace.js";
+import { resolveTarget } from "../sim/sources.js";
+import type { ContainerResult, SimEvent } from "../sim/types.js";
+import type { Output } from "../ui/output.js";
 
-// Placeholder until the owning issue lands; replaced, not extended.
-export const runCommand = defineCommand({
-  command: "run",
-  describe: "(not yet implemented)",
-  builder: (y) => y,
-  run: async () => {
-    throw new OcreError("OCRE_NOT_IMPLEMENTED", "`ocre run` is not implemented yet");
+interface RunArgs {
+  targets: string[];
+  "virtual-time": boolean;
+  timeout?: string;
+  duration?: string;
+  board?: string;
+  "gpio-script"?: string;
+  sensors?: string;
+  trace?: string;
+  cap?: string[];
+  seed?: number;
+  "event-queue-depth"?: number;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(3)}s`;
+}
+
+function describeEnd(r: ContainerResult): string {
+  if (r.status === "trapped" && r.trap) {
+    return `${r.name}: trapped at ${seconds(r.endedAtMs)}: ${r.trap.kind}${r.trap.function ? ` in ${r.trap.function}` : ""} (exit ${r.exitCode})`;
+  }
+  if (r.status === "timeout") return `${r.name}: stopped by --timeout at ${seconds(r.endedAtMs)} (exit ${r.exitCode})`;
+  if (r.status === "stopped") return `${r.name}: stopped after --duration at ${seconds(r.endedAtMs)}`;
+  return `${r.name}: exited with ${r.exitCode} at ${seconds(r.endedAtMs)}`;
+}
+
+/** Prints container output as it comes (prefixed by the container's name when several run). */
+function livePrinter(out: Output, prefixed: boolean): (event: SimEvent) => void {
+  const partial = new Map<string, string>();
+  const emitText = (container: string, stream: "stdout" | "stderr", text: string) => {
+    const write = (s: string) => (stream === "stdout" ? process.stdout.write(s) : process.stderr.write(s));
+    if (!prefixed) return write(text);
+    const key = `${container}\u0000${stream}`;
+    const lines = ((partial.get(key) ?? "") + text).split("\n");
+    partial.set(key, lines.pop()!);
+    for (const line of lines) write(`${out.style.dim(`${container} |`)} ${line}\n`);
+  };
+  return (event) => {
+    if (event.type === "stdout" || event.type === "stderr") {
+      if (!out.json) emitText(event.container, event.type, event.text);
+    } else if (event.type === "gpio") {
+      const pin = `${event.alias ?? "gpio"} (${event.port}.${event.pin})`;
+      out.info(
+        `${out.style.dim(`[${seconds(event.timeMs)}]`)} ${pin} = ${event.level}${event.container ? `  ${out.style.dim(`by ${event.container}`)}` : "  (script)"}`,
+      );
+    } else if (event.type === "warning") {
+      out.warn(event.message);
+    } else if (event.type === "exit") {
+      for (const [key, rest] of partial)
+        if (rest && key.startsWith(`${event.container}\u0000`)) emitText(event.container, "stdout", "\n");
+      const line = describeEnd(event.result);
+      if (event.result.exitCode !== 0) process.stderr.write(`${out.style.red("error")} ${line}\n`);
+      else out.debug(line);
+    }
+  };
+}
+
+export const runCommand = defineCommand<RunArgs>({
+  command: "run <targets..>",
+  describe: "Run containers on this machine with the device's ABI, GPIO and sensors simulated",
+  builder: (y) =>
+    y
+      .positional("targets", {
+        type: "string",
+        array: true,
+        demandOption: true,
+        describe: "App directories, .wasm files or image references",
+      })
+      .option("virtual-time", {
+        type: "boolean",
+        default: false,
+        describe: "Simulated clock that jumps to the next timer (deterministic; a minute runs in ms)",
+      })
+      .option("timeout", {
+        type: "string",
+        describe: "Stop containers still running after this long (app or wall time) and fail: 10s, 2m",
+      })
+      .option("duration", {
+        type: "string",
+        describe: "Run for this much app time, then stop the containers without failing: 24h",
+      })
+      .option("board", {
+        type: "string",
+        describe: "Board whose GPIO aliases and sensors to simulate (default: the default board)",
+      })
+      .option("gpio-script", {
+        type: "string",
+        describe: "File of input changes: `<time> <pin|alias> <level>` per line",
+      })
+      .option("sensors", {
+        type: "string",
+        describe: "Sensor values to replay: CSV (time,sensor,channel,value) or JSON",
+      })
+      .option("trace", { type: "string", describe: "Write every host call as JSON lines to this file" })
+      .option("cap", {
+        type: "string",
+        array: true,
+        describe: "Capabilities for .wasm files (default: what the module imports)",
+      })
+      .option("seed", {
+        type: "number",
+        describe: "Seed for random_get (default: fixed with --virtual-time, random otherwise)",
+      })
+      .option("event-queue-depth", {
+        type: "number",
+        describe: "Events a container's queue holds (default 32, as CONFIG_OCRE_EVENT_QUEUE_DEPTH)",
+      }) as never,
+  run: async (args, out) => {
+    const targets = await Promise.all(
+      args.targets.map((t) =>
+        resolveTarget(t, {
+          cwd: args.cwd,
+          ...(args.cap ? { capabilities: args.cap.flatMap((c) => c.split(",")) } : {}),
+        }),
+      ),
+    );
+    for (const t of targets)
+      out.debug(
+        `${t.input.name}: ${t.kind} ${t.from}; capabilities ${(t.input.capabilities ?? []).join(", ") || "none"}`,
+      );
+    const depth = args["event-queue-depth"];
+    if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) {
+      throw new OcreError("OCRE_RUN_LIMIT", `--event-queue-depth must be a positive integer, not ${depth}`);
+    }
+    const result = await runContainers({
+      containers: targets.map((t) => t.input),
+      virtualTime: args["virtual-time"],
+      timeoutMs: args.timeout === undefined ? undefined : parseDuration(args.timeout, "--timeout"),
+      durationMs: args.duration === undefined ? undefined : parseDuration(args.duration, "--duration"),
+      board: await loadBoard(args.board, { appDir: args.cwd }),
+      gpioScript: args["gpio-script"] ? await loadGpioScript(path.resolve(args.cwd, args["gpio-script"])) : undefined,
+      sensors: args.sensors ? await loadSensorTrace(path.resolve(args.cwd, args.sensors)) : undefined,
+      trace: args.trace !== undefined,
+      seed: args.seed,
+      limits: depth === undefined ? undefined : { eventQueueDepth: depth },
+      onEvent: livePrinter(out, targets.length > 1),
+    });
+    if (args.trace !== undefined) {
+      await writeFileAtomic(
+        path.resolve(args.cwd, args.trace),
+        result.trace.map((e) => JSON.stringify(e)).join("\n") + (result.trace.length ? "\n" : ""),
+      );
+      out.info(`trace: ${result.trace.length} host calls in ${args.trace}`);
+    }
+    out.info(
+      `${result.containers.length} container${result.containers.length === 1 ? "" : "s"}, ${seconds(result.appTimeMs)} of ${result.virtualTime ? "virtual" : "real"} time in ${seconds(result.wallTimeMs)}; exit ${result.exitCode}`,
+    );
+    out.result({ ok: result.exitCode === 0, ...result, trace: undefined });
+    return result.exitCode;
   },
 });

@@ -28,7 +28,11 @@ export class VirtualClock implements Clock {
 
 export class RealClock implements Clock {
   readonly virtual = false;
-  private readonly start = performance.now();
+  private start = performance.now();
+  /** App time 0 is when the containers start, not when they were loaded. */
+  restart(): void {
+    this.start = performance.now();
+  }
   now(): number {
     return performance.now() - this.start;
   }

@@ -1,4 +1,4 @@
-import { DEFAULT_BOARD_ID, loadBoard } from "./board.js";
+import { loadBoard } from "./board.js";
 import { Simulation } from "./simulation.js";
 import type { RunOptions, RunResult } from "./types.js";
 
@@ -15,7 +15,7 @@ import type { RunOptions, RunResult } from "./types.js";
  */
 export async function runContainers(options: RunOptions): Promise<RunResult> {
   const wallStart = performance.now();
-  const board = options.board ?? (await loadBoard(DEFAULT_BOARD_ID));
+  const board = options.board ?? (await loadBoard());
   const sim = new Simulation(board, options);
   sim.load(options.containers);
   await sim.run();

@@ -267,6 +267,7 @@ export class Simulation {
 
   /** Runs until every container has ended or the deadline passes. */
   async run(): Promise<void> {
+    if (this.clock instanceof RealClock) this.clock.restart();
     this.scheduleScript(this.options.gpioScript ?? []);
     const { timeoutMs, durationMs } = this.options;
     // A container that computes without ever yielding is stopped on the wall clock too.

@@ -1,0 +1,89 @@
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { OCRE_ABI } from "../abi/table.js";
+import { OcreError } from "../errors.js";
+import { specFromImage } from "../oci/from-image.js";
+import type { ContainerInput } from "./types.js";
+import { Wasm } from "./wasm-api.js";
+
+export type TargetKind = "wasm" | "app" | "image";
+
+export interface ResolvedTarget {
+  readonly kind: TargetKind;
+  readonly input: ContainerInput;
+  /** Where it came from, for the run's header line. */
+  readonly from: string;
+}
+
+export interface ResolveTargetOptions {
+  readonly cwd: string;
+  /** Capabilities for bare .wasm files; default: the features the module imports. */
+  readonly capabilities?: readonly string[];
+  /** Builds an app directory and returns its container (the build pipeline). */
+  readonly buildApp?: (appDir: string) => Promise<ContainerInput>;
+}
+
+/** The capabilities a bare module needs: one per Ocre feature it imports. */
+export function capabilitiesFromImports(wasm: Uint8Array): string[] {
+  const names = new Set(
+    Wasm.Module.imports(new Wasm.Module(wasm))
+      .filter((i) => i.module === "env")
+      .map((i) => i.name),
+  );
+  const caps = new Set<string>();
+  for (const fn of OCRE_ABI) if (fn.capability && names.has(fn.name)) caps.add(fn.capability);
+  return [...caps];
+}
+
+async function kindOf(target: string, cwd: string): Promise<{ kind: TargetKind; file: string }> {
+  const file = path.resolve(cwd, target);
+  const info = await stat(file).catch(() => undefined);
+  if (info?.isDirectory()) {
+    const hasManifest = await stat(path.join(file, "ocre.yaml")).then(
+      () => true,
+      () => false,
+    );
+    return { kind: hasManifest ? "app" : "image", file };
+  }
+  if (info?.isFile() && target.endsWith(".wasm")) return { kind: "wasm", file };
+  if (target.endsWith(".wasm")) {
+    throw new OcreError("OCRE_RUN_FILE", `no such file: ${file}`, {
+      hint: "build it first (`ocre build`) or check the path",
+    });
+  }
+  return { kind: "image", file };
+}
+
+/**
+ * Turns a command-line target into a container: a .wasm file (capabilities from `--cap`, or the
+ * features it imports), an app directory (built first), or an image reference (local layout,
+ * user store or registry, through cli/oci).
+ */
+export async function resolveTarget(target: string, options: ResolveTargetOptions): Promise<ResolvedTarget> {
+  const { kind, file } = await kindOf(target, options.cwd);
+  if (kind === "wasm") {
+    const wasm = new Uint8Array(await readFile(file));
+    let capabilities = options.capabilities;
+    if (capabilities === undefined) {
+      try {
+        capabilities = capabilitiesFromImports(wasm);
+      } catch (error) {
+        throw new OcreError(
+          "OCRE_RUN_BAD_WASM",
+          `${file}: not a valid WebAssembly module (${(error as Error).message})`,
+        );
+      }
+    }
+    return { kind, input: { name: path.basename(file, ".wasm"), wasm, capabilities }, from: file };
+  }
+  if (kind === "app") {
+    if (!options.buildApp) {
+      throw new OcreError("OCRE_RUN_APP", `cannot build ${file} here`, {
+        hint: "build it with `ocre build` and run build/<name>.wasm",
+      });
+    }
+    return { kind, input: await options.buildApp(file), from: file };
+  }
+  const image = await specFromImage(target, { cwd: options.cwd });
+  return { kind, input: image.spec, from: `${image.from} (${image.digest})` };
+}
