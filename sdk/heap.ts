@@ -6,36 +6,34 @@
  * extra pages appended to the initial memory, so it lies inside `memory.size()` at startup.
  * AssemblyScript's allocators (stub and TLSF) treat all of `memory.size()` as theirs and would
  * overwrite those copies and the heap's own bookkeeping. So before anything else allocates,
- * this takes everything from the allocator's start to the end of the initial memory as blocks
- * that are never written or freed. Later allocations grow the memory past the app heap.
+ * this takes everything from the allocator's start to the end of the initial memory as one
+ * block that is never written or freed. Later allocations grow the memory past the app heap.
  *
- * It goes through the public allocator (heap.alloc) rather than runtime internals, and works for
- * both runtimes: TLSF rounds a large request up to its size class, so each request asks for 7/8
- * of the room left (always found in the one free block) and the loop takes the rest; the last
- * request is exact. It only reads the block header word that every AssemblyScript runtime keeps
- * before a block (size in the upper bits).
+ * It goes through the public allocator (heap.alloc/heap.realloc), not runtime internals, and
+ * works for both runtimes: the first allocation of a fresh allocator is the lowest block and the
+ * only one in use, so growing it to the end of memory extends it in place (TLSF: it absorbs the
+ * free block to its right; the stub re-allocates its just-freed last block) and writes no header
+ * inside the app heap.
+ * A 4-byte header word stays below the end: TLSF keeps its tail marker there, and WAMR leaves the
+ * last 1 KiB of its heap pages unused.
  */
 
 // @ts-ignore: decorator
 @inline const BLOCK_OVERHEAD: usize = sizeof<usize>();
 
-/** Payload size of the block at `ptr`, from its header (the low 2 bits are TLSF flags). */
-// @ts-ignore: decorator
-@inline function blockSize(ptr: usize): usize {
-  return load<usize>(ptr - BLOCK_OVERHEAD) & ~<usize>3;
-}
-
 function reserveAppHeap(): void {
   const end = <usize>memory.size() << 16;
-  // The allocator is fresh, so the first block starts its free space: its end is where
-  // the next block's header goes.
-  let p = heap.alloc(1);
-  let cursor = p + blockSize(p);
-  // The next block's payload starts after its header; TLSF also keeps a 4-byte tail at the end.
-  while (cursor + 2 * BLOCK_OVERHEAD + 16 <= end) {
-    const room = end - cursor - 2 * BLOCK_OVERHEAD;
-    p = heap.alloc(room >= 256 ? room - (room >> 3) : room);
-    cursor = p + blockSize(p);
+  const p = heap.alloc(1);
+  if (p + BLOCK_OVERHEAD >= end) return;
+  // The payload then ends at end - BLOCK_OVERHEAD, already a multiple of 16 minus the header.
+  const size = end - BLOCK_OVERHEAD - p;
+  if (ASC_RUNTIME == 0) {
+    // The stub frees its last block and hands the same address out again: cheaper in code
+    // than its realloc.
+    heap.free(p);
+    heap.alloc(size);
+  } else {
+    heap.realloc(p, size);
   }
 }
 
