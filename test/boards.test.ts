@@ -54,17 +54,31 @@ describe("board catalog", () => {
     };
     for (const { board } of catalog.boards) {
       expect(board.wamrTarget, board.id).toMatch(expected[board.arch]!);
-      expect(board.wamrTarget.endsWith("_VFP"), board.id).toBe(board.floatAbi === "hard" && board.arch.startsWith("cortex"));
+      expect(board.wamrTarget.endsWith("_VFP"), board.id).toBe(
+        board.floatAbi === "hard" && board.arch.startsWith("cortex"),
+      );
     }
   });
 
   it("records status honestly: two emulated boots, four builds, the rest generate-only", async () => {
     const catalog = await loadCatalog();
-    const by = (status: string) => catalog.boards.filter((b) => b.board.status === status).map((b) => b.board.id).sort();
+    const by = (status: string) =>
+      catalog.boards
+        .filter((b) => b.board.status === status)
+        .map((b) => b.board.id)
+        .sort();
     expect(by("boots-in-emulator")).toEqual(["mps2-an521", "qemu_riscv32"]);
     expect(by("builds")).toEqual(["b_u585i_iot02a", "nrf52840dk", "nucleo_h743zi", "stm32f746g_disco"]);
-    expect(by("generate-only")).toEqual(["esp32_devkitc", "esp32c3_devkitm", "frdm_k64f", "mimxrt1064_evk", "nrf5340dk", "qemu_malta"]);
-    for (const b of catalog.boards.filter((b) => b.board.status === "boots-in-emulator")) expect(b.board.emulator, b.board.id).toBeDefined();
+    expect(by("generate-only")).toEqual([
+      "esp32_devkitc",
+      "esp32c3_devkitm",
+      "frdm_k64f",
+      "mimxrt1064_evk",
+      "nrf5340dk",
+      "qemu_malta",
+    ]);
+    for (const b of catalog.boards.filter((b) => b.board.status === "boots-in-emulator"))
+      expect(b.board.emulator, b.board.id).toBeDefined();
   });
 
   it("ESP32 changes its board name at Zephyr 4.2", async () => {
@@ -77,7 +91,14 @@ describe("board catalog", () => {
     const root = await tempDir("ocre-boardroot-");
     const base = parseYaml(await readFile(path.join(boardsDir, "nrf52840dk.yaml"), "utf8")) as Record<string, unknown>;
     const file = path.join(root, "broken.yaml");
-    await writeFile(file, JSON.stringify({ ...base, id: "broken", memory: { ramKb: "lots", flashKb: 1024, baseline: { ramKb: 1, flashKb: 1 } } }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        ...base,
+        id: "broken",
+        memory: { ramKb: "lots", flashKb: 1024, baseline: { ramKb: 1, flashKb: 1 } },
+      }),
+    );
     const error = await caught(loadCatalog({ boardRoots: [root] }));
     expect(error.code).toBe("OCRE_BOARD_INVALID");
     expect(error.message).toContain(file);
@@ -91,8 +112,9 @@ describe("board catalog", () => {
     await writeFile(file, JSON.stringify({ ...base, id: "other" }));
     expect((await caught(readBoardFile(file))).message).toContain("named broken.yaml");
 
-    const { toolchain: _omit, ...missing } = base;
-    await writeFile(file, JSON.stringify({ ...missing, id: "broken" }));
+    const missing: Record<string, unknown> = { ...base, id: "broken" };
+    delete missing.toolchain;
+    await writeFile(file, JSON.stringify(missing));
     const missingError = await caught(readBoardFile(file));
     expect(missingError.message).toContain("field toolchain");
   });
@@ -104,7 +126,10 @@ describe("board catalog", () => {
     await writeFile(path.join(appDir, "boards", "qemu_riscv32.yaml"), base.replace(/^name: .*$/m, "name: My RISC-V"));
     const root = await tempDir("ocre-boardroot-");
     await cp(path.join(boardsDir, "frdm_k64f.yaml"), path.join(root, "k64-custom.yaml"));
-    await writeFile(path.join(root, "k64-custom.yaml"), (await readFile(path.join(root, "k64-custom.yaml"), "utf8")).replace("id: frdm_k64f", "id: k64-custom"));
+    await writeFile(
+      path.join(root, "k64-custom.yaml"),
+      (await readFile(path.join(root, "k64-custom.yaml"), "utf8")).replace("id: frdm_k64f", "id: k64-custom"),
+    );
     const catalog = await loadCatalog({ appDir, boardRoots: [root] });
     expect(findBoard(catalog, "qemu_riscv32").board.name).toBe("My RISC-V");
     expect(findBoard(catalog, "qemu_riscv32").source).toBe("app");
@@ -136,7 +161,9 @@ describe("ocre boards (CLI)", () => {
     const doc = JSON.parse(run.stdout) as { zephyr: string; boards: { id: string; zephyrBoard: string }[] };
     expect(doc.zephyr).toBe("v4.4.0");
     expect(doc.boards.map((b) => b.id)).toEqual(["esp32c3_devkitm", "qemu_riscv32"]);
-    const xtensa = JSON.parse((await runOcre(["boards", "--json", "--arch", "xtensa", "--zephyr", "4.4", "--cwd", appDir])).stdout) as typeof doc;
+    const xtensa = JSON.parse(
+      (await runOcre(["boards", "--json", "--arch", "xtensa", "--zephyr", "4.4", "--cwd", appDir])).stdout,
+    ) as typeof doc;
     expect(xtensa.boards.map((b) => b.zephyrBoard)).toEqual(["esp32_devkitc/esp32/procpu"]);
     const bad = await runOcre(["boards", "--arch", "sparc", "--cwd", appDir]);
     expect(bad.exitCode).toBe(1);
@@ -160,7 +187,9 @@ describe("ocre boards (CLI)", () => {
     const text = await readFile(file, "utf8");
     expect(text).toMatch(/^# Board my-board, scaffolded from nrf52840dk/);
     expect(text).toContain("status: generate-only");
-    const list = JSON.parse((await runOcre(["boards", "--json", "--cwd", appDir])).stdout) as { boards: { id: string; source: string }[] };
+    const list = JSON.parse((await runOcre(["boards", "--json", "--cwd", appDir])).stdout) as {
+      boards: { id: string; source: string }[];
+    };
     expect(list.boards.find((b) => b.id === "my-board")?.source).toBe("app");
 
     const again = await runOcre(["boards", "add", "my-board", "--from", "nrf52840dk", "--cwd", appDir]);

@@ -52,7 +52,8 @@ function describe(error: ErrorObject): string {
   const params = error.params as { allowedValues?: unknown[]; additionalProperty?: string; missingProperty?: string };
   if (error.keyword === "required") return `missing required field`;
   if (error.keyword === "additionalProperties") return `unknown field`;
-  if (error.keyword === "enum" && params.allowedValues) return `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
+  if (error.keyword === "enum" && params.allowedValues)
+    return `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
   return error.message ?? error.keyword;
 }
 
@@ -67,7 +68,7 @@ export async function readBoardFile(file: string, source: BoardSource = "built-i
   } catch (error) {
     const where = error instanceof YAMLParseError && error.linePos ? `:${error.linePos[0].line}` : "";
     throw new OcreError("OCRE_BOARD_INVALID", `board file ${file}${where} is not valid YAML`, {
-      details: [error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error)],
+      details: [error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)],
       hint: "fix the YAML syntax; `ocre boards show mps2-an521` prints a valid example",
     });
   }
@@ -87,9 +88,13 @@ export async function readBoardFile(file: string, source: BoardSource = "built-i
   const board: Board = { ...raw, overlay: raw.overlay ?? "", kconfig: raw.kconfig ?? [] };
   const expected = path.basename(file).replace(/\.ya?ml$/, "");
   if (board.id !== expected) {
-    throw new OcreError("OCRE_BOARD_INVALID", `board file ${file}: field id is "${board.id}" but the file is named ${expected}.yaml`, {
-      hint: `rename the file to ${board.id}.yaml or set id: ${expected}`,
-    });
+    throw new OcreError(
+      "OCRE_BOARD_INVALID",
+      `board file ${file}: field id is "${board.id}" but the file is named ${expected}.yaml`,
+      {
+        hint: `rename the file to ${board.id}.yaml or set id: ${expected}`,
+      },
+    );
   }
   const problem = rangeProblem(board.zephyr);
   if (problem) {
@@ -131,8 +136,10 @@ export async function loadCatalog(options: CatalogOptions = {}): Promise<BoardCa
   ];
   // Inside the package itself (its own repo) the app's boards/ is the built-in catalog.
   const builtin = path.resolve(options.builtinDir ?? boardsDir);
-  if (options.appDir && path.resolve(options.appDir, "boards") !== builtin) sources.push({ dir: path.join(options.appDir, "boards"), source: "app", required: false });
-  for (const root of options.boardRoots ?? []) sources.push({ dir: path.resolve(options.appDir ?? ".", root), source: "board-root", required: true });
+  if (options.appDir && path.resolve(options.appDir, "boards") !== builtin)
+    sources.push({ dir: path.join(options.appDir, "boards"), source: "app", required: false });
+  for (const root of options.boardRoots ?? [])
+    sources.push({ dir: path.resolve(options.appDir ?? ".", root), source: "board-root", required: true });
 
   const byId = new Map<string, LoadedBoard>();
   const overridden: { id: string; file: string; by: string }[] = [];
@@ -157,10 +164,20 @@ export function findBoard(catalog: BoardCatalog, id: string): LoadedBoard {
   if (found) return found;
   const ids = catalog.boards.map((b) => b.board.id);
   const near = closest(wanted, [...ids, ...catalog.boards.flatMap((b) => b.board.zephyr.map((t) => t.board))], 3);
-  const nearIds = [...new Set(near.map((n) => catalog.boards.find((b) => b.board.id === n || b.board.zephyr.some((t) => t.board === n))?.board.id ?? n))];
-  throw new OcreError("OCRE_BOARD_UNKNOWN", `no board "${wanted}"${nearIds.length > 0 ? `; did you mean ${nearIds.join(", ")}?` : ""}`, {
-    hint: `\`ocre boards\` lists the ${ids.length} known boards; add your own with \`ocre boards add <id> --from ${DEFAULT_BASE}\``,
-  });
+  const nearIds = [
+    ...new Set(
+      near.map(
+        (n) => catalog.boards.find((b) => b.board.id === n || b.board.zephyr.some((t) => t.board === n))?.board.id ?? n,
+      ),
+    ),
+  ];
+  throw new OcreError(
+    "OCRE_BOARD_UNKNOWN",
+    `no board "${wanted}"${nearIds.length > 0 ? `; did you mean ${nearIds.join(", ")}?` : ""}`,
+    {
+      hint: `\`ocre boards\` lists the ${ids.length} known boards; add your own with \`ocre boards add <id> --from ${DEFAULT_BASE}\``,
+    },
+  );
 }
 
 const DEFAULT_BASE = "mps2-an521";
@@ -168,7 +185,10 @@ const DEFAULT_BASE = "mps2-an521";
 /** Boards selected by `--board` values: ids, Zephyr targets, or `all`. Order kept, duplicates dropped. */
 export function selectBoards(catalog: BoardCatalog, requested: readonly string[]): LoadedBoard[] {
   const picked: LoadedBoard[] = [];
-  for (const request of requested.flatMap((r) => r.split(",")).map((r) => r.trim()).filter((r) => r !== "")) {
+  for (const request of requested
+    .flatMap((r) => r.split(","))
+    .map((r) => r.trim())
+    .filter((r) => r !== "")) {
     const list = request === "all" ? catalog.boards : [findBoard(catalog, request)];
     for (const b of list) if (!picked.some((p) => p.board.id === b.board.id)) picked.push(b);
   }
@@ -180,7 +200,8 @@ export function filterByArch(catalog: BoardCatalog, arch: string | undefined): L
   const archs = [...new Set(catalog.boards.map((b) => b.board.arch))];
   const wanted = arch.toLowerCase();
   // "riscv" or "arm" are what people type: accept a family prefix too.
-  const family = (a: BoardArch) => (a.startsWith("cortex-m") ? ["arm", "cortex-m"] : a === "riscv32" ? ["riscv"] : a === "mips32" ? ["mips"] : []);
+  const family = (a: BoardArch) =>
+    a.startsWith("cortex-m") ? ["arm", "cortex-m"] : a === "riscv32" ? ["riscv"] : a === "mips32" ? ["mips"] : [];
   const matches = catalog.boards.filter((b) => b.board.arch === wanted || family(b.board.arch).includes(wanted));
   if (matches.length === 0) {
     throw new OcreError("OCRE_BOARD_ARCH", `no board has arch "${arch}"`, {

@@ -42,7 +42,9 @@ export async function addBoard(catalog: BoardCatalog, options: AddBoardOptions):
     () => false,
   );
   if (exists && !options.force) {
-    throw new OcreError("OCRE_BOARD_EXISTS", `${file} already exists`, { hint: "edit it, or pass --force to overwrite it" });
+    throw new OcreError("OCRE_BOARD_EXISTS", `${file} already exists`, {
+      hint: "edit it, or pass --force to overwrite it",
+    });
   }
   const doc = parseDocument(await readFile(base.file, "utf8"));
   doc.set("id", options.id);

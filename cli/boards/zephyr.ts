@@ -78,7 +78,8 @@ export function boardTarget(board: Board, release: ZephyrRelease): ZephyrTarget 
 /** Ranges must be ordered and must not overlap, so every version maps to at most one target. */
 export function rangeProblem(targets: readonly ZephyrTarget[]): string | undefined {
   for (const [i, t] of targets.entries()) {
-    if (t.until !== undefined && versionKey(t.until) < versionKey(t.since)) return `zephyr[${i}]: until ${t.until} is before since ${t.since}`;
+    if (t.until !== undefined && versionKey(t.until) < versionKey(t.since))
+      return `zephyr[${i}]: until ${t.until} is before since ${t.since}`;
     const next = targets[i + 1];
     if (next && (t.until === undefined || versionKey(next.since) <= versionKey(t.until))) {
       return `zephyr[${i + 1}]: range starting ${next.since} overlaps the one before it`;

@@ -11,11 +11,18 @@ interface CatalogArgs {
 }
 
 const withBoardRoot = <T>(y: Argv<T>) =>
-  y.option("board-root", { type: "string", array: true, default: [] as string[], describe: "Also load board files (<id>.yaml) from this folder" });
+  y.option("board-root", {
+    type: "string",
+    array: true,
+    default: [] as string[],
+    describe: "Also load board files (<id>.yaml) from this folder",
+  });
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ")).join("\n");
+  return rows
+    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  "))
+    .join("\n");
 }
 
 function summary(b: LoadedBoard, zephyr: string) {
@@ -66,7 +73,10 @@ const listBoards = async (args: CatalogArgs & GlobalArgs & { arch?: string; zeph
 const showCommand = defineCommand({
   command: "show <id>",
   describe: "Show every field of one board",
-  builder: (y) => withBoardRoot(y.positional("id", { type: "string", demandOption: true, describe: "Board id or Zephyr board target" })),
+  builder: (y) =>
+    withBoardRoot(
+      y.positional("id", { type: "string", demandOption: true, describe: "Board id or Zephyr board target" }),
+    ),
   run: async (args: CatalogArgs & GlobalArgs & { id: string }, out) => {
     const catalog = await loadCatalog({ appDir: args.cwd, boardRoots: args["board-root"] });
     const found = findBoard(catalog, args.id);
@@ -77,7 +87,10 @@ const showCommand = defineCommand({
       `  file        ${found.file}${found.source === "built-in" ? "" : ` [${found.source}]`}`,
       `  status      ${b.status}${b.statusNote ? `: ${b.statusNote}` : ""}`,
       `  core        ${b.arch} (${b.cpu}, ${b.floatAbi}-float), WAMR ${b.wamrTarget}, ${b.interpreter} interpreter`,
-      ...b.zephyr.map((t) => `  zephyr      ${t.since}${t.until ? `–${t.until}` : "+"}: ${t.board}${t.modules.length ? ` (modules: ${t.modules.join(", ")})` : ""}`),
+      ...b.zephyr.map(
+        (t) =>
+          `  zephyr      ${t.since}${t.until ? `–${t.until}` : "+"}: ${t.board}${t.modules.length ? ` (modules: ${t.modules.join(", ")})` : ""}`,
+      ),
       `  memory      ${b.memory.ramKb} KB RAM, ${b.memory.flashKb} KB flash (Zephyr baseline ~${b.memory.baseline.ramKb} KB RAM, ~${b.memory.baseline.flashKb} KB flash)`,
       `  limits      heap pool ${b.limits.heapPoolKb} KB, WAMR stack ${b.limits.stackBytes} B, ${b.limits.maxPages} page(s)`,
       `  aliases     ${b.aliases.join(", ") || "-"}`,
@@ -115,7 +128,15 @@ export const boardsCommand = defineCommand({
     withBoardRoot(y)
       .command(showCommand)
       .command(addCommand)
-      .option("arch", { type: "string", describe: "Only boards of this core family (cortex-m33, cortex-m4, cortex-m7, xtensa, riscv32, mips32, arm, riscv, mips)" })
-      .option("zephyr", { type: "string", default: "3.7", describe: "Show board targets for this Zephyr version (3.7 or 4.4)" }),
+      .option("arch", {
+        type: "string",
+        describe:
+          "Only boards of this core family (cortex-m33, cortex-m4, cortex-m7, xtensa, riscv32, mips32, arm, riscv, mips)",
+      })
+      .option("zephyr", {
+        type: "string",
+        default: "3.7",
+        describe: "Show board targets for this Zephyr version (3.7 or 4.4)",
+      }),
   run: listBoards,
 });

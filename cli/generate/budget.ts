@@ -74,8 +74,15 @@ export function linearMemoryBytes(memory: ContainerSpec["memory"]): number {
 
 export function containerPoolBytes(spec: ContainerSpec): ContainerBudget {
   const linear = linearMemoryBytes(spec.memory);
-  const poolBytes = linear + spec.memory.stackBytes + PRECOMPILE_FACTOR * spec.wasm.byteLength + INSTANCE_OVERHEAD_BYTES;
-  return { name: spec.name, wasmBytes: spec.wasm.byteLength, linearMemoryBytes: linear, stackBytes: spec.memory.stackBytes, poolBytes };
+  const poolBytes =
+    linear + spec.memory.stackBytes + PRECOMPILE_FACTOR * spec.wasm.byteLength + INSTANCE_OVERHEAD_BYTES;
+  return {
+    name: spec.name,
+    wasmBytes: spec.wasm.byteLength,
+    linearMemoryBytes: linear,
+    stackBytes: spec.memory.stackBytes,
+    poolBytes,
+  };
 }
 
 /**
@@ -106,7 +113,14 @@ export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): M
   const ramTotal = fixedRam + heapPool;
   const availableFlash = board.memory.flashKb * KB;
   return {
-    ram: { totalBytes: ramTotal, availableBytes: availableRam, zephyrBytes: zephyrRam, runtimeBytes: runtimeRam, heapPoolBytes: heapPool, threadStackBytes: threadStacks },
+    ram: {
+      totalBytes: ramTotal,
+      availableBytes: availableRam,
+      zephyrBytes: zephyrRam,
+      runtimeBytes: runtimeRam,
+      heapPoolBytes: heapPool,
+      threadStackBytes: threadStacks,
+    },
     flash: { totalBytes: flashTotal, availableBytes: availableFlash, ...flash },
     containers,
     fits: ramTotal <= availableRam && flashTotal <= availableFlash,
@@ -126,7 +140,8 @@ export function describeBudget(budget: MemoryBudget): string[] {
     `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} + stacks ${kb(r.threadStackBytes)}`,
     `flash ${kb(f.totalBytes)} of ${kb(f.availableBytes)}: Zephyr ${kb(f.zephyrBytes)} + WAMR ${kb(f.runtimeBytes)} + shim ${kb(f.shimBytes)} + modules ${kb(f.modulesBytes)}`,
     ...budget.containers.map(
-      (c) => `  ${c.name}: linear memory ${kb(c.linearMemoryBytes)} + WAMR stack ${kb(c.stackBytes)} + code ${kb(c.wasmBytes)} (pool share ${kb(c.poolBytes)})`,
+      (c) =>
+        `  ${c.name}: linear memory ${kb(c.linearMemoryBytes)} + WAMR stack ${kb(c.stackBytes)} + code ${kb(c.wasmBytes)} (pool share ${kb(c.poolBytes)})`,
     ),
   ];
 }

@@ -28,16 +28,18 @@ export function cString(value: string): string {
  * humans reading the file.
  */
 export function commentText(value: string): string {
-  return value
-    .normalize("NFKD")
-    .replace(/[^\x20-\x7e]/g, "?")
-    .replace(/\*\//g, "*?")
-    .replace(/\/\*/g, "?*")
-    .replace(/--/g, "-?")
-    // No trigraphs: `??/` is a line splice in C compiled with -trigraphs.
-    .replace(/\?\?/g, "?")
-    .replace(/\\/g, "/")
-    .trim();
+  return (
+    value
+      .normalize("NFKD")
+      .replace(/[^\x20-\x7e]/g, "?")
+      .replace(/\*\//g, "*?")
+      .replace(/\/\*/g, "?*")
+      .replace(/--/g, "-?")
+      // No trigraphs: `??/` is a line splice in C compiled with -trigraphs.
+      .replace(/\?\?/g, "?")
+      .replace(/\\/g, "/")
+      .trim()
+  );
 }
 
 /** A YAML double-quoted scalar. JSON's string escapes are a subset of YAML's. */
@@ -50,7 +52,10 @@ export function yamlString(value: string): string {
  * escapes but no line breaks, so control characters become spaces.
  */
 export function kconfigString(value: string): string {
-  const cleaned = value.replace(/[\x00-\x1f\x7f]/g, " ").replace(/\\/g, "\\\\").replace(/"/g, '\\"');
+  const cleaned = value
+    .replace(/[\x00-\x1f\x7f]/g, " ")
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"');
   return `"${cleaned}"`;
 }
 

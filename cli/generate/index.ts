@@ -60,21 +60,34 @@ export async function generateProjects(
   options: GenerateOptions = {},
   logger: GenerateLogger = silent,
 ): Promise<BoardsReport> {
-  if (specs.length === 0) throw new OcreError("OCRE_GENERATE_EMPTY", "no container to embed", { hint: "build an app first", exitCode: 2 });
+  if (specs.length === 0)
+    throw new OcreError("OCRE_GENERATE_EMPTY", "no container to embed", { hint: "build an app first", exitCode: 2 });
   const release = resolveZephyrRelease(options.zephyr);
   const catalog = await loadCatalog({ appDir: config.appDir, boardRoots: options.boardRoots ?? [] });
   for (const o of catalog.overridden) logger.debug(`board ${o.id}: ${o.by} overrides ${o.file}`);
-  const requested = options.boards && options.boards.length > 0 ? options.boards : config.boards.length > 0 ? config.boards : [DEFAULT_BOARD];
+  const requested =
+    options.boards && options.boards.length > 0
+      ? options.boards
+      : config.boards.length > 0
+        ? config.boards
+        : [DEFAULT_BOARD];
   const selected = selectBoards(catalog, requested);
   const duplicate = specs.find((s, i) => specs.findIndex((o) => o.name === s.name) !== i);
   if (duplicate) {
     logger.warn(`container ${JSON.stringify(duplicate.name)} is embedded more than once; each copy runs`);
   }
 
-  const plans = selected.map(({ board }) => ({ board, target: boardTarget(board, release), budget: estimateBudget(board, specs) }));
+  const plans = selected.map(({ board }) => ({
+    board,
+    target: boardTarget(board, release),
+    budget: estimateBudget(board, specs),
+  }));
   const over = plans.filter((p) => !p.budget.fits);
   if (over.length > 0 && !options.force) {
-    const details = over.flatMap((p) => [`${p.board.id} (${p.board.memory.ramKb} KB RAM, ${p.board.memory.flashKb} KB flash):`, ...describeBudget(p.budget).map((l) => `  ${l}`)]);
+    const details = over.flatMap((p) => [
+      `${p.board.id} (${p.board.memory.ramKb} KB RAM, ${p.board.memory.flashKb} KB flash):`,
+      ...describeBudget(p.budget).map((l) => `  ${l}`),
+    ]);
     const first = over[0];
     const summary = first
       ? `RAM ${kb(first.budget.ram.totalBytes)} needed of ${kb(first.budget.ram.availableBytes)}, flash ${kb(first.budget.flash.totalBytes)} of ${kb(first.budget.flash.availableBytes)}`
@@ -82,7 +95,10 @@ export async function generateProjects(
     throw new OcreError(
       "OCRE_BUDGET",
       `the container(s) do not fit ${over.map((p) => p.board.id).join(", ")}: ${summary}`,
-      { details, hint: "lower memory.maxPages, memory.heapBytes or memory.stackBytes in ocre.yaml, pick a larger board, or pass --force to generate anyway" },
+      {
+        details,
+        hint: "lower memory.maxPages, memory.heapBytes or memory.stackBytes in ocre.yaml, pick a larger board, or pass --force to generate anyway",
+      },
     );
   }
 
@@ -92,8 +108,17 @@ export async function generateProjects(
     const dir = path.join(outDir, plan.board.id);
     if (!plan.budget.fits) logger.warn(`${plan.board.id}: over its memory budget, generated anyway (--force)`);
     for (const line of describeBudget(plan.budget)) logger.debug(`${plan.board.id}: ${line}`);
-    const result = await writeProject({ board: plan.board, target: plan.target, release, specs, budget: plan.budget, dir });
-    logger.info(`generated ${path.relative(process.cwd(), dir) || dir} for ${plan.target.board} (Zephyr ${release.zephyrRevision}, ${plan.board.status})`);
+    const result = await writeProject({
+      board: plan.board,
+      target: plan.target,
+      release,
+      specs,
+      budget: plan.budget,
+      dir,
+    });
+    logger.info(
+      `generated ${path.relative(process.cwd(), dir) || dir} for ${plan.target.board} (Zephyr ${release.zephyrRevision}, ${plan.board.status})`,
+    );
     report[plan.board.id] = {
       board: plan.board.id,
       zephyrBoard: plan.target.board,

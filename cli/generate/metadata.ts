@@ -16,7 +16,9 @@ export const CAPABILITY_MACROS: Readonly<Record<string, string>> = Object.freeze
 
 /** `OCRE_CAP_TIMERS | OCRE_CAP_GPIO`, or `0u`. Unknown names were rejected by the manifest schema. */
 export function capabilityExpression(capabilities: readonly string[]): string {
-  const macros = [...new Set(capabilities)].map((c) => CAPABILITY_MACROS[c]).filter((m): m is string => m !== undefined);
+  const macros = [...new Set(capabilities)]
+    .map((c) => CAPABILITY_MACROS[c])
+    .filter((m): m is string => m !== undefined);
   return macros.length === 0 ? "0u" : macros.join(" | ");
 }
 
@@ -58,7 +60,10 @@ export function planKconfig(board: Board, specs: readonly ContainerSpec[]): Kcon
   const full = specs.some((s) => s.capabilities.includes("filesystem") || s.capabilities.includes("networking"));
   const zephyr = [...new Set([...used].flatMap((f) => FEATURE_ZEPHYR[f] ?? []))];
   // WAMR's *_VFP targets use the hard-float ABI: Zephyr must be built for the FPU too.
-  const boardLines = [...(board.floatAbi === "hard" && board.toolchain.zephyrSdk.startsWith("arm") ? ["CONFIG_FPU=y"] : []), ...board.kconfig];
+  const boardLines = [
+    ...(board.floatAbi === "hard" && board.toolchain.zephyrSdk.startsWith("arm") ? ["CONFIG_FPU=y"] : []),
+    ...board.kconfig,
+  ];
   return {
     features,
     wasi: full ? "OCRE_WASI_FULL" : "OCRE_WASI_MINIMAL",

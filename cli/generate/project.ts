@@ -76,7 +76,9 @@ function containerView(spec: ContainerSpec, index: number) {
 
 function assertDigest(spec: ContainerSpec): void {
   if (!/^[0-9a-f]{64}$/.test(spec.sha256)) {
-    throw new OcreError("OCRE_INTERNAL_SPEC", `container ${JSON.stringify(spec.name)} has no valid sha256`, { exitCode: 2 });
+    throw new OcreError("OCRE_INTERNAL_SPEC", `container ${JSON.stringify(spec.name)} has no valid sha256`, {
+      exitCode: 2,
+    });
   }
 }
 
@@ -123,9 +125,13 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
   const notes = [
     ...(board.statusNote ? [markdownText(board.statusNote)] : []),
     ...(board.wamrTarget.startsWith("RISCV") && board.toolchain.debian
-      ? ["Debian's GCC 12 picks the wrong multilib for Zephyr's `-march=rv32imac_zicsr_zifencei`; it builds once the compiler sees `-march=rv32imac -misa-spec=2.2`."]
+      ? [
+          "Debian's GCC 12 picks the wrong multilib for Zephyr's `-march=rv32imac_zicsr_zifencei`; it builds once the compiler sees `-march=rv32imac -misa-spec=2.2`.",
+        ]
       : []),
-    ...(target.modules.includes("hal_espressif") ? ["Espressif boards need their binary blobs: run `west blobs fetch hal_espressif` after `west update`."] : []),
+    ...(target.modules.includes("hal_espressif")
+      ? ["Espressif boards need their binary blobs: run `west blobs fetch hal_espressif` after `west update`."]
+      : []),
   ];
   const view = {
     header: header(`board ${board.id} and container(s) ${names}`),
@@ -177,7 +183,11 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
         zephyr: release.zephyrRevision,
         wamr: release.wamrRevision,
         wamrTarget: board.wamrTarget,
-        containers: specs.map((s, i) => ({ name: s.name, digest: `sha256:${s.sha256}`, file: `containers/${containers[i]?.file}` })),
+        containers: specs.map((s, i) => ({
+          name: s.name,
+          digest: `sha256:${s.sha256}`,
+          file: `containers/${containers[i]?.file}`,
+        })),
         toolchainEnv: view.toolchainEnv,
         emulator: board.emulator?.command ?? null,
         budget,
@@ -200,9 +210,14 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
     }
     await copyModule(sources, path.join(tmp, "modules", "ocre"));
     // Keep an existing firmware build folder: regenerating must not force a clean Zephyr build.
-    await rename(path.join(input.dir, FIRMWARE_DIR), path.join(tmp, FIRMWARE_DIR)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "ENOENT") throw error;
-    });
+    await rename(path.join(input.dir, FIRMWARE_DIR), path.join(tmp, FIRMWARE_DIR)).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+      },
+    );
   });
-  return { dir: input.dir, files: [...Object.keys(files), "modules/ocre/zephyr-module/", "modules/ocre/wamr-glue/"].sort() };
+  return {
+    dir: input.dir,
+    files: [...Object.keys(files), "modules/ocre/zephyr-module/", "modules/ocre/wamr-glue/"].sort(),
+  };
 }
