@@ -1,0 +1,34 @@
+// Copyright (c) 2026 ocre contributors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Object sizes of the C shim's portable core per architecture at -Os (the same compile as
+// test/c-cross.test.ts), against the footprint budget: shim <= 12 KiB of text on Cortex-M33.
+// The WAMR glue and the Zephyr port are measured in real firmware builds (docs/shim.md).
+
+import { TARGETS, compileTarget } from "../c/cross-compile.mjs";
+
+const BUDGET_TEXT = 12 * 1024;
+
+const rows = [];
+for (const target of TARGETS) {
+  const started = performance.now();
+  try {
+    const r = await compileTarget(target);
+    rows.push({
+      arch: target.id,
+      text: r.total.text,
+      data: r.total.data,
+      bss: r.total.bss,
+      "of 12 KiB": `${((r.total.text / BUDGET_TEXT) * 100).toFixed(0)}%`,
+      "compile ms": Math.round(performance.now() - started),
+    });
+    if (target.id === "cortex-m33") {
+      console.log("C shim core, Cortex-M33 -Os, per file (bytes):");
+      console.table(r.files.map((f) => ({ file: f.file, text: f.text, bss: f.bss })));
+    }
+  } catch (err) {
+    rows.push({ arch: target.id, text: "n/a", data: "", bss: "", "of 12 KiB": String(err.shortMessage ?? err.message) });
+  }
+}
+console.log("C shim core (wamr-glue/src without wamr/), -Os, all features, bytes:");
+console.table(rows);

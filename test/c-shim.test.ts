@@ -1,0 +1,79 @@
+/**
+ * The C shim's host unit tests (test/c: cmocka + CTest over the portable core and the POSIX
+ * port) and the native table the firmware registers with WAMR, checked against the ABI that
+ * the SDK, validator and simulator use (cli/abi/table.ts).
+ */
+import { execa } from "execa";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { OCRE_ABI, WASI_FUNCTIONS, type ValType } from "../cli/abi/table.js";
+import { repoRoot, tempDir } from "./helpers/cli.js";
+import { missingTools } from "./helpers/tools.js";
+
+interface CtestResult {
+  name: string;
+  passed: boolean;
+}
+
+interface PrintedTable {
+  env: { name: string; wamr: string; capability: number }[];
+  wasi: { name: string; wamr: string }[];
+}
+
+const CAP_BITS: Record<string, number> = { timers: 1 << 1, gpio: 1 << 2, sensors: 1 << 3, messaging: 1 << 4 };
+
+/** Wasm types of a WAMR signature: I is i64, F f64, every other letter an i32. */
+function wasmTypes(sig: string): { params: ValType[]; results: ValType[] } {
+  const m = /^\(([^)]*)\)(.?)$/.exec(sig);
+  if (!m) throw new Error(`bad signature ${sig}`);
+  const t = (c: string): ValType => (c === "I" ? "i64" : c === "F" ? "f64" : "i32");
+  return { params: [...(m[1] ?? "")].map(t), results: m[2] ? [t(m[2])] : [] };
+}
+
+describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config"))("C shim host tests", () => {
+  let buildDir = "";
+  let results: CtestResult[] = [];
+  let ctestOutput = "";
+  let table: PrintedTable;
+
+  beforeAll(async () => {
+    buildDir = await tempDir("ocre-ctest-");
+    await execa("cmake", ["-S", path.join(repoRoot, "test/c"), "-B", buildDir, "-G", "Ninja"]);
+    await execa("nice", ["cmake", "--build", buildDir]);
+    const run = await execa("ctest", ["--output-on-failure", "--timeout", "60"], { cwd: buildDir, reject: false, all: true });
+    ctestOutput = String(run.all);
+    results = [...ctestOutput.matchAll(/Test\s+#\d+: (\S+) \.+\**\s*(Passed|Failed|\S+)/g)].map((m) => ({
+      name: m[1] ?? "",
+      passed: m[2] === "Passed",
+    }));
+    const printed = await execa(path.join(buildDir, "print_abi"));
+    table = JSON.parse(printed.stdout) as PrintedTable;
+  }, 300_000);
+
+  it("builds and runs every CTest suite", () => {
+    expect(results.map((r) => r.name).sort()).toEqual(["api", "container", "events", "mem", "policy", "wasi"]);
+  });
+
+  it("passes every suite (failing cmocka cases are named below)", () => {
+    const failed = results.filter((r) => !r.passed).map((r) => r.name);
+    const failedCases = [...ctestOutput.matchAll(/\[\s+FAILED\s+\] (\w+)/g)].map((m) => m[1]);
+    expect({ failed, failedCases: [...new Set(failedCases)] }).toEqual({ failed: [], failedCases: [] });
+  });
+
+  it("registers exactly the env ABI of cli/abi/table.ts, in names and WAMR signatures", () => {
+    expect(table.env.map((f) => [f.name, f.wamr])).toEqual(OCRE_ABI.map((f) => [f.name, f.wamr]));
+  });
+
+  it("guards each call with the capability cli/abi/table.ts gives it", () => {
+    for (const f of OCRE_ABI) {
+      const c = table.env.find((e) => e.name === f.name);
+      expect([f.name, c?.capability]).toEqual([f.name, f.capability === null ? 0 : CAP_BITS[f.capability]]);
+    }
+  });
+
+  it("provides every WASI function of cli/abi/table.ts with its Wasm type", () => {
+    const c = table.wasi.map((f) => ({ name: f.name, ...wasmTypes(f.wamr) }));
+    const ts = WASI_FUNCTIONS.map((f) => ({ name: f.name, params: [...f.params], results: [...f.results] }));
+    expect(c).toEqual(ts);
+  });
+});

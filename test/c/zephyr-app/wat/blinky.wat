@@ -1,0 +1,22 @@
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "env" "ocre_gpio_configure_by_name" (func $cfg (param i32 i32) (result i32)))
+  (import "env" "ocre_gpio_toggle_by_name" (func $toggle (param i32) (result i32)))
+  (import "env" "ocre_gpio_get_by_name" (func $get (param i32) (result i32)))
+  (import "env" "ocre_sleep" (func $sleep (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "led0\00")
+  (data (i32.const 32) "led0 = 0\n")
+  (func (export "_start")
+    (local $i i32)
+    (if (i32.ne (call $cfg (i32.const 16) (i32.const 1)) (i32.const 0)) (then unreachable))
+    (loop $l
+      (drop (call $toggle (i32.const 16)))
+      ;; patch the digit with the level read back
+      (i32.store8 (i32.const 39) (i32.add (i32.const 48) (call $get (i32.const 16))))
+      (i32.store (i32.const 0) (i32.const 32))
+      (i32.store (i32.const 4) (i32.const 9))
+      (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (drop (call $sleep (i32.const 100)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 6))))))

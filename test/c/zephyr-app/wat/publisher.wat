@@ -1,0 +1,20 @@
+(module
+  (import "env" "ocre_publish_message" (func $publish (param i32 i32 i32 i32) (result i32)))
+  (import "env" "ocre_sleep" (func $sleep (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "pub/seq\00")
+  (data (i32.const 32) "application/octet-stream\00")
+  (func (export "_start")
+    (local $i i32) (local $r i32)
+    (drop (call $sleep (i32.const 200)))
+    (loop $l
+      (i32.store (i32.const 64) (local.get $i))
+      (i32.store (i32.const 68) (i32.xor (local.get $i) (i32.const 0x5a5a5a5a)))
+      (block $sent (loop $retry
+        (local.set $r (call $publish (i32.const 16) (i32.const 32) (i32.const 64) (i32.const 8)))
+        (br_if $sent (i32.eqz (local.get $r)))
+        (if (i32.ne (local.get $r) (i32.const -16)) (then unreachable))
+        (drop (call $sleep (i32.const 2)))
+        (br $retry)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 1000))))))

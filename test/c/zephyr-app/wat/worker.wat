@@ -1,0 +1,18 @@
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "env" "ocre_sleep" (func $sleep (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 32) "worker tick\n")
+  (data (i32.const 64) "worker done\n")
+  (func $say (param $p i32)
+    (i32.store (i32.const 0) (local.get $p))
+    (i32.store (i32.const 4) (i32.const 12))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_start")
+    (local $i i32)
+    (loop $l
+      (drop (call $sleep (i32.const 400)))
+      (call $say (i32.const 32))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 8))))
+    (call $say (i32.const 64))))

@@ -1,0 +1,568 @@
+/*
+ * Copyright (c) 2026 ocre contributors
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The Zephyr port of the Ocre shim: k_timer, k_sem, k_mutex, one k_thread per container with
+ * a stack from Kconfig, a spinlock for the core's short critical sections (timer and GPIO
+ * callbacks run in interrupt context), GPIO through devicetree controllers and aliases,
+ * sensors through the sensor API, printk for container output and the logging subsystem.
+ */
+
+#include <string.h>
+
+#include <zephyr/kernel.h>
+#include <zephyr/device.h>
+#include <zephyr/devicetree.h>
+#include <zephyr/logging/log.h>
+#include <zephyr/sys/printk.h>
+
+#ifdef CONFIG_OCRE_GPIO
+#include <zephyr/drivers/gpio.h>
+#endif
+#ifdef CONFIG_OCRE_SENSORS
+#include <zephyr/drivers/sensor.h>
+#endif
+
+#include "ocre_compat.h"
+
+#if OCRE_HAS_SYS_RAND
+#include <zephyr/random/random.h>
+#endif
+
+#include "ocre_internal.h"
+
+LOG_MODULE_REGISTER(ocre, CONFIG_OCRE_LOG_LEVEL);
+
+/* ---- time ----------------------------------------------------------------------------------- */
+
+uint64_t ocre_port_uptime_ms(void)
+{
+	return (uint64_t)k_uptime_get();
+}
+
+uint64_t ocre_port_monotonic_ns(void)
+{
+	return k_ticks_to_ns_floor64(k_uptime_ticks());
+}
+
+uint64_t ocre_port_realtime_ns(void)
+{
+	/* No wall clock is assumed: time since boot, as the minimal WASI documents. */
+	return ocre_port_monotonic_ns();
+}
+
+int ocre_port_random(void *buf, size_t len)
+{
+#if OCRE_HAS_SYS_RAND
+	sys_rand_get(buf, len);
+#else
+	/* No entropy source configured: xorshift seeded from the cycle counter (not secure). */
+	static uint32_t s;
+	uint8_t *p = buf;
+
+	if (s == 0) {
+		s = k_cycle_get_32() | 1u;
+	}
+	for (size_t i = 0; i < len; i++) {
+		s ^= s << 13;
+		s ^= s >> 17;
+		s ^= s << 5;
+		p[i] = (uint8_t)s;
+	}
+#endif
+	return 0;
+}
+
+/* ---- lock, semaphores, mutexes, threads ---------------------------------------------------- */
+
+static struct k_spinlock core_lock;
+
+unsigned int ocre_port_lock(void)
+{
+	k_spinlock_key_t key = k_spin_lock(&core_lock);
+
+	return (unsigned int)key.key;
+}
+
+void ocre_port_unlock(unsigned int key)
+{
+	k_spinlock_key_t k = {.key = (int)key};
+
+	k_spin_unlock(&core_lock, k);
+}
+
+static struct k_sem sems[OCRE_SLOT_COUNT];
+static struct k_mutex mutexes[OCRE_SLOT_COUNT];
+
+static int port_init(void)
+{
+	for (int i = 0; i < OCRE_SLOT_COUNT; i++) {
+		k_sem_init(&sems[i], 0, 1);
+		k_mutex_init(&mutexes[i]);
+	}
+	return 0;
+}
+SYS_INIT(port_init, POST_KERNEL, 0);
+
+int ocre_port_wait(unsigned int slot, uint32_t timeout_ms)
+{
+	return k_sem_take(&sems[slot], timeout_ms == OCRE_PORT_FOREVER ? K_FOREVER
+								       : K_MSEC(timeout_ms));
+}
+
+void ocre_port_wake(unsigned int slot)
+{
+	k_sem_give(&sems[slot]);
+}
+
+void ocre_port_yield(void)
+{
+	k_yield();
+}
+
+void ocre_port_sleep_ms(uint32_t ms)
+{
+	k_msleep((int32_t)ms);
+}
+
+void ocre_port_mutex_lock(unsigned int slot)
+{
+	(void)k_mutex_lock(&mutexes[slot], K_FOREVER);
+}
+
+void ocre_port_mutex_unlock(unsigned int slot)
+{
+	(void)k_mutex_unlock(&mutexes[slot]);
+}
+
+#define SUPERVISOR_STACK_SIZE 1536
+
+K_THREAD_STACK_ARRAY_DEFINE(container_stacks, CONFIG_OCRE_MAX_CONTAINERS,
+			    CONFIG_OCRE_CONTAINER_THREAD_STACK_SIZE);
+K_THREAD_STACK_DEFINE(supervisor_stack, SUPERVISOR_STACK_SIZE);
+static struct k_thread threads[CONFIG_OCRE_MAX_CONTAINERS + 1];
+static bool thread_started[CONFIG_OCRE_MAX_CONTAINERS + 1];
+
+static void thread_entry(void *entry, void *arg, void *unused)
+{
+	ARG_UNUSED(unused);
+	((void (*)(void *))entry)(arg);
+}
+
+int ocre_port_thread_start(unsigned int slot, void (*entry)(void *arg), void *arg)
+{
+	if (slot > CONFIG_OCRE_MAX_CONTAINERS) {
+		return -EINVAL;
+	}
+	/* A slot's previous thread has finished its entry; make sure it is gone before reuse. */
+	if (thread_started[slot]) {
+		(void)k_thread_join(&threads[slot], K_FOREVER);
+	}
+	bool sup = slot == CONFIG_OCRE_MAX_CONTAINERS;
+	k_thread_stack_t *stack = sup ? supervisor_stack : container_stacks[slot];
+	size_t size = sup ? K_THREAD_STACK_SIZEOF(supervisor_stack)
+			  : K_THREAD_STACK_SIZEOF(container_stacks[slot]);
+	/* The supervisor (watchdog) must preempt a container stuck in a loop. */
+	int prio = sup ? CONFIG_OCRE_CONTAINER_THREAD_PRIORITY - 1
+		       : CONFIG_OCRE_CONTAINER_THREAD_PRIORITY;
+	k_tid_t tid = k_thread_create(&threads[slot], stack, size, thread_entry, (void *)entry, arg,
+				      NULL, prio, 0, K_NO_WAIT);
+
+	if (sup) {
+		k_thread_name_set(tid, "ocre_supervisor");
+	} else if (arg != NULL) {
+		k_thread_name_set(tid, ((struct ocre_container *)arg)->meta.name);
+	}
+	thread_started[slot] = true;
+	return 0;
+}
+
+/* ---- timers ------------------------------------------------------------------------------ */
+
+#define TIMER_SLOTS (CONFIG_OCRE_MAX_CONTAINERS * OCRE_MAX_TIMERS)
+
+#ifdef CONFIG_OCRE_TIMERS
+static struct k_timer timers[TIMER_SLOTS];
+static bool timers_inited;
+
+static void timer_expired(struct k_timer *t)
+{
+	ocre_core_timer_expired((unsigned int)(t - timers));
+}
+
+int ocre_port_timer_start(unsigned int slot, uint32_t interval_ms, bool periodic)
+{
+	if (slot >= TIMER_SLOTS) {
+		return -EINVAL;
+	}
+	if (!timers_inited) {
+		for (int i = 0; i < TIMER_SLOTS; i++) {
+			k_timer_init(&timers[i], timer_expired, NULL);
+		}
+		timers_inited = true;
+	}
+	k_timer_start(&timers[slot], K_MSEC(interval_ms),
+		      periodic ? K_MSEC(interval_ms) : K_NO_WAIT);
+	return 0;
+}
+
+void ocre_port_timer_stop(unsigned int slot)
+{
+	if (slot < TIMER_SLOTS && timers_inited) {
+		k_timer_stop(&timers[slot]);
+	}
+}
+
+uint32_t ocre_port_timer_remaining_ms(unsigned int slot)
+{
+	return slot < TIMER_SLOTS && timers_inited ? k_timer_remaining_get(&timers[slot]) : 0;
+}
+#else
+int ocre_port_timer_start(unsigned int slot, uint32_t interval_ms, bool periodic)
+{
+	ARG_UNUSED(slot), ARG_UNUSED(interval_ms), ARG_UNUSED(periodic);
+	return -ENOTSUP;
+}
+
+void ocre_port_timer_stop(unsigned int slot)
+{
+	ARG_UNUSED(slot);
+}
+
+uint32_t ocre_port_timer_remaining_ms(unsigned int slot)
+{
+	ARG_UNUSED(slot);
+	return 0;
+}
+#endif
+
+/* ---- GPIO: controllers in devicetree order; names are the led/sw aliases ------------------- */
+
+#ifdef CONFIG_OCRE_GPIO
+#define GPIO_CTRL(node) COND_CODE_1(DT_NODE_HAS_PROP(node, gpio_controller), (DEVICE_DT_GET(node),), ())
+
+static const struct device *const gpio_ctrls[] = {DT_FOREACH_STATUS_OKAY_NODE(GPIO_CTRL)};
+#define NGPIO ARRAY_SIZE(gpio_ctrls)
+
+#define GPIO_ALIAS(a)                                                                             \
+	IF_ENABLED(DT_NODE_EXISTS(DT_ALIAS(a)), ({#a, GPIO_DT_SPEC_GET(DT_ALIAS(a), gpios)},))
+
+static const struct {
+	const char *name;
+	struct gpio_dt_spec spec;
+} gpio_aliases[] = {
+	GPIO_ALIAS(led0) GPIO_ALIAS(led1) GPIO_ALIAS(led2) GPIO_ALIAS(led3)
+	GPIO_ALIAS(sw0) GPIO_ALIAS(sw1) GPIO_ALIAS(sw2) GPIO_ALIAS(sw3)
+};
+
+static struct gpio_callback gpio_cbs[NGPIO > 0 ? NGPIO : 1];
+static uint32_t gpio_irq_pins[NGPIO > 0 ? NGPIO : 1];
+
+static const struct device *gpio_dev(uint32_t port)
+{
+	return port < NGPIO && device_is_ready(gpio_ctrls[port]) ? gpio_ctrls[port] : NULL;
+}
+
+/* Flags (active level) of a pin that an alias describes, so "led0" honours ACTIVE_LOW. */
+static gpio_dt_flags_t alias_flags(uint32_t port, uint32_t pin)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(gpio_aliases); i++) {
+		if (gpio_aliases[i].spec.port == gpio_ctrls[port] && gpio_aliases[i].spec.pin == pin) {
+			return gpio_aliases[i].spec.dt_flags;
+		}
+	}
+	return 0;
+}
+
+int ocre_port_gpio_configure(uint32_t port, uint32_t pin, bool output)
+{
+	const struct device *dev = gpio_dev(port);
+
+	if (dev == NULL) {
+		return -ENODEV;
+	}
+	return gpio_pin_configure(dev, (gpio_pin_t)pin,
+				  (output ? GPIO_OUTPUT_INACTIVE : GPIO_INPUT) |
+					  alias_flags(port, pin));
+}
+
+int ocre_port_gpio_set(uint32_t port, uint32_t pin, bool level)
+{
+	const struct device *dev = gpio_dev(port);
+
+	return dev == NULL ? -ENODEV : gpio_pin_set(dev, (gpio_pin_t)pin, level);
+}
+
+int ocre_port_gpio_get(uint32_t port, uint32_t pin)
+{
+	const struct device *dev = gpio_dev(port);
+
+	return dev == NULL ? -ENODEV : gpio_pin_get(dev, (gpio_pin_t)pin);
+}
+
+int ocre_port_gpio_toggle(uint32_t port, uint32_t pin)
+{
+	const struct device *dev = gpio_dev(port);
+
+	return dev == NULL ? -ENODEV : gpio_pin_toggle(dev, (gpio_pin_t)pin);
+}
+
+static void gpio_isr(const struct device *dev, struct gpio_callback *cb, uint32_t pins)
+{
+	uint32_t port = (uint32_t)(cb - gpio_cbs);
+
+	for (uint32_t pin = 0; pin < 32; pin++) {
+		if (pins & BIT(pin)) {
+			ocre_core_gpio_changed(port, pin, gpio_pin_get(dev, (gpio_pin_t)pin));
+		}
+	}
+}
+
+int ocre_port_gpio_irq(uint32_t port, uint32_t pin, bool enable)
+{
+	const struct device *dev = gpio_dev(port);
+
+	if (dev == NULL) {
+		return -ENODEV;
+	}
+	if (enable && gpio_irq_pins[port] == 0) {
+		gpio_init_callback(&gpio_cbs[port], gpio_isr, 0);
+		(void)gpio_add_callback(dev, &gpio_cbs[port]);
+	}
+	gpio_irq_pins[port] = enable ? gpio_irq_pins[port] | BIT(pin)
+				     : gpio_irq_pins[port] & ~BIT(pin);
+	gpio_cbs[port].pin_mask = gpio_irq_pins[port];
+	return gpio_pin_interrupt_configure(dev, (gpio_pin_t)pin,
+					    enable ? GPIO_INT_EDGE_BOTH : GPIO_INT_DISABLE);
+}
+
+int ocre_port_gpio_lookup(const char *name, uint32_t *port, uint32_t *pin)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(gpio_aliases); i++) {
+		if (strcmp(gpio_aliases[i].name, name) != 0) {
+			continue;
+		}
+		for (uint32_t p = 0; p < NGPIO; p++) {
+			if (gpio_ctrls[p] == gpio_aliases[i].spec.port) {
+				*port = p;
+				*pin = gpio_aliases[i].spec.pin;
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+#else
+int ocre_port_gpio_configure(uint32_t port, uint32_t pin, bool output)
+{
+	ARG_UNUSED(port), ARG_UNUSED(pin), ARG_UNUSED(output);
+	return -ENOTSUP;
+}
+
+int ocre_port_gpio_set(uint32_t port, uint32_t pin, bool level)
+{
+	ARG_UNUSED(port), ARG_UNUSED(pin), ARG_UNUSED(level);
+	return -ENOTSUP;
+}
+
+int ocre_port_gpio_get(uint32_t port, uint32_t pin)
+{
+	ARG_UNUSED(port), ARG_UNUSED(pin);
+	return -ENOTSUP;
+}
+
+int ocre_port_gpio_toggle(uint32_t port, uint32_t pin)
+{
+	ARG_UNUSED(port), ARG_UNUSED(pin);
+	return -ENOTSUP;
+}
+
+int ocre_port_gpio_irq(uint32_t port, uint32_t pin, bool enable)
+{
+	ARG_UNUSED(port), ARG_UNUSED(pin), ARG_UNUSED(enable);
+	return -ENOTSUP;
+}
+
+int ocre_port_gpio_lookup(const char *name, uint32_t *port, uint32_t *pin)
+{
+	ARG_UNUSED(name), ARG_UNUSED(port), ARG_UNUSED(pin);
+	return -ENOENT;
+}
+#endif /* CONFIG_OCRE_GPIO */
+
+/* ---- sensors ----------------------------------------------------------------------------- */
+
+#ifdef CONFIG_OCRE_SENSORS
+#define MAX_SENSORS  8
+#define MAX_CHANNELS 8
+
+static const struct device *sensors[MAX_SENSORS];
+static enum sensor_channel channels[MAX_SENSORS][MAX_CHANNELS];
+static uint8_t nchannels[MAX_SENSORS];
+static int nsensors = -1;
+
+/* Channels probed at discovery: the sensor API has no way to list them. */
+static const enum sensor_channel probe[] = {
+	SENSOR_CHAN_ACCEL_X, SENSOR_CHAN_ACCEL_Y, SENSOR_CHAN_ACCEL_Z, SENSOR_CHAN_GYRO_X,
+	SENSOR_CHAN_GYRO_Y,  SENSOR_CHAN_GYRO_Z,  SENSOR_CHAN_MAGN_X,  SENSOR_CHAN_MAGN_Y,
+	SENSOR_CHAN_MAGN_Z,  SENSOR_CHAN_DIE_TEMP, SENSOR_CHAN_AMBIENT_TEMP, SENSOR_CHAN_PRESS,
+	SENSOR_CHAN_HUMIDITY, SENSOR_CHAN_LIGHT, SENSOR_CHAN_PROX, SENSOR_CHAN_VOLTAGE,
+};
+
+static void add_sensor(const struct device *dev)
+{
+	if (nsensors >= MAX_SENSORS || !device_is_ready(dev)) {
+		return;
+	}
+	int i = nsensors;
+	struct sensor_value v;
+
+	nchannels[i] = 0;
+	if (sensor_sample_fetch(dev) == 0) {
+		for (size_t c = 0; c < ARRAY_SIZE(probe) && nchannels[i] < MAX_CHANNELS; c++) {
+			if (sensor_channel_get(dev, probe[c], &v) == 0) {
+				channels[i][nchannels[i]++] = probe[c];
+			}
+		}
+	}
+	sensors[nsensors++] = dev;
+}
+
+#if !OCRE_HAS_DEVICE_API_IS
+#define SENSOR_ALIAS(n)                                                                           \
+	IF_ENABLED(DT_NODE_EXISTS(DT_ALIAS(sensor##n)), (add_sensor(DEVICE_DT_GET(DT_ALIAS(sensor##n)));))
+#endif
+
+static void discover(void)
+{
+	if (nsensors >= 0) {
+		return;
+	}
+	nsensors = 0;
+#if OCRE_HAS_DEVICE_API_IS
+	const struct device *devs;
+	size_t n = z_device_get_all_static(&devs);
+
+	for (size_t i = 0; i < n; i++) {
+		if (DEVICE_API_IS(sensor, &devs[i])) {
+			add_sensor(&devs[i]);
+		}
+	}
+#else
+	/* Zephyr 3.7 cannot tell a sensor among devices: the devicetree aliases sensor0..7 do. */
+	SENSOR_ALIAS(0) SENSOR_ALIAS(1) SENSOR_ALIAS(2) SENSOR_ALIAS(3)
+	SENSOR_ALIAS(4) SENSOR_ALIAS(5) SENSOR_ALIAS(6) SENSOR_ALIAS(7)
+#endif
+}
+
+int ocre_port_sensor_count(void)
+{
+	discover();
+	return nsensors;
+}
+
+const char *ocre_port_sensor_name(int sensor)
+{
+	return sensor >= 0 && sensor < ocre_port_sensor_count() ? sensors[sensor]->name : NULL;
+}
+
+int ocre_port_sensor_channel_count(int sensor)
+{
+	return sensor >= 0 && sensor < ocre_port_sensor_count() ? nchannels[sensor] : -ENOENT;
+}
+
+int ocre_port_sensor_channel_type(int sensor, int channel)
+{
+	return (int)channels[sensor][channel];
+}
+
+int ocre_port_sensor_read(int sensor, int channel, double *value)
+{
+	const struct device *dev = sensors[sensor];
+	struct sensor_value v;
+	int ret = sensor_sample_fetch(dev);
+
+	if (ret == 0) {
+		ret = sensor_channel_get(dev, channels[sensor][channel], &v);
+	}
+	if (ret == 0) {
+		*value = sensor_value_to_double(&v);
+	}
+	return ret;
+}
+#else
+int ocre_port_sensor_count(void)
+{
+	return 0;
+}
+
+const char *ocre_port_sensor_name(int sensor)
+{
+	ARG_UNUSED(sensor);
+	return NULL;
+}
+
+int ocre_port_sensor_channel_count(int sensor)
+{
+	ARG_UNUSED(sensor);
+	return -ENOENT;
+}
+
+int ocre_port_sensor_channel_type(int sensor, int channel)
+{
+	ARG_UNUSED(sensor), ARG_UNUSED(channel);
+	return -ENOENT;
+}
+
+int ocre_port_sensor_read(int sensor, int channel, double *value)
+{
+	ARG_UNUSED(sensor), ARG_UNUSED(channel), ARG_UNUSED(value);
+	return -ENOTSUP;
+}
+#endif /* CONFIG_OCRE_SENSORS */
+
+/* ---- identity, console, log ---------------------------------------------------------------- */
+
+const char *ocre_port_uname_field(int field)
+{
+	switch (field) {
+	case 0:
+		return "Zephyr";
+	case 1:
+		return CONFIG_BOARD;
+	case 2:
+		return KERNEL_VERSION_STRING;
+	case 3:
+		return "ocre";
+	case 4:
+		return CONFIG_ARCH;
+	default:
+		return "";
+	}
+}
+
+void ocre_port_console_write(const char *buf, size_t len)
+{
+	printk("%.*s", (int)len, buf);
+}
+
+void ocre_port_vlog(enum ocre_log_level level, const char *fmt, va_list ap)
+{
+	char line[128];
+
+	vsnprintk(line, sizeof(line), fmt, ap);
+	switch (level) {
+	case OCRE_LOG_ERR:
+		LOG_ERR("%s", line);
+		break;
+	case OCRE_LOG_WRN:
+		LOG_WRN("%s", line);
+		break;
+	case OCRE_LOG_INF:
+		LOG_INF("%s", line);
+		break;
+	default:
+		LOG_DBG("%s", line);
+		break;
+	}
+}
