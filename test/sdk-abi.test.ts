@@ -16,7 +16,10 @@ describe("SDK bindings against the ABI table", () => {
   });
 
   it("imports every env function of the ABI and nothing else from env", () => {
-    const env = imports.filter((i) => i.module === "env").map((i) => i.name).sort();
+    const env = imports
+      .filter((i) => i.module === "env")
+      .map((i) => i.name)
+      .sort();
     expect(env).toEqual(OCRE_ABI.map((f) => f.name).sort());
   });
 
@@ -24,7 +27,11 @@ describe("SDK bindings against the ABI table", () => {
     for (const f of OCRE_ABI) {
       const imp = imports.find((i) => i.module === "env" && i.name === f.name);
       expect(imp, f.name).toBeDefined();
-      expect({ name: f.name, params: imp!.params, results: imp!.results }).toEqual({ name: f.name, params: [...f.params], results: [...f.results] });
+      expect({ name: f.name, params: imp!.params, results: imp!.results }).toEqual({
+        name: f.name,
+        params: [...f.params],
+        results: [...f.results],
+      });
     }
   });
 
@@ -33,7 +40,11 @@ describe("SDK bindings against the ABI table", () => {
     expect(wasi.map((i) => i.name).sort()).toEqual(["clock_time_get", "fd_write", "proc_exit"]);
     for (const imp of wasi) {
       const f = WASI_FUNCTIONS.find((w) => w.name === imp.name)!;
-      expect({ name: imp.name, params: imp.params, results: imp.results }).toEqual({ name: f.name, params: [...f.params], results: [...f.results] });
+      expect({ name: imp.name, params: imp.params, results: imp.results }).toEqual({
+        name: f.name,
+        params: [...f.params],
+        results: [...f.results],
+      });
     }
   });
 

@@ -18,7 +18,15 @@ export interface WasmImport {
   results: string[];
 }
 
-const VALTYPES: Record<number, string> = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128", 0x70: "funcref", 0x6f: "externref" };
+const VALTYPES: Record<number, string> = {
+  0x7f: "i32",
+  0x7e: "i64",
+  0x7d: "f32",
+  0x7c: "f64",
+  0x7b: "v128",
+  0x70: "funcref",
+  0x6f: "externref",
+};
 
 /** The import section, with each function import's signature from the type section. */
 export function readImports(bytes: Uint8Array): WasmImport[] {

@@ -56,7 +56,9 @@ describe("console", () => {
 
   it("encodes non-ASCII text as UTF-8 and splits long lines without losing bytes", async () => {
     const text = `héllo ✓ 😀 ${"x".repeat(1500)} end`;
-    const dir = await writeFixtureApp(`import { console } from "ocre";\nconsole.log(${JSON.stringify(text)});\nconsole.error("bad");\n`);
+    const dir = await writeFixtureApp(
+      `import { console } from "ocre";\nconsole.log(${JSON.stringify(text)});\nconsole.error("bad");\n`,
+    );
     const host = new TinyHost();
     host.run(await host.start(await compileApp(dir)));
     expect(host.output.get(1)).toBe(`${text}\n`);
@@ -146,7 +148,10 @@ run();
       [1, 13, 0, 0, 0, 0],
       [1, 4, 1, 0, 0, 0],
     ];
-    const host: TinyHost = new TinyHost({ ocre_get_event: (...a) => eventQueue(host, events)(...a), ocre_sleep: stopWhenIdle });
+    const host: TinyHost = new TinyHost({
+      ocre_get_event: (...a) => eventQueue(host, events)(...a),
+      ocre_sleep: stopWhenIdle,
+    });
     host.run(await host.start(await compileApp(dir)));
     expect(host.output.get(1)).toBe(["button 1 0/13", "sw0 1 1/4", "button 0 0/13", "sw0 0 1/4", ""].join("\n"));
     expect(readCString(host.memory, host.callsOf("ocre_gpio_register_callback_by_name")[0]!.args[0]!)).toBe("sw0");
@@ -166,7 +171,10 @@ describe("messages", () => {
     const wamr = withWamrAppHeap(await buildTemplate("pubsub", "subscriber"));
     const events: number[][] = [];
     const copies: number[] = [];
-    const host: TinyHost = new TinyHost({ ocre_get_event: (...a) => eventQueue(host, events)(...a), ocre_sleep: stopWhenIdle });
+    const host: TinyHost = new TinyHost({
+      ocre_get_event: (...a) => eventQueue(host, events)(...a),
+      ocre_sleep: stopWhenIdle,
+    });
     const instance = await host.start(wamr.bytes);
     // Place copies the way the runtime does: in the app heap, then queue the event.
     let at = wamr.start;
@@ -230,7 +238,9 @@ describe("messages", () => {
       ocre_get_event: (...a) => eventQueue(host, events)(...a),
       ocre_sleep: stopWhenIdle,
       ocre_publish_message: (topic, _ct, payload, len) => {
-        published.push(`${readCString(host.memory, topic!)} ${new TextDecoder().decode(new Uint8Array(host.memory.buffer, payload!, len!))}`);
+        published.push(
+          `${readCString(host.memory, topic!)} ${new TextDecoder().decode(new Uint8Array(host.memory.buffer, payload!, len!))}`,
+        );
         return 0;
       },
     });

@@ -15,7 +15,11 @@ export const newCommand = defineCommand<NewArgs>({
   describe: "Create an app from a template (hello, blinky, sensor, pubsub)",
   builder: (y) =>
     y
-      .positional("dir", { type: "string", demandOption: true, describe: "Directory to create (must be empty or missing)" })
+      .positional("dir", {
+        type: "string",
+        demandOption: true,
+        describe: "Directory to create (must be empty or missing)",
+      })
       .option("template", {
         alias: "t",
         type: "string",
@@ -23,12 +27,18 @@ export const newCommand = defineCommand<NewArgs>({
         describe: `Template: ${APP_TEMPLATE_NAMES.join(", ")}`,
       })
       .option("name", { type: "string", describe: "App name (default: from the directory name)" })
-      .option("force", { type: "boolean", default: false, describe: "Write into a non-empty directory, replacing same-named files" })
+      .option("force", {
+        type: "boolean",
+        default: false,
+        describe: "Write into a non-empty directory, replacing same-named files",
+      })
       .example("$0 new hello", "A container that prints a greeting, in ./hello")
       .example("$0 new blinky --template blinky", "Toggle led0 from a timer")
       .example("$0 new alerts -t sensor --name temp-alerts", "Sensor filter and publisher named temp-alerts")
       .example("$0 new demo -t pubsub", "demo/publisher and demo/subscriber containers")
-      .epilogue(`Templates:\n${APP_TEMPLATE_NAMES.map((t) => `  ${t.padEnd(8)}${APP_TEMPLATES[t]}`).join("\n")}`) as never,
+      .epilogue(
+        `Templates:\n${APP_TEMPLATE_NAMES.map((t) => `  ${t.padEnd(8)}${APP_TEMPLATES[t]}`).join("\n")}`,
+      ) as never,
   run: async (args, out) => {
     const result = await scaffold({
       dir: path.resolve(args.cwd, args.dir),

@@ -6,7 +6,13 @@ import { tempSibling } from "../util/atomic.js";
 import { didYouMean } from "../util/suggest.js";
 import { packageVersion } from "../version.js";
 import { APP_NAME_MAX, APP_NAME_PATTERN, appNameFromDir } from "./name.js";
-import { APP_TEMPLATE_NAMES, NAME_SUFFIX_LENGTH, appTemplateDir, isAppTemplate, type AppTemplate } from "./templates.js";
+import {
+  APP_TEMPLATE_NAMES,
+  NAME_SUFFIX_LENGTH,
+  appTemplateDir,
+  isAppTemplate,
+  type AppTemplate,
+} from "./templates.js";
 
 export interface ScaffoldOptions {
   /** Directory to create the app in (created if missing). */
@@ -34,7 +40,9 @@ const HANDLEBARS_SUFFIX = ".hbs";
  * scaffolding restores the dot.
  */
 function outputName(templateName: string): string {
-  const name = templateName.endsWith(HANDLEBARS_SUFFIX) ? templateName.slice(0, -HANDLEBARS_SUFFIX.length) : templateName;
+  const name = templateName.endsWith(HANDLEBARS_SUFFIX)
+    ? templateName.slice(0, -HANDLEBARS_SUFFIX.length)
+    : templateName;
   return name === "gitignore" ? ".gitignore" : name;
 }
 
@@ -52,9 +60,13 @@ async function listFiles(dir: string, prefix = ""): Promise<string[]> {
 function resolveTemplate(template: string): AppTemplate {
   if (isAppTemplate(template)) return template;
   const suggestion = didYouMean(template, APP_TEMPLATE_NAMES);
-  throw new OcreError("OCRE_TEMPLATE_UNKNOWN", `no template "${template}"${suggestion === "" ? "" : `; ${suggestion}`}`, {
-    hint: `templates: ${APP_TEMPLATE_NAMES.join(", ")} (e.g. --template ${APP_TEMPLATE_NAMES[0]})`,
-  });
+  throw new OcreError(
+    "OCRE_TEMPLATE_UNKNOWN",
+    `no template "${template}"${suggestion === "" ? "" : `; ${suggestion}`}`,
+    {
+      hint: `templates: ${APP_TEMPLATE_NAMES.join(", ")} (e.g. --template ${APP_TEMPLATE_NAMES[0]})`,
+    },
+  );
 }
 
 function resolveName(options: ScaffoldOptions, template: AppTemplate, dir: string): string {
@@ -73,7 +85,9 @@ async function existingEntries(dir: string): Promise<string[] | null> {
   try {
     const info = await stat(dir);
     if (!info.isDirectory()) {
-      throw new OcreError("OCRE_NOT_A_DIRECTORY", `${dir} exists and is not a directory`, { hint: "choose another path for the new app" });
+      throw new OcreError("OCRE_NOT_A_DIRECTORY", `${dir} exists and is not a directory`, {
+        hint: "choose another path for the new app",
+      });
     }
     return await readdir(dir);
   } catch (error) {

@@ -1,0 +1,73 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import path from "node:path";
+import { resolveConfig } from "../cli/config/resolve.js";
+import { compile } from "../cli/pipeline/compile.js";
+import { optimise } from "../cli/pipeline/optimise.js";
+import { validate, type ValidateResult } from "../cli/pipeline/validate.js";
+import { scaffold } from "../cli/scaffold/scaffold.js";
+import { APP_TEMPLATE_NAMES } from "../cli/scaffold/templates.js";
+import type { RuntimeVariant } from "../cli/config/types.js";
+import { tempDir } from "./helpers/cli.js";
+
+/** Every app the templates produce: [label, template, app dir inside the scaffolded dir]. */
+const APPS: [string, string, string][] = [
+  ["hello", "hello", ""],
+  ["blinky", "blinky", ""],
+  ["sensor", "sensor", ""],
+  ["pubsub/publisher", "pubsub", "publisher"],
+  ["pubsub/subscriber", "pubsub", "subscriber"],
+];
+
+/** Size budgets of the optimised containers (issue 2's targets). */
+const BUDGET: Record<string, number> = { hello: 1024, blinky: 2048 };
+
+interface Built {
+  result: ValidateResult;
+  capabilities: readonly string[];
+  size: number;
+}
+
+async function build(dir: string, runtime?: RuntimeVariant): Promise<Built> {
+  const config = await resolveConfig(dir, runtime === undefined ? {} : { runtime });
+  const compiled = await compile(config);
+  const optimised = await optimise(compiled.wasm, { profile: config.optimize, debug: false });
+  const result = await validate(optimised.wasm, config);
+  return { result, capabilities: config.capabilities, size: optimised.wasm.length };
+}
+
+describe("app templates", () => {
+  const built = new Map<string, Built>();
+  let root: string;
+
+  beforeAll(async () => {
+    root = await tempDir("ocre-templates-");
+    for (const template of APP_TEMPLATE_NAMES) await scaffold({ dir: path.join(root, template), template });
+    for (const [label, template, app] of APPS) built.set(label, await build(path.join(root, template, app)));
+  });
+
+  it("covers every template", () => {
+    expect(new Set(APPS.map(([, template]) => template))).toEqual(new Set(APP_TEMPLATE_NAMES));
+  });
+
+  for (const [label] of APPS) {
+    it(`${label} builds and validates, using only what its manifest grants`, () => {
+      const { result, capabilities } = built.get(label)!;
+      expect(result.warnings).toEqual([]);
+      expect(result.spec.entryPoint).toBe("_start");
+      // The manifest declares exactly the features the container uses.
+      const used = result.spec.features.filter((f) => f !== "core");
+      expect([...used].sort()).toEqual([...capabilities].sort());
+    });
+  }
+
+  for (const [label, budget] of Object.entries(BUDGET)) {
+    it(`${label} is at most ${budget} bytes after optimisation`, () => {
+      expect(built.get(label)!.size).toBeLessThanOrEqual(budget);
+    });
+  }
+
+  it("blinky also builds with the incremental (garbage-collected) runtime", async () => {
+    const { result } = await build(path.join(root, "blinky"), "incremental");
+    expect(result.warnings).toEqual([]);
+  });
+});
