@@ -22,6 +22,11 @@ const ABI = `
 @external("wasi_snapshot_preview1", "fd_write") declare function fd_write(fd: i32, iovs: usize, n: i32, written: usize): i32;
 @external("wasi_snapshot_preview1", "proc_exit") declare function proc_exit(code: i32): void;
 
+// Failed checks trap (the device has no env.abort either).
+function trapOnAbort(message: usize, file: usize, line: u32, column: u32): void {
+  unreachable();
+}
+
 // Static scratch: no allocation after start, so AssemblyScript's allocator never reaches the
 // app heap the host appends at the end of the initial memory.
 const EV: usize = memory.data(32);
@@ -65,6 +70,8 @@ export async function compileAs(body: string): Promise<Uint8Array> {
       "-O2",
       "--debug",
       "--noAssert",
+      "--use",
+      "abort=app/trapOnAbort",
       "--disable",
       "simd,reference-types,multi-value",
     ],
@@ -173,3 +180,18 @@ while (n < 5) {
 }
 print("${label}: 5 ticks\\n");`;
 }
+
+/** Waits for two GPIO events on sw0 and prints them. */
+export const BUTTON = `
+ocre_gpio_configure_by_name(cstr("sw0"), 0);
+ocre_gpio_register_callback_by_name(cstr("sw0"));
+let n = 0;
+while (n < 2) {
+  while (nextEvent() == 0) {
+    if (evType() == 1) {
+      n++;
+      print("pin " + evId().toString() + " = " + evState().toString() + "\\n");
+    }
+  }
+  ocre_sleep(10);
+}`;
