@@ -71,7 +71,6 @@ describe("generate: --board all, one project per catalog board", () => {
       "containers/app0.wasm",
       "modules/ocre/zephyr-module",
       "modules/ocre/wamr-glue/include/ocre/ocre.h",
-      "modules/wamr/Kconfig",
     ]) {
       expect(await stat(path.join(dir, rel)).then(() => rel), rel).toBe(rel);
     }
@@ -106,8 +105,6 @@ describe("generate: --board all, one project per catalog board", () => {
       /generate_inc_file_for_target\(app \$\{CMAKE_CURRENT_LIST_DIR\}\/containers\/app0\.wasm \$\{ocre_gen_dir\}\/app0\.wasm\.inc\)/,
     );
     expect(cmake.indexOf("EXTRA_ZEPHYR_MODULES")).toBeLessThan(cmake.indexOf("find_package(Zephyr"));
-    // WAMR's kconfig-ext has no glue in Zephyr 3.7/4.4: point it at the project's empty Kconfig.
-    expect(cmake).toContain("set(ZEPHYR_WASM_MICRO_RUNTIME_KCONFIG ${CMAKE_CURRENT_LIST_DIR}/modules/wamr/Kconfig)");
 
     const boardConf = await text(dir, `boards/${stem}.conf`);
     expect(boardConf.includes("CONFIG_FPU=y")).toBe(board.floatAbi === "hard" && board.wamrTarget.startsWith("THUMB"));

@@ -173,8 +173,6 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
     [`boards/${stem}.overlay`]: render("boardOverlay", view),
     "src/main.c": render("src/main.c", view),
     "README.md": render("README.md", view),
-    // See CMakeLists.txt: stands in for the Kconfig glue WAMR's module.yml expects from Zephyr.
-    "modules/wamr/Kconfig": `${view.header.hash}\n# Intentionally empty: WAMR is configured by the ocre module (CONFIG_OCRE_*).\n`,
     "ocre-project.json": `${JSON.stringify(
       {
         _generated: view.header.line,
