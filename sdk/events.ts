@@ -12,6 +12,9 @@ export namespace EventType {
 // @ts-ignore: decorator
 @lazy const ev: usize = memory.data(24, 4);
 
+// @ts-ignore: decorator
+@inline const NO_EVENT: u32 = 0xffffffff;
+
 // Each feature installs its dispatcher when first used, so an app that never touches, say,
 // messaging does not link the messaging code or import its host functions.
 // @ts-ignore: decorator
@@ -54,7 +57,11 @@ export function countHandlers(delta: i32): void {
  */
 export function poll(): i32 {
   let handled = 0;
-  while (ocre_get_event(ev, ev + 4, ev + 8, ev + 12, ev + 16, ev + 20) == 0) {
+  for (;;) {
+    // Upstream returns 0 for a sensor event without writing the out-values: never let the
+    // previous event's type (say, a message, whose copies are already freed) be seen again.
+    store<u32>(ev, NO_EVENT);
+    if (ocre_get_event(ev, ev + 4, ev + 8, ev + 12, ev + 16, ev + 20) != 0) break;
     handled++;
     const type = load<u32>(ev);
     const id = load<u32>(ev, 4);
@@ -85,7 +92,7 @@ export function run(idleMs: i32 = 10): void {
   running = false;
 }
 
-/** Makes run() return after the current event. */
+/** Makes run() return once the events already pending are handled. */
 export function stop(): void {
   running = false;
 }

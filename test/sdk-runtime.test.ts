@@ -31,11 +31,15 @@ function withWamrAppHeap(bytes: Uint8Array, heapPages = 1): { bytes: Uint8Array;
   return { bytes: patched, start: mem.initial * PAGE, end: (mem.initial + heapPages) * PAGE - 1024 };
 }
 
-/** An event source for ocre_get_event: each entry is [type, id, port, state, extra, len]. */
+/**
+ * An event source for ocre_get_event: each entry is [type, id, port, state, extra, len]; an empty
+ * entry returns 0 without writing anything (what upstream does for a sensor event).
+ */
 function eventQueue(host: TinyHost, events: number[][]): (...addrs: number[]) => number {
   return (...addrs: number[]) => {
     const next = events.shift();
     if (next === undefined) return ENOMSG;
+    if (next.length === 0) return 0;
     const view = new DataView(host.memory.buffer);
     next.forEach((value, i) => view.setUint32(addrs[i]!, value >>> 0, true));
     return 0;
@@ -193,6 +197,7 @@ describe("messages", () => {
       events.push([3, id, t, ct, p, new TextEncoder().encode(payload).length]);
     };
     deliver(1, "demo/counter", "1");
+    events.push([]);
     deliver(2, "other/topic", "ignored");
     deliver(3, "demo/counter", "2 ✓");
     host.run(instance);
