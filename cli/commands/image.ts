@@ -2,17 +2,7 @@ import path from "node:path";
 import type { Argv } from "yargs";
 import { defineCommand } from "./define.js";
 import type { GlobalArgs } from "../ui/output.js";
-import {
-  archiveRefName,
-  exportArchive,
-  importArchive,
-  listImages,
-  readLayoutImage,
-  removeFromLayout,
-  resolveLocalImage,
-  writableLayout,
-  type LocalImage,
-} from "../oci/index.js";
+import type { LocalImage } from "../oci/index.js";
 import { humanBytes } from "./push.js";
 
 interface LayoutArgs {
@@ -42,6 +32,8 @@ const lsCommand = defineCommand<LayoutArgs>({
   describe: "List local images (the app's build/oci and the user store)",
   builder: (y) => layoutFlag(y),
   run: async (args, out) => {
+    // The library loads on use, so other commands do not pay for it at start-up.
+    const { listImages } = await import("../oci/index.js");
     const images = await listImages({ cwd: args.cwd, layout: args.layout });
     out.result({ ok: true, images: images.map(summary) });
     if (images.length === 0) {
@@ -80,6 +72,8 @@ const inspectCommand = defineCommand<RefArgs>({
       describe: "Tag, name:version, digest (prefix), or oci:DIR[:TAG]",
     }) as unknown as Argv<RefArgs>,
   run: async (args, out) => {
+    // The library loads on use, so other commands do not pay for it at start-up.
+    const { resolveLocalImage, readLayoutImage } = await import("../oci/index.js");
     const image = await resolveLocalImage(args.ref, { cwd: args.cwd, layout: args.layout });
     const content = await readLayoutImage(image.layout, image.descriptor);
     const config = JSON.parse(new TextDecoder().decode(content.blobs.get(content.manifest.config.digest))) as unknown;
@@ -122,15 +116,15 @@ const exportCommand = defineCommand<ExportArgs>({
   command: "export <ref>",
   describe: "Write an image as an oci-archive tar (skopeo reads it as oci-archive:FILE:TAG)",
   builder: (y) =>
-    layoutFlag(y)
-      .positional("ref", { type: "string", demandOption: true, describe: "Local image" })
-      .option("output", {
-        alias: "o",
-        type: "string",
-        demandOption: true,
-        describe: "Archive file to write",
-      }) as unknown as Argv<ExportArgs>,
+    layoutFlag(y).positional("ref", { type: "string", demandOption: true, describe: "Local image" }).option("output", {
+      alias: "o",
+      type: "string",
+      demandOption: true,
+      describe: "Archive file to write",
+    }) as unknown as Argv<ExportArgs>,
   run: async (args, out) => {
+    // The library loads on use, so other commands do not pay for it at start-up.
+    const { resolveLocalImage, readLayoutImage, archiveRefName, exportArchive } = await import("../oci/index.js");
     const image = await resolveLocalImage(args.ref, { cwd: args.cwd, layout: args.layout });
     const content = await readLayoutImage(image.layout, image.descriptor);
     const file = path.resolve(args.cwd, args.output);
@@ -158,6 +152,8 @@ const importCommand = defineCommand<ImportArgs>({
         describe: "Reference name for the imported image (default: its name in the archive)",
       }) as unknown as Argv<ImportArgs>,
   run: async (args, out) => {
+    // The library loads on use, so other commands do not pay for it at start-up.
+    const { writableLayout, importArchive } = await import("../oci/index.js");
     const layout = writableLayout({ cwd: args.cwd, layout: args.layout });
     const images = await importArchive(path.resolve(args.cwd, args.file), layout, args.name);
     for (const image of images) {
@@ -183,6 +179,8 @@ const rmCommand = defineCommand<RmArgs>({
       describe: "Images to remove",
     }) as unknown as Argv<RmArgs>,
   run: async (args, out) => {
+    // The library loads on use, so other commands do not pay for it at start-up.
+    const { resolveLocalImage, removeFromLayout } = await import("../oci/index.js");
     const removed: { ref: string | null; digest: string; layout: string }[] = [];
     // Resolve every name before removing anything, so a typo removes nothing.
     const images = [];

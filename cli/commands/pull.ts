@@ -1,6 +1,5 @@
 import type { Argv } from "yargs";
 import { defineCommand } from "./define.js";
-import { addToLayout, annotations, fetchImage, formatReference, parseReference, writableLayout } from "../oci/index.js";
 import { humanBytes, progressBars, registryFlags, registryOptions, type RegistryArgs } from "./push.js";
 
 interface PullArgs extends RegistryArgs {
@@ -22,9 +21,12 @@ export const pullCommand = defineCommand<PullArgs>({
         "fetch into the user store (`ocre image ls` shows it)",
       ) as unknown as Argv<PullArgs>,
   run: async (args, out) => {
+    // The library loads on use, so other commands do not pay for it at start-up.
+    const { addToLayout, annotations, fetchImage, formatReference, parseReference, writableLayout } =
+      await import("../oci/index.js");
     const target = parseReference(args.reference);
     const options = await registryOptions(args, out);
-    const bars = progressBars(out);
+    const bars = await progressBars(out);
     // Every digest is checked in memory first; the layout only ever receives a verified image.
     const content = await fetchImage(target, { ...options, onProgress: bars.update }).finally(bars.stop);
     const layout = writableLayout({ cwd: args.cwd, layout: args.layout });

@@ -1,17 +1,9 @@
 import type { Argv } from "yargs";
-import cliProgress from "cli-progress";
+import type { SingleBar } from "cli-progress";
 import { defineCommand } from "./define.js";
 import { OcreError } from "../errors.js";
 import type { Output } from "../ui/output.js";
-import {
-  annotations,
-  formatReference,
-  parseReference,
-  pushImage,
-  readLayoutImage,
-  resolveLocalImage,
-  type RegistryOptions,
-} from "../oci/index.js";
+import type { RegistryOptions } from "../oci/index.js";
 
 /** Flags every registry command shares (push, pull). */
 export interface RegistryArgs {
@@ -69,11 +61,13 @@ export async function registryOptions(args: RegistryArgs, out: Output): Promise<
 }
 
 /** A progress bar per blob on a TTY; nothing otherwise. */
-export function progressBars(out: Output): {
+export async function progressBars(out: Output): Promise<{
   update: (p: { digest: string; done: number; total: number }) => void;
   stop: () => void;
-} {
+}> {
   if (!out.interactive) return { update: () => undefined, stop: () => undefined };
+  // Loaded only for a human at a terminal: CI runs do not pay for it.
+  const { default: cliProgress } = await import("cli-progress");
   const multi = new cliProgress.MultiBar(
     {
       format: " {digest} [{bar}] {value}/{total} bytes",
@@ -83,7 +77,7 @@ export function progressBars(out: Output): {
     },
     cliProgress.Presets.shades_classic,
   );
-  const bars = new Map<string, cliProgress.SingleBar>();
+  const bars = new Map<string, SingleBar>();
   return {
     update: (p) => {
       let bar = bars.get(p.digest);
@@ -130,6 +124,9 @@ export const pushCommand = defineCommand<PushArgs>({
         "push a named local image",
       ) as unknown as Argv<PushArgs>,
   run: async (args, out) => {
+    // The library loads on use, so other commands do not pay for it at start-up.
+    const { annotations, formatReference, parseReference, pushImage, readLayoutImage, resolveLocalImage } =
+      await import("../oci/index.js");
     const source = args.second === undefined ? undefined : args.first;
     const destination = parseReference(args.second ?? args.first);
     const local = await resolveLocalImage(source, { cwd: args.cwd, layout: args.layout });
@@ -142,7 +139,7 @@ export const pushCommand = defineCommand<PushArgs>({
         : undefined;
     const options = await registryOptions(args, out);
     out.info(`pushing ${local.ref ?? local.descriptor.digest} to ${formatReference(destination)}`);
-    const bars = progressBars(out);
+    const bars = await progressBars(out);
     const result = await pushImage(content, destination, {
       ...options,
       mountFrom,

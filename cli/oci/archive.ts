@@ -1,7 +1,6 @@
 import { chmod, mkdtemp, readdir, rename, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import * as tar from "tar";
 import { OcreError } from "../errors.js";
 import { tempSibling } from "../util/atomic.js";
 import type { ImageContent } from "./image-types.js";
@@ -43,6 +42,7 @@ export async function exportArchive(content: ImageContent, refName: string, file
     const layout = path.join(staging, "layout");
     await writeLayout(layout, [{ content, ref: refName }]);
     const entries = await layoutEntries(layout);
+    const tar = await import("tar");
     await tar.create({ file: tmpFile, cwd: layout, portable: true, noDirRecurse: true, mtime: new Date(0) }, entries);
     await rename(tmpFile, file);
   } catch (error) {
@@ -71,6 +71,7 @@ export interface ImportedImage {
 export async function importArchive(file: string, layout: string, newRef?: string): Promise<ImportedImage[]> {
   const staging = await mkdtemp(path.join(os.tmpdir(), "ocre-import-"));
   try {
+    const tar = await import("tar");
     await tar.extract({ file, cwd: staging, strict: true }).catch((error: NodeJS.ErrnoException) => {
       throw new OcreError(
         "OCRE_ARCHIVE_INVALID",

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { execa } from "execa";
+import { execFile } from "node:child_process";
 import { OcreError } from "../errors.js";
 
 /** A username and password (or token) for one registry. Never logged, never part of an error. */
@@ -48,12 +48,15 @@ function authKeys(registry: string): string[] {
 
 async function fromHelper(helper: string, registry: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
   // The docker credential-helper protocol: `docker-credential-<name> get`, host on stdin, JSON out.
-  const result = await execa(`docker-credential-${helper}`, ["get"], { input: registry, reject: false, env }).catch(
-    () => undefined,
-  );
-  if (!result || result.exitCode !== 0) return undefined;
+  const stdout = await new Promise<string | undefined>((resolve) => {
+    const child = execFile(`docker-credential-${helper}`, ["get"], { env, encoding: "utf8" }, (error, out) =>
+      resolve(error ? undefined : out),
+    );
+    child.stdin?.end(registry);
+  });
+  if (stdout === undefined) return undefined;
   try {
-    const parsed = JSON.parse(String(result.stdout)) as { Username?: string; Secret?: string };
+    const parsed = JSON.parse(stdout) as { Username?: string; Secret?: string };
     if (typeof parsed.Username === "string" && typeof parsed.Secret === "string") {
       return { username: parsed.Username, password: parsed.Secret, source: `docker-credential-${helper}` };
     }

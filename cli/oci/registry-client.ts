@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Agent, fetch } from "undici";
 import { OcreError } from "../errors.js";
 import { findCredentials, type CredentialOptions, type Credentials } from "./credentials.js";
 import type { OciLogger } from "./package.js";
@@ -137,7 +136,7 @@ export class RegistryClient {
   private constructor(
     readonly registry: string,
     readonly baseUrl: string,
-    private readonly dispatcher: Agent,
+    private readonly transport: Transport,
     private readonly credentials: Credentials | undefined,
     private readonly options: RegistryOptions,
   ) {}
@@ -154,20 +153,17 @@ export class RegistryClient {
               { hint: "give the path of a PEM file holding the CA certificate" },
             );
           });
-    const dispatcher = new Agent({
-      connect: {
-        ...(ca === undefined ? {} : { ca: [...(await systemCas()), ca] }),
-        rejectUnauthorized: options.insecure !== true,
-      },
-      connections: 16,
-    });
+    const transport = await makeTransport(
+      ca === undefined ? undefined : [...(await systemCas()), ca],
+      options.insecure === true,
+    );
     const credentials = await findCredentials(registry, options.credentials ?? {});
     if (credentials) options.logger?.debug(`registry ${registry}: credentials from ${credentials.source}`);
     const host = apiHost(registry);
     const allowHttp = options.insecure === true || isLoopbackHost(registry);
     let lastError: unknown;
     for (const scheme of allowHttp ? ["https", "http"] : ["https"]) {
-      const client = new RegistryClient(registry, `${scheme}://${host}`, dispatcher, credentials, options);
+      const client = new RegistryClient(registry, `${scheme}://${host}`, transport, credentials, options);
       try {
         const probe = await client.send("GET", "/v2/", {}, undefined, true);
         client.challenge = parseChallenge(probe.headers.get("www-authenticate"));
@@ -179,7 +175,7 @@ export class RegistryClient {
         lastError = error;
         const code = errorCode(error);
         if (isCertificateError(code)) {
-          await dispatcher.close();
+          await transport.close?.();
           throw new OcreError(
             "OCRE_REGISTRY_TLS",
             `cannot verify the TLS certificate of ${registry}: ${errorMessage(error)}`,
@@ -191,7 +187,7 @@ export class RegistryClient {
         if (error instanceof OcreError) throw error;
       }
     }
-    await dispatcher.close();
+    await transport.close?.();
     throw new OcreError("OCRE_REGISTRY_UNREACHABLE", `cannot reach registry ${registry}: ${errorMessage(lastError)}`, {
       hint: allowHttp
         ? "check that the registry is running and the host and port are right"
@@ -200,7 +196,7 @@ export class RegistryClient {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.transport.close?.();
   }
 
   /** Absolute URL for an API path or a Location header (which may be relative). */
@@ -225,10 +221,10 @@ export class RegistryClient {
     for (let attempt = 0; ; attempt++) {
       let response: RegistryResponse;
       try {
-        const res = await fetch(url, { method, headers, body, dispatcher: this.dispatcher, redirect: "follow" });
+        const res = await this.transport.fetch(url, { method, headers, body, redirect: "follow" });
         response = {
           status: res.status,
-          headers: res.headers as unknown as Headers,
+          headers: res.headers,
           body: new Uint8Array(await res.arrayBuffer()),
           url: res.url || url,
         };
@@ -386,6 +382,32 @@ export class RegistryClient {
       if (challenge.scheme === "bearer") await this.sharedTokenFetch(challenge, options.scopes, auth);
     }
   }
+}
+
+/** The HTTP layer: Node's built-in fetch, or undici's fetch with its own TLS settings. */
+interface Transport {
+  fetch(
+    url: string,
+    init: { method: string; headers: Record<string, string>; body: Uint8Array | undefined; redirect: "follow" },
+  ): Promise<Response>;
+  close?(): Promise<void>;
+}
+
+/**
+ * Node's global fetch needs no extra module, which keeps `ocre push` quick to start; undici is
+ * loaded only when TLS needs settings the default agent lacks (--ca-file, --insecure).
+ */
+async function makeTransport(ca: string[] | undefined, insecure: boolean): Promise<Transport> {
+  if (ca === undefined && !insecure) return { fetch: (url, init) => fetch(url, init) };
+  const undici = await import("undici");
+  const agent = new undici.Agent({
+    connect: { ...(ca === undefined ? {} : { ca }), rejectUnauthorized: !insecure },
+    connections: 16,
+  });
+  return {
+    fetch: async (url, init) => (await undici.fetch(url, { ...init, dispatcher: agent })) as unknown as Response,
+    close: () => agent.close(),
+  };
 }
 
 let systemCaCache: string[] | undefined;

@@ -1,4 +1,4 @@
-import { execa } from "execa";
+import { execFile } from "node:child_process";
 
 /** What the app's git checkout says about the source an image was built from. */
 export interface SourceInfo {
@@ -12,11 +12,15 @@ export interface SourceInfo {
   readonly source?: string;
 }
 
-async function git(cwd: string, args: string[]): Promise<string | undefined> {
-  const result = await execa("git", args, { cwd, reject: false, stdin: "ignore" }).catch(() => undefined);
-  if (!result || result.exitCode !== 0) return undefined;
-  const text = String(result.stdout).trim();
-  return text === "" ? undefined : text;
+function git(cwd: string, args: string[]): Promise<string | undefined> {
+  // No git, or not a checkout: every field is simply absent.
+  return new Promise((resolve) => {
+    const child = execFile("git", args, { cwd, encoding: "utf8" }, (error, stdout) => {
+      const text = error ? "" : stdout.trim();
+      resolve(text === "" ? undefined : text);
+    });
+    child.stdin?.end();
+  });
 }
 
 /**

@@ -1,0 +1,155 @@
+// Benchmark: pushing OCI images to a real registry on loopback (Debian's docker-registry).
+// 1. One template-sized image: `ocre push` vs `skopeo copy` of the same layout, both as CLI
+//    processes, interleaved, medians over several runs in this same run (target ratio ≤ 1.0).
+// 2. 200 distinct images pushed with bounded concurrency through the library in a child process:
+//    images/s and that process's peak RSS; then every tag is checked (tags list + each manifest
+//    digest), so none may be lost.
+// Run: npm run bench (or: npx tsc -p tsconfig.json && node test/bench/oci.bench.mjs).
+import { execFile, fork } from "node:child_process";
+import { promisify } from "node:util";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { fixtureConfig, fixtureSpec } from "../oci-fixture.mjs";
+import { startRegistry } from "../registry-server.mjs";
+
+const run = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, "../..");
+const cli = path.join(repoRoot, "dist/cli/main.js");
+const oci = await import(path.join(repoRoot, "dist/cli/oci/index.js"));
+
+const RUNS = Number(process.env.OCRE_BENCH_RUNS ?? 7);
+const FLEET = Number(process.env.OCRE_BENCH_FLEET ?? 200);
+const CONCURRENCY = 8;
+/** AssemblyScript template builds are tens of KiB; this fixture module is the same order. */
+const TEMPLATE_BYTES = 24 * 1024;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timed(fn) {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** Child mode: push FLEET distinct images with bounded concurrency, print a JSON line. */
+async function fleet(host) {
+  const images = [];
+  for (let i = 0; i < FLEET; i++) {
+    const spec = await fixtureSpec({ name: "fleet", version: `1.0.${i}`, dataBytes: 4096, seed: i });
+    images.push(oci.renderImage(spec, { boards: [], sdkVersion: "bench" }));
+  }
+  const client = await oci.RegistryClient.connect(host, {});
+  const digests = new Array(FLEET);
+  let next = 0;
+  const ms = await timed(async () => {
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < FLEET) {
+          const i = next++;
+          const result = await oci.pushWithClient(client, images[i], oci.parseReference(`${host}/bench/fleet:v${i}`), {
+            concurrency: 2,
+          });
+          digests[i] = result.digest;
+        }
+      }),
+    );
+  });
+  // Nothing lost: the registry lists every tag, and each tag resolves to the digest we pushed.
+  const list = await client.request("GET", "/v2/bench/fleet/tags/list?n=10000", {
+    scopes: ["repository:bench/fleet:pull"],
+  });
+  const tags = new Set(JSON.parse(new TextDecoder().decode(list.body)).tags);
+  let verified = 0;
+  for (let i = 0; i < FLEET; i++) {
+    if (!tags.has(`v${i}`)) continue;
+    const head = await client.request("HEAD", `/v2/bench/fleet/manifests/v${i}`, {
+      scopes: ["repository:bench/fleet:pull"],
+      headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
+    });
+    if (head.headers.get("docker-content-digest") === digests[i] && digests[i] === images[i].manifestDigest) verified++;
+  }
+  await client.close();
+  process.stdout.write(`${JSON.stringify({ ms, verified, peakRssKiB: process.resourceUsage().maxRSS })}\n`);
+}
+
+async function main() {
+  const registry = await startRegistry();
+  const work = await mkdtemp(path.join(os.tmpdir(), "ocre-oci-bench-"));
+  try {
+    const spec = await fixtureSpec({ dataBytes: TEMPLATE_BYTES });
+    const report = await oci.packageImage(spec, fixtureConfig(spec, work), { sourceDateEpoch: "1700000000" });
+    const ocreMs = [];
+    const skopeoMs = [];
+    const libraryMs = [];
+    const content = await oci.readLayoutImage(report.layout, { digest: report.digest });
+    for (let i = 0; i < RUNS; i++) {
+      // A fresh repository each time, so both tools really upload (HEAD finds nothing).
+      ocreMs.push(
+        await timed(() =>
+          run(process.execPath, [cli, "push", `${registry.host}/bench/ocre-${i}:1.0.0`, "--quiet"], { cwd: work }),
+        ),
+      );
+      skopeoMs.push(
+        await timed(() =>
+          run("skopeo", [
+            "copy",
+            "-q",
+            "--dest-tls-verify=false",
+            `oci:${report.layout}:1.0.0`,
+            `docker://${registry.host}/bench/skopeo-${i}:1.0.0`,
+          ]),
+        ),
+      );
+      // The same push in process (no CLI start-up): what a CI script using the library pays.
+      libraryMs.push(
+        await timed(() => oci.pushImage(content, oci.parseReference(`${registry.host}/bench/library-${i}:1.0.0`))),
+      );
+    }
+    const child = fork(fileURLToPath(import.meta.url), ["--fleet", registry.host], {
+      stdio: ["ignore", "pipe", "inherit", "ipc"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    await new Promise((resolve, reject) =>
+      child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`fleet child exited ${code}`)))),
+    );
+    const fleetResult = JSON.parse(out.trim().split("\n").pop());
+
+    const ocreMed = median(ocreMs);
+    const skopeoMed = median(skopeoMs);
+    const rows = [
+      [
+        "push template image (" + report.size + " B), median of " + RUNS,
+        `${ocreMed.toFixed(0)} ms`,
+        `skopeo copy ${skopeoMed.toFixed(0)} ms`,
+        `${(ocreMed / skopeoMed).toFixed(2)}x (target ≤ 1.00)`,
+      ],
+      [
+        "same push via the library (in process)",
+        `${median(libraryMs).toFixed(0)} ms`,
+        `skopeo copy ${skopeoMed.toFixed(0)} ms`,
+        `${(median(libraryMs) / skopeoMed).toFixed(2)}x`,
+      ],
+      [
+        `push ${FLEET} distinct images, concurrency ${CONCURRENCY}`,
+        `${fleetResult.ms.toFixed(0)} ms`,
+        `${((FLEET * 1000) / fleetResult.ms).toFixed(1)} images/s`,
+        `${fleetResult.verified}/${FLEET} verified, peak RSS ${(fleetResult.peakRssKiB / 1024).toFixed(0)} MiB`,
+      ],
+    ];
+    console.log("\nOCI push (loopback docker-registry)");
+    const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length)));
+    for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c])).join("  │  "));
+    const failed = ocreMed / skopeoMed > 1.0 || fleetResult.verified !== FLEET;
+    if (failed) process.exitCode = 1;
+  } finally {
+    await registry.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === "--fleet") await fleet(process.argv[3]);
+else await main();
