@@ -12,17 +12,18 @@ import {
 /**
  * Flash and RAM use of a firmware image, measured from its ELF alone.
  *
- * Where the bytes live:
- * - flash holds every allocated section that has contents (code, read-only data, and the load
- *   image of initialised data), at its load address (LMA);
- * - RAM holds every allocated section that is writable or has no contents (.data, .bss,
- *   noinit), at its run-time address (VMA).
+ * Where the bytes live, in an execute-in-place (XIP) image, recognised by initialised data whose
+ * load address (LMA) differs from its run-time address (VMA), i.e. data copied at boot:
+ * - flash holds every allocated section that has contents (code, read-only data, tables that
+ *   are writable but never copied such as Zephyr's sw_isr_table, and the load copy of the
+ *   initialised data), at its LMA;
+ * - RAM holds the copied data and every section without contents (.bss, noinit), at its VMA.
+ * An image whose writable data is loaded in place (qemu_riscv32, qemu_malta, host layouts) runs
+ * from RAM as a whole: everything is RAM and flash use is 0 (`xip: false`).
  * "used" is the span from the lowest to the highest byte of each region, which is what the GNU
  * linker's memory-region summary prints when the first section sits at the region's origin
  * (Zephyr's layouts do): alignment padding between sections counts as used. The plain sum of
  * section sizes is reported too (`sectionBytes`).
- * When the two spans overlap the image is not execute-in-place (qemu_riscv32, qemu_malta load
- * the whole image into RAM): everything is RAM and flash use is 0.
  */
 
 export type Component = "zephyr" | "wamr" | "shim" | "container" | "other";
@@ -60,14 +61,15 @@ export interface BoardMemory {
 }
 
 /**
- * Which part of the firmware a symbol belongs to. Name and source-file heuristics, first match
- * wins (documented in docs/flash-emulate.md, "Size report"):
+ * Which part of the firmware a symbol belongs to. Names first, then the source file of local
+ * symbols; first match wins (documented in docs/flash-emulate.md, "Size report"):
  * - container: the embedded Wasm modules the generator writes (`app<N>_wasm`, `*_wasm_bytes`);
- * - shim: `ocre_*`/`OCRE_*` symbols and anything from an `ocre*.c` file;
- * - wamr: WAMR's prefixes (`wasm_`, `aot_`, `bh_`, `os_`, `gc_`, `wamr_`, `wasi_`, `ems_`,
- *   `mem_allocator`, `runtime_`, `invokeNative`, `lib_*` natives, `global_heap_buf`) and its
- *   source files (`wasm_*.c`, `aot_*.c`, `bh_*.c`, `ems_*.c`, `libc_*.c`, `zephyr_platform.c`,
- *   `zephyr_thread.c`, `zephyr_time.c`, `zephyr_socket.c`, `zephyr_file.c`, `posix_*.c`, `invokeNative*`);
+ * - shim: `ocre_*`/`OCRE_*` names;
+ * - wamr: WAMR's prefixes (`wasm_`, `aot_`, `bh_`, `os_`, `gc_`, `wamr_` — so the shim's
+ *   `wamr_pool` heap pool counts as WAMR's —, `wasi_`, `ems_`, `mem_allocator`, `runtime_`,
+ *   `invokeNative`, `lib_*` natives, `global_heap_buf`);
+ * - then files: `ocre*.c` → shim; WAMR's `wasm_*.c`, `aot_*.c`, `bh_*.c`, `ems_*.c`,
+ *   `libc_*.c`, `posix_*.c`, `zephyr_{platform,thread,time,socket,file}.c`, `invokeNative*` → wamr;
  * - zephyr: everything else that has a symbol (kernel, drivers, libc, libgcc).
  * Bytes no sized symbol covers (padding, string literals, tables the linker builds) are "other".
  */
@@ -75,17 +77,20 @@ export function componentOf(symbol: Pick<ElfSymbol, "name" | "file">): Exclude<C
   const name = symbol.name;
   const file = symbol.file ?? "";
   if (/^app\d+_wasm$/.test(name) || /_wasm_(bytes|image)$/.test(name)) return "container";
-  if (/^(ocre|OCRE)_/.test(name) || /(^|\/)ocre[^/]*\.c$/.test(file)) return "shim";
+  if (/^(ocre|OCRE)_/.test(name)) return "shim";
   if (
     /^(wasm_|aot_|bh_|os_|gc_|wamr_|wasi_|ems_|mem_allocator|runtime_|invokeNative|lib_(pthread|wasi|rats|export)|global_heap_buf)/.test(
       name,
-    ) ||
+    )
+  )
+    return "wamr";
+  if (/(^|\/)ocre[^/]*\.c$/.test(file)) return "shim";
+  if (
     /(^|\/)(wasm_[^/]*|aot_[^/]*|bh_[^/]*|ems_[^/]*|libc_[^/]*|posix_[^/]*|zephyr_(platform|thread|time|socket|file)|invokeNative[^/]*)\.(c|s|S)$/.test(
       file,
     )
-  ) {
+  )
     return "wamr";
-  }
   return "zephyr";
 }
 
@@ -107,10 +112,6 @@ export function imageSections(elf: ElfFile): { name: string; size: number; addre
     .filter((s) => !bookkeeping.has(s.type) || (s.flags & SHF_ALLOC) !== 0)
     .filter((s) => s.index !== 0)
     .map((s) => ({ name: s.name, size: s.size, address: s.addr }));
-}
-
-function isRamSection(s: ElfSection): boolean {
-  return (s.flags & SHF_WRITE) !== 0 || s.type === SHT_NOBITS;
 }
 
 function hasContents(s: ElfSection): boolean {
@@ -186,16 +187,30 @@ function usage(placed: Placed[], bySection: Map<number, ElfSymbol[]>, total: num
 /** Measures flash and RAM use of a parsed ELF against the board's totals. */
 export function measureElf(elf: ElfFile, board: BoardMemory = { flashBytes: null, ramBytes: null }): SizeReport {
   const alloc = elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0);
-  let flash: Placed[] = alloc.filter(hasContents).map((section) => ({ section, address: section.loadAddr }));
-  let ram: Placed[] = alloc.filter(isRamSection).map((section) => ({ section, address: section.addr }));
-  const f = span(flash);
-  const r = span(ram);
-  const overlaps = f.start !== null && r.start !== null && f.start < r.start + r.used && r.start < f.start + f.used;
-  const xip = !overlaps;
-  if (!xip) {
-    // One memory holds everything: count each section once, at its run-time address.
+  // Initialised data that the startup code copies from flash to RAM has a load address that
+  // differs from its run-time address: the mark of an execute-in-place image.
+  const copied = (s: ElfSection): boolean => hasContents(s) && s.loadAddr !== s.addr;
+  const writableLoaded = alloc.some((s) => hasContents(s) && (s.flags & SHF_WRITE) !== 0 && !copied(s));
+  let xip = alloc.some(copied);
+  if (!xip && !writableLoaded) {
+    // Only code, constants and zeroed data: XIP when the two groups sit in separate memories.
+    const f = span(alloc.filter(hasContents).map((section) => ({ section, address: section.loadAddr })));
+    const r = span(alloc.filter((s) => !hasContents(s)).map((section) => ({ section, address: section.addr })));
+    xip =
+      f.start !== null &&
+      r.start !== null &&
+      (r.start >= f.start + f.used + 0x100000 || f.start >= r.start + r.used + 0x100000);
+  }
+  let flash: Placed[] = [];
+  let ram: Placed[];
+  if (xip) {
+    // Flash: every section with contents, at its load address (writable tables that are never
+    // copied, like Zephyr's sw_isr_table, stay in flash). RAM: copied data and zeroed data.
+    flash = alloc.filter(hasContents).map((section) => ({ section, address: section.loadAddr }));
+    ram = alloc.filter((s) => !hasContents(s) || copied(s)).map((section) => ({ section, address: section.addr }));
+  } else {
+    // Loaded into RAM as a whole (qemu_riscv32, a host-style layout): one memory holds everything.
     ram = alloc.map((section) => ({ section, address: section.addr }));
-    flash = [];
   }
   const bySection = symbolsBySection(elf.symbols);
   return {
