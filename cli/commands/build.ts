@@ -1,12 +1,75 @@
+import path from "node:path";
 import { defineCommand } from "./define.js";
-import { OcreError } from "../errors.js";
+import type { Output } from "../ui/output.js";
+import type { AppBuild, BuildOptions } from "../pipeline/build.js";
+import type { OptimizeProfile, RuntimeVariant } from "../config/types.js";
 
-// Placeholder until the owning issue lands; replaced, not extended.
-export const buildCommand = defineCommand({
-  command: "build",
-  describe: "(not yet implemented)",
-  builder: (y) => y,
-  run: async () => {
-    throw new OcreError("OCRE_NOT_IMPLEMENTED", "`ocre build` is not implemented yet");
+interface BuildArgs {
+  dirs: string[];
+  debug: boolean;
+  optimize: OptimizeProfile | undefined;
+  runtime: RuntimeVariant | undefined;
+  force: boolean;
+}
+
+function bytes(n: number): string {
+  return n < 10_240 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`;
+}
+
+function summary(app: AppBuild, cwd: string, out: Output): string {
+  const s = out.style;
+  const r = app.report;
+  const where = path.relative(cwd, app.wasmPath) || app.wasmPath;
+  if (app.cached) return `${s.green("✓")} ${s.bold(r.app.name)} ${bytes(r.app.sizeBytes)}  ${where}  ${s.dim("(up to date)")}`;
+  const st = r.stages;
+  const total = st.compile.timeMs + st.optimise.timeMs + st.validate.timeMs + st.write.timeMs;
+  const lines = [
+    `${s.green("✓")} ${s.bold(r.app.name)} ${bytes(r.app.sizeBytes)}  ${where}`,
+    s.dim(`  compile  ${bytes(st.compile.sizeBytes).padStart(9)}  ${st.compile.timeMs.toFixed(0).padStart(5)} ms`),
+    s.dim(`  optimise ${bytes(st.optimise.sizeBytes).padStart(9)}  ${st.optimise.timeMs.toFixed(0).padStart(5)} ms  (${st.optimise.profile}, ${st.optimise.rounds} rounds)`),
+    s.dim(`  validate ${"".padStart(9)}  ${st.validate.timeMs.toFixed(0).padStart(5)} ms  imports: ${r.app.imports.length}, features: ${r.app.features.join(", ")}`),
+    s.dim(`  total    ${"".padStart(9)}  ${total.toFixed(0).padStart(5)} ms  memory ${r.app.memory.initialPages}..${r.app.memory.maxPages} pages`),
+  ];
+  return lines.join("\n");
+}
+
+export const buildCommand = defineCommand<BuildArgs>({
+  command: "build [dirs..]",
+  describe: "Compile, optimise and validate apps into Wasm containers (build/<name>.wasm)",
+  builder: (y) =>
+    y
+      .positional("dirs", { type: "string", array: true, default: ["."], describe: "App directories (each with an ocre.yaml)" })
+      .option("debug", { type: "boolean", default: false, describe: "Keep names and assertions (bigger, easier to debug)" })
+      .option("optimize", {
+        alias: "profile",
+        choices: ["size", "speed"] as const,
+        describe: "Optimisation profile (default: the manifest's, else size)",
+      })
+      .option("runtime", { choices: ["stub", "incremental"] as const, describe: "AssemblyScript runtime (default: the manifest's, else stub)" })
+      .option("force", { type: "boolean", default: false, describe: "Rebuild even when nothing changed" })
+      .example("$0 build", "Build the app in the current directory")
+      .example("$0 build apps/sensor apps/pubsub", "Build several apps")
+      .example("$0 build --optimize speed", "Favour speed over size")
+      .example("$0 build --debug --json", "Debug build; print the report as JSON") as never,
+  run: async (args, out) => {
+    const { buildApps } = await import("../pipeline/build.js");
+    const options: BuildOptions = {
+      debug: args.debug,
+      force: args.force,
+      ...(args.optimize === undefined ? {} : { optimize: args.optimize }),
+      ...(args.runtime === undefined ? {} : { runtime: args.runtime }),
+    };
+    const dirs = (args.dirs.length === 0 ? ["."] : args.dirs).map((d) => path.resolve(args.cwd, d));
+    const result = await buildApps(dirs, options, out);
+    for (const app of result.apps) out.print(summary(app, args.cwd, out));
+    out.result({
+      ok: true,
+      apps: result.apps.map((a) => ({ name: a.report.app.name, wasm: a.wasmPath, report: a.reportPath, cached: a.cached, sizeBytes: a.report.app.sizeBytes, sha256: a.report.app.sha256, stages: cachedStages(a) })),
+    });
   },
 });
+
+/** The stage list as the JSON result shows it: each stage's report, or "cached" on a no-op build. */
+function cachedStages(app: AppBuild): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(app.report.stages).map(([name, stage]) => [name, app.cached ? { status: "cached" } : { status: "ran", ...stage }]));
+}

@@ -1,0 +1,186 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { OcreError } from "../errors.js";
+import { schemasDir } from "../paths.js";
+import { closest } from "../util/suggest.js";
+
+/** ocre.yaml after schema validation, with the schema's defaults filled in. */
+export interface Manifest {
+  name: string;
+  version: string;
+  entry: string;
+  capabilities: string[];
+  memory: { initialPages: number; maxPages: number; stack: number; heap: number };
+  runtime: "stub" | "incremental";
+  optimize: "size" | "speed";
+  boards: string[];
+  image: { repository?: string; tag?: string };
+  args: string[];
+  env: Record<string, string>;
+}
+
+export const MANIFEST_FILE = "ocre.yaml";
+export const SCHEMA_FILE = path.join(schemasDir, "ocre.schema.json");
+
+interface SchemaNode {
+  enum?: unknown[];
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  additionalProperties?: SchemaNode | boolean;
+  description?: string;
+  minimum?: number;
+  maximum?: number;
+  pattern?: string;
+}
+
+// ajv and yaml are only needed when a manifest is actually (re)read; a cached no-op build
+// never loads them, so they are imported lazily.
+let validator: Promise<{ validate: (data: unknown) => boolean; errors: () => AjvError[]; schema: SchemaNode }> | undefined;
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+function loadValidator(): NonNullable<typeof validator> {
+  validator ??= (async () => {
+    const [{ Ajv2020 }, schemaText] = await Promise.all([import("ajv/dist/2020.js"), readFile(SCHEMA_FILE, "utf8")]);
+    const schema = JSON.parse(schemaText) as SchemaNode;
+    const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: true });
+    const fn = ajv.compile(schema);
+    return { validate: (data: unknown) => fn(data), errors: () => (fn.errors ?? []) as AjvError[], schema };
+  })();
+  return validator;
+}
+
+/** "memory.maxPages", "capabilities[2]", or "(top level)". */
+function dottedPath(pointer: string): string {
+  if (pointer === "") return "";
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc === "" ? part : `${acc}.${part}`), "");
+}
+
+function schemaAt(schema: SchemaNode, pointer: string): SchemaNode | undefined {
+  let node: SchemaNode | undefined = schema;
+  for (const part of pointer.split("/").slice(1)) {
+    if (node === undefined) return undefined;
+    if (/^\d+$/.test(part) && node.items) node = node.items;
+    else if (node.properties?.[part]) node = node.properties[part];
+    else if (typeof node.additionalProperties === "object") node = node.additionalProperties;
+    else return undefined;
+  }
+  return node;
+}
+
+function describeError(error: AjvError, schema: SchemaNode): { path: string; message: string; hint?: string } {
+  const at = dottedPath(error.instancePath);
+  const field = at === "" ? "the manifest" : at;
+  switch (error.keyword) {
+    case "additionalProperties": {
+      const extra = String(error.params.additionalProperty);
+      const known = Object.keys(schemaAt(schema, error.instancePath)?.properties ?? {});
+      const near = closest(extra, known);
+      const fullPath = at === "" ? extra : `${at}.${extra}`;
+      return {
+        path: fullPath,
+        message: `${fullPath} is not a known field`,
+        hint: near.length > 0 ? `did you mean ${near.join(", ")}? Known fields here: ${known.join(", ")}` : `known fields here: ${known.join(", ")}`,
+      };
+    }
+    case "enum": {
+      const allowed = (error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v));
+      return { path: at, message: `${field} must be one of ${allowed.join(", ")}` };
+    }
+    case "required":
+      return { path: at, message: `${field} needs the field "${String(error.params.missingProperty)}"` };
+    case "minimum":
+    case "maximum": {
+      const node = schemaAt(schema, error.instancePath);
+      const range = node?.minimum !== undefined && node.maximum !== undefined ? `${node.minimum}..${node.maximum}` : `${error.params.comparison} ${error.params.limit}`;
+      return { path: at, message: `${field} must be in ${range}`, ...(node?.description ? { hint: node.description } : {}) };
+    }
+    case "pattern": {
+      const node = schemaAt(schema, error.instancePath);
+      return { path: at, message: `${field} is not valid (must match ${String(error.params.pattern)})`, ...(node?.description ? { hint: node.description } : {}) };
+    }
+    case "propertyNames":
+      return { path: at, message: `${field} has an invalid key (letters, digits and _, not starting with a digit)` };
+    default:
+      return { path: at, message: `${field} ${error.message ?? "is invalid"}` };
+  }
+}
+
+/**
+ * Reads and validates `<appDir>/ocre.yaml`. YAML errors and schema errors name the file, the
+ * line:col and the field's path, and say what is allowed.
+ */
+export async function loadManifest(appDir: string): Promise<{ manifest: Manifest; manifestPath: string; text: string }> {
+  const manifestPath = path.join(appDir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(manifestPath, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR") {
+      throw new OcreError("OCRE_MANIFEST_MISSING", `no ${MANIFEST_FILE} in ${appDir}`, {
+        hint: `run \`ocre build\` in an app directory, or create one with \`ocre new <dir>\``,
+      });
+    }
+    throw error;
+  }
+  return { manifest: await parseManifest(text, manifestPath), manifestPath, text };
+}
+
+/** Parses and validates manifest text; `manifestPath` is only used in messages. */
+export async function parseManifest(text: string, manifestPath: string): Promise<Manifest> {
+  const [{ parseDocument, LineCounter, isNode }, v] = await Promise.all([import("yaml"), loadValidator()]);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const where = (offset: number): string => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `${manifestPath}:${line}:${col}`;
+  };
+  if (doc.errors.length > 0) {
+    throw new OcreError("OCRE_MANIFEST_SYNTAX", `${where(doc.errors[0]!.pos[0])}: ${doc.errors[0]!.message.split("\n")[0]}`, {
+      details: doc.errors.slice(1).map((e) => `${where(e.pos[0])}: ${e.message.split("\n")[0]}`),
+      hint: "ocre.yaml is YAML; see docs/manifest.md",
+    });
+  }
+  const data: unknown = doc.toJS() ?? {};
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw new OcreError("OCRE_MANIFEST_INVALID", `${manifestPath}: the manifest must be a mapping of fields (name, version, ...)`, {
+      hint: "see docs/manifest.md",
+    });
+  }
+  const locate = (pointer: string): string => {
+    const keys = pointer === "" ? [] : pointer.slice(1).split("/").map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+    for (let n = keys.length; n >= 0; n--) {
+      const node = doc.getIn(keys.slice(0, n), true);
+      if (isNode(node) && node.range) return where(node.range[0]);
+    }
+    return manifestPath;
+  };
+  if (!v.validate(data)) {
+    // Report the most specific error per path; ajv repeats parents for nested failures.
+    const errors = v.errors();
+    const described = errors.map((e) => ({ ...describeError(e, v.schema), loc: locate(e.instancePath) }));
+    const first = described[0]!;
+    throw new OcreError("OCRE_MANIFEST_INVALID", `${first.loc}: ${first.message}`, {
+      details: described.slice(1).map((d) => `${d.loc}: ${d.message}`),
+      hint: first.hint ?? "see docs/manifest.md or the schema cli/schemas/ocre.schema.json",
+    });
+  }
+  const manifest = data as Manifest;
+  if (manifest.memory.initialPages > manifest.memory.maxPages) {
+    throw new OcreError(
+      "OCRE_MANIFEST_INVALID",
+      `${locate("/memory/maxPages")}: memory.maxPages (${manifest.memory.maxPages}) is below memory.initialPages (${manifest.memory.initialPages})`,
+      { hint: "memory.maxPages must be at least memory.initialPages (both in 64 KiB pages, at most 64)" },
+    );
+  }
+  return manifest;
+}

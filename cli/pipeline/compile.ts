@@ -1,0 +1,199 @@
+import { readFile, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { promisify } from "node:util";
+import path from "node:path";
+import { OcreError } from "../errors.js";
+import { packageRoot } from "../paths.js";
+import type { ResolvedConfig } from "../config/types.js";
+
+const readFileAsync = promisify(readFile);
+
+/** Wasm features every Ocre runtime (WAMR interpreter, host simulator) executes. */
+export const WASM_FEATURES = ["sign-extension", "mutable-globals", "nontrapping-f2i", "bulk-memory"] as const;
+/** AssemblyScript defaults we switch off because WAMR's interpreters on MCUs do not run them. */
+const DISABLED_FEATURES = ["simd", "reference-types", "multi-value", "relaxed-simd", "threads", "gc", "exception-handling", "tail-calls", "extended-const", "memory64", "stringref"];
+
+/** A file the compiler looked for: its content hash when found, null when it was absent. */
+export interface InputFile {
+  readonly path: string;
+  readonly found: boolean;
+}
+
+export interface CompileResult {
+  /** Unoptimised module bytes. */
+  readonly wasm: Uint8Array;
+  /** Every file the compiler asked for (found or not), absolute paths; the cache watches them. */
+  readonly inputs: readonly InputFile[];
+  readonly warnings: readonly string[];
+  readonly compilerVersion: string;
+}
+
+export interface Diagnostic {
+  readonly severity: "error" | "warning";
+  readonly code: number;
+  readonly message: string;
+  /** "file:line:col" (file relative to the app directory), or null for global messages. */
+  readonly location: string | null;
+  /** The source line and a caret under the column. */
+  readonly excerpt: readonly string[];
+}
+
+let compilerVersionCache: string | undefined;
+/** The AssemblyScript compiler's version (part of the build cache key). */
+export function compilerVersion(): string {
+  compilerVersionCache ??= (createRequire(import.meta.url)("assemblyscript/package.json") as { version: string }).version;
+  return compilerVersionCache;
+}
+
+let sdkDirCache: string | undefined;
+/**
+ * Where `import ... from "ocre"` resolves: the directory of this package's `ascMain`. The
+ * compiler looks for `node_modules/ocre/<file>.ts` (it does not read `ascMain` itself), so we
+ * serve those lookups from here: apps without node_modules compile, and an app always builds
+ * against the SDK of the ocre that builds it (the one whose ABI table validates it).
+ */
+function sdkRoot(): string {
+  if (sdkDirCache === undefined) {
+    const pkg = JSON.parse(readFileSync(path.join(packageRoot, "package.json"), "utf8")) as { ascMain?: string };
+    sdkDirCache = path.join(packageRoot, path.dirname(pkg.ascMain ?? "sdk/index.ts"));
+  }
+  return sdkDirCache;
+}
+
+const NODE_MODULES_OCRE = `${path.sep}node_modules${path.sep}ocre${path.sep}`;
+
+/** Maps a path the compiler asks for to the file on disk that serves it. */
+export function serveFrom(absPath: string): string {
+  const at = absPath.lastIndexOf(NODE_MODULES_OCRE);
+  if (at < 0) return absPath;
+  return path.join(sdkRoot(), absPath.slice(at + NODE_MODULES_OCRE.length));
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; col: number; lineText: string } {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      start = i + 1;
+    }
+  }
+  const end = text.indexOf("\n", start);
+  const lineText = text.slice(start, end < 0 ? undefined : end).replace(/\r$/, "");
+  return { line, col: offset - start + 1, lineText };
+}
+
+/** Formats one diagnostic as the lines a user sees: "file:line:col: error TS1234: message", source, caret. */
+export function formatDiagnostic(d: Diagnostic): string[] {
+  const head = `${d.location === null ? "" : `${d.location}: `}${d.severity} AS${d.code}: ${d.message}`;
+  return [head, ...d.excerpt];
+}
+
+interface AscDiagnostic {
+  code: number;
+  category: number;
+  message: string;
+  range: { start: number; end: number; source: { normalizedPath: string; text: string } } | null;
+}
+
+/** Turns a compiler path ("assembly/index.ts", "~lib/ocre/gpio.ts") into one a user can open. */
+function displayPath(normalizedPath: string, appDir: string): string {
+  if (normalizedPath.startsWith("~lib/ocre/")) return path.relative(appDir, path.join(sdkRoot(), normalizedPath.slice("~lib/ocre/".length)));
+  if (normalizedPath.startsWith("~lib/")) return normalizedPath;
+  return normalizedPath;
+}
+
+function toDiagnostic(d: AscDiagnostic, appDir: string): Diagnostic {
+  const severity = d.category === 3 ? "error" : "warning";
+  if (d.range === null) return { severity, code: d.code, message: d.message, location: null, excerpt: [] };
+  const { line, col, lineText } = lineAndColumn(d.range.source.text, d.range.start);
+  const width = Math.max(1, Math.min(d.range.end - d.range.start, lineText.length - col + 1));
+  const gutter = `${line} | `;
+  return {
+    severity,
+    code: d.code,
+    message: d.message,
+    location: `${displayPath(d.range.source.normalizedPath, appDir)}:${line}:${col}`,
+    excerpt: [`${gutter}${lineText}`, `${" ".repeat(gutter.length + col - 1)}${"^".repeat(width)}`],
+  };
+}
+
+/** The AssemblyScript compiler options for a config; also used by the bench to compare. */
+export function compilerArgs(config: ResolvedConfig, entryRel: string, outFile: string): string[] {
+  const args = [
+    entryRel,
+    "--outFile", outFile,
+    "--runtime", config.runtime,
+    "--exportStart", "_start",
+    // env.abort is not part of the Ocre ABI: a failed assertion or a throw traps instead.
+    "--use", "abort=",
+    "--initialMemory", String(config.memory.initialPages),
+    "--maximumMemory", String(config.memory.maxPages),
+    "--optimizeLevel", "0",
+    "--shrinkLevel", "0",
+    "--disable", DISABLED_FEATURES.join(","),
+    "--noColors",
+  ];
+  if (config.debug) args.push("--debug");
+  else args.push("--noAssert");
+  return args;
+}
+
+/**
+ * Compiles the app's entry with the AssemblyScript compiler in this process. Reads sources
+ * through a small virtual file system (app files from disk, `node_modules/ocre/**` from the
+ * SDK), keeps every output in memory, and never writes. Any compile error throws an OcreError
+ * whose details are `file:line:col`, the source line and a caret.
+ */
+export async function compile(config: ResolvedConfig): Promise<CompileResult> {
+  const asc = await import("assemblyscript/asc");
+  const appDir = config.appDir;
+  const inputs = new Map<string, boolean>();
+  const diagnostics: Diagnostic[] = [];
+  let wasm: Uint8Array | undefined;
+  const outFile = "ocre-out.wasm";
+  const entryRel = path.relative(appDir, config.entry).split(path.sep).join("/");
+
+  const result = await asc.main(compilerArgs(config, entryRel, outFile), {
+    readFile: async (filename: string, baseDir: string) => {
+      const abs = path.resolve(appDir, baseDir, filename);
+      // ocre.yaml is the app's only build configuration; an asconfig.json must not change it.
+      if (path.basename(abs) === "asconfig.json" && path.dirname(abs) === appDir) return null;
+      const file = serveFrom(abs);
+      try {
+        const text = await readFileAsync(file, "utf8");
+        inputs.set(file, true);
+        return text;
+      } catch {
+        inputs.set(file, false);
+        return null;
+      }
+    },
+    writeFile: (filename: string, contents: Uint8Array | string) => {
+      if (path.basename(filename) === outFile && typeof contents !== "string") wasm = contents;
+    },
+    listFiles: () => null,
+    reportDiagnostic: (d) => diagnostics.push(toDiagnostic(d as unknown as AscDiagnostic, appDir)),
+    stdout: asc.createMemoryStream(),
+    stderr: asc.createMemoryStream(),
+  });
+
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0 || result.error !== null || wasm === undefined) {
+    const first = errors[0];
+    const message =
+      first !== undefined
+        ? `${first.location === null ? "" : `${first.location}: `}${first.message}`
+        : `the AssemblyScript compiler failed: ${result.error?.message ?? "no output"}`;
+    throw new OcreError("OCRE_COMPILE", message, {
+      details: errors.flatMap((d, i) => (i === 0 ? d.excerpt : formatDiagnostic(d))),
+      hint: errors.length > 1 ? `${errors.length} errors; fix the first one and build again` : "fix the source and build again",
+    });
+  }
+  return {
+    wasm,
+    inputs: [...inputs].map(([p, found]) => ({ path: p, found })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    warnings: diagnostics.filter((d) => d.severity === "warning").map((d) => formatDiagnostic(d).join("\n")),
+    compilerVersion: compilerVersion(),
+  };
+}

@@ -1,0 +1,134 @@
+import type { ValType } from "../abi/table.js";
+
+/**
+ * A minimal reader for the parts of a Wasm binary the validator checks (types, imports,
+ * exports, memory). wabt validates the module; its JS API does not list imports, so we read
+ * these few sections ourselves. Assumes a module wabt has accepted.
+ */
+export type WasmValType = ValType | "f32" | "v128" | "funcref" | "externref" | `0x${string}`;
+
+export interface FuncType {
+  readonly params: readonly WasmValType[];
+  readonly results: readonly WasmValType[];
+}
+
+export interface Limits {
+  readonly initial: number;
+  readonly maximum: number | null;
+}
+
+export type WasmImport =
+  | { readonly module: string; readonly name: string; readonly kind: "function"; readonly type: FuncType }
+  | { readonly module: string; readonly name: string; readonly kind: "memory"; readonly limits: Limits }
+  | { readonly module: string; readonly name: string; readonly kind: "table" | "global" | "tag" };
+
+export interface WasmExport {
+  readonly name: string;
+  readonly kind: "function" | "table" | "memory" | "global" | "tag";
+  readonly index: number;
+}
+
+export interface WasmSummary {
+  readonly imports: readonly WasmImport[];
+  readonly exports: readonly WasmExport[];
+  /** Memories the module defines itself (not imported). */
+  readonly memories: readonly Limits[];
+  /** Custom section names, in order ("name", "producers", ...). */
+  readonly customSections: readonly string[];
+}
+
+const VALTYPES: Record<number, WasmValType> = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128", 0x70: "funcref", 0x6f: "externref" };
+const EXTERNAL_KINDS = ["function", "table", "memory", "global", "tag"] as const;
+
+class Reader {
+  offset = 0;
+  constructor(readonly bytes: Uint8Array) {}
+  byte(): number {
+    if (this.offset >= this.bytes.length) throw new Error("unexpected end of module");
+    return this.bytes[this.offset++]!;
+  }
+  u32(): number {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = this.byte();
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return result;
+      shift += 7;
+    }
+  }
+  name(): string {
+    const length = this.u32();
+    const text = new TextDecoder().decode(this.bytes.subarray(this.offset, this.offset + length));
+    this.offset += length;
+    return text;
+  }
+  valtype(): WasmValType {
+    const b = this.byte();
+    return VALTYPES[b] ?? `0x${b.toString(16)}`;
+  }
+  limits(): Limits {
+    const flags = this.byte();
+    const initial = this.u32();
+    const maximum = flags & 1 ? this.u32() : null;
+    return { initial, maximum };
+  }
+}
+
+export function readWasmSummary(bytes: Uint8Array): WasmSummary {
+  const r = new Reader(bytes);
+  r.offset = 8; // magic + version
+  const types: FuncType[] = [];
+  const imports: WasmImport[] = [];
+  const exports: WasmExport[] = [];
+  const memories: Limits[] = [];
+  const customSections: string[] = [];
+  while (r.offset < bytes.length) {
+    const id = r.byte();
+    const size = r.u32();
+    const end = r.offset + size;
+    if (id === 0) {
+      customSections.push(r.name());
+    } else if (id === 1) {
+      for (let n = r.u32(); n > 0; n--) {
+        if (r.byte() !== 0x60) throw new Error("unsupported type form");
+        const params = Array.from({ length: r.u32() }, () => r.valtype());
+        const results = Array.from({ length: r.u32() }, () => r.valtype());
+        types.push({ params, results });
+      }
+    } else if (id === 2) {
+      for (let n = r.u32(); n > 0; n--) {
+        const module = r.name();
+        const name = r.name();
+        const kind = r.byte();
+        if (kind === 0) {
+          imports.push({ module, name, kind: "function", type: types[r.u32()] ?? { params: [], results: [] } });
+        } else if (kind === 2) {
+          imports.push({ module, name, kind: "memory", limits: r.limits() });
+        } else if (kind === 1) {
+          r.byte(); // reference type
+          r.limits();
+          imports.push({ module, name, kind: "table" });
+        } else if (kind === 3) {
+          r.valtype();
+          r.byte(); // mutability
+          imports.push({ module, name, kind: "global" });
+        } else {
+          r.byte(); // tag attribute
+          r.u32();
+          imports.push({ module, name, kind: "tag" });
+        }
+      }
+    } else if (id === 5) {
+      for (let n = r.u32(); n > 0; n--) memories.push(r.limits());
+    } else if (id === 7) {
+      for (let n = r.u32(); n > 0; n--) {
+        const name = r.name();
+        const kind = EXTERNAL_KINDS[r.byte()] ?? "function";
+        exports.push({ name, kind, index: r.u32() });
+      }
+    }
+    r.offset = end;
+  }
+  return { imports, exports, memories, customSections };
+}
