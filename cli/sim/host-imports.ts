@@ -9,7 +9,7 @@ import type { HostFn, HostGroup } from "./host-fn.js";
 import { wasiImports } from "./wasi.js";
 
 /** Every `env` function of the ABI, implemented: one group per feature. */
-export function envImplementations(c: Container): HostGroup {
+function envImplementations(c: Container): HostGroup {
   return { ...coreImports(c), ...timerImports(c), ...messagingImports(c), ...sensorImports(c), ...gpioImports(c) };
 }
 
@@ -74,9 +74,4 @@ export function buildImports(c: Container): Record<string, Record<string, HostFn
     wasi[fn.name] = sim.tracing ? traced(c, fn.name, undefined, impl) : impl;
   }
   return { env, wasi_snapshot_preview1: wasi };
-}
-
-/** Names the simulator provides, "module.name" (for the coverage test and error hints). */
-export function providedImportNames(): string[] {
-  return [...OCRE_ABI.map((f) => `env.${f.name}`), ...WASI_FUNCTIONS.map((f) => `wasi_snapshot_preview1.${f.name}`)];
 }
