@@ -107,7 +107,16 @@ export class Sensor {
     return name ? ocre_sensors_get_channel_type_by_name(name.ptr, index) : ocre_sensors_get_channel_type(this.id, index);
   }
 
-  /** Reads a fresh sample of channel type `channel`; a negative errno (as f64) on failure. */
+  /**
+   * Whether a value read() returned is an error: upstream returns a negative errno as the value
+   * (-1 EPERM, -2 ENOENT, -5 EIO, -19 ENODEV, -22 EINVAL). A reading of exactly one of those
+   * values is indistinguishable from the error; the ABI offers no other signal.
+   */
+  static isError(value: f64): bool {
+    return value == -1 || value == -2 || value == -5 || value == -19 || value == -22;
+  }
+
+  /** Reads a fresh sample of channel type `channel`; a negative errno (as f64) on failure, see isError. */
   read(channel: i32): f64 {
     const name = this.name;
     return name ? ocre_sensors_read_by_name(name.ptr, channel) : ocre_sensors_read(this.id, channel);

@@ -1,9 +1,10 @@
 // Samples a sensor every second, smooths the readings with a moving average and publishes the
 // average when it crosses a threshold (once per crossing, not on every sample).
-import { console, Channel, Sensor, Timer, messages, run } from "ocre";
+import { console, Sensor, Timer, messages, run } from "ocre";
 
 const SENSOR_INDEX = 0;
-const CHANNEL = Channel.AMBIENT_TEMP;
+/** Which of the sensor's channels to watch (0: its first, e.g. the temperature of a temp sensor). */
+const CHANNEL_INDEX = 0;
 const THRESHOLD = 30.0;
 const SAMPLE_MS = 1000;
 const TOPIC = "sensors/temperature/alert";
@@ -26,12 +27,13 @@ function average(value: f64): f64 {
 
 let above = false;
 const sensor = Sensor.open(SENSOR_INDEX);
-if (!sensor.ok) {
-  console.error("sensor: no sensor " + SENSOR_INDEX.toString());
+const channel = sensor.ok ? sensor.channelType(CHANNEL_INDEX) : -1;
+if (channel < 0) {
+  console.error("sensor: no sensor " + SENSOR_INDEX.toString() + " on this board");
 } else {
   Timer.every(SAMPLE_MS, (): void => {
-    const value = sensor.read(CHANNEL);
-    if (value < 0) return; // a negative errno: no sample this time
+    const value = sensor.read(channel);
+    if (Sensor.isError(value)) return; // no sample this time
     const avg = average(value);
     if (!above && avg > THRESHOLD) {
       above = true;
