@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOcre, tempDir } from "./helpers/cli.js";
 
@@ -59,6 +59,17 @@ describe("ocre new", () => {
     expect(await readFile(path.join(dir, "publisher/ocre.yaml"), "utf8")).toMatch(/^name: plant-publisher$/m);
     expect(await readFile(path.join(dir, "subscriber/ocre.yaml"), "utf8")).toMatch(/^name: plant-subscriber$/m);
     expect(await readFile(path.join(dir, "README.md"), "utf8")).toContain("# plant");
+  });
+
+  it("fills the current directory when it is empty, keeping the directory itself", async () => {
+    const dir = path.join(await tempDir(), "weather-station");
+    await mkdir(dir);
+    const before = await stat(dir);
+    const run = await runOcre(["new", ".", "-t", "sensor"], { cwd: dir });
+    expect(run.exitCode).toBe(0);
+    expect((await stat(dir)).ino).toBe(before.ino);
+    expect(await readFile(path.join(dir, "ocre.yaml"), "utf8")).toMatch(/^name: weather-station$/m);
+    expect(run.stdout).not.toContain("cd ");
   });
 
   it("refuses a non-empty directory without --force, writing nothing", async () => {

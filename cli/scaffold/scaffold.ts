@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import Handlebars from "handlebars";
 import { OcreError } from "../errors.js";
@@ -98,8 +98,8 @@ async function existingEntries(dir: string): Promise<string[] | null> {
 
 /**
  * Creates an app from a template. Everything is rendered into a temp directory next to the
- * target first; only a complete app is moved into place (one rename for a new or empty
- * directory, one rename per file with `force`), so a failure leaves nothing half-written.
+ * target first; only a complete app is moved into place (one rename for a new directory, one
+ * rename per file into an existing one), so a failure leaves nothing half-written.
  */
 export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult> {
   const template = resolveTemplate(options.template);
@@ -134,10 +134,10 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult
       }
       written.push(outRel);
     }
-    if (existing === null || existing.length === 0) {
-      if (existing !== null) await rmdir(dir);
+    if (existing === null) {
       await rename(tmp, dir);
     } else {
+      // An existing directory stays (it may be the user's working directory): move the files in.
       for (const rel of written) {
         await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
         await rename(path.join(tmp, rel), path.join(dir, rel));
