@@ -23,6 +23,13 @@ interface WestManifest {
   };
 }
 
+/** generateProjects for calls that name boards (so a section is always returned). */
+async function generate(...args: Parameters<typeof generateProjects>): Promise<BoardsReport> {
+  const report = await generateProjects(...args);
+  if (!report) throw new Error("no boards section");
+  return report;
+}
+
 async function text(dir: string, rel: string): Promise<string> {
   return readFile(path.join(dir, rel), "utf8");
 }
@@ -46,7 +53,7 @@ describe("generate: --board all, one project per catalog board", () => {
 
   beforeAll(async () => {
     appDir.path = await tempDir("ocre-gen-all-");
-    report = await generateProjects([spec], makeConfig(appDir.path), { boards: ["all"] });
+    report = await generate([spec], makeConfig(appDir.path), { boards: ["all"] });
   });
 
   it("generates every board in the catalog", async () => {
@@ -146,7 +153,7 @@ describe("generate: --board all, one project per catalog board", () => {
 describe("generate: Zephyr 4.4", () => {
   it("pins v4.4.0, the WAMR main commit with the 4.4 fixes, 4.4 board names and cmsis_6", async () => {
     const appDir = await tempDir("ocre-gen-44-");
-    const report = await generateProjects([makeSpec()], makeConfig(appDir), {
+    const report = await generate([makeSpec()], makeConfig(appDir), {
       boards: ["esp32_devkitc", "nrf52840dk"],
       zephyr: "4.4",
     });
@@ -168,12 +175,14 @@ describe("generate: Zephyr 4.4", () => {
 
   it("3.7 uses the older ESP32 board name", async () => {
     const appDir = await tempDir("ocre-gen-37-");
-    const report = await generateProjects([makeSpec()], makeConfig(appDir), { boards: ["esp32_devkitc"] });
+    const report = await generate([makeSpec()], makeConfig(appDir), { boards: ["esp32_devkitc"] });
     expect(report.esp32_devkitc!.zephyrBoard).toBe("esp32_devkitc_wroom/esp32/procpu");
   });
 
   it("rejects an unknown Zephyr version with the supported ones", async () => {
-    const error = await expectError(generateProjects([makeSpec()], makeConfig(await tempDir()), { zephyr: "3.6" }));
+    const error = await expectError(
+      generateProjects([makeSpec()], makeConfig(await tempDir()), { boards: ["mps2-an521"], zephyr: "3.6" }),
+    );
     expect(error.code).toBe("OCRE_ZEPHYR_VERSION");
     for (const r of ZEPHYR_RELEASES) expect(error.hint).toContain(r.zephyrRevision);
   });
@@ -184,7 +193,7 @@ describe("generate: several containers", () => {
     const appDir = await tempDir("ocre-gen-multi-");
     const first = makeSpec({ name: "sensor-reader", uses: ["sensors", "messaging"] });
     const second = makeSpec({ name: "blinky", uses: ["gpio"] });
-    const report = await generateProjects([first, second], makeConfig(appDir), {});
+    const report = await generate([first, second], makeConfig(appDir), { boards: ["mps2-an521"] });
     expect(report["mps2-an521"]!.containers).toEqual(["sensor-reader", "blinky"]);
     const dir = path.join(appDir, "build/mps2-an521");
     const main = await text(dir, "src/main.c");
@@ -224,14 +233,14 @@ describe("generate: memory budget", () => {
 
   it("--force generates anyway and says so in the report", async () => {
     const appDir = await tempDir("ocre-gen-force-");
-    const report = await generateProjects([big], makeConfig(appDir), { boards: ["nrf52840dk"], force: true });
+    const report = await generate([big], makeConfig(appDir), { boards: ["nrf52840dk"], force: true });
     expect(report.nrf52840dk!.forced).toBe(true);
     expect(report.nrf52840dk!.budget.fits).toBe(false);
     expect(report.nrf52840dk!.budget.ram.totalBytes).toBeGreaterThan(256 * 1024);
   });
 
   it("the same container fits a board with more RAM", async () => {
-    const report = await generateProjects([big], makeConfig(await tempDir()), { boards: ["mps2-an521"] });
+    const report = await generate([big], makeConfig(await tempDir()), { boards: ["mps2-an521"] });
     expect(report["mps2-an521"]!.budget.fits).toBe(true);
   });
 });
@@ -245,16 +254,19 @@ describe("generate: boards", () => {
     expect(error.message).toContain("did you mean nrf52840dk");
   });
 
-  it("uses the manifest's boards when no --board is given, else the default board", async () => {
+  it("uses the manifest's boards when no --board is given; none at all generates nothing", async () => {
     const appDir = await tempDir();
-    expect(Object.keys(await generateProjects([makeSpec()], makeConfig(appDir, ["qemu_riscv32"]), {}))).toEqual([
+    expect(Object.keys(await generate([makeSpec()], makeConfig(appDir, ["qemu_riscv32"]), {}))).toEqual([
       "qemu_riscv32",
     ]);
-    expect(Object.keys(await generateProjects([makeSpec()], makeConfig(appDir), {}))).toEqual(["mps2-an521"]);
+    expect(await generateProjects([makeSpec()], makeConfig(appDir), {})).toBeUndefined();
+    await expect(stat(path.join(appDir, "build/mps2-an521"))).rejects.toThrow();
+    // `--board` without a value is the default board.
+    expect(Object.keys(await generate([makeSpec()], makeConfig(appDir), { boards: [""] }))).toEqual(["mps2-an521"]);
   });
 
   it("accepts a Zephyr board target as --board", async () => {
-    const report = await generateProjects([makeSpec()], makeConfig(await tempDir()), {
+    const report = await generate([makeSpec()], makeConfig(await tempDir()), {
       boards: ["nrf5340dk/nrf5340/cpuapp"],
     });
     expect(Object.keys(report)).toEqual(["nrf5340dk"]);
@@ -262,12 +274,12 @@ describe("generate: boards", () => {
 
   it("keeps an existing firmware/ build folder when regenerating", async () => {
     const appDir = await tempDir();
-    await generateProjects([makeSpec()], makeConfig(appDir), {});
+    await generateProjects([makeSpec()], makeConfig(appDir), { boards: ["mps2-an521"] });
     const marker = path.join(appDir, "build/mps2-an521/firmware/CMakeCache.txt");
     await mkdir(path.dirname(marker), { recursive: true });
     await writeFile(marker, "cache");
     await writeFile(path.join(appDir, "build/mps2-an521/stale.txt"), "old");
-    await generateProjects([makeSpec({ name: "renamed" })], makeConfig(appDir), {});
+    await generateProjects([makeSpec({ name: "renamed" })], makeConfig(appDir), { boards: ["mps2-an521"] });
     expect(await readFile(marker, "utf8")).toBe("cache");
     await expect(stat(path.join(appDir, "build/mps2-an521/stale.txt"))).rejects.toThrow();
     expect(await text(path.join(appDir, "build/mps2-an521"), "src/main.c")).toContain('"renamed"');
@@ -276,7 +288,7 @@ describe("generate: boards", () => {
   it("writes to --out instead of the app's build folder", async () => {
     const appDir = await tempDir();
     const out = path.join(await tempDir(), "fw");
-    const report = await generateProjects([makeSpec()], makeConfig(appDir), { outDir: out });
+    const report = await generate([makeSpec()], makeConfig(appDir), { boards: [""], out });
     expect(report["mps2-an521"]!.dir).toBe(path.join(out, "mps2-an521"));
     expect(await stat(path.join(out, "mps2-an521/west.yml")).then(() => true)).toBe(true);
   });

@@ -8,18 +8,24 @@ import type { ContainerSpec } from "../spec.js";
 import { describeBudget, estimateBudget, kb, type MemoryBudget } from "./budget.js";
 import { writeProject } from "./project.js";
 
-/** What `ocre build` passes from its flags. */
+/**
+ * What `ocre build` passes from its flags (the fields of the pipeline's BuildOptions this stage
+ * reads).
+ */
 export interface GenerateOptions {
-  /** `--board` values (ids, Zephyr targets or `all`); empty → the manifest's boards, else the default board. */
-  boards?: readonly string[];
+  /**
+   * `--board` values (ids, Zephyr targets or `all`; an empty value is the default board,
+   * mps2-an521); unset → the manifest's boards. No board at all → no project.
+   */
+  readonly boards?: readonly string[];
   /** `--board-root` folders, relative to the app dir. */
-  boardRoots?: readonly string[];
+  readonly boardRoots?: readonly string[];
   /** `--zephyr` (3.7 default, 4.4). */
-  zephyr?: string;
+  readonly zephyr?: string;
   /** Generate even when the memory estimate does not fit the board. */
-  force?: boolean;
-  /** Parent of build/<board>/; defaults to the first app's build dir (`--out`). */
-  outDir?: string;
+  readonly force?: boolean;
+  /** Parent of build/<board>/ (`--out`); defaults to the first app's build dir. */
+  readonly out?: string;
 }
 
 /** Anything with these three methods (cli/ui/output.ts Output fits). */
@@ -50,27 +56,25 @@ export type BoardsReport = Record<string, BoardReport>;
 const silent: GenerateLogger = { info: () => {}, warn: () => {}, debug: () => {} };
 
 /**
- * Generates build/<board>/ west projects embedding every container of `specs`, in order.
- * `config` is the first app's resolved config (its build dir is the default output, its boards/
- * folder and manifest boards are used). Checks every board's memory budget before writing any.
+ * The `ocre build` stage: generates build/<board>/ west projects embedding every container of
+ * `specs`, in order. `config` is the first app's resolved config (its build dir is the default
+ * output, its boards/ folder is searched). Checks every board's memory budget before writing
+ * any. Returns the report's `boards` section, or undefined when no board was asked for.
  */
 export async function generateProjects(
   specs: readonly ContainerSpec[],
   config: ResolvedConfig,
   options: GenerateOptions = {},
   logger: GenerateLogger = silent,
-): Promise<BoardsReport> {
-  if (specs.length === 0)
+): Promise<BoardsReport | undefined> {
+  const requested = (options.boards ?? config.boards).map((b) => (b.trim() === "" ? DEFAULT_BOARD : b));
+  if (requested.length === 0) return undefined;
+  if (specs.length === 0) {
     throw new OcreError("OCRE_GENERATE_EMPTY", "no container to embed", { hint: "build an app first", exitCode: 2 });
+  }
   const release = resolveZephyrRelease(options.zephyr);
   const catalog = await loadCatalog({ appDir: config.appDir, boardRoots: options.boardRoots ?? [] });
   for (const o of catalog.overridden) logger.debug(`board ${o.id}: ${o.by} overrides ${o.file}`);
-  const requested =
-    options.boards && options.boards.length > 0
-      ? options.boards
-      : config.boards.length > 0
-        ? config.boards
-        : [DEFAULT_BOARD];
   const selected = selectBoards(catalog, requested);
   const duplicate = specs.find((s, i) => specs.findIndex((o) => o.name === s.name) !== i);
   if (duplicate) {
@@ -102,7 +106,7 @@ export async function generateProjects(
     );
   }
 
-  const outDir = options.outDir ?? config.buildDir;
+  const outDir = options.out ? path.resolve(config.appDir, options.out) : config.buildDir;
   const report: BoardsReport = {};
   for (const plan of plans) {
     const dir = path.join(outDir, plan.board.id);
