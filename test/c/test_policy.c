@@ -38,8 +38,8 @@ static void every_abi_call_has_its_feature_capability(void **state)
 {
 	(void)state;
 	for (int i = 0; i < OCRE_FN_COUNT; i++) {
-		const char *n = ocre_abi_table[i].name;
-		uint32_t cap = ocre_abi_table[i].capability;
+		const char *n = ocre_abi_names[i];
+		uint32_t cap = ocre_abi_caps[i];
 
 		if (strncmp(n, "ocre_gpio_", 10) == 0) {
 			assert_int_equal(cap, OCRE_CAP_GPIO);

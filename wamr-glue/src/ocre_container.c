@@ -114,6 +114,17 @@ static void container_thread(void *arg)
 	ocre_port_wake(OCRE_SLOT_MAIN);
 }
 
+void ocre_host_enter(struct ocre_container *c)
+{
+	c->in_host = true;
+}
+
+void ocre_host_leave(struct ocre_container *c)
+{
+	c->last_host_ms = ocre_port_uptime_ms();
+	c->in_host = false;
+}
+
 void ocre_watchdog_scan(uint64_t now_ms, uint32_t limit_ms)
 {
 	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {

@@ -52,20 +52,8 @@ enum ocre_abi_index {
 	OCRE_FN_COUNT
 };
 
-struct ocre_abi_entry {
-	const char *name;
-	const char *signature;
-	uint32_t capability;
-};
-extern const struct ocre_abi_entry ocre_abi_table[OCRE_FN_COUNT];
-
-enum ocre_wasi_index {
-#define OCRE_WASI_FN(name, sig) OCRE_WASI_##name,
-#include "ocre_wasi.def"
-#undef OCRE_WASI_FN
-	OCRE_WASI_COUNT
-};
-extern const struct ocre_abi_entry ocre_wasi_table[OCRE_WASI_COUNT];
+extern const char *const ocre_abi_names[OCRE_FN_COUNT];
+extern const uint8_t ocre_abi_caps[OCRE_FN_COUNT]; /* OCRE_CAP_* bit, 0 for core calls */
 
 /* ---- guest linear memory ---------------------------------------------------------------- */
 struct ocre_mem {
@@ -300,16 +288,8 @@ void ocre_engine_thread_begin(void);
 void ocre_engine_thread_end(void);
 
 /* Host-call bookkeeping for the watchdog, around every native call. */
-static inline void ocre_host_enter(struct ocre_container *c)
-{
-	c->in_host = true;
-}
-
-static inline void ocre_host_leave(struct ocre_container *c)
-{
-	c->last_host_ms = ocre_port_uptime_ms();
-	c->in_host = false;
-}
+void ocre_host_enter(struct ocre_container *c);
+void ocre_host_leave(struct ocre_container *c);
 
 /* The supervisor's watchdog pass: terminates runs stuck longer than limit_ms. */
 void ocre_watchdog_scan(uint64_t now_ms, uint32_t limit_ms);

@@ -34,7 +34,7 @@ static bool feature_built(uint32_t cap)
 
 int ocre_cap_check(struct ocre_container *c, enum ocre_abi_index fn)
 {
-	uint32_t needed = ocre_abi_table[fn].capability;
+	uint32_t needed = ocre_abi_caps[fn];
 
 	if (!feature_built(needed)) {
 		return -OCRE_ENOSYS;
@@ -46,7 +46,7 @@ int ocre_cap_check(struct ocre_container *c, enum ocre_abi_index fn)
 	if ((c->warned & ((uint64_t)1 << fn)) == 0) {
 		c->warned |= (uint64_t)1 << fn;
 		ocre_log(OCRE_LOG_WRN, "%s: %s denied: capability missing", c->meta.name,
-			 ocre_abi_table[fn].name);
+			 ocre_abi_names[fn]);
 	}
 	return -OCRE_EPERM;
 }

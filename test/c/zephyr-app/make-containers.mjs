@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // Compiles this app's WAT containers (npm wabt) and writes containers.inc for one scenario:
-//   node make-containers.mjs <hello|watchdog|blinky|oob|pubsub> <out-dir>
+//   node make-containers.mjs <hello|watchdog|blinky|oob|pubsub|files> <out-dir> [name=file.wasm...]
 // C containers (.wasm files built elsewhere) can be added as extra "name=path" arguments.
 
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -21,6 +21,8 @@ const SCENARIOS = {
     ["subscriber", "OCRE_CAP_MESSAGING", "OCRE_RESTART_NO"],
     ["publisher", "OCRE_CAP_MESSAGING", "OCRE_RESTART_NO"],
   ],
+  // only the .wasm files given as name=path (e.g. c-container/timers.c built with clang)
+  files: [],
 };
 
 const [scenario, outDir, ...extra] = process.argv.slice(2);

@@ -11,14 +11,15 @@
     (i32.store (i32.const 4) (i32.const 24))
     (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
   (func (export "_start")
-    ;; the fifth out-pointer is past the end of memory: -EINVAL (-22)
+    ;; the fifth out-pointer is far past the end of memory (and of the app heap): -EINVAL (-22)
     (call $say (select (i32.const 32) (i32.const 64)
       (i32.eq (i32.const -22)
         (call $get_event (i32.const 200) (i32.const 204) (i32.const 208) (i32.const 212)
-                         (i32.const 65534) (i32.const 220)))))
-    ;; a payload of 100 bytes starting 10 bytes before the end: -EINVAL
+                         (i32.const 0x7ffffff0) (i32.const 220)))))
+    ;; a payload whose first byte is valid but whose 1000 bytes run past the memory and its
+    ;; 8 KiB app heap (WAMR checks only the first byte of a "*" argument): -EINVAL
     (call $say (select (i32.const 32) (i32.const 64)
       (i32.eq (i32.const -22)
-        (call $publish (i32.const 96) (i32.const 96) (i32.const 65526) (i32.const 100)))))
+        (call $publish (i32.const 96) (i32.const 96) (i32.const 73000) (i32.const 1000)))))
     ;; a pointer WAMR itself rejects ("*" outside memory): the container traps
     (drop (call $publish (i32.const -16) (i32.const 96) (i32.const 0) (i32.const 0)))))
