@@ -4,7 +4,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { OcreError } from "../errors.js";
 import type { ResolvedConfig } from "../config/types.js";
-import type { BoardsReport } from "../generate/index.js";
+import type { BoardReport } from "../generate/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { describeArtifact, type Artifact } from "./artifacts.js";
 import { loadFirmwareBoard, type FirmwareBoard } from "./board.js";
@@ -35,7 +35,12 @@ export interface FirmwareLogger {
   debug(line: string): void;
   /** One-line progress (rewritten in place on a TTY); optional. */
   progress?(line: string): void;
+  /** Draw size bars (a human watches a terminal). */
+  readonly bars?: boolean;
 }
+
+/** What the firmware stage needs of a generated project (generateProjects' report has it). */
+export type GeneratedProjects = Readonly<Record<string, Pick<BoardReport, "dir" | "zephyr">>>;
 
 export interface FirmwareBoardReport {
   readonly board: string;
@@ -219,8 +224,10 @@ async function buildBoard(
   const buildEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) buildEnv[k] = v;
   Object.assign(buildEnv, toolchainEnv, { ZEPHYR_BASE: doctor.zephyr.base });
+  // Intel HEX is what most programmers take; Zephyr makes it by default only for some boards.
   const cmakeDefs = [
     `-DPython3_EXECUTABLE=${doctor.python}`,
+    "-DCONFIG_BUILD_OUTPUT_HEX=y",
     ...(doctor.wamrDir ? [`-DOCRE_WAMR_DIR=${doctor.wamrDir}`] : []),
   ];
 
@@ -348,7 +355,8 @@ async function buildBoard(
     flashBytes: board.flashBytes,
     ramBytes: board.ramBytes,
   });
-  for (const line of formatSize(size, { bars: false })) logger.info(`${board.id}: ${line}`);
+  logger.info(`${board.id}: firmware ${path.join(fwDir, "zephyr.elf")}`);
+  for (const line of formatSize(size, { bars: logger.bars === true })) logger.info(`  ${line}`);
   const tooBig = [size.flash, size.ram].filter((r) => r.total !== null && r.used > r.total);
   if (tooBig.length > 0) {
     throw new OcreError("OCRE_FIRMWARE_TOO_BIG", `the firmware for ${board.id} does not fit the board`, {
@@ -376,7 +384,7 @@ async function buildBoard(
  * the `firmware` section of report.json. Throws an OcreError (exit 1) on the first failure.
  */
 export async function buildFirmware(
-  boards: BoardsReport,
+  boards: GeneratedProjects,
   config: ResolvedConfig,
   options: FirmwareOptions = {},
   logger: FirmwareLogger = silent,
