@@ -48,7 +48,10 @@ describe.skipIf(missingTools("clang", "wasm-ld"))("upstream C containers", () =>
   it("runs in real time too, with a 100 ms timer taking real time", async () => {
     const wasm = new Uint8Array(await readFile(wasmFile));
     const start = performance.now();
-    const run = await runContainers({ containers: [{ name: "c-container", wasm, capabilities: ["ocre:api"] }], timeoutMs: 10_000 });
+    const run = await runContainers({
+      containers: [{ name: "c-container", wasm, capabilities: ["ocre:api"] }],
+      timeoutMs: 10_000,
+    });
     expect(run.containers[0]).toMatchObject({ status: "exited", exitCode: 0 });
     expect(run.appTimeMs).toBeGreaterThanOrEqual(550);
     expect(performance.now() - start).toBeGreaterThanOrEqual(550);

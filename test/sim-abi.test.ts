@@ -21,8 +21,12 @@ describe("the simulator's imports", () => {
   });
 
   it("refuse a module importing something the runtime lacks, naming it", async () => {
-    const wasm = await compileWat(`(module (import "env" "ocre_slep" (func (param i32) (result i32))) (memory (export "memory") 1) (func (export "_start")))`);
-    await expect(runContainers({ containers: [{ name: "typo", wasm }], virtualTime: true })).rejects.toThrow(/env\.ocre_slep.*did you mean env\.ocre_sleep/);
+    const wasm = await compileWat(
+      `(module (import "env" "ocre_slep" (func (param i32) (result i32))) (memory (export "memory") 1) (func (export "_start")))`,
+    );
+    await expect(runContainers({ containers: [{ name: "typo", wasm }], virtualTime: true })).rejects.toThrow(
+      /env\.ocre_slep.*did you mean env\.ocre_sleep/,
+    );
   });
 });
 
@@ -43,14 +47,20 @@ describe("memory layout (as WAMR)", () => {
 
   it("appends the app heap after the module's initial memory (defined memory)", async () => {
     const wasm = await compileWat(`(module ${IMPORTS} (memory (export "memory") 2 4) ${BODY})`);
-    const run = await runContainers({ containers: [{ name: "m", wasm, capabilities: ["messaging"], memory: { heapBytes: 100_000 } }], virtualTime: true });
+    const run = await runContainers({
+      containers: [{ name: "m", wasm, capabilities: ["messaging"], memory: { heapBytes: 100_000 } }],
+      virtualTime: true,
+    });
     // 2 own pages + ceil((100 000 heap + 16 KiB asyncify) / 64 KiB) = 2 pages appended.
     expect(run.containers[0]!.exitCode).toBe(4001);
   });
 
   it("does the same for an imported memory (C containers link with --import-memory)", async () => {
     const wasm = await compileWat(`(module ${IMPORTS} (import "env" "memory" (memory 2 4)) ${BODY})`);
-    const run = await runContainers({ containers: [{ name: "m", wasm, capabilities: ["messaging"] }], virtualTime: true });
+    const run = await runContainers({
+      containers: [{ name: "m", wasm, capabilities: ["messaging"] }],
+      virtualTime: true,
+    });
     expect(run.containers[0]!.exitCode).toBe(3001);
   });
 
@@ -63,7 +73,10 @@ describe("memory layout (as WAMR)", () => {
     const wasm = await compileWat(grow);
     const full = await runContainers({ containers: [{ name: "g", wasm }], virtualTime: true });
     expect(full.containers[0]!.exitCode).toBe(1); // +2 pages fit (max 3), the next does not
-    const capped = await runContainers({ containers: [{ name: "g", wasm, memory: { maxPages: 2 } }], virtualTime: true });
+    const capped = await runContainers({
+      containers: [{ name: "g", wasm, memory: { maxPages: 2 } }],
+      virtualTime: true,
+    });
     expect(capped.containers[0]!.exitCode).toBe(1); // +2 no longer fits, +1 does
   });
 });

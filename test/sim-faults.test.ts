@@ -75,7 +75,11 @@ beforeAll(async () => {
 
 describe("faults", () => {
   it("an out-of-bounds pointer to a host call gets -EINVAL and the host reads nothing outside memory", async () => {
-    const run = await runContainers({ containers: [{ name: "oob", wasm: wat.oob!, capabilities: ["ocre:api"] }], virtualTime: true, trace: true });
+    const run = await runContainers({
+      containers: [{ name: "oob", wasm: wat.oob!, capabilities: ["ocre:api"] }],
+      virtualTime: true,
+      trace: true,
+    });
     expect(run.containers[0]).toMatchObject({ status: "exited", exitCode: 0 });
     const results = run.trace.map((e) => [e.call, e.result]);
     expect(results).toEqual([
@@ -101,7 +105,11 @@ describe("faults", () => {
 
   it("an infinite loop is stopped by the timeout", async () => {
     const start = performance.now();
-    const run = await runContainers({ containers: [{ name: "spin", wasm: wat.spin! }], virtualTime: true, timeoutMs: 300 });
+    const run = await runContainers({
+      containers: [{ name: "spin", wasm: wat.spin! }],
+      virtualTime: true,
+      timeoutMs: 300,
+    });
     expect(performance.now() - start).toBeLessThan(5000);
     expect(run.containers[0]).toMatchObject({ status: "timeout", exitCode: 124 });
     expect(run.exitCode).toBe(124);
@@ -124,13 +132,19 @@ describe("faults", () => {
   });
 
   it("a GPIO call without the capability gets -EPERM, with one warning", async () => {
-    const run = await runContainers({ containers: [{ name: "nogpio", wasm: wat.nogpio!, capabilities: ["timers"] }], virtualTime: true, trace: true });
+    const run = await runContainers({
+      containers: [{ name: "nogpio", wasm: wat.nogpio!, capabilities: ["timers"] }],
+      virtualTime: true,
+      trace: true,
+    });
     expect(run.trace.map((e) => [e.call, e.result])).toEqual([
       ["ocre_gpio_configure_by_name", -1],
       ["ocre_gpio_configure_by_name", -1],
       ["ocre_timer_create", 0],
     ]);
-    expect(run.warnings.map((w) => w.message)).toEqual([expect.stringContaining('ocre_gpio_configure_by_name needs capability "gpio"')]);
+    expect(run.warnings.map((w) => w.message)).toEqual([
+      expect.stringContaining('ocre_gpio_configure_by_name needs capability "gpio"'),
+    ]);
     expect(run.gpio).toEqual([]);
   });
 });

@@ -19,7 +19,12 @@ describe("runContainers with virtual time", () => {
   it("hello prints and exits 0", async () => {
     const run = await runContainers({ containers: [{ name: "hello", wasm: wasm.hello! }], virtualTime: true });
     expect(run.exitCode).toBe(0);
-    expect(run.containers[0]).toMatchObject({ name: "hello", status: "exited", exitCode: 0, stdout: "hello from ocre\n" });
+    expect(run.containers[0]).toMatchObject({
+      name: "hello",
+      status: "exited",
+      exitCode: 0,
+      stdout: "hello from ocre\n",
+    });
   });
 
   it("blinky toggles led0 exactly N times in N x interval, at each interval", async () => {
@@ -38,7 +43,12 @@ describe("runContainers with virtual time", () => {
   });
 
   it("is deterministic: the same run gives the same trace", async () => {
-    const opts = { containers: [{ name: "blinky", wasm: wasm.blinky!, capabilities: ["ocre:api"] }], virtualTime: true, durationMs: 3000, trace: true };
+    const opts = {
+      containers: [{ name: "blinky", wasm: wasm.blinky!, capabilities: ["ocre:api"] }],
+      virtualTime: true,
+      durationMs: 3000,
+      trace: true,
+    };
     const a = await runContainers(opts);
     const b = await runContainers(opts);
     expect(a.trace.length).toBeGreaterThan(300);
@@ -47,7 +57,15 @@ describe("runContainers with virtual time", () => {
 
   it("sensor publishes only when the replayed trace crosses the threshold", async () => {
     const sensors = parseSensorTrace(
-      ["time,sensor,channel,value", "0,temp0,ambient_temp,20", "1s,temp0,ambient_temp,29.9", "2s,temp0,ambient_temp,31", "3s,temp0,ambient_temp,35", "4s,temp0,ambient_temp,29", "5s,temp0,ambient_temp,25"].join("\n"),
+      [
+        "time,sensor,channel,value",
+        "0,temp0,ambient_temp,20",
+        "1s,temp0,ambient_temp,29.9",
+        "2s,temp0,ambient_temp,31",
+        "3s,temp0,ambient_temp,35",
+        "4s,temp0,ambient_temp,29",
+        "5s,temp0,ambient_temp,25",
+      ].join("\n"),
     );
     const run = await runContainers({
       containers: [{ name: "sensor", wasm: wasm.sensor!, capabilities: ["timers", "sensors", "messaging"] }],
@@ -75,7 +93,7 @@ describe("runContainers with virtual time", () => {
     });
     const [sub, pub] = run.containers;
     expect(sub).toMatchObject({ status: "exited", exitCode: 0, stdout: "in order\n" });
-    expect(sub!.stats).toMatchObject({ eventsDelivered: 1000, eventsOverflowed: 0, messagesDroppedNoHeap: 0 });
+    expect(sub!.stats).toMatchObject({ eventsDelivered: 1000, eventsOverflowed: 0, messagesDroppedNoHeap: 0, appHeapInUse: 0 });
     expect(pub).toMatchObject({ status: "exited", exitCode: 0 });
     expect(pub!.stats.messagesPublished).toBe(1000);
     expect(run.exitCode).toBe(0);

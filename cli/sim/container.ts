@@ -137,7 +137,7 @@ export class Container {
       stderr: this.stderr.join(""),
       trap,
       endedAtMs: timeMs,
-      stats: { ...this.stats, eventsOverflowed: this.queue.overflowed },
+      stats: { ...this.stats, eventsOverflowed: this.queue.overflowed, appHeapInUse: this.heap?.inUse ?? 0 },
     };
     // The device drops a dead container's queue, timers and subscriptions.
     this.queue.clear();

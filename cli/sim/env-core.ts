@@ -4,6 +4,8 @@ import type { Container } from "./container.js";
 import type { HostGroup } from "./host-fn.js";
 import { GuestMemory } from "./memory.js";
 
+const returnZero = (): number => 0;
+
 /** uname, ocre_sleep, ocre_get_event, ocre_register_dispatcher: the calls every container may make. */
 export function coreImports(c: Container): HostGroup {
   const sim = c.sim;
@@ -25,12 +27,21 @@ export function coreImports(c: Container): HostGroup {
 
     ocre_sleep: (ms: number) => {
       if (ms < 0) return -ERRNO.EINVAL;
-      return c.suspend(sim.now() + ms, () => 0);
+      return c.suspend(sim.now() + ms, returnZero);
     },
 
     ocre_get_event: (typeP: number, idP: number, portP: number, stateP: number, extraP: number, lenP: number) => {
       const m = c.memory;
-      for (const p of [typeP, idP, portP, stateP, extraP, lenP]) if (!m.inBounds(p, 4)) return -ERRNO.EINVAL;
+      if (
+        !m.inBounds(typeP, 4) ||
+        !m.inBounds(idP, 4) ||
+        !m.inBounds(portP, 4) ||
+        !m.inBounds(stateP, 4) ||
+        !m.inBounds(extraP, 4) ||
+        !m.inBounds(lenP, 4)
+      ) {
+        return -ERRNO.EINVAL;
+      }
       const event = c.queue.shift();
       if (!event) return -ERRNO.ENOMSG;
       let { port, state, extra } = event;

@@ -6,7 +6,18 @@ import type { HostGroup } from "./host-fn.js";
 export const MAX_TOPIC_BYTES = 255;
 export const MAX_CONTENT_TYPE_BYTES = 127;
 
-const latin1 = new TextDecoder("latin1");
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Bytes as a latin1 string (one char per byte): cheap for short topics, unlike TextDecoder. */
+function latin1(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
 
 /**
  * ocre_publish_message, ocre_subscribe_message, ocre_messaging_free_module_event_data.
@@ -18,14 +29,16 @@ const latin1 = new TextDecoder("latin1");
  */
 export function messagingImports(c: Container): HostGroup {
   const sim = c.sim;
+  let last: { generation: number; topic: Uint8Array; contentType: Uint8Array; receivers: Container[] } | undefined;
   return {
     ocre_subscribe_message: (topicPtr: number) => {
       const prefix = c.memory.cStringBytes(topicPtr, MAX_TOPIC_PREFIX_BYTES);
       if (prefix === undefined || prefix.length === 0) return -ERRNO.EINVAL;
-      const key = latin1.decode(prefix);
+      const key = latin1(prefix);
       if (c.subscriptions.includes(key)) return 0;
       if (c.subscriptions.length >= sim.limits.maxSubscriptions) return -ERRNO.ENOMEM;
       c.subscriptions.push(key);
+      sim.subscriptionGeneration++;
       return 0;
     },
 
@@ -33,32 +46,46 @@ export function messagingImports(c: Container): HostGroup {
       const m = c.memory;
       const topicBytes = m.cStringBytes(topicPtr, MAX_TOPIC_BYTES);
       const typeBytes = m.cStringBytes(typePtr, MAX_CONTENT_TYPE_BYTES);
-      if (topicBytes === undefined || topicBytes.length === 0 || typeBytes === undefined || len < 0)
+      if (topicBytes === undefined || topicBytes.length === 0 || typeBytes === undefined || len < 0) {
         return -ERRNO.EINVAL;
+      }
       const payload = m.copyOut(payloadPtr, len);
       if (payload === undefined) return -ERRNO.EINVAL;
-      const topicKey = latin1.decode(topicBytes);
-      const message = { topic: topicBytes.slice(), contentType: typeBytes.slice(), payload };
+      // Apps publish the same topic again and again: reuse its copies and its receivers until
+      // a subscription changes (the copies are shared read-only by every queued event).
+      if (
+        !last ||
+        last.generation !== sim.subscriptionGeneration ||
+        !sameBytes(last.topic, topicBytes) ||
+        !sameBytes(last.contentType, typeBytes)
+      ) {
+        const key = latin1(topicBytes);
+        last = {
+          generation: sim.subscriptionGeneration,
+          topic: topicBytes.slice(),
+          contentType: typeBytes.slice(),
+          receivers: sim.containers.filter((r) => r.alive && r.subscriptions.some((p) => key.startsWith(p))),
+        };
+      }
+      const message = { topic: last.topic, contentType: last.contentType, payload };
       const id = ++sim.messageCounter;
-      let matched = 0;
       let queued = 0;
-      for (const receiver of sim.containers) {
-        if (!receiver.alive || !receiver.subscriptions.some((p) => topicKey.startsWith(p))) continue;
-        matched++;
+      for (const receiver of last.receivers) {
         if (
           sim.enqueue(receiver, { type: EVENT_TYPE.message, id, port: 0, state: 0, extra: 0, payloadLen: len, message })
         )
           queued++;
       }
       c.stats.messagesPublished++;
-      if (matched === 0) return -ERRNO.ENOENT;
+      if (last.receivers.length === 0) return -ERRNO.ENOENT;
       return queued > 0 ? 0 : -ERRNO.EBUSY;
     },
 
     ocre_messaging_free_module_event_data: (topic: number, ctype: number, payload: number) => {
-      let ok = true;
-      for (const addr of [topic, ctype, payload]) if (addr !== 0 && !c.heap.release(addr)) ok = false;
-      return ok ? 0 : -ERRNO.EINVAL;
+      const a = topic === 0 || c.heap.release(topic);
+      const b = ctype === 0 || c.heap.release(ctype);
+      const d = payload === 0 || c.heap.release(payload);
+      return a && b && d ? 0 : -ERRNO.EINVAL;
     },
   };
 }

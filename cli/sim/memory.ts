@@ -18,9 +18,12 @@ export class GuestMemory {
     this.view = new DataView(this.buffer);
   }
 
-  /** memory.grow detaches the old buffer: re-create the views when that happened. */
+  /**
+   * memory.grow detaches the old buffer (its length drops to 0): re-create the views then.
+   * Checking the view's length is much cheaper than reading memory.buffer on every access.
+   */
   private refresh(): void {
-    if (this.memory.buffer !== this.buffer) {
+    if (this.u8.length === 0) {
       this.buffer = this.memory.buffer;
       this.u8 = new Uint8Array(this.buffer);
       this.view = new DataView(this.buffer);

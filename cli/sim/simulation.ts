@@ -47,6 +47,8 @@ export class Simulation {
   readonly warnings: SimWarning[] = [];
   readonly seed: number | undefined;
   messageCounter = 0;
+  /** Bumped whenever the set of receivers may change (a subscription, a container ending). */
+  subscriptionGeneration = 0;
 
   private readonly ready: Container[] = [];
   private stopping: "timeout" | "duration" | undefined;
@@ -232,6 +234,7 @@ export class Simulation {
 
   finish(c: Container, status: ContainerStatus, exitCode: number, trap: TrapInfo | undefined): void {
     const result = c.end(status, exitCode, trap, this.now());
+    this.subscriptionGeneration++;
     if (exitCode !== 0) this.failures.push(result);
     this.emit({ type: "exit", timeMs: result.endedAtMs, container: c.name, result });
   }

@@ -57,6 +57,8 @@ export interface ContainerStats {
   readonly messagesPublished: number;
   /** Messages dropped because the receiver's app heap could not hold the copies. */
   readonly messagesDroppedNoHeap: number;
+  /** App-heap bytes still allocated when the container ended (message copies not freed). */
+  readonly appHeapInUse: number;
 }
 
 export interface ContainerResult {
