@@ -21,7 +21,9 @@
 // @ts-ignore: decorator
 @inline const BLOCK_OVERHEAD: usize = sizeof<usize>();
 
-function reserveAppHeap(): void {
+// Exported only so that this file is a module: an editor that sees the SDK twice (through a
+// symlinked node_modules) would otherwise report a duplicate global function.
+export function reserveAppHeap(): void {
   const end = <usize>memory.size() << 16;
   const p = heap.alloc(1);
   if (p + BLOCK_OVERHEAD >= end) return;

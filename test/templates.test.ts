@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { mkdir, symlink } from "node:fs/promises";
 import path from "node:path";
+import { execa } from "execa";
 import { resolveConfig } from "../cli/config/resolve.js";
 import { compile } from "../cli/pipeline/compile.js";
 import { optimise } from "../cli/pipeline/optimise.js";
@@ -7,7 +9,7 @@ import { validate, type ValidateResult } from "../cli/pipeline/validate.js";
 import { scaffold } from "../cli/scaffold/scaffold.js";
 import { APP_TEMPLATE_NAMES } from "../cli/scaffold/templates.js";
 import type { RuntimeVariant } from "../cli/config/types.js";
-import { tempDir } from "./helpers/cli.js";
+import { repoRoot, tempDir } from "./helpers/cli.js";
 
 /** Every app the templates produce: [label, template, app dir inside the scaffolded dir]. */
 const APPS: [string, string, string][] = [
@@ -63,6 +65,29 @@ describe("app templates", () => {
   for (const [label, budget] of Object.entries(BUDGET)) {
     it(`${label} is at most ${budget} bytes after optimisation`, () => {
       expect(built.get(label)!.size).toBeLessThanOrEqual(budget);
+    });
+  }
+
+  for (const [label, template, app] of APPS) {
+    it(`${label} type-checks in an editor with its tsconfig and the SDK's types`, async () => {
+      // What `npm install` gives the app: ocre and (hoisted) assemblyscript in node_modules.
+      const dir = path.join(root, template, app);
+      await mkdir(path.join(dir, "node_modules"), { recursive: true });
+      await symlink(repoRoot, path.join(dir, "node_modules/ocre")).catch(() => undefined);
+      await symlink(
+        path.join(repoRoot, "node_modules/assemblyscript"),
+        path.join(dir, "node_modules/assemblyscript"),
+      ).catch(() => undefined);
+      const tsc = await execa(
+        process.execPath,
+        [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json", "--noEmit"],
+        {
+          cwd: dir,
+          reject: false,
+        },
+      );
+      expect(`${tsc.stdout}${tsc.stderr}`).toBe("");
+      expect(tsc.exitCode).toBe(0);
     });
   }
 
