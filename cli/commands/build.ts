@@ -10,6 +10,8 @@ interface BuildArgs {
   optimize: OptimizeProfile | undefined;
   runtime: RuntimeVariant | undefined;
   force: boolean;
+  firmware: boolean;
+  toolchain: "zephyr-sdk" | "gnu" | undefined;
 }
 
 function bytes(n: number): string {
@@ -47,6 +49,8 @@ export const buildCommand = defineCommand<BuildArgs>({
       })
       .option("runtime", { choices: ["stub", "incremental"] as const, describe: "AssemblyScript runtime (default: the manifest's, else stub)" })
       .option("force", { type: "boolean", default: false, describe: "Rebuild even when nothing changed" })
+      .option("firmware", { type: "boolean", default: false, describe: "Also build each board's project into zephyr.elf/.bin/.hex (needs Zephyr; see `ocre doctor`)" })
+      .option("toolchain", { choices: ["zephyr-sdk", "gnu"] as const, describe: "Toolchain for --firmware (default: the Zephyr SDK when installed, else GNU)" })
       .example("$0 build", "Build the app in the current directory")
       .example("$0 build apps/sensor apps/pubsub", "Build several apps")
       .example("$0 build --optimize speed", "Favour speed over size")
@@ -58,9 +62,13 @@ export const buildCommand = defineCommand<BuildArgs>({
       force: args.force,
       ...(args.optimize === undefined ? {} : { optimize: args.optimize }),
       ...(args.runtime === undefined ? {} : { runtime: args.runtime }),
+      ...(args.firmware ? { firmware: true } : {}),
+      ...(args.toolchain === undefined ? {} : { toolchain: args.toolchain }),
     };
     const dirs = (args.dirs.length === 0 ? ["."] : args.dirs).map((d) => path.resolve(args.cwd, d));
-    const result = await buildApps(dirs, options, out);
+    // --firmware: one-line build progress on a terminal, size bars (cli/firmware/progress.ts).
+    const logger = args.firmware ? (await import("../firmware/progress.js")).firmwareLogger(out) : out;
+    const result = await buildApps(dirs, options, logger);
     for (const app of result.apps) out.print(summary(app, args.cwd, out));
     out.result({
       ok: true,

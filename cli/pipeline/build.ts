@@ -27,6 +27,10 @@ export interface BuildOptions extends ConfigFlags {
   readonly force?: boolean;
   /** Output directory for the project-wide stages (firmware), default the first app's build dir. */
   readonly out?: string;
+  /** --firmware: build each board's generated project into a flashable image (cli/firmware/). */
+  readonly firmware?: boolean;
+  /** --toolchain for --firmware: the Zephyr SDK or the distribution's GNU cross compilers. */
+  readonly toolchain?: "zephyr-sdk" | "gnu";
 }
 
 /**
@@ -59,7 +63,10 @@ export const APP_STAGES: readonly StageHook[] = [];
  * The stages over all apps, run once after every app is built (boards → west projects,
  * firmware), with every spec and the first app's config.
  */
-export const PROJECT_STAGES: readonly StageHook[] = [];
+export const PROJECT_STAGES: readonly StageHook[] = [
+  // firmware (after the boards stage): with --firmware, build/<board>/firmware/zephyr.{elf,bin,hex} (report section "firmware").
+  { section: "firmware", run: async (...a) => (await import("../firmware/stage.js")).firmwareStage(...a) },
+];
 
 export interface AppBuild {
   readonly config: ResolvedConfig | undefined;
