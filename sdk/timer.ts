@@ -1,5 +1,10 @@
 import { ocre_timer_create, ocre_timer_delete, ocre_timer_get_remaining, ocre_timer_start, ocre_timer_stop } from "./bindings/env";
+import { Errno } from "./errno";
 import { countHandlers, setTimerDispatcher } from "./events";
+
+/** Highest id tried when picking a free timer id automatically. */
+// @ts-ignore: decorator
+@inline const MAX_AUTO_ID: i32 = 32;
 
 /** Called with the id of the timer that fired (AssemblyScript has no recursive function types). */
 export type TimerHandler = (id: i32) => void;
@@ -36,11 +41,24 @@ export class Timer {
   /** @internal */ handler: TimerHandler | null = null;
   /** @internal */ next: Timer | null = null;
 
-  /** Creates the timer with `id`, or with the next unused id when `id` is 0. */
+  /**
+   * Creates the timer with `id`, or with the next unused id when `id` is 0. Upstream Ocre
+   * shares timer ids between containers (defect 3), so an automatic id that another container
+   * holds (-EBUSY) is skipped.
+   */
   constructor(id: i32 = 0) {
-    if (id <= 0) id = nextId++;
+    let status: i32;
+    if (id > 0) {
+      status = ocre_timer_create(id);
+      if (id >= nextId) nextId = id + 1;
+    } else {
+      do {
+        id = nextId++;
+        status = ocre_timer_create(id);
+      } while (status == -Errno.EBUSY && id < MAX_AUTO_ID);
+    }
     this.id = id;
-    this.status = ocre_timer_create(id);
+    this.status = status;
     this.next = timers;
     timers = this;
     setTimerDispatcher(dispatchTimer);

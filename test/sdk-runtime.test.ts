@@ -114,7 +114,9 @@ describe("event loop", () => {
     const events: number[][] = [];
     const host: TinyHost = new TinyHost({
       ocre_timer_create: (id) => {
-        events.push([0, id, 0, 0, 0, 0], [0, id, 0, 0, 0, 0], [0, id, 0, 0, 0, 0]);
+        // Upstream shares timer ids between containers: another container holds id 1.
+        if (id === 1) return -16;
+        events.push([0, id, 0, 0, 0, 0], [0, 99, 0, 0, 0, 0], [0, id, 0, 0, 0, 0], [0, id, 0, 0, 0, 0]);
         return 0;
       },
       ocre_get_event: (...a) => eventQueue(host, events)(...a),
@@ -125,8 +127,8 @@ describe("event loop", () => {
     const [configure] = host.callsOf("ocre_gpio_configure_by_name");
     expect(readCString(host.memory, configure!.args[0]!)).toBe("led0");
     expect(configure!.args[1]).toBe(1);
-    const [create] = host.callsOf("ocre_timer_create");
-    expect(host.callsOf("ocre_timer_start").map((c) => c.args)).toEqual([[create!.args[0], 500, 1]]);
+    expect(host.callsOf("ocre_timer_create").map((c) => c.args[0])).toEqual([1, 2]);
+    expect(host.callsOf("ocre_timer_start").map((c) => c.args)).toEqual([[2, 500, 1]]);
     const toggles = host.callsOf("ocre_gpio_toggle_by_name");
     expect(toggles).toHaveLength(3);
     expect(toggles.map((c) => readCString(host.memory, c.args[0]!))).toEqual(["led0", "led0", "led0"]);
