@@ -32,12 +32,14 @@ let spec: ContainerSpec;
 let app: string;
 let config: ResolvedConfig;
 let report: ImageReport;
+let layoutDir: string;
 
 beforeAll(async () => {
   spec = (await fixtureSpec()) as ContainerSpec;
   app = await tempDir("ocre-oci-layout-");
   config = fixtureConfig(spec, app) as ResolvedConfig;
   report = await packageImage(spec, config, { sourceDateEpoch: "1700000000" });
+  layoutDir = path.join(app, "build", report.layout);
 });
 
 describe("image layout written by packageImage", () => {
@@ -51,6 +53,7 @@ describe("image layout written by packageImage", () => {
     expect(index.manifests[0].annotations["org.opencontainers.image.ref.name"]).toBe("1.0.0");
     expect(index.manifests[0].digest).toBe(report.digest);
     expect(report.ref).toBe("blinky:1.0.0");
+    expect(report.layout).toBe("oci");
     // Every blob file is named by the sha256 of its bytes.
     for (const name of await readdir(path.join(layout, "blobs", "sha256"))) {
       expect(sha256(await readFile(path.join(layout, "blobs", "sha256", name)))).toBe(name);
@@ -58,7 +61,7 @@ describe("image layout written by packageImage", () => {
   });
 
   it("holds the CNCF Wasm artifact: wasm config, one application/wasm layer equal to the module", async () => {
-    const layout = report.layout;
+    const layout = layoutDir;
     const manifest = await json(layout, report.digest);
     expect(manifest.mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
     const configDesc = manifest.config as { mediaType: string; digest: string };
@@ -78,7 +81,7 @@ describe("image layout written by packageImage", () => {
   });
 
   it("annotates the manifest with OCI and io.ocre metadata", async () => {
-    const manifest = await json(report.layout, report.digest);
+    const manifest = await json(layoutDir, report.digest);
     expect(manifest.annotations).toMatchObject({
       "org.opencontainers.image.title": "blinky",
       "org.opencontainers.image.version": "1.0.0",
@@ -106,9 +109,9 @@ describe("image layout written by packageImage", () => {
     });
     expect(later.digest).not.toBe(report.digest);
     const undated = await packageImage(spec, fixtureConfig(spec, again) as ResolvedConfig, {});
-    const manifest = await json(undated.layout, undated.digest);
+    const manifest = await json(path.join(again, "build", "oci"), undated.digest);
     expect(manifest.annotations).not.toHaveProperty("org.opencontainers.image.created");
-    expect(await json(undated.layout, (manifest.config as { digest: string }).digest)).not.toHaveProperty("created");
+    expect(await json(path.join(again, "build", "oci"), (manifest.config as { digest: string }).digest)).not.toHaveProperty("created");
     expect(undated.digest).toBe((await packageImage(spec, fixtureConfig(spec, again) as ResolvedConfig, {})).digest);
   });
 
@@ -137,13 +140,13 @@ describe("image layout written by packageImage", () => {
     });
     const head = String((await execa("git", ["rev-parse", "HEAD"], { cwd: repo })).stdout);
     const result = await packageImage(spec, fixtureConfig(spec, repo) as ResolvedConfig, {});
-    const manifest = await json(result.layout, result.digest);
+    const manifest = await json(path.join(repo, "build", "oci"), result.digest);
     const annotations = manifest.annotations as Record<string, string>;
     expect(annotations["org.opencontainers.image.revision"]).toBe(head);
     expect(annotations["org.opencontainers.image.source"]).toBe("https://git.example.com/iot/blinky.git");
     expect(annotations["org.opencontainers.image.created"]).toBe("2022-04-15T05:20:00Z");
     expect(JSON.stringify(manifest)).not.toContain("s3cret-token");
-    expect(await json(result.layout, (manifest.config as { digest: string }).digest)).toMatchObject({
+    expect(await json(path.join(repo, "build", "oci"), (manifest.config as { digest: string }).digest)).toMatchObject({
       author: "Ada <ada@example.com>",
     });
   });
@@ -151,7 +154,7 @@ describe("image layout written by packageImage", () => {
 
 describe("specFromImage", () => {
   it("gives back the ContainerSpec the image was made from", async () => {
-    const { spec: back, digest } = await specFromImage(`oci:${report.layout}:1.0.0`, { cwd: app });
+    const { spec: back, digest } = await specFromImage(`oci:${layoutDir}:1.0.0`, { cwd: app });
     expect(digest).toBe(report.digest);
     expect(back).toEqual({ ...spec, wasm: back.wasm });
     expect(Buffer.compare(Buffer.from(back.wasm), Buffer.from(spec.wasm))).toBe(0);
@@ -178,8 +181,8 @@ describe("specFromImage", () => {
 describe("oci-archive export and import", () => {
   it("is byte-for-byte deterministic", async () => {
     const dir = await tempDir("ocre-oci-archive-");
-    const entry = (await readLayoutEntries(report.layout))[0]!;
-    const content = await readLayoutImage(report.layout, entry.descriptor);
+    const entry = (await readLayoutEntries(layoutDir))[0]!;
+    const content = await readLayoutImage(layoutDir, entry.descriptor);
     await exportArchive(content, "1.0.0", path.join(dir, "a.tar"));
     await new Promise((r) => setTimeout(r, 1100));
     await exportArchive(content, "1.0.0", path.join(dir, "b.tar"));
@@ -200,7 +203,7 @@ describe("oci-archive export and import", () => {
 
 describe.skipIf(missingTools("skopeo"))("skopeo reads what ocre writes, ocre reads what skopeo writes", () => {
   it("skopeo inspects the layout (oci:DIR:TAG) and the archive (oci-archive:FILE:TAG)", async () => {
-    const raw = await execa("skopeo", ["inspect", "--raw", `oci:${report.layout}:1.0.0`]);
+    const raw = await execa("skopeo", ["inspect", "--raw", `oci:${layoutDir}:1.0.0`]);
     expect(sha256(Buffer.from(String(raw.stdout)))).toBe(report.digest.slice(7));
     const dir = await tempDir("ocre-oci-skopeo-");
     const tarFile = path.join(dir, "blinky.tar");
@@ -215,7 +218,7 @@ describe.skipIf(missingTools("skopeo"))("skopeo reads what ocre writes, ocre rea
     await execa("skopeo", [
       "copy",
       "-q",
-      `oci:${report.layout}:1.0.0`,
+      `oci:${layoutDir}:1.0.0`,
       `oci-archive:${path.join(dir, "copy.tar")}:copied`,
     ]);
     const store = path.join(dir, "data");
@@ -296,6 +299,6 @@ describe("ocre image commands", () => {
     await mkdir(store, { recursive: true });
     const result = await runOcre(["image", "rm", "1.0.0", "nope"], { cwd: app, env: env() });
     expect(result.exitCode).toBe(1);
-    expect((await readLayoutEntries(report.layout)).length).toBe(1);
+    expect((await readLayoutEntries(layoutDir)).length).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -101,6 +101,25 @@ describe.skipIf(missingTools("docker-registry", "htpasswd"))("basic auth (htpass
     });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).digest).toBe(report.digest);
+  });
+  it("pulls with a docker credential helper named in config.json (credHelpers)", async () => {
+    const dir = path.join(store, "helper");
+    await mkdir(dir, { recursive: true });
+    // A credential helper speaks docker's protocol: `get`, the registry on stdin, JSON on stdout.
+    const script = path.join(dir, "docker-credential-ocretest");
+    await writeFile(
+      script,
+      `#!/bin/sh\nread host\n[ "$host" = "${registry.host}" ] || exit 1\necho '{"ServerURL":"'$host'","Username":"${registry.username}","Secret":"${registry.password}"}'\n`,
+    );
+    await chmod(script, 0o755);
+    await writeFile(path.join(dir, "config.json"), JSON.stringify({ credHelpers: { [registry.host]: "ocretest" } }));
+    const run = await runOcre(["pull", `${registry.host}/app/blinky:1.0.0`, "--verbose"], {
+      cwd: store,
+      env: { XDG_DATA_HOME: store, DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH}` },
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toContain("credentials from docker-credential-ocretest");
+    expectNoSecret(run, registry.password);
   });
 });
 

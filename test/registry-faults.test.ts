@@ -113,6 +113,7 @@ describe.skipIf(missingTools("docker-registry"))("faults between ocre and a real
   let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
   let content: ImageContent;
   let report: ImageReport;
+  let layoutDir: string;
   let app: string;
   let layerDigest: string;
   const fast = { retryDelayMs: 5, chunkSize: 1000 };
@@ -123,7 +124,8 @@ describe.skipIf(missingTools("docker-registry"))("faults between ocre and a real
     const spec = (await fixtureSpec({ dataBytes: 8000 })) as ContainerSpec;
     app = await tempDir("ocre-faults-app-");
     report = await packageImage(spec, fixtureConfig(spec, app) as ResolvedConfig, { sourceDateEpoch: "1700000000" });
-    content = await readLayoutImage(report.layout, (await readLayoutEntries(report.layout))[0]!.descriptor);
+    layoutDir = path.join(app, "build", report.layout);
+    content = await readLayoutImage(layoutDir, (await readLayoutEntries(layoutDir))[0]!.descriptor);
     layerDigest = content.manifest.layers[0]!.digest;
   });
   afterAll(async () => {

@@ -27,6 +27,7 @@ describe.skipIf(missingTools("docker-registry", "skopeo"))(
     let app: string;
     let store: string;
     let report: ImageReport;
+    let layoutDir: string;
     let spec: ContainerSpec;
 
     beforeAll(async () => {
@@ -35,6 +36,7 @@ describe.skipIf(missingTools("docker-registry", "skopeo"))(
       app = await tempDir("ocre-registry-app-");
       store = await tempDir("ocre-registry-store-");
       report = await packageImage(spec, fixtureConfig(spec, app) as ResolvedConfig, { sourceDateEpoch: "1700000000" });
+      layoutDir = path.join(app, "build", report.layout);
     });
     afterAll(async () => {
       await registry?.stop();
@@ -58,11 +60,11 @@ describe.skipIf(missingTools("docker-registry", "skopeo"))(
       const entries = await readLayoutEntries(storeLayout);
       expect(entries.map((e) => [e.ref, e.descriptor.digest])).toEqual([[ref, report.digest]]);
       const manifest = JSON.parse(
-        await readFile(path.join(report.layout, "blobs", "sha256", report.digest.slice(7)), "utf8"),
+        await readFile(path.join(layoutDir, "blobs", "sha256", report.digest.slice(7)), "utf8"),
       );
       for (const d of [manifest.config, ...manifest.layers, { digest: report.digest }]) {
         const hex = d.digest.slice(7);
-        const original = await readFile(path.join(report.layout, "blobs", "sha256", hex));
+        const original = await readFile(path.join(layoutDir, "blobs", "sha256", hex));
         const copy = await readFile(path.join(storeLayout, "blobs", "sha256", hex));
         expect(Buffer.compare(original, copy)).toBe(0);
       }
@@ -88,7 +90,7 @@ describe.skipIf(missingTools("docker-registry", "skopeo"))(
     });
 
     it("blobs above --chunk-size go up in chunks and arrive intact", async () => {
-      const content = await readLayoutImage(report.layout, (await readLayoutEntries(report.layout))[0]!.descriptor);
+      const content = await readLayoutImage(layoutDir, (await readLayoutEntries(layoutDir))[0]!.descriptor);
       const progress: number[] = [];
       const target = parseReference(`${registry.host}/chunked/blinky:1.0.0`);
       const result = await pushImage(content, target, {
@@ -138,7 +140,7 @@ describe.skipIf(missingTools("docker-registry", "skopeo"))(
         "copy",
         "-q",
         "--dest-tls-verify=false",
-        `oci:${report.layout}:1.0.0`,
+        `oci:${layoutDir}:1.0.0`,
         `docker://${registry.host}/by-skopeo/layout:1.0.0`,
       ]);
       const tarFile = path.join(store, "blinky.tar");

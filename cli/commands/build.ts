@@ -12,6 +12,7 @@ interface BuildArgs {
   force: boolean;
   firmware: boolean;
   toolchain: "zephyr-sdk" | "gnu" | undefined;
+  "from-image"?: string;
 }
 
 function bytes(n: number): string {
@@ -32,6 +33,8 @@ function summary(app: AppBuild, cwd: string, out: Output): string {
     s.dim(`  validate ${"".padStart(9)}  ${st.validate.timeMs.toFixed(0).padStart(5)} ms  imports: ${r.app.imports.length}, features: ${r.app.features.join(", ")}`),
     s.dim(`  total    ${"".padStart(9)}  ${total.toFixed(0).padStart(5)} ms  memory ${r.app.memory.initialPages}..${r.app.memory.maxPages} pages`),
   ];
+  const image = r.image as { ref: string; digest: string } | undefined;
+  if (image) lines.push(s.dim(`  image    ${image.ref} ${image.digest}`));
   return lines.join("\n");
 }
 
@@ -51,6 +54,10 @@ export const buildCommand = defineCommand<BuildArgs>({
       .option("force", { type: "boolean", default: false, describe: "Rebuild even when nothing changed" })
       .option("firmware", { type: "boolean", default: false, describe: "Also build each board's project into zephyr.elf/.bin/.hex (needs Zephyr; see `ocre doctor`)" })
       .option("toolchain", { choices: ["zephyr-sdk", "gnu"] as const, describe: "Toolchain for --firmware (default: the Zephyr SDK when installed, else GNU)" })
+      .option("from-image", {
+        type: "string",
+        describe: "Skip compiling: take the container from this OCI image (tag, digest, oci:DIR:TAG or registry reference) and run only the board stages",
+      })
       .example("$0 build", "Build the app in the current directory")
       .example("$0 build apps/sensor apps/pubsub", "Build several apps")
       .example("$0 build --optimize speed", "Favour speed over size")
@@ -64,7 +71,16 @@ export const buildCommand = defineCommand<BuildArgs>({
       ...(args.runtime === undefined ? {} : { runtime: args.runtime }),
       ...(args.firmware ? { firmware: true } : {}),
       ...(args.toolchain === undefined ? {} : { toolchain: args.toolchain }),
+      // Reproducible images: the image's `created` time (docs/image.md).
+      ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: process.env.SOURCE_DATE_EPOCH } : {}),
     };
+    if (args["from-image"] !== undefined) {
+      const { buildFromImage } = await import("../pipeline/build.js");
+      const built = await buildFromImage(args["from-image"], args.cwd, options, out);
+      out.print(`${out.style.green("✓")} ${out.style.bold(built.spec.name)} ${built.spec.version} from ${built.from} ${out.style.dim(built.digest)}`);
+      out.result({ ok: true, fromImage: { from: built.from, digest: built.digest, name: built.spec.name, version: built.spec.version }, buildDir: built.buildDir, ...built.sections });
+      return;
+    }
     const dirs = (args.dirs.length === 0 ? ["."] : args.dirs).map((d) => path.resolve(args.cwd, d));
     // --firmware: one-line build progress on a terminal, size bars (cli/firmware/progress.ts).
     const logger = args.firmware ? (await import("../firmware/progress.js")).firmwareLogger(out) : out;

@@ -1,4 +1,7 @@
+import path from "node:path";
+import type { ResolvedConfig } from "../config/types.js";
 import { OcreError } from "../errors.js";
+import { OCRE_BOARDS } from "./annotations.js";
 import type { ContainerSpec } from "../spec.js";
 import { specFromImageContent } from "./image-spec.js";
 import { readLayoutImage } from "./layout.js";
@@ -13,6 +16,8 @@ export interface FromImageOptions extends StoreOptions {
 
 export interface ImageSpec {
   readonly spec: ContainerSpec;
+  /** Boards the image was budgeted for (its io.ocre.boards annotation). */
+  readonly boards: readonly string[];
   /** Where the image was found: a layout path or a registry reference. */
   readonly from: string;
   readonly digest: string;
@@ -29,6 +34,7 @@ export async function specFromImage(ref: string, options: FromImageOptions): Pro
     const content = await readLayoutImage(local.layout, local.descriptor);
     return {
       spec: specFromImageContent(content, ref),
+      boards: annotatedBoards(content.manifest.annotations),
       from: `${local.layout}${local.ref ? `:${local.ref}` : ""}`,
       digest: content.manifestDigest,
     };
@@ -37,5 +43,47 @@ export async function specFromImage(ref: string, options: FromImageOptions): Pro
   }
   const remote = parseReference(ref);
   const content = await fetchImage(remote, options.registry ?? {});
-  return { spec: specFromImageContent(content, ref), from: formatReference(remote), digest: content.manifestDigest };
+  return {
+    spec: specFromImageContent(content, ref),
+    boards: annotatedBoards(content.manifest.annotations),
+    from: formatReference(remote),
+    digest: content.manifestDigest,
+  };
+}
+
+function annotatedBoards(annotations: Readonly<Record<string, string>> | undefined): string[] {
+  const text = annotations?.[OCRE_BOARDS];
+  return text === undefined || text === "" ? [] : text.split(",");
+}
+
+/**
+ * The ResolvedConfig a build from an image runs with: there is no ocre.yaml, so everything comes
+ * from the image (name, version, limits, capabilities, args, env, default boards), outputs go
+ * to `<cwd>/<outDir or build>`, and the compiler settings, which no later stage reads, keep
+ * their defaults.
+ */
+export function configFromImage(
+  image: ImageSpec,
+  cwd: string,
+  options: { readonly outDir?: string; readonly boards?: readonly string[] },
+): ResolvedConfig {
+  const { spec } = image;
+  return Object.freeze({
+    appDir: cwd,
+    // No manifest: the image is the source.
+    manifestPath: "",
+    buildDir: path.resolve(cwd, options.outDir ?? "build"),
+    name: spec.name,
+    version: spec.version,
+    entry: "",
+    capabilities: spec.capabilities,
+    memory: spec.memory,
+    runtime: "stub",
+    optimize: "size",
+    debug: false,
+    boards: options.boards ?? image.boards,
+    image: { repository: spec.name, tag: spec.version },
+    args: spec.args,
+    env: spec.env,
+  });
 }

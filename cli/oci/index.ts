@@ -1,7 +1,14 @@
 /** The OCI part of the library: image layout, archive, local store, registry push and pull. */
-export { packageImage, type ImageReport, type PackageOptions, type OciLogger } from "./package.js";
+export {
+  packageImage,
+  packageStage,
+  type PackageStageOptions,
+  type ImageReport,
+  type PackageOptions,
+  type OciLogger,
+} from "./package.js";
 export { renderImage, rfc3339FromEpoch, type ImageMetadata } from "./render.js";
-export { specFromImage, type FromImageOptions, type ImageSpec } from "./from-image.js";
+export { specFromImage, configFromImage, type FromImageOptions, type ImageSpec } from "./from-image.js";
 export { specFromImageContent } from "./image-spec.js";
 export {
   writeLayout,

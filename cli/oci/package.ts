@@ -36,7 +36,7 @@ export interface ImageReport {
   readonly ref: string;
   /** The tag inside the layout (`oci:<layout>:<tag>` for skopeo). */
   readonly tag: string;
-  /** Absolute path of the OCI image layout. */
+  /** The OCI image layout, relative to the build directory ("oci"), so report.json stays portable. */
   readonly layout: string;
   readonly created?: string;
 }
@@ -87,5 +87,35 @@ export async function packageImage(
   for (const blob of content.blobs.values()) size += blob.byteLength;
   const ref = `${config.image.repository}:${tag}`;
   logger?.debug(`oci: ${ref} ${content.manifestDigest} (${size} bytes) → ${layout}`);
-  return { digest: content.manifestDigest, size, ref, tag, layout, ...(created === undefined ? {} : { created }) };
+  return { digest: content.manifestDigest, size, ref, tag, layout: path.relative(config.buildDir, layout), ...(created === undefined ? {} : { created }) };
+}
+
+/** The build options `packageStage` reads (a subset of the pipeline's BuildOptions). */
+export interface PackageStageOptions {
+  /** `--board` values: ids, Zephyr targets or `all` (default: the manifest's boards). */
+  readonly boards?: readonly string[];
+  readonly sourceDateEpoch?: string;
+}
+
+/**
+ * The `oci.package` hook of `ocre build` (cli/pipeline/build.ts APP_STAGES): one app's spec in,
+ * the report's `image` section out. Board names are resolved through the catalog so the
+ * annotation lists board ids, whatever form the user typed.
+ */
+export async function packageStage(
+  specs: readonly ContainerSpec[],
+  config: ResolvedConfig,
+  options: PackageStageOptions,
+  logger?: OciLogger,
+): Promise<ImageReport> {
+  const [spec] = specs;
+  if (spec === undefined || specs.length !== 1)
+    throw new OcreError("OCRE_INTERNAL", `oci.package takes one app's spec, got ${specs.length}`, { exitCode: 2 });
+  const requested = options.boards ?? config.boards;
+  let boards: string[] = [];
+  if (requested.length > 0) {
+    const { loadCatalog, selectBoards } = await import("../boards/catalog.js");
+    boards = selectBoards(await loadCatalog({ appDir: config.appDir }), requested).map((b) => b.board.id);
+  }
+  return packageImage(spec, config, { sourceDateEpoch: options.sourceDateEpoch, boards }, logger);
 }

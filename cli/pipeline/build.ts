@@ -31,6 +31,8 @@ export interface BuildOptions extends ConfigFlags {
   readonly firmware?: boolean;
   /** --toolchain for --firmware: the Zephyr SDK or the distribution's GNU cross compilers. */
   readonly toolchain?: "zephyr-sdk" | "gnu";
+  /** SOURCE_DATE_EPOCH as the command found it: the image's `created` time (oci.package). */
+  readonly sourceDateEpoch?: string;
 }
 
 /**
@@ -53,11 +55,11 @@ export interface StageHook {
   readonly run: HookedStage;
 }
 
-/**
- * The stages after build/<name>.wasm is written, run for each app in the order given.
- * oci helper: { section: "image", run: async (...a) => (await import("../oci/package.js")).packageStage(...a) }
- */
-export const APP_STAGES: readonly StageHook[] = [];
+/** The stages after build/<name>.wasm is written, run for each app in the order given. */
+export const APP_STAGES: readonly StageHook[] = [
+  // oci.package: build/oci, the app as an OCI image (report section "image").
+  { section: "image", run: async (...a) => (await import("../oci/package.js")).packageStage(...a) },
+];
 
 /**
  * The stages over all apps, run once after every app is built (boards → west projects,
@@ -256,4 +258,30 @@ export async function buildApps(dirs: readonly string[], options: BuildOptions =
     });
   }
   return { apps };
+}
+
+export interface FromImageBuild {
+  /** Where the image came from (a layout path or a registry reference) and its digest. */
+  readonly from: string;
+  readonly digest: string;
+  readonly spec: ContainerSpec;
+  readonly buildDir: string;
+  /** Sections the project stages returned (boards, firmware). */
+  readonly sections: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * `ocre build --from-image <ref>`: no compile. The ContainerSpec comes out of an OCI image (local
+ * or pulled and verified), and only the project stages (west projects, firmware) run, with
+ * outputs under `<cwd>/build` (or --out-dir). CI builds the image once and generates firmware
+ * for many boards from it.
+ */
+export async function buildFromImage(ref: string, cwd: string, options: BuildOptions = {}, logger: Logger = silent): Promise<FromImageBuild> {
+  const { specFromImage, configFromImage } = await import("../oci/from-image.js");
+  const image = await specFromImage(ref, { cwd, registry: { logger } });
+  logger.debug(`${image.spec.name} ${image.spec.version}: from ${image.from} (${image.digest})`);
+  const config = configFromImage(image, cwd, options);
+  const sections: Record<string, unknown> = {};
+  for (const stage of PROJECT_STAGES) sections[stage.section] = await stage.run([image.spec], config, options, logger);
+  return { from: image.from, digest: image.digest, spec: image.spec, buildDir: config.buildDir, sections };
 }
