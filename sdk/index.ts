@@ -1,6 +1,6 @@
 /**
  * The ocre SDK for AssemblyScript containers: `import { console, Timer, Gpio, run } from "ocre"`.
- * The raw host functions are in ./bindings/env.ts (`import { ocre_sleep } from "ocre/sdk/bindings/env"`).
+ * The raw host functions are in ./bindings/env.ts (`import { ocre_sleep } from "ocre/bindings/env"`).
  */
 
 // Must stay the first import: its top-level code reserves the WAMR app heap before anything
