@@ -12,8 +12,9 @@ import { generateProjects } from "../cli/generate/index.js";
 import type { ResolvedConfig } from "../cli/config/types.js";
 import type { ContainerSpec } from "../cli/spec.js";
 import { isOcreError, type OcreError } from "../cli/errors.js";
+import { cp } from "node:fs/promises";
 import { missingTools } from "./helpers/tools.js";
-import { tempDir } from "./helpers/cli.js";
+import { repoRoot, runOcre, tempDir } from "./helpers/cli.js";
 
 // (module (memory (export "memory") 1 1) (func (export "_start"))): a container that exits 0.
 const WASM = new Uint8Array([
@@ -94,6 +95,23 @@ describe("ocre build --firmware without a Zephyr workspace", () => {
     expect(error.details).toContain(`  Zephyr workspace: ${zephyr.detail}`);
     expect(error.details).toContain(`    fix: ${zephyr.fix}`);
     expect(error.hint).toBe("`ocre doctor --board mps2-an521` checks everything a firmware build needs");
+  });
+});
+
+describe("ocre build --firmware (CLI) without a Zephyr workspace", () => {
+  it("generates the project, then exits 1 with doctor's message", async () => {
+    const app = await tempDir("ocre-fw-cli-");
+    await cp(path.join(repoRoot, "test", "fixtures", "pipeline", "hello"), app, { recursive: true });
+    const run = await runOcre(["build", "--firmware", "--board", "mps2/an521/cpu0", "--toolchain", "gnu"], {
+      cwd: app,
+      env: envWithoutZephyr(),
+    });
+    expect(run.stderr).toMatch(
+      /error OCRE_FIRMWARE_PREREQ: cannot build firmware for mps2-an521: .*Zephyr workspace missing/,
+    );
+    expect(run.stderr).toMatch(/fix: export ZEPHYR_BASE=/);
+    expect(run.stderr).toMatch(/hint: `ocre doctor --board mps2-an521` checks everything a firmware build needs/);
+    expect(run.exitCode).toBe(1);
   });
 });
 

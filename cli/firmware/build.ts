@@ -79,6 +79,12 @@ export function prerequisiteError(board: FirmwareBoard, report: DoctorReport): O
 /** The first compiler/linker/CMake error of a failed build log, with a line or two of context. */
 export function firstError(log: string): string[] {
   const lines = log.split("\n");
+  // Zephyr turns Kconfig warnings (an undefined symbol in prj.conf) into a configure error: the
+  // warnings say what is wrong, the CMake error only that it failed.
+  if (lines.some((l) => /^error: Aborting due to Kconfig warnings/.test(l))) {
+    const warnings = lines.filter((l) => /: warning: /.test(l)).slice(0, 3);
+    return [...warnings, "error: Aborting due to Kconfig warnings"];
+  }
   const patterns = [
     /region `?[\w.]+'? overflowed by \d+ bytes/,
     /: (fatal )?error: /,
@@ -168,6 +174,13 @@ async function run(
   });
   const result = await child;
   return { ok: result.exitCode === 0, output };
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 function cmakeCacheBoard(cache: string): string | null {
@@ -269,7 +282,14 @@ async function buildBoard(
         },
       );
     }
-    const modules = board.modules.map((m) => available.get(m)!);
+    // Without west, Zephyr processes modules (the project's EXTRA_ZEPHYR_MODULES included) only
+    // when ZEPHYR_MODULES is given: always pass it, with the project's own copy of the ocre
+    // module (Zephyr keys modules by name, so listing it twice is harmless).
+    const ocreModule = path.join(projectDir, "modules", "ocre", "zephyr-module");
+    const modules = [
+      ...board.modules.map((m) => available.get(m)!),
+      ...((await exists(ocreModule)) ? [ocreModule] : []),
+    ];
     if (pristine) await rm(cachePath, { force: true });
     steps = [
       {
