@@ -7,6 +7,7 @@ import { startRegistry } from "./registry-server.mjs";
 import { missingTools } from "./helpers/tools.js";
 import { runOcre, tempDir } from "./helpers/cli.js";
 import {
+  specFromImage,
   packageImage,
   readLayoutEntries,
   readLayoutImage,
@@ -160,6 +161,17 @@ describe.skipIf(missingTools("docker-registry", "skopeo"))(
         expect(pulled.exitCode, pulled.stderr).toBe(0);
         expect(JSON.parse(pulled.stdout).digest).toBe(report.digest);
       }
+    });
+
+    it("specFromImage (ocre build --from-image) fetches a registry reference and verifies it", async () => {
+      const empty = await tempDir("ocre-registry-from-");
+      const image = await specFromImage(`${registry.host}/iot/blinky:1.0.0`, {
+        cwd: empty,
+        env: { XDG_DATA_HOME: empty },
+      });
+      expect(image.digest).toBe(report.digest);
+      expect(image.spec.sha256).toBe(spec.sha256);
+      expect(image.from).toBe(`${registry.host}/iot/blinky:1.0.0`);
     });
 
     it("an unknown tag or repository is a clear 404 error", async () => {
