@@ -89,6 +89,8 @@ export const buildCommand = defineCommand<BuildArgs>({
     out.result({
       ok: true,
       apps: result.apps.map((a) => ({ name: a.report.app.name, wasm: a.wasmPath, report: a.reportPath, cached: a.cached, sizeBytes: a.report.app.sizeBytes, sha256: a.report.app.sha256, stages: cachedStages(a) })),
+      // --firmware: per board, the images (artifacts with path, sha256, bytes) and the size report.
+      ...(result.apps[0]?.report.firmware ? { firmware: result.apps[0].report.firmware } : {}),
     });
   },
 });
