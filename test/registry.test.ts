@@ -5,7 +5,7 @@ import { execa } from "execa";
 import { fixtureConfig, fixtureSpec } from "./oci-fixture.mjs";
 import { startRegistry } from "./registry-server.mjs";
 import { missingTools } from "./helpers/tools.js";
-import { runOcre, tempDir } from "./helpers/cli.js";
+import { cliPath, runOcre, tempDir } from "./helpers/cli.js";
 import {
   specFromImage,
   packageImage,
@@ -172,6 +172,18 @@ describe.skipIf(missingTools("docker-registry", "skopeo"))(
       expect(image.digest).toBe(report.digest);
       expect(image.spec.sha256).toBe(spec.sha256);
       expect(image.from).toBe(`${registry.host}/iot/blinky:1.0.0`);
+    });
+
+    it.skipIf(missingTools("script"))("shows progress bars on a terminal and none without one", async () => {
+      const ref = `${registry.host}/progress/blinky:1.0.0`;
+      // `script` gives the CLI a pseudo-terminal, as a developer's shell would.
+      const tty = await execa("script", ["-qec", `${process.execPath} ${cliPath} push ${ref}`, "/dev/null"], {
+        cwd: app,
+      });
+      expect(String(tty.stdout)).toMatch(/\[█+\] \d+\/\d+ bytes/);
+      const plain = await runOcre(["push", ref], { cwd: app });
+      expect(plain.exitCode, plain.stderr).toBe(0);
+      expect(plain.stderr).not.toContain("█");
     });
 
     it("an unknown tag or repository is a clear 404 error", async () => {
