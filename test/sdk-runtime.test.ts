@@ -256,6 +256,14 @@ describe("messages", () => {
     host.run(await host.start(await buildTemplate("sensor")));
     // 25,40 -> 32.5 (crosses); stays above; falls below after the zeros; 90 -> (0*7+90)/8 = 11.25 stays below.
     expect(published).toEqual(["sensors/temperature/alert 32.5"]);
+    expect(host.output.get(1)).toBe(
+      [
+        "sensor: watching sensor 0, alert above 30.0",
+        "sensor: average 32.5 above threshold, alert published",
+        "sensor: back below threshold",
+        "",
+      ].join("\n"),
+    );
     expect(new Set(host.callsOf("ocre_sensors_read").map((c) => c.args.join(",")))).toEqual(new Set(["0,13"]));
   });
 });

@@ -57,7 +57,7 @@ export const newCommand = defineCommand<NewArgs>({
         ...(shown === "." ? [] : [`  cd ${shown}`]),
         ...(result.template === "pubsub"
           ? ["  npx ocre build publisher subscriber", "  npx ocre run subscriber publisher"]
-          : ["  npm install        # the SDK's editor types", "  npx ocre build", "  npx ocre run"]),
+          : ["  npm install        # the SDK's editor types", "  npx ocre build", "  npx ocre run ."]),
       ].join("\n"),
     );
   },

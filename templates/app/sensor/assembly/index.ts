@@ -37,10 +37,15 @@ if (channel < 0) {
     const avg = average(value);
     if (!above && avg > THRESHOLD) {
       above = true;
-      messages.publish(TOPIC, avg.toString(), "text/plain");
+      const text = avg.toString();
+      const rc = messages.publish(TOPIC, text, "text/plain");
+      // -ENOENT (-2): published, but no container is subscribed to the topic.
+      console.log("sensor: average " + text + " above threshold" + (rc == 0 || rc == -2 ? ", alert published" : ", publish failed"));
     } else if (above && avg <= THRESHOLD) {
       above = false;
+      console.log("sensor: back below threshold");
     }
   });
+  console.log("sensor: watching sensor " + SENSOR_INDEX.toString() + ", alert above " + THRESHOLD.toString());
   run();
 }
