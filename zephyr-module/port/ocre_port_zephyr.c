@@ -241,8 +241,8 @@ uint32_t ocre_port_timer_remaining_ms(unsigned int slot)
 #ifdef CONFIG_OCRE_GPIO
 #define GPIO_CTRL(node) COND_CODE_1(DT_NODE_HAS_PROP(node, gpio_controller), (DEVICE_DT_GET(node),), ())
 
-static const struct device *const gpio_ctrls[] = {DT_FOREACH_STATUS_OKAY_NODE(GPIO_CTRL)};
-#define NGPIO ARRAY_SIZE(gpio_ctrls)
+/* NULL-terminated: a board may have no GPIO controller (qemu_riscv32) or no alias. */
+static const struct device *const gpio_ctrls[] = {DT_FOREACH_STATUS_OKAY_NODE(GPIO_CTRL) NULL};
 
 #define GPIO_ALIAS(a)                                                                             \
 	IF_ENABLED(DT_NODE_EXISTS(DT_ALIAS(a)), ({#a, GPIO_DT_SPEC_GET(DT_ALIAS(a), gpios)},))
@@ -253,20 +253,26 @@ static const struct {
 } gpio_aliases[] = {
 	GPIO_ALIAS(led0) GPIO_ALIAS(led1) GPIO_ALIAS(led2) GPIO_ALIAS(led3)
 	GPIO_ALIAS(sw0) GPIO_ALIAS(sw1) GPIO_ALIAS(sw2) GPIO_ALIAS(sw3)
+	{NULL, {0}},
 };
 
-static struct gpio_callback gpio_cbs[NGPIO > 0 ? NGPIO : 1];
-static uint32_t gpio_irq_pins[NGPIO > 0 ? NGPIO : 1];
+static struct gpio_callback gpio_cbs[ARRAY_SIZE(gpio_ctrls)];
+static uint32_t gpio_irq_pins[ARRAY_SIZE(gpio_ctrls)];
 
 static const struct device *gpio_dev(uint32_t port)
 {
-	return port < NGPIO && device_is_ready(gpio_ctrls[port]) ? gpio_ctrls[port] : NULL;
+	for (uint32_t p = 0; gpio_ctrls[p] != NULL; p++) {
+		if (p == port) {
+			return device_is_ready(gpio_ctrls[p]) ? gpio_ctrls[p] : NULL;
+		}
+	}
+	return NULL;
 }
 
 /* Flags (active level) of a pin that an alias describes, so "led0" honours ACTIVE_LOW. */
 static gpio_dt_flags_t alias_flags(uint32_t port, uint32_t pin)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(gpio_aliases); i++) {
+	for (size_t i = 0; gpio_aliases[i].name != NULL; i++) {
 		if (gpio_aliases[i].spec.port == gpio_ctrls[port] && gpio_aliases[i].spec.pin == pin) {
 			return gpio_aliases[i].spec.dt_flags;
 		}
@@ -338,11 +344,11 @@ int ocre_port_gpio_irq(uint32_t port, uint32_t pin, bool enable)
 
 int ocre_port_gpio_lookup(const char *name, uint32_t *port, uint32_t *pin)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(gpio_aliases); i++) {
+	for (size_t i = 0; gpio_aliases[i].name != NULL; i++) {
 		if (strcmp(gpio_aliases[i].name, name) != 0) {
 			continue;
 		}
-		for (uint32_t p = 0; p < NGPIO; p++) {
+		for (uint32_t p = 0; gpio_ctrls[p] != NULL; p++) {
 			if (gpio_ctrls[p] == gpio_aliases[i].spec.port) {
 				*port = p;
 				*pin = gpio_aliases[i].spec.pin;

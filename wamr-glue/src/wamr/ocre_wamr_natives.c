@@ -3,11 +3,16 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * WAMR natives for module `env` (the Ocre ABI) and, with CONFIG_OCRE_WASI_MINIMAL, for
- * `wasi_snapshot_preview1`. Each one finds its container, takes a fresh view of the caller's
- * memory, marks the host call for the watchdog and hands offsets to the portable core, which
- * validates everything. "*" and "$" arguments arrive as native pointers (WAMR checked their
- * first byte or their NUL) and go back to offsets here.
+ * `wasi_snapshot_preview1`. They are registered "raw": every import of a module goes to one
+ * dispatcher, which learns which call it is from the symbol's attachment (its index in
+ * ocre_abi.def / ocre_wasi.def). One dispatcher instead of a wrapper per call keeps the shim
+ * small. It finds the container, takes a fresh view of the caller's memory, marks the host
+ * call for the watchdog and hands offsets to the portable core, which validates everything.
+ * "*" and "$" arguments arrive as native pointers (WAMR checked their first byte or their NUL)
+ * and go back to offsets here.
  */
+
+#include <string.h>
 
 #include <wasm_export.h>
 
@@ -15,174 +20,185 @@
 
 void ocre_wamr_unwind_exit(struct ocre_container *c);
 
-struct call {
-	struct ocre_container *c;
-	struct ocre_mem m;
-};
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static struct call enter(wasm_exec_env_t env)
+/* Argument slots are 64-bit; WAMR stores i32 and pointer arguments at the start of a slot. */
+static uint32_t arg_u32(const uint64_t *a, int n)
 {
-	struct call k;
+	uint32_t v;
 
-	k.c = wasm_runtime_get_custom_data(wasm_runtime_get_module_inst(env));
-	(void)ocre_engine_mem(k.c, &k.m);
-	ocre_host_enter(k.c);
-	return k;
+	memcpy(&v, &a[n], sizeof(v));
+	return v;
 }
 
-static uint32_t off(const struct call *k, const void *native)
+static int32_t arg_i32(const uint64_t *a, int n)
 {
-	return (uint32_t)((const uint8_t *)native - k->m.base);
+	return (int32_t)arg_u32(a, n);
 }
 
-#define LEAVE(k, expr)                                                                            \
-	do {                                                                                       \
-		__typeof__(expr) ret_ = (expr);                                                    \
-		ocre_host_leave((k).c);                                                            \
-		return ret_;                                                                       \
-	} while (0)
-
-/* ---- env ---------------------------------------------------------------------------------- */
-
-static int32_t n_uname(wasm_exec_env_t env, void *buf)
+static uint32_t arg_ptr(const uint64_t *a, int n, const struct ocre_mem *m)
 {
-	struct call k = enter(env);
+	uintptr_t p;
 
-	LEAVE(k, ocre_api_uname(k.c, &k.m, off(&k, buf)));
+	memcpy(&p, &a[n], sizeof(p));
+	return (uint32_t)((const uint8_t *)p - m->base);
 }
 
-static int32_t n_ocre_sleep(wasm_exec_env_t env, int32_t ms)
+static struct ocre_container *enter(wasm_exec_env_t env, struct ocre_mem *m)
 {
-	struct call k = enter(env);
+	struct ocre_container *c =
+		wasm_runtime_get_custom_data(wasm_runtime_get_module_inst(env));
 
-	LEAVE(k, ocre_api_ocre_sleep(k.c, ms));
+	(void)ocre_engine_mem(c, m);
+	ocre_host_enter(c);
+	return c;
 }
 
-static int32_t n_ocre_get_event(wasm_exec_env_t env, uint32_t a, uint32_t b, uint32_t c,
-				uint32_t d, uint32_t e, uint32_t f)
+static void env_dispatch(wasm_exec_env_t env, uint64_t *a)
 {
-	struct call k = enter(env);
-	const uint32_t out[6] = {a, b, c, d, e, f};
+	struct ocre_mem mem;
+	const struct ocre_mem *m = &mem;
+	struct ocre_container *c = enter(env, &mem);
+	unsigned int fn = (unsigned int)(uintptr_t)wasm_runtime_get_function_attachment(env);
+	int32_t r;
+	double d;
 
-	LEAVE(k, ocre_api_ocre_get_event(k.c, &k.m, out));
-}
+#define I(n) arg_i32(a, n)
+#define P(n) arg_ptr(a, n, m)
+	switch (fn) {
+	case OCRE_FN_uname:
+		r = ocre_api_uname(c, m, P(0));
+		break;
+	case OCRE_FN_ocre_sleep:
+		r = ocre_api_ocre_sleep(c, I(0));
+		break;
+	case OCRE_FN_ocre_get_event: {
+		const uint32_t out[6] = {arg_u32(a, 0), arg_u32(a, 1), arg_u32(a, 2),
+					 arg_u32(a, 3), arg_u32(a, 4), arg_u32(a, 5)};
 
-static int32_t n_ocre_register_dispatcher(wasm_exec_env_t env, int32_t type, const char *name)
-{
-	struct call k = enter(env);
-
-	LEAVE(k, ocre_api_ocre_register_dispatcher(k.c, &k.m, type, off(&k, name)));
-}
-
-#define TIMER1(fn)                                                                                \
-	static int32_t n_##fn(wasm_exec_env_t env, int32_t id)                                     \
-	{                                                                                          \
-		struct call k = enter(env);                                                        \
-		LEAVE(k, ocre_api_##fn(k.c, id));                                                  \
+		r = ocre_api_ocre_get_event(c, m, out);
+		break;
 	}
-TIMER1(ocre_timer_create)
-TIMER1(ocre_timer_delete)
-TIMER1(ocre_timer_stop)
-TIMER1(ocre_timer_get_remaining)
-
-static int32_t n_ocre_timer_start(wasm_exec_env_t env, int32_t id, int32_t ms, int32_t periodic)
-{
-	struct call k = enter(env);
-
-	LEAVE(k, ocre_api_ocre_timer_start(k.c, id, ms, periodic));
+	case OCRE_FN_ocre_register_dispatcher:
+		r = ocre_api_ocre_register_dispatcher(c, m, I(0), P(1));
+		break;
+	case OCRE_FN_ocre_timer_create:
+		r = ocre_api_ocre_timer_create(c, I(0));
+		break;
+	case OCRE_FN_ocre_timer_delete:
+		r = ocre_api_ocre_timer_delete(c, I(0));
+		break;
+	case OCRE_FN_ocre_timer_start:
+		r = ocre_api_ocre_timer_start(c, I(0), I(1), I(2));
+		break;
+	case OCRE_FN_ocre_timer_stop:
+		r = ocre_api_ocre_timer_stop(c, I(0));
+		break;
+	case OCRE_FN_ocre_timer_get_remaining:
+		r = ocre_api_ocre_timer_get_remaining(c, I(0));
+		break;
+	case OCRE_FN_ocre_publish_message:
+		r = ocre_api_ocre_publish_message(c, m, P(0), P(1), P(2), I(3));
+		break;
+	case OCRE_FN_ocre_subscribe_message:
+		r = ocre_api_ocre_subscribe_message(c, m, P(0));
+		break;
+	case OCRE_FN_ocre_messaging_free_module_event_data:
+		r = ocre_api_ocre_messaging_free_module_event_data(c, arg_u32(a, 0), arg_u32(a, 1),
+								   arg_u32(a, 2));
+		break;
+	case OCRE_FN_ocre_sensors_init:
+		r = ocre_api_ocre_sensors_init(c);
+		break;
+	case OCRE_FN_ocre_sensors_discover:
+		r = ocre_api_ocre_sensors_discover(c);
+		break;
+	case OCRE_FN_ocre_sensors_open:
+		r = ocre_api_ocre_sensors_open(c, I(0));
+		break;
+	case OCRE_FN_ocre_sensors_get_handle:
+		r = ocre_api_ocre_sensors_get_handle(c, I(0));
+		break;
+	case OCRE_FN_ocre_sensors_get_channel_count:
+		r = ocre_api_ocre_sensors_get_channel_count(c, I(0));
+		break;
+	case OCRE_FN_ocre_sensors_get_channel_type:
+		r = ocre_api_ocre_sensors_get_channel_type(c, I(0), I(1));
+		break;
+	case OCRE_FN_ocre_sensors_read:
+		d = ocre_api_ocre_sensors_read(c, I(0), I(1));
+		goto f64;
+	case OCRE_FN_ocre_sensors_open_by_name:
+		r = ocre_api_ocre_sensors_open_by_name(c, m, P(0));
+		break;
+	case OCRE_FN_ocre_sensors_get_handle_by_name:
+		r = ocre_api_ocre_sensors_get_handle_by_name(c, m, P(0));
+		break;
+	case OCRE_FN_ocre_sensors_get_channel_count_by_name:
+		r = ocre_api_ocre_sensors_get_channel_count_by_name(c, m, P(0));
+		break;
+	case OCRE_FN_ocre_sensors_get_channel_type_by_name:
+		r = ocre_api_ocre_sensors_get_channel_type_by_name(c, m, P(0), I(1));
+		break;
+	case OCRE_FN_ocre_sensors_read_by_name:
+		d = ocre_api_ocre_sensors_read_by_name(c, m, P(0), I(1));
+		goto f64;
+	case OCRE_FN_ocre_sensors_get_list:
+		r = ocre_api_ocre_sensors_get_list(c, m, P(0), I(1));
+		break;
+	case OCRE_FN_ocre_gpio_init:
+		r = ocre_api_ocre_gpio_init(c);
+		break;
+	case OCRE_FN_ocre_gpio_configure:
+		r = ocre_api_ocre_gpio_configure(c, I(0), I(1), I(2));
+		break;
+	case OCRE_FN_ocre_gpio_pin_set:
+		r = ocre_api_ocre_gpio_pin_set(c, I(0), I(1), I(2));
+		break;
+	case OCRE_FN_ocre_gpio_pin_get:
+		r = ocre_api_ocre_gpio_pin_get(c, I(0), I(1));
+		break;
+	case OCRE_FN_ocre_gpio_pin_toggle:
+		r = ocre_api_ocre_gpio_pin_toggle(c, I(0), I(1));
+		break;
+	case OCRE_FN_ocre_gpio_register_callback:
+		r = ocre_api_ocre_gpio_register_callback(c, I(0), I(1));
+		break;
+	case OCRE_FN_ocre_gpio_unregister_callback:
+		r = ocre_api_ocre_gpio_unregister_callback(c, I(0), I(1));
+		break;
+	case OCRE_FN_ocre_gpio_configure_by_name:
+		r = ocre_api_ocre_gpio_configure_by_name(c, m, P(0), I(1));
+		break;
+	case OCRE_FN_ocre_gpio_set_by_name:
+		r = ocre_api_ocre_gpio_set_by_name(c, m, P(0), I(1));
+		break;
+	case OCRE_FN_ocre_gpio_get_by_name:
+		r = ocre_api_ocre_gpio_get_by_name(c, m, P(0));
+		break;
+	case OCRE_FN_ocre_gpio_toggle_by_name:
+		r = ocre_api_ocre_gpio_toggle_by_name(c, m, P(0));
+		break;
+	case OCRE_FN_ocre_gpio_register_callback_by_name:
+		r = ocre_api_ocre_gpio_register_callback_by_name(c, m, P(0));
+		break;
+	case OCRE_FN_ocre_gpio_unregister_callback_by_name:
+		r = ocre_api_ocre_gpio_unregister_callback_by_name(c, m, P(0));
+		break;
+	default:
+		r = -OCRE_ENOSYS;
+		break;
+	}
+	memcpy(a, &r, sizeof(r));
+	ocre_host_leave(c);
+	return;
+f64:
+	memcpy(a, &d, sizeof(d));
+	ocre_host_leave(c);
 }
-
-static int32_t n_ocre_publish_message(wasm_exec_env_t env, const char *topic, const char *ctype,
-				      const void *payload, int32_t len)
-{
-	struct call k = enter(env);
-
-	LEAVE(k, ocre_api_ocre_publish_message(k.c, &k.m, off(&k, topic), off(&k, ctype),
-					       off(&k, payload), len));
-}
-
-static int32_t n_ocre_subscribe_message(wasm_exec_env_t env, const char *prefix)
-{
-	struct call k = enter(env);
-
-	LEAVE(k, ocre_api_ocre_subscribe_message(k.c, &k.m, off(&k, prefix)));
-}
-
-static int32_t n_ocre_messaging_free_module_event_data(wasm_exec_env_t env, uint32_t topic,
-						       uint32_t ctype, uint32_t payload)
-{
-	struct call k = enter(env);
-
-	LEAVE(k, ocre_api_ocre_messaging_free_module_event_data(k.c, topic, ctype, payload));
-}
-
-#define NOARG(fn)                                                                                 \
-	static int32_t n_##fn(wasm_exec_env_t env)                                                 \
-	{                                                                                          \
-		struct call k = enter(env);                                                        \
-		LEAVE(k, ocre_api_##fn(k.c));                                                      \
-	}
-#define INT1(fn)                                                                                  \
-	static int32_t n_##fn(wasm_exec_env_t env, int32_t a)                                      \
-	{                                                                                          \
-		struct call k = enter(env);                                                        \
-		LEAVE(k, ocre_api_##fn(k.c, a));                                                   \
-	}
-#define INT2(fn, type)                                                                            \
-	static type n_##fn(wasm_exec_env_t env, int32_t a, int32_t b)                              \
-	{                                                                                          \
-		struct call k = enter(env);                                                        \
-		LEAVE(k, ocre_api_##fn(k.c, a, b));                                                \
-	}
-#define INT3(fn)                                                                                  \
-	static int32_t n_##fn(wasm_exec_env_t env, int32_t a, int32_t b, int32_t c)                \
-	{                                                                                          \
-		struct call k = enter(env);                                                        \
-		LEAVE(k, ocre_api_##fn(k.c, a, b, c));                                             \
-	}
-#define STR(fn)                                                                                   \
-	static int32_t n_##fn(wasm_exec_env_t env, const char *s)                                  \
-	{                                                                                          \
-		struct call k = enter(env);                                                        \
-		LEAVE(k, ocre_api_##fn(k.c, &k.m, off(&k, s)));                                    \
-	}
-#define STR_INT(fn, type)                                                                         \
-	static type n_##fn(wasm_exec_env_t env, const char *s, int32_t a)                          \
-	{                                                                                          \
-		struct call k = enter(env);                                                        \
-		LEAVE(k, ocre_api_##fn(k.c, &k.m, off(&k, s), a));                                 \
-	}
-
-NOARG(ocre_sensors_init)
-NOARG(ocre_sensors_discover)
-INT1(ocre_sensors_open)
-INT1(ocre_sensors_get_handle)
-INT1(ocre_sensors_get_channel_count)
-INT2(ocre_sensors_get_channel_type, int32_t)
-INT2(ocre_sensors_read, double)
-STR(ocre_sensors_open_by_name)
-STR(ocre_sensors_get_handle_by_name)
-STR(ocre_sensors_get_channel_count_by_name)
-STR_INT(ocre_sensors_get_channel_type_by_name, int32_t)
-STR_INT(ocre_sensors_read_by_name, double)
-STR_INT(ocre_sensors_get_list, int32_t)
-
-NOARG(ocre_gpio_init)
-INT3(ocre_gpio_configure)
-INT3(ocre_gpio_pin_set)
-INT2(ocre_gpio_pin_get, int32_t)
-INT2(ocre_gpio_pin_toggle, int32_t)
-INT2(ocre_gpio_register_callback, int32_t)
-INT2(ocre_gpio_unregister_callback, int32_t)
-STR_INT(ocre_gpio_configure_by_name, int32_t)
-STR_INT(ocre_gpio_set_by_name, int32_t)
-STR(ocre_gpio_get_by_name)
-STR(ocre_gpio_toggle_by_name)
-STR(ocre_gpio_register_callback_by_name)
-STR(ocre_gpio_unregister_callback_by_name)
 
 static NativeSymbol env_natives[] = {
-#define OCRE_ABI_FN(name, sig, cap) {#name, (void *)n_##name, sig, NULL},
+#define OCRE_ABI_FN(name, sig, cap) {#name, (void *)env_dispatch, sig, (void *)(uintptr_t)OCRE_FN_##name},
 #include "../ocre_abi.def"
 #undef OCRE_ABI_FN
 };
@@ -190,132 +206,73 @@ static NativeSymbol env_natives[] = {
 /* ---- wasi_snapshot_preview1 (minimal) ------------------------------------------------------ */
 #if !OCRE_HAS_WASI_FULL
 
-static int32_t w_fd_write(wasm_exec_env_t env, int32_t fd, uint32_t iovs, uint32_t n,
-			  uint32_t nwritten)
+enum ocre_wasi_index {
+#define OCRE_WASI_FN(name, sig) OCRE_WASI_##name,
+#include "../ocre_wasi.def"
+#undef OCRE_WASI_FN
+};
+
+static void wasi_dispatch(wasm_exec_env_t env, uint64_t *a)
 {
-	struct call k = enter(env);
+	struct ocre_mem mem;
+	const struct ocre_mem *m = &mem;
+	struct ocre_container *c = enter(env, &mem);
+	unsigned int fn = (unsigned int)(uintptr_t)wasm_runtime_get_function_attachment(env);
+	const struct ocre_container_meta *meta = &c->meta;
+	int32_t r;
 
-	LEAVE(k, ocre_wasi_fd_write(k.c, &k.m, fd, iovs, n, nwritten));
+#define U(n) arg_u32(a, n)
+	switch (fn) {
+	case OCRE_WASI_fd_write:
+		r = ocre_wasi_fd_write(c, m, I(0), U(1), U(2), U(3));
+		break;
+	case OCRE_WASI_fd_fdstat_get:
+		r = ocre_wasi_fd_fdstat_get(m, I(0), U(1));
+		break;
+	case OCRE_WASI_fd_prestat_get:
+	case OCRE_WASI_fd_prestat_dir_name:
+		r = ocre_wasi_fd_prestat_get(I(0));
+		break;
+	case OCRE_WASI_proc_exit:
+		ocre_wasi_proc_exit(c, I(0));
+		ocre_host_leave(c);
+		ocre_wamr_unwind_exit(c);
+		return;
+	case OCRE_WASI_clock_time_get: /* (id, precision: i64 in slot 1, out) */
+		r = ocre_wasi_clock_time_get(m, I(0), U(2));
+		break;
+	case OCRE_WASI_clock_res_get:
+		r = ocre_wasi_clock_res_get(m, I(0), U(1));
+		break;
+	case OCRE_WASI_random_get:
+		r = ocre_wasi_random_get(m, U(0), U(1));
+		break;
+	case OCRE_WASI_args_sizes_get:
+		r = ocre_wasi_list_sizes(m, meta->argv, meta->argc, U(0), U(1));
+		break;
+	case OCRE_WASI_args_get:
+		r = ocre_wasi_list_get(m, meta->argv, meta->argc, U(0), U(1));
+		break;
+	case OCRE_WASI_environ_sizes_get:
+		r = ocre_wasi_list_sizes(m, meta->envp, meta->envc, U(0), U(1));
+		break;
+	case OCRE_WASI_environ_get:
+		r = ocre_wasi_list_get(m, meta->envp, meta->envc, U(0), U(1));
+		break;
+	case OCRE_WASI_sched_yield:
+		ocre_port_yield();
+		r = OCRE_WASI_ESUCCESS;
+		break;
+	default: /* fd_read, fd_close, fd_seek, fd_fdstat_set_flags, poll_oneoff */
+		r = OCRE_WASI_ENOSYS;
+		break;
+	}
+	memcpy(a, &r, sizeof(r));
+	ocre_host_leave(c);
 }
-
-static int32_t w_enosys4(wasm_exec_env_t env, int32_t a, int32_t b, int32_t c, int32_t d)
-{
-	(void)env, (void)a, (void)b, (void)c, (void)d;
-	return OCRE_WASI_ENOSYS;
-}
-
-static int32_t w_enosys2(wasm_exec_env_t env, int32_t a, int32_t b)
-{
-	(void)env, (void)a, (void)b;
-	return OCRE_WASI_ENOSYS;
-}
-
-static int32_t w_fd_close(wasm_exec_env_t env, int32_t fd)
-{
-	(void)env, (void)fd;
-	return OCRE_WASI_ENOSYS;
-}
-
-static int32_t w_fd_seek(wasm_exec_env_t env, int32_t fd, int64_t delta, int32_t whence,
-			 uint32_t out)
-{
-	(void)env, (void)fd, (void)delta, (void)whence, (void)out;
-	return OCRE_WASI_ENOSYS;
-}
-
-static int32_t w_fd_fdstat_get(wasm_exec_env_t env, int32_t fd, uint32_t out)
-{
-	struct call k = enter(env);
-
-	LEAVE(k, ocre_wasi_fd_fdstat_get(&k.m, fd, out));
-}
-
-static int32_t w_fd_prestat_get(wasm_exec_env_t env, int32_t fd, uint32_t out)
-{
-	(void)env, (void)out;
-	return ocre_wasi_fd_prestat_get(fd);
-}
-
-static int32_t w_fd_prestat_dir_name(wasm_exec_env_t env, int32_t fd, uint32_t path,
-				     uint32_t len)
-{
-	(void)env, (void)path, (void)len;
-	return ocre_wasi_fd_prestat_get(fd);
-}
-
-static void w_proc_exit(wasm_exec_env_t env, int32_t code)
-{
-	struct call k = enter(env);
-
-	ocre_wasi_proc_exit(k.c, code);
-	ocre_host_leave(k.c);
-	ocre_wamr_unwind_exit(k.c);
-}
-
-static int32_t w_clock_time_get(wasm_exec_env_t env, int32_t id, int64_t precision, uint32_t out)
-{
-	struct call k = enter(env);
-
-	(void)precision;
-	LEAVE(k, ocre_wasi_clock_time_get(&k.m, id, out));
-}
-
-static int32_t w_clock_res_get(wasm_exec_env_t env, int32_t id, uint32_t out)
-{
-	struct call k = enter(env);
-
-	LEAVE(k, ocre_wasi_clock_res_get(&k.m, id, out));
-}
-
-static int32_t w_random_get(wasm_exec_env_t env, uint32_t buf, uint32_t len)
-{
-	struct call k = enter(env);
-
-	LEAVE(k, ocre_wasi_random_get(&k.m, buf, len));
-}
-
-static int32_t w_args_sizes_get(wasm_exec_env_t env, uint32_t count, uint32_t size)
-{
-	struct call k = enter(env);
-
-	LEAVE(k, ocre_wasi_list_sizes(&k.m, k.c->meta.argv, k.c->meta.argc, count, size));
-}
-
-static int32_t w_args_get(wasm_exec_env_t env, uint32_t ptrs, uint32_t buf)
-{
-	struct call k = enter(env);
-
-	LEAVE(k, ocre_wasi_list_get(&k.m, k.c->meta.argv, k.c->meta.argc, ptrs, buf));
-}
-
-static int32_t w_environ_sizes_get(wasm_exec_env_t env, uint32_t count, uint32_t size)
-{
-	struct call k = enter(env);
-
-	LEAVE(k, ocre_wasi_list_sizes(&k.m, k.c->meta.envp, k.c->meta.envc, count, size));
-}
-
-static int32_t w_environ_get(wasm_exec_env_t env, uint32_t ptrs, uint32_t buf)
-{
-	struct call k = enter(env);
-
-	LEAVE(k, ocre_wasi_list_get(&k.m, k.c->meta.envp, k.c->meta.envc, ptrs, buf));
-}
-
-static int32_t w_sched_yield(wasm_exec_env_t env)
-{
-	struct call k = enter(env);
-
-	ocre_port_yield();
-	LEAVE(k, 0);
-}
-
-#define w_fd_read             w_enosys4
-#define w_poll_oneoff         w_enosys4
-#define w_fd_fdstat_set_flags w_enosys2
 
 static NativeSymbol wasi_natives[] = {
-#define OCRE_WASI_FN(name, sig) {#name, (void *)w_##name, sig, NULL},
+#define OCRE_WASI_FN(name, sig) {#name, (void *)wasi_dispatch, sig, (void *)(uintptr_t)OCRE_WASI_##name},
 #include "../ocre_wasi.def"
 #undef OCRE_WASI_FN
 };
@@ -323,13 +280,12 @@ static NativeSymbol wasi_natives[] = {
 
 int ocre_wamr_register_natives(void)
 {
-	if (!wasm_runtime_register_natives("env", env_natives,
-					   sizeof(env_natives) / sizeof(env_natives[0]))) {
+	if (!wasm_runtime_register_natives_raw("env", env_natives, ARRAY_LEN(env_natives))) {
 		return -OCRE_ENOMEM;
 	}
 #if !OCRE_HAS_WASI_FULL
-	if (!wasm_runtime_register_natives("wasi_snapshot_preview1", wasi_natives,
-					   sizeof(wasi_natives) / sizeof(wasi_natives[0]))) {
+	if (!wasm_runtime_register_natives_raw("wasi_snapshot_preview1", wasi_natives,
+					       ARRAY_LEN(wasi_natives))) {
 		return -OCRE_ENOMEM;
 	}
 #endif
