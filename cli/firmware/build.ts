@@ -87,6 +87,7 @@ export function firstError(log: string): string[] {
   }
   const patterns = [
     /region `?[\w.]+'? overflowed by \d+ bytes/,
+    /will not fit in region/,
     /: (fatal )?error: /,
     /^CMake Error/,
     /undefined reference to/,
@@ -105,11 +106,12 @@ export function firstError(log: string): string[] {
 }
 
 /** `region 'FLASH' overflowed by N bytes`: the image does not fit the board at link time. */
-function overflow(log: string): { region: string; bytes: number }[] {
-  return [...log.matchAll(/region `?([\w.]+)'? overflowed by (\d+) bytes/g)].map((m) => ({
-    region: m[1]!,
-    bytes: Number(m[2]),
-  }));
+export function linkOverflow(log: string): { region: string; bytes: number | null }[] {
+  const found = new Map<string, number | null>();
+  for (const m of log.matchAll(/region `?([\w.]+)'? overflowed by (\d+) bytes/g)) found.set(m[1]!, Number(m[2]));
+  // When one output section alone is too big, ld may only say that it "will not fit".
+  for (const m of log.matchAll(/will not fit in region `?([\w.]+)'?/g)) if (!found.has(m[1]!)) found.set(m[1]!, null);
+  return [...found].map(([region, bytes]) => ({ region, bytes }));
 }
 
 /** Zephyr modules (cmsis, hal_nordic, …) found under a workspace's modules/ folder, by module name. */
@@ -326,11 +328,11 @@ async function buildBoard(
       const result = await run(step, buildEnv, projectDir, log, progress);
       combined += result.output;
       if (!result.ok) {
-        const over = overflow(combined);
+        const over = linkOverflow(combined);
         if (over.length > 0) {
           throw new OcreError(
             "OCRE_FIRMWARE_TOO_BIG",
-            `the firmware for ${board.id} does not fit: ${over.map((o) => `${o.region} overflowed by ${o.bytes} bytes`).join(", ")}`,
+            `the firmware for ${board.id} does not fit: ${over.map((o) => (o.bytes === null ? `${o.region} is too small` : `${o.region} overflowed by ${o.bytes} bytes`)).join(", ")}`,
             {
               details: [
                 `board ${board.id}: ${board.flashBytes / 1024} KB flash, ${board.ramBytes / 1024} KB RAM`,
