@@ -93,27 +93,35 @@ interface AscDiagnostic {
   code: number;
   category: number;
   message: string;
-  range: { start: number; end: number; source: { normalizedPath: string; text: string } } | null;
+  range: { start: number; end: number; source: { normalizedPath: string } } | null;
 }
 
-/** Turns a compiler path ("assembly/index.ts", "~lib/ocre/gpio.ts") into one a user can open. */
-function displayPath(normalizedPath: string, appDir: string): string {
-  if (normalizedPath.startsWith("~lib/ocre/")) return path.relative(appDir, path.join(sdkRoot(), normalizedPath.slice("~lib/ocre/".length)));
-  if (normalizedPath.startsWith("~lib/")) return normalizedPath;
-  return normalizedPath;
+/** The file a compiler path names ("assembly/index.ts", "~lib/ocre/gpio.ts"); null for the standard library. */
+function sourceFile(normalizedPath: string, appDir: string): string | null {
+  if (normalizedPath.startsWith("~lib/ocre/")) return path.join(sdkRoot(), normalizedPath.slice("~lib/ocre/".length));
+  if (normalizedPath.startsWith("~lib/")) return null;
+  return path.resolve(appDir, normalizedPath);
 }
 
-function toDiagnostic(d: AscDiagnostic, appDir: string): Diagnostic {
+/**
+ * A diagnostic with its location relative to the app directory. The compiler's diagnostic
+ * carries only the path and offsets, so the source text comes from what we served it.
+ */
+function toDiagnostic(d: AscDiagnostic, appDir: string, texts: ReadonlyMap<string, string>): Diagnostic {
   const severity = d.category === 3 ? "error" : "warning";
   if (d.range === null) return { severity, code: d.code, message: d.message, location: null, excerpt: [] };
-  const { line, col, lineText } = lineAndColumn(d.range.source.text, d.range.start);
+  const file = sourceFile(d.range.source.normalizedPath, appDir);
+  const text = file === null ? undefined : texts.get(file);
+  const shown = file === null ? d.range.source.normalizedPath : path.relative(appDir, file).split(path.sep).join("/");
+  if (text === undefined) return { severity, code: d.code, message: d.message, location: shown, excerpt: [] };
+  const { line, col, lineText } = lineAndColumn(text, d.range.start);
   const width = Math.max(1, Math.min(d.range.end - d.range.start, lineText.length - col + 1));
   const gutter = `${line} | `;
   return {
     severity,
     code: d.code,
     message: d.message,
-    location: `${displayPath(d.range.source.normalizedPath, appDir)}:${line}:${col}`,
+    location: `${shown}:${line}:${col}`,
     excerpt: [`${gutter}${lineText}`, `${" ".repeat(gutter.length + col - 1)}${"^".repeat(width)}`],
   };
 }
@@ -122,6 +130,7 @@ function toDiagnostic(d: AscDiagnostic, appDir: string): Diagnostic {
 export function compilerArgs(config: ResolvedConfig, entryRel: string, outFile: string): string[] {
   const args = [
     entryRel,
+    "--baseDir", config.appDir,
     "--outFile", outFile,
     "--runtime", config.runtime,
     "--exportStart", "_start",
@@ -149,6 +158,7 @@ export async function compile(config: ResolvedConfig): Promise<CompileResult> {
   const asc = await import("assemblyscript/asc");
   const appDir = config.appDir;
   const inputs = new Map<string, boolean>();
+  const texts = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
   let wasm: Uint8Array | undefined;
   const outFile = "ocre-out.wasm";
@@ -163,6 +173,7 @@ export async function compile(config: ResolvedConfig): Promise<CompileResult> {
       try {
         const text = await readFileAsync(file, "utf8");
         inputs.set(file, true);
+        texts.set(file, text);
         return text;
       } catch {
         inputs.set(file, false);
@@ -173,7 +184,7 @@ export async function compile(config: ResolvedConfig): Promise<CompileResult> {
       if (path.basename(filename) === outFile && typeof contents !== "string") wasm = contents;
     },
     listFiles: () => null,
-    reportDiagnostic: (d) => diagnostics.push(toDiagnostic(d as unknown as AscDiagnostic, appDir)),
+    reportDiagnostic: (d) => diagnostics.push(toDiagnostic(d as unknown as AscDiagnostic, appDir, texts)),
     stdout: asc.createMemoryStream(),
     stderr: asc.createMemoryStream(),
   });
@@ -187,7 +198,11 @@ export async function compile(config: ResolvedConfig): Promise<CompileResult> {
         : `the AssemblyScript compiler failed: ${result.error?.message ?? "no output"}`;
     throw new OcreError("OCRE_COMPILE", message, {
       details: errors.flatMap((d, i) => (i === 0 ? d.excerpt : formatDiagnostic(d))),
-      hint: errors.length > 1 ? `${errors.length} errors; fix the first one and build again` : "fix the source and build again",
+      hint: errors.some((d) => /pages of (initial|maximum) memory/.test(d.message))
+        ? `the app's static data does not fit: raise memory.initialPages and memory.maxPages in ${config.manifestPath} (64 KiB pages, at most 64)`
+        : errors.length > 1
+          ? `${errors.length} errors; fix the first one and build again`
+          : "fix the source and build again",
     });
   }
   return {

@@ -66,7 +66,7 @@ export function optimizerVersion(): string {
 export async function optimise(input: Uint8Array, options: OptimiseOptions): Promise<OptimiseResult> {
   const binaryen = await loadBinaryen();
   const features =
-    binaryen.Features.MutableGlobals | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory;
+    binaryen.Features.MutableGlobals | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt;
   let module: ReturnType<Binaryen["readBinary"]>;
   try {
     module = binaryen.readBinary(input);
