@@ -242,3 +242,33 @@ describe("component heuristics", () => {
     expect(componentOf({ name: "z_impl_k_sleep", file: "sched.c" })).toBe("zephyr");
   });
 });
+
+describe("size report lines", () => {
+  it("shows use against the board with a bar on a terminal, and the split by component", async () => {
+    const { formatSize } = await import("../cli/firmware/size-format.js");
+    const region = (used: number, total: number) => ({
+      used,
+      sectionBytes: used,
+      start: 0,
+      total,
+      components: { zephyr: used - 1100, wamr: 1000, shim: 0, container: 100, other: 0 },
+      sections: [],
+    });
+    const report = {
+      machine: "arm",
+      elfClass: 32 as const,
+      endian: "little" as const,
+      xip: true,
+      flash: region(2048, 8192),
+      ram: region(4096, 4096),
+    };
+    const [flash, ram] = formatSize(report, { bars: true, width: 8 });
+    expect(flash).toBe(
+      "flash [██░░░░░░] 2.0 KB (2048 B) of 8.0 KB (25.0%)  [zephyr 948 B, wamr 1000 B, container 100 B]",
+    );
+    expect(ram).toMatch(/^RAM {3}\[████████\] 4\.0 KB \(4096 B\) of 4\.0 KB \(100\.0%\)/);
+    expect(formatSize(report, { bars: false })[0]).toBe(
+      "flash 2.0 KB (2048 B) of 8.0 KB (25.0%)  [zephyr 948 B, wamr 1000 B, container 100 B]",
+    );
+  });
+});

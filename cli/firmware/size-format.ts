@@ -8,6 +8,7 @@ export interface FormatOptions {
 }
 
 function kb(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
   return bytes >= 10 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024).toFixed(1)} KB`;
 }
 
