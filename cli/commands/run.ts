@@ -70,15 +70,15 @@ function livePrinter(out: Output, prefixed: boolean): (event: SimEvent) => void 
 }
 
 export const runCommand = defineCommand<RunArgs>({
-  command: "run <targets..>",
+  command: "run [targets..]",
   describe: "Run containers on this machine with the device's ABI, GPIO and sensors simulated",
   builder: (y) =>
     y
       .positional("targets", {
         type: "string",
         array: true,
-        demandOption: true,
-        describe: "App directories, .wasm files or image references",
+        default: ["."],
+        describe: "App directories, .wasm files or image references (default: the app in the current directory)",
       })
       .option("virtual-time", {
         type: "boolean",

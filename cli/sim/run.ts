@@ -2,6 +2,11 @@ import { loadBoard } from "./board.js";
 import { Simulation } from "./simulation.js";
 import type { RunOptions, RunResult } from "./types.js";
 
+export type * from "./types.js";
+export { parseSensorTrace, loadSensorTrace, type SensorTrace, type SensorSample } from "./sensor-trace.js";
+export { parseGpioScript, loadGpioScript, type GpioScriptStep } from "./gpio-script.js";
+export { loadBoard, simBoard, type Board } from "./board.js";
+
 /**
  * Runs containers on the host with the device's ABI and limits, and returns what they did:
  * output, exit codes, GPIO changes, warnings and (with `trace: true`) every host call.

@@ -19,7 +19,7 @@ export interface ResolveTargetOptions {
   readonly cwd: string;
   /** Capabilities for bare .wasm files; default: the features the module imports. */
   readonly capabilities?: readonly string[];
-  /** Builds an app directory and returns its container (the build pipeline). */
+  /** Builds an app directory and returns its container; default: the build pipeline. */
   readonly buildApp?: (appDir: string) => Promise<ContainerInput>;
 }
 
@@ -33,6 +33,13 @@ export function capabilitiesFromImports(wasm: Uint8Array): string[] {
   const caps = new Set<string>();
   for (const fn of OCRE_ABI) if (fn.capability && names.has(fn.name)) caps.add(fn.capability);
   return [...caps];
+}
+
+/** `ocre build <dir>` as a library call (cached: an unchanged app is not rebuilt). */
+async function buildWithPipeline(appDir: string): Promise<ContainerInput> {
+  const { buildApps } = await import("../pipeline/build.js");
+  const result = await buildApps([appDir]);
+  return result.apps[0]!.spec;
 }
 
 async function kindOf(target: string, cwd: string): Promise<{ kind: TargetKind; file: string }> {
@@ -77,12 +84,8 @@ export async function resolveTarget(target: string, options: ResolveTargetOption
     return { kind, input: { name: path.basename(file, ".wasm"), wasm, capabilities }, from: file };
   }
   if (kind === "app") {
-    if (!options.buildApp) {
-      throw new OcreError("OCRE_RUN_APP", `cannot build ${file} here`, {
-        hint: "build it with `ocre build` and run build/<name>.wasm",
-      });
-    }
-    return { kind, input: await options.buildApp(file), from: file };
+    const build = options.buildApp ?? buildWithPipeline;
+    return { kind, input: await build(file), from: file };
   }
   const image = await specFromImage(target, { cwd: options.cwd });
   return { kind, input: image.spec, from: `${image.from} (${image.digest})` };
