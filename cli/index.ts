@@ -24,4 +24,17 @@ export {
 } from "./pipeline/build.js";
 export { REPORT_SCHEMA_VERSION, withoutTimings, type BuildReport, type AppReport } from "./report.js";
 export { OCRE_ABI, WASI_FUNCTIONS, CAPABILITIES, findImport, isCallAllowed } from "./abi/table.js";
-export { runContainers, parseSensorTrace, parseGpioScript, loadBoard, simBoard, type RunOptions, type RunResult, type ContainerInput, type ContainerResult, type SimEvent, type TraceEntry, type GpioChange } from "./sim/run.js";
+export {
+  runContainers,
+  parseSensorTrace,
+  parseGpioScript,
+  loadBoard,
+  simBoard,
+  type RunOptions,
+  type RunResult,
+  type ContainerInput,
+  type ContainerResult,
+  type SimEvent,
+  type TraceEntry,
+  type GpioChange,
+} from "./sim/run.js";
