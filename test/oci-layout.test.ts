@@ -111,7 +111,9 @@ describe("image layout written by packageImage", () => {
     const undated = await packageImage(spec, fixtureConfig(spec, again) as ResolvedConfig, {});
     const manifest = await json(path.join(again, "build", "oci"), undated.digest);
     expect(manifest.annotations).not.toHaveProperty("org.opencontainers.image.created");
-    expect(await json(path.join(again, "build", "oci"), (manifest.config as { digest: string }).digest)).not.toHaveProperty("created");
+    expect(
+      await json(path.join(again, "build", "oci"), (manifest.config as { digest: string }).digest),
+    ).not.toHaveProperty("created");
     expect(undated.digest).toBe((await packageImage(spec, fixtureConfig(spec, again) as ResolvedConfig, {})).digest);
   });
 
@@ -215,12 +217,7 @@ describe.skipIf(missingTools("skopeo"))("skopeo reads what ocre writes, ocre rea
 
   it("skopeo copies our layout to another layout and archive; ocre imports skopeo's archive with the same digest", async () => {
     const dir = await tempDir("ocre-oci-skopeo-");
-    await execa("skopeo", [
-      "copy",
-      "-q",
-      `oci:${layoutDir}:1.0.0`,
-      `oci-archive:${path.join(dir, "copy.tar")}:copied`,
-    ]);
+    await execa("skopeo", ["copy", "-q", `oci:${layoutDir}:1.0.0`, `oci-archive:${path.join(dir, "copy.tar")}:copied`]);
     const store = path.join(dir, "data");
     const imported = await runOcre(["image", "import", path.join(dir, "copy.tar"), "--json"], {
       cwd: dir,

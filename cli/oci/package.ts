@@ -87,7 +87,14 @@ export async function packageImage(
   for (const blob of content.blobs.values()) size += blob.byteLength;
   const ref = `${config.image.repository}:${tag}`;
   logger?.debug(`oci: ${ref} ${content.manifestDigest} (${size} bytes) → ${layout}`);
-  return { digest: content.manifestDigest, size, ref, tag, layout: path.relative(config.buildDir, layout), ...(created === undefined ? {} : { created }) };
+  return {
+    digest: content.manifestDigest,
+    size,
+    ref,
+    tag,
+    layout: path.relative(config.buildDir, layout),
+    ...(created === undefined ? {} : { created }),
+  };
 }
 
 /** The build options `packageStage` reads (a subset of the pipeline's BuildOptions). */
