@@ -33,6 +33,12 @@ describe("templates under ocre run --virtual-time", () => {
     expect(run.exitCode).toBe(0);
   });
 
+  it("runs the built image by reference (the app's OCI layout)", async () => {
+    const run = await runOcre(["run", "hello:0.1.0", "--virtual-time"], { cwd: path.join(root, "hello") });
+    expect(run.stdout, run.stderr).toBe("Hello from an ocre container!");
+    expect(run.exitCode).toBe(0);
+  });
+
   it("blinky toggles led0 exactly N times in N x its 500 ms period", async () => {
     const n = 40;
     const run = await runContainers({ containers: [specs.blinky!], virtualTime: true, durationMs: n * 500 });
