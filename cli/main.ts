@@ -2,14 +2,44 @@
 import path from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { commands } from "./commands/index.js";
+import type { CommandModule } from "yargs";
+import type { GlobalArgs } from "./ui/output.js";
 import { packageVersion } from "./version.js";
 import { reportError } from "./ui/output.js";
 import { OcreError } from "./errors.js";
 import { didYouMean } from "./util/suggest.js";
 
-/** First word of each command's usage ("build [dirs..]" -> "build"), for suggestions. */
-const commandNames: string[] = [...commands.map((c) => String([c.command].flat()[0]).split(" ")[0]!), "completion"];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyCommand = CommandModule<GlobalArgs, any>;
+
+/** First word of a command's usage ("build [dirs..]" -> "build"). */
+function commandName(c: AnyCommand): string {
+  return String([c.command].flat()[0]).split(" ")[0]!;
+}
+
+/**
+ * The commands to register. Each command module imports its own library, and some of those
+ * are heavy; when the first word names a command (cli/commands/<name>.ts), only that module is
+ * loaded, which keeps e.g. a no-op `ocre build` fast. Help, completion and unknown commands
+ * load the whole registry.
+ */
+async function loadCommands(argv: readonly string[]): Promise<AnyCommand[]> {
+  const first = argv.find((a) => !a.startsWith("-"));
+  if (first !== undefined && /^[a-z]+$/.test(first) && !argv.includes("--help") && !argv.includes("-h")) {
+    try {
+      const module = (await import(`./commands/${first}.js`)) as Record<string, unknown>;
+      const match = Object.values(module).find(
+        (v): v is AnyCommand => typeof v === "object" && v !== null && "command" in v && "handler" in v && commandName(v as AnyCommand) === first,
+      );
+      if (match !== undefined) return [match];
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw error;
+    }
+  }
+  return (await import("./commands/index.js")).commands;
+}
+
+let commandNames: string[] = [];
 
 /**
  * yargs reports an unknown command as "Unknown argument: x" (and, with recommendCommands, a
@@ -35,6 +65,8 @@ function usageError(message: string, argv: readonly string[]): OcreError {
 async function main(argv: string[]): Promise<void> {
   const rawJson = argv.includes("--json");
   const rawVerbose = argv.includes("--verbose") || argv.includes("-v");
+  const commands = await loadCommands(argv);
+  commandNames = [...commands.map(commandName), "completion"];
   const cli = yargs(argv)
     .scriptName("ocre")
     .usage("$0 <command> [options]\n\nBuild AssemblyScript apps into Wasm containers for Ocre on Zephyr.")
