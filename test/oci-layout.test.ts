@@ -7,6 +7,9 @@ import { fixtureConfig, fixtureSpec } from "./oci-fixture.mjs";
 import { missingTools } from "./helpers/tools.js";
 import { runOcre, tempDir } from "./helpers/cli.js";
 import {
+  addToLayout,
+  removeFromLayout,
+  renderImage,
   packageImage,
   readLayoutEntries,
   readLayoutImage,
@@ -200,6 +203,29 @@ describe("oci-archive export and import", () => {
       code: "OCRE_ARCHIVE_INVALID",
     });
     await expect(stat(path.join(dir, "store"))).rejects.toThrow();
+  });
+});
+
+describe("the user store under concurrent writers", () => {
+  it("loses no image when several processes add and remove at once", async () => {
+    const store = await tempDir("ocre-oci-concurrent-");
+    const images = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) =>
+        renderImage((await fixtureSpec({ version: `1.0.${i}`, seed: i })) as ContainerSpec, {
+          boards: [],
+          sdkVersion: "test",
+        }),
+      ),
+    );
+    await addToLayout(store, [{ content: images[0]!, ref: "doomed" }]);
+    await Promise.all([
+      ...images.map((content, i) => addToLayout(store, [{ content, ref: `app:1.0.${i}` }])),
+      removeFromLayout(store, (e) => e.ref === "doomed"),
+    ]);
+    const entries = await readLayoutEntries(store);
+    expect(entries.map((e) => e.ref).sort()).toEqual(images.map((_, i) => `app:1.0.${i}`).sort());
+    // Every entry is complete: garbage collection did not take blobs from under a writer.
+    for (const entry of entries) await readLayoutImage(store, entry.descriptor);
   });
 });
 

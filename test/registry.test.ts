@@ -7,6 +7,7 @@ import { startRegistry } from "./registry-server.mjs";
 import { missingTools } from "./helpers/tools.js";
 import { cliPath, runOcre, tempDir } from "./helpers/cli.js";
 import {
+  RegistryClient,
   specFromImage,
   packageImage,
   readLayoutEntries,
@@ -184,6 +185,34 @@ describe.skipIf(missingTools("docker-registry", "skopeo"))(
       const plain = await runOcre(["push", ref], { cwd: app });
       expect(plain.exitCode, plain.stderr).toBe(0);
       expect(plain.stderr).not.toContain("█");
+    });
+
+    it("pulls the wasm image out of an image index", async () => {
+      const client = await RegistryClient.connect(registry.host);
+      try {
+        const index = JSON.stringify({
+          schemaVersion: 2,
+          mediaType: "application/vnd.oci.image.index.v1+json",
+          manifests: [
+            {
+              mediaType: "application/vnd.oci.image.manifest.v1+json",
+              digest: report.digest,
+              size: report.size - spec.wasm.byteLength - 194,
+              platform: { architecture: "wasm", os: "wasip1" },
+            },
+          ],
+        });
+        const res = await client.request("PUT", "/v2/iot/blinky/manifests/multi", {
+          scopes: ["repository:iot/blinky:pull,push"],
+          body: new TextEncoder().encode(index),
+          headers: { "content-type": "application/vnd.oci.image.index.v1+json" },
+        });
+        expect(res.status).toBe(201);
+      } finally {
+        await client.close();
+      }
+      const pulled = await fetchImage(parseReference(`${registry.host}/iot/blinky:multi`));
+      expect(pulled.manifestDigest).toBe(report.digest);
     });
 
     it("an unknown tag or repository is a clear 404 error", async () => {

@@ -1,4 +1,5 @@
-import { mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, rmdir, stat } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
 import { OcreError } from "../errors.js";
 import { writeDirAtomic, writeFileAtomic } from "../util/atomic.js";
@@ -148,12 +149,52 @@ export async function readLayoutImage(dir: string, descriptor: Descriptor): Prom
   return { manifest, manifestBytes, manifestDigest: descriptor.digest, blobs };
 }
 
+const LOCK_NAME = ".ocre-lock";
+/** A lock older than this was left by a process that died; it is taken over. */
+const STALE_LOCK_MS = 60_000;
+
+/**
+ * Serialises changes to a shared layout (the user store: two CI jobs pulling at once), so that
+ * no index.json update is lost and garbage collection never deletes blobs another writer has
+ * just added. mkdir is atomic, so the lock is a directory.
+ */
+async function withLayoutLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
+  const lock = path.join(dir, LOCK_NAME);
+  for (let waited = 0; ; waited += 25) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (age > STALE_LOCK_MS) await rmdir(lock).catch(() => undefined);
+      else if (waited > 2 * STALE_LOCK_MS) {
+        throw new OcreError("OCRE_OCI_LAYOUT_LOCKED", `${dir} is locked by another ocre process`, {
+          hint: `if no other ocre is running, remove ${lock}`,
+        });
+      } else await sleep(25);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rmdir(lock).catch(() => undefined);
+  }
+}
+
 /**
  * Adds (or re-points) images in a layout: blobs first, index.json last and atomically, so an
  * interrupted write leaves at most unreferenced blobs, never an index naming missing content.
  */
 export async function addToLayout(dir: string, images: readonly LayoutImage[]): Promise<void> {
   await mkdir(dir, { recursive: true });
+  await withLayoutLock(dir, () => addLocked(dir, images));
+}
+
+async function addLocked(dir: string, images: readonly LayoutImage[]): Promise<void> {
   if (!(await isLayout(dir))) await writeFileAtomic(path.join(dir, "oci-layout"), LAYOUT_MARKER);
   for (const image of images) await writeBlobs(dir, image.content);
   const refs = new Set(images.map((i) => i.ref));
@@ -168,6 +209,10 @@ export async function addToLayout(dir: string, images: readonly LayoutImage[]): 
  * of blobs deleted.
  */
 export async function removeFromLayout(dir: string, remove: (entry: LayoutEntry) => boolean): Promise<number> {
+  return withLayoutLock(dir, () => removeLocked(dir, remove));
+}
+
+async function removeLocked(dir: string, remove: (entry: LayoutEntry) => boolean): Promise<number> {
   const entries = await readLayoutEntries(dir);
   const kept = entries.filter((e) => !remove(e));
   await writeFileAtomic(path.join(dir, "index.json"), indexBytes(kept.map((e) => e.descriptor)));
