@@ -88,7 +88,10 @@ export class CString {
 
   constructor(s: string) {
     const len = encodeUtf8(s, 0, 0, <usize>-1);
-    const buffer = new ArrayBuffer(<i32>len + 1);
+    // A managed buffer (the GC keeps it while this object lives), without ArrayBuffer's
+    // zero-fill: every byte is written below.
+    // @ts-ignore: __new is a runtime builtin that the editor typings do not declare
+    const buffer = changetype<ArrayBuffer>(__new(len + 1, idof<ArrayBuffer>()));
     encodeUtf8(s, 0, changetype<usize>(buffer), len);
     store<u8>(changetype<usize>(buffer) + len, 0);
     this.buffer = buffer;
