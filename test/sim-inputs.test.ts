@@ -72,7 +72,10 @@ describe("run inputs", () => {
     expect(values).toHaveLength(6);
     // A slow wave around a room temperature: it moves, and stays plausible.
     expect(new Set(values).size).toBeGreaterThan(3);
-    for (const v of values) (expect(v).toBeGreaterThanOrEqual(19), expect(v).toBeLessThanOrEqual(25));
+    for (const v of values) {
+      expect(v).toBeGreaterThanOrEqual(19);
+      expect(v).toBeLessThanOrEqual(25);
+    }
     const again = (await runContainers(options)).trace
       .filter((e) => e.call === "ocre_sensors_read_by_name")
       .map((e) => e.result);
