@@ -13,6 +13,9 @@ interface BuildArgs {
   firmware: boolean;
   toolchain: "zephyr-sdk" | "gnu" | undefined;
   "from-image"?: string;
+  board: string[];
+  "board-root": string[];
+  zephyr: string | undefined;
 }
 
 function bytes(n: number): string {
@@ -51,7 +54,10 @@ export const buildCommand = defineCommand<BuildArgs>({
         describe: "Optimisation profile (default: the manifest's, else size)",
       })
       .option("runtime", { choices: ["stub", "incremental"] as const, describe: "AssemblyScript runtime (default: the manifest's, else stub)" })
-      .option("force", { type: "boolean", default: false, describe: "Rebuild even when nothing changed" })
+      .option("force", { type: "boolean", default: false, describe: "Rebuild even when nothing changed; generate board projects even past the memory estimate" })
+      .option("board", { type: "string", array: true, default: [] as string[], describe: "Generate a Zephyr west project build/<board>/ (repeatable, or `all`; ids from `ocre boards`)" })
+      .option("board-root", { type: "string", array: true, default: [] as string[], describe: "Also load board files (<id>.yaml) from this folder" })
+      .option("zephyr", { type: "string", describe: "Zephyr version the projects pin: 3.7 (default, v3.7.1) or 4.4 (v4.4.0)" })
       .option("firmware", { type: "boolean", default: false, describe: "Also build each board's project into zephyr.elf/.bin/.hex (needs Zephyr; see `ocre doctor`)" })
       .option("toolchain", { choices: ["zephyr-sdk", "gnu"] as const, describe: "Toolchain for --firmware (default: the Zephyr SDK when installed, else GNU)" })
       .option("from-image", {
@@ -61,6 +67,7 @@ export const buildCommand = defineCommand<BuildArgs>({
       .example("$0 build", "Build the app in the current directory")
       .example("$0 build apps/sensor apps/pubsub", "Build several apps")
       .example("$0 build --optimize speed", "Favour speed over size")
+      .example("$0 build --board nrf52840dk --board qemu_riscv32", "Also generate Zephyr west projects for two boards")
       .example("$0 build --debug --json", "Debug build; print the report as JSON") as never,
   run: async (args, out) => {
     const { buildApps } = await import("../pipeline/build.js");
@@ -71,6 +78,9 @@ export const buildCommand = defineCommand<BuildArgs>({
       ...(args.runtime === undefined ? {} : { runtime: args.runtime }),
       ...(args.firmware ? { firmware: true } : {}),
       ...(args.toolchain === undefined ? {} : { toolchain: args.toolchain }),
+      ...(args.board.length === 0 ? {} : { boards: args.board }),
+      ...(args["board-root"].length === 0 ? {} : { boardRoots: args["board-root"].map((d) => path.resolve(args.cwd, d)) }),
+      ...(args.zephyr === undefined ? {} : { zephyr: args.zephyr }),
       // Reproducible images: the image's `created` time (docs/image.md).
       ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: process.env.SOURCE_DATE_EPOCH } : {}),
     };
@@ -89,6 +99,8 @@ export const buildCommand = defineCommand<BuildArgs>({
     out.result({
       ok: true,
       apps: result.apps.map((a) => ({ name: a.report.app.name, wasm: a.wasmPath, report: a.reportPath, cached: a.cached, sizeBytes: a.report.app.sizeBytes, sha256: a.report.app.sha256, stages: cachedStages(a) })),
+      // --board: per board, the generated west project and its memory estimate.
+      ...(result.apps[0]?.report.boards ? { boards: result.apps[0].report.boards } : {}),
       // --firmware: per board, the images (artifacts with path, sha256, bytes) and the size report.
       ...(result.apps[0]?.report.firmware ? { firmware: result.apps[0].report.firmware } : {}),
     });

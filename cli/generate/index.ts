@@ -26,6 +26,8 @@ export interface GenerateOptions {
   readonly force?: boolean;
   /** Parent of build/<board>/ (`--out`); defaults to the first app's build dir. */
   readonly out?: string;
+  /** `--firmware`: the firmware stage builds what this stage generates. */
+  readonly firmware?: boolean;
 }
 
 /** Anything with these three methods (cli/ui/output.ts Output fits). */
@@ -67,7 +69,10 @@ export async function generateProjects(
   options: GenerateOptions = {},
   logger: GenerateLogger = silent,
 ): Promise<BoardsReport | undefined> {
-  const requested = (options.boards ?? config.boards).map((b) => (b.trim() === "" ? DEFAULT_BOARD : b));
+  const asked = options.boards && options.boards.length > 0 ? options.boards : config.boards;
+  // --firmware needs a project: with no board named anywhere it builds the default board.
+  const requested =
+    asked.length === 0 && options.firmware ? [DEFAULT_BOARD] : asked.map((b) => (b.trim() === "" ? DEFAULT_BOARD : b));
   if (requested.length === 0) return undefined;
   if (specs.length === 0) {
     throw new OcreError("OCRE_GENERATE_EMPTY", "no container to embed", { hint: "build an app first", exitCode: 2 });
@@ -106,7 +111,8 @@ export async function generateProjects(
     );
   }
 
-  const outDir = options.out ? path.resolve(config.appDir, options.out) : config.buildDir;
+  // Same rule as the firmware stage, which builds what lands here.
+  const outDir = options.out ? path.resolve(options.out) : config.buildDir;
   const report: BoardsReport = {};
   for (const plan of plans) {
     const dir = path.join(outDir, plan.board.id);

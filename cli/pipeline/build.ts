@@ -33,6 +33,10 @@ export interface BuildOptions extends ConfigFlags {
   readonly toolchain?: "zephyr-sdk" | "gnu";
   /** SOURCE_DATE_EPOCH as the command found it: the image's `created` time (oci.package). */
   readonly sourceDateEpoch?: string;
+  /** --board-root: extra folders of board files (boards and firmware stages). */
+  readonly boardRoots?: readonly string[];
+  /** --zephyr: the Zephyr version generated projects pin ("3.7", "4.4"). */
+  readonly zephyr?: string;
 }
 
 /**
@@ -66,6 +70,8 @@ export const APP_STAGES: readonly StageHook[] = [
  * firmware), with every spec and the first app's config.
  */
 export const PROJECT_STAGES: readonly StageHook[] = [
+  // boards: with --board (or the manifest's boards), build/<board>/ west projects embedding every app (report section "boards").
+  { section: "boards", run: async (...a) => (await import("../generate/index.js")).generateProjects(...a) },
   // firmware (after the boards stage): with --firmware, build/<board>/firmware/zephyr.{elf,bin,hex} (report section "firmware").
   { section: "firmware", run: async (...a) => (await import("../firmware/stage.js")).firmwareStage(...a) },
 ];
