@@ -36,7 +36,9 @@ describe("ocre new", () => {
     ]);
     expect(await tree(dir)).toEqual(result.files);
 
-    expect(await readFile(path.join(dir, "ocre.yaml"), "utf8")).toMatch(/^name: blinky-board$/m);
+    const manifest = await readFile(path.join(dir, "ocre.yaml"), "utf8");
+    expect(manifest).toMatch(/^name: blinky-board$/m);
+    expect(manifest).toMatch(/^ {2}repository: blinky-board$/m);
     const pkg = JSON.parse(await readFile(path.join(dir, "package.json"), "utf8")) as {
       name: string;
       dependencies: Record<string, string>;

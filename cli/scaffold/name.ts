@@ -1,5 +1,9 @@
-/** The manifest's rule for app names (cli/schemas/ocre.schema.json), and its length limit. */
-export const APP_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+/**
+ * Names `ocre new` accepts: the manifest's rule (cli/schemas/ocre.schema.json: lowercase letters,
+ * digits, '.', '_', '-', at most 63) narrowed to what is also a valid OCI repository name (no
+ * separator at either end or next to another), since the name becomes the image's name.
+ */
+export const APP_NAME_PATTERN = /^[a-z0-9]+([._-][a-z0-9]+)*$/;
 export const APP_NAME_MAX = 63;
 
 /**

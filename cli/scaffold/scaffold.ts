@@ -75,7 +75,7 @@ function resolveName(options: ScaffoldOptions, template: AppTemplate, dir: strin
   const name = options.name;
   if (!APP_NAME_PATTERN.test(name) || name.length > room) {
     throw new OcreError("OCRE_NAME_INVALID", `"${name}" is not a valid app name`, {
-      hint: `use 1-${room} characters: lowercase letters, digits, '.', '_' and '-', starting with a letter or digit (e.g. --name ${appNameFromDir(name, room)})`,
+      hint: `use 1-${room} characters: lowercase letters and digits, single '.', '_' or '-' between them (e.g. --name ${appNameFromDir(name, room)})`,
     });
   }
   return name;
