@@ -13,9 +13,9 @@
  * works for both runtimes: the first allocation of a fresh allocator is the lowest block and the
  * only one in use, so growing it to the end of memory extends it in place (TLSF: it absorbs the
  * free block to its right; the stub re-allocates its just-freed last block) and writes no header
- * inside the app heap.
- * A 4-byte header word stays below the end: TLSF keeps its tail marker there, and WAMR leaves the
- * last 1 KiB of its heap pages unused.
+ * inside the app heap. The last 4 bytes stay outside the block (TLSF's tail marker, or the
+ * stub's next block header, goes there); WAMR's heap never reaches them, as WAMR leaves the last
+ * 1 KiB of its heap pages unused.
  */
 
 // @ts-ignore: decorator
@@ -29,7 +29,7 @@ export function reserveAppHeap(): void {
   if (p + BLOCK_OVERHEAD >= end) return;
   // The payload then ends at end - BLOCK_OVERHEAD, already a multiple of 16 minus the header.
   const size = end - BLOCK_OVERHEAD - p;
-  if (ASC_RUNTIME == 0) {
+  if (ASC_RUNTIME == 0 /* stub */) {
     // The stub frees its last block and hands the same address out again: cheaper in code
     // than its realloc.
     heap.free(p);
@@ -39,8 +39,9 @@ export function reserveAppHeap(): void {
   }
 }
 
-// A build that knows the container gets no app heap (manifest memory.heap: 0) may say so with
-// `--use OCRE_APP_HEAP=0`; then there is nothing to keep clear and memory is not wasted.
+// A build that knows the container gets no app heap (manifest memory.heap: 0) and never
+// subscribes may say so with `--use OCRE_APP_HEAP=0`; then there is nothing to keep clear and
+// the rest of the initial memory stays usable.
 // @ts-ignore: defined by the build, if at all
 if (isDefined(OCRE_APP_HEAP)) {
   // @ts-ignore: defined by the build
