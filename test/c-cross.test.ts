@@ -27,7 +27,11 @@ describe("C shim cross-compiles", () => {
   describe.skipIf(missingTools("arm-none-eabi-gcc", "arm-none-eabi-size"))("feature switches", () => {
     it("builds with every optional feature off, as Kconfig can configure it", async () => {
       const m33 = TARGETS.find((t) => t.id === "cortex-m33")!;
-      const off = await compileTarget(m33, ["-DCONFIG_OCRE=1", "-DCONFIG_OCRE_MAX_CONTAINERS=1", "-DCONFIG_OCRE_WATCHDOG_MS=0"]);
+      const off = await compileTarget(m33, [
+        "-DCONFIG_OCRE=1",
+        "-DCONFIG_OCRE_MAX_CONTAINERS=1",
+        "-DCONFIG_OCRE_WATCHDOG_MS=0",
+      ]);
       expect(off.total.data).toBe(0);
     });
   });

@@ -40,7 +40,11 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config"))("C shim hos
     buildDir = await tempDir("ocre-ctest-");
     await execa("cmake", ["-S", path.join(repoRoot, "test/c"), "-B", buildDir, "-G", "Ninja"]);
     await execa("nice", ["cmake", "--build", buildDir]);
-    const run = await execa("ctest", ["--output-on-failure", "--timeout", "60"], { cwd: buildDir, reject: false, all: true });
+    const run = await execa("ctest", ["--output-on-failure", "--timeout", "60"], {
+      cwd: buildDir,
+      reject: false,
+      all: true,
+    });
     ctestOutput = String(run.all);
     results = [...ctestOutput.matchAll(/Test\s+#\d+: (\S+) \.+\**\s*(Passed|Failed|\S+)/g)].map((m) => ({
       name: m[1] ?? "",

@@ -27,7 +27,13 @@ for (const target of TARGETS) {
       console.table(r.files.map((f) => ({ file: f.file, text: f.text, bss: f.bss })));
     }
   } catch (err) {
-    rows.push({ arch: target.id, text: "n/a", data: "", bss: "", "of 12 KiB": String(err.shortMessage ?? err.message) });
+    rows.push({
+      arch: target.id,
+      text: "n/a",
+      data: "",
+      bss: "",
+      "of 12 KiB": String(err.shortMessage ?? err.message),
+    });
   }
 }
 console.log("C shim core (wamr-glue/src without wamr/), -Os, all features, bytes:");

@@ -34,7 +34,7 @@ int fake_heap_used(struct ocre_container *c);
 int fake_runs(struct ocre_container *c);
 
 /* A host call as the natives make it: watchdog bookkeeping around the core function. */
-#define GUEST(c, expr)                                                                            \
+#define GUEST(c, expr)                                                                             \
 	({                                                                                         \
 		ocre_host_enter(c);                                                                \
 		__typeof__(expr) r_ = (expr);                                                      \

@@ -15,7 +15,7 @@ int main(void)
 	const char *sep = "";
 
 	printf("{\"env\":[");
-#define OCRE_ABI_FN(name, sig, cap)                                                               \
+#define OCRE_ABI_FN(name, sig, cap)                                                                \
 	printf("%s{\"name\":\"%s\",\"wamr\":\"%s\",\"capability\":%u}", sep, #name, sig,           \
 	       (unsigned int)(cap));                                                               \
 	sep = ",";
@@ -23,7 +23,7 @@ int main(void)
 #undef OCRE_ABI_FN
 	printf("],\"wasi\":[");
 	sep = "";
-#define OCRE_WASI_FN(name, sig)                                                                   \
+#define OCRE_WASI_FN(name, sig)                                                                    \
 	printf("%s{\"name\":\"%s\",\"wamr\":\"%s\"}", sep, #name, sig);                            \
 	sep = ",";
 #include "ocre_wasi.def"

@@ -138,8 +138,8 @@ static void messages_route_by_prefix_and_land_in_the_receiver(void **state)
 
 	/* nobody subscribed */
 	assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, ctype, payload, 5), -2);
-	assert_int_equal(ocre_api_ocre_subscribe_message(b, fake_mem(b), put_str(b, 64, "sensors/")),
-			 0);
+	assert_int_equal(
+		ocre_api_ocre_subscribe_message(b, fake_mem(b), put_str(b, 64, "sensors/")), 0);
 	assert_int_equal(ocre_api_ocre_subscribe_message(b, fake_mem(b), 64), 0); /* idempotent */
 	assert_int_equal(ocre_api_ocre_publish_message(a, ma, put_str(a, 600, "actuators/led"),
 						       ctype, payload, 5),
@@ -186,8 +186,7 @@ static void publish_validates_topic_payload_and_size(void **state)
 			 -22);
 	/* a topic with no NUL before the end of memory */
 	memset(ma->base + FAKE_MEM_SIZE - 8, 'x', 8);
-	assert_int_equal(
-		ocre_api_ocre_publish_message(a, ma, FAKE_MEM_SIZE - 8, ctype, 0, 0), -22);
+	assert_int_equal(ocre_api_ocre_publish_message(a, ma, FAKE_MEM_SIZE - 8, ctype, 0, 0), -22);
 	/* a 64-byte prefix is one too long */
 	char longp[65];
 

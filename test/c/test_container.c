@@ -10,7 +10,10 @@
 
 #include "test_support.h"
 
-#define MOD(fn, ...) {.magic = FAKE_MAGIC, .main = fn, .exports = {__VA_ARGS__}}
+#define MOD(fn, ...)                                                                               \
+	{                                                                                          \
+		.magic = FAKE_MAGIC, .main = fn, .exports = { __VA_ARGS__ }                        \
+	}
 
 static struct ocre_container_meta meta(const char *name, enum ocre_restart_policy restart)
 {
@@ -286,7 +289,7 @@ int add_dup_fails(void)
 	struct ocre_container_meta m = meta("ok", OCRE_RESTART_NO);
 
 	return ocre_container_add((const uint8_t *)&m_returns, sizeof(m_returns), &m) == -16 ? 0
-											   : -1;
+											     : -1;
 }
 
 static int setup(void **state)

@@ -11,7 +11,7 @@
 
 #include "ocre_internal.h"
 
-#define CHECK_CAP(c, fn)                                                                          \
+#define CHECK_CAP(c, fn)                                                                           \
 	do {                                                                                       \
 		int cap_ret_ = ocre_cap_check((c), OCRE_FN_##fn);                                  \
 		if (cap_ret_ != 0) {                                                               \
@@ -310,8 +310,7 @@ void ocre_core_timer_expired(unsigned int slot)
 /* ---- messaging --------------------------------------------------------------------------- */
 
 int32_t ocre_api_ocre_publish_message(struct ocre_container *c, const struct ocre_mem *m,
-				      uint32_t topic, uint32_t ctype, uint32_t payload,
-				      int32_t len)
+				      uint32_t topic, uint32_t ctype, uint32_t payload, int32_t len)
 {
 	CHECK_CAP(c, ocre_publish_message);
 	uint32_t tlen, clen;
@@ -419,7 +418,8 @@ int32_t ocre_api_ocre_messaging_free_module_event_data(struct ocre_container *c,
 	uint32_t offs[3] = {topic, ctype, payload};
 	int32_t ret = 0;
 
-	/* Only copies this runtime handed out are freed: a stray address cannot corrupt the heap. */
+	/* Only copies this runtime handed out are freed: a stray address cannot corrupt the heap.
+	 */
 	for (int i = 0; i < 3; i++) {
 		bool found = false;
 
@@ -538,8 +538,7 @@ int32_t ocre_api_ocre_sensors_get_channel_count(struct ocre_container *c, int32_
 	return ret == 0 ? ocre_port_sensor_channel_count(handle) : ret;
 }
 
-int32_t ocre_api_ocre_sensors_get_channel_type(struct ocre_container *c, int32_t handle,
-					       int32_t ch)
+int32_t ocre_api_ocre_sensors_get_channel_type(struct ocre_container *c, int32_t handle, int32_t ch)
 {
 	CHECK_CAP(c, ocre_sensors_get_channel_type);
 	return sensor_channel_type(handle, ch);
@@ -562,8 +561,8 @@ int32_t ocre_api_ocre_sensors_open_by_name(struct ocre_container *c, const struc
 	return h < 0 ? h : sensor_open(c, h);
 }
 
-int32_t ocre_api_ocre_sensors_get_handle_by_name(struct ocre_container *c,
-						 const struct ocre_mem *m, uint32_t name)
+int32_t ocre_api_ocre_sensors_get_handle_by_name(struct ocre_container *c, const struct ocre_mem *m,
+						 uint32_t name)
 {
 	CHECK_CAP(c, ocre_sensors_get_handle_by_name);
 	return sensor_find(m, name);
@@ -841,14 +840,13 @@ int32_t ocre_api_ocre_gpio_register_callback(struct ocre_container *c, int32_t p
 	return gpio_register(c, port, pin);
 }
 
-int32_t ocre_api_ocre_gpio_unregister_callback(struct ocre_container *c, int32_t port,
-					       int32_t pin)
+int32_t ocre_api_ocre_gpio_unregister_callback(struct ocre_container *c, int32_t port, int32_t pin)
 {
 	CHECK_CAP(c, ocre_gpio_unregister_callback);
 	return gpio_unregister(c, port, pin);
 }
 
-#define BY_NAME(fn, call)                                                                         \
+#define BY_NAME(fn, call)                                                                          \
 	CHECK_CAP(c, fn);                                                                          \
 	int32_t port, pin;                                                                         \
 	int32_t ret = gpio_resolve(m, name, &port, &pin);                                          \

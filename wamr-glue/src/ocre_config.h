@@ -85,15 +85,15 @@
 #endif
 
 /* Longest topic and content type accepted by publish, in bytes without the NUL. */
-#define OCRE_MAX_TOPIC_BYTES 127
+#define OCRE_MAX_TOPIC_BYTES   127
 /* Longest subscription prefix (cli/abi/table.ts MAX_TOPIC_PREFIX_BYTES). */
-#define OCRE_MAX_PREFIX_BYTES 63
+#define OCRE_MAX_PREFIX_BYTES  63
 /* Longest device, sensor or export name taken from a container. */
-#define OCRE_MAX_NAME_BYTES 63
+#define OCRE_MAX_NAME_BYTES    63
 /* uname: 6 fields of 80 bytes (upstream's layout; its header's 65 is wrong). */
 #define OCRE_UNAME_FIELD_BYTES 80
 #define OCRE_UNAME_FIELDS      6
 /* Longest single timer interval (upstream's range). */
-#define OCRE_TIMER_MAX_MS 65535
+#define OCRE_TIMER_MAX_MS      65535
 
 #endif /* OCRE_CONFIG_H_ */

@@ -208,7 +208,8 @@ int ocre_container_add(const uint8_t *wasm, size_t wasm_size,
 		}
 		memset(c, 0, sizeof(*c));
 		c->slot = (uint8_t)i;
-		/* WAMR's loader may rewrite the buffer in place: the generator keeps it writable. */
+		/* WAMR's loader may rewrite the buffer in place: the generator keeps it writable.
+		 */
 		c->wasm = (uint8_t *)(uintptr_t)wasm;
 		c->wasm_size = wasm_size;
 		c->meta = *meta;

@@ -138,8 +138,8 @@ struct ocre_container {
 	uint32_t restarts;
 	uint32_t failures; /* consecutive failed runs, for the back-off */
 	volatile bool stop_requested;
-	volatile bool killed;       /* terminated by stop or the watchdog */
-	volatile bool in_host;      /* inside a host call (not the module's own code) */
+	volatile bool killed;  /* terminated by stop or the watchdog */
+	volatile bool in_host; /* inside a host call (not the module's own code) */
 	volatile uint64_t last_host_ms;
 	bool proc_exited;
 	int32_t proc_exit_code;
@@ -211,8 +211,8 @@ int32_t ocre_api_ocre_sensors_get_channel_type(struct ocre_container *c, int32_t
 double ocre_api_ocre_sensors_read(struct ocre_container *c, int32_t handle, int32_t ch);
 int32_t ocre_api_ocre_sensors_open_by_name(struct ocre_container *c, const struct ocre_mem *m,
 					   uint32_t name);
-int32_t ocre_api_ocre_sensors_get_handle_by_name(struct ocre_container *c,
-						 const struct ocre_mem *m, uint32_t name);
+int32_t ocre_api_ocre_sensors_get_handle_by_name(struct ocre_container *c, const struct ocre_mem *m,
+						 uint32_t name);
 int32_t ocre_api_ocre_sensors_get_channel_count_by_name(struct ocre_container *c,
 							const struct ocre_mem *m, uint32_t name);
 int32_t ocre_api_ocre_sensors_get_channel_type_by_name(struct ocre_container *c,
@@ -230,8 +230,7 @@ int32_t ocre_api_ocre_gpio_pin_set(struct ocre_container *c, int32_t port, int32
 int32_t ocre_api_ocre_gpio_pin_get(struct ocre_container *c, int32_t port, int32_t pin);
 int32_t ocre_api_ocre_gpio_pin_toggle(struct ocre_container *c, int32_t port, int32_t pin);
 int32_t ocre_api_ocre_gpio_register_callback(struct ocre_container *c, int32_t port, int32_t pin);
-int32_t ocre_api_ocre_gpio_unregister_callback(struct ocre_container *c, int32_t port,
-					       int32_t pin);
+int32_t ocre_api_ocre_gpio_unregister_callback(struct ocre_container *c, int32_t port, int32_t pin);
 int32_t ocre_api_ocre_gpio_configure_by_name(struct ocre_container *c, const struct ocre_mem *m,
 					     uint32_t name, int32_t dir);
 int32_t ocre_api_ocre_gpio_set_by_name(struct ocre_container *c, const struct ocre_mem *m,

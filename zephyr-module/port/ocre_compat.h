@@ -18,7 +18,7 @@
 #endif
 
 /* Random numbers: the random subsystem exists only with an entropy source configured. */
-#if defined(CONFIG_ENTROPY_HAS_DRIVER) || defined(CONFIG_TEST_RANDOM_GENERATOR) ||             \
+#if defined(CONFIG_ENTROPY_HAS_DRIVER) || defined(CONFIG_TEST_RANDOM_GENERATOR) ||                 \
 	defined(CONFIG_TIMER_RANDOM_GENERATOR) || defined(CONFIG_XOSHIRO_RANDOM_GENERATOR)
 #define OCRE_HAS_SYS_RAND 1
 #else

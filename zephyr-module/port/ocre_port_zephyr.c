@@ -106,8 +106,8 @@ SYS_INIT(port_init, POST_KERNEL, 0);
 
 int ocre_port_wait(unsigned int slot, uint32_t timeout_ms)
 {
-	return k_sem_take(&sems[slot], timeout_ms == OCRE_PORT_FOREVER ? K_FOREVER
-								       : K_MSEC(timeout_ms));
+	return k_sem_take(&sems[slot],
+			  timeout_ms == OCRE_PORT_FOREVER ? K_FOREVER : K_MSEC(timeout_ms));
 }
 
 void ocre_port_wake(unsigned int slot)
@@ -239,21 +239,21 @@ uint32_t ocre_port_timer_remaining_ms(unsigned int slot)
 /* ---- GPIO: controllers in devicetree order; names are the led/sw aliases ------------------- */
 
 #ifdef CONFIG_OCRE_GPIO
-#define GPIO_CTRL(node) COND_CODE_1(DT_NODE_HAS_PROP(node, gpio_controller), (DEVICE_DT_GET(node),), ())
+#define GPIO_CTRL(node)                                                                            \
+	COND_CODE_1(DT_NODE_HAS_PROP(node, gpio_controller), (DEVICE_DT_GET(node), ), ())
 
 /* NULL-terminated: a board may have no GPIO controller (qemu_riscv32) or no alias. */
 static const struct device *const gpio_ctrls[] = {DT_FOREACH_STATUS_OKAY_NODE(GPIO_CTRL) NULL};
 
-#define GPIO_ALIAS(a)                                                                             \
-	IF_ENABLED(DT_NODE_EXISTS(DT_ALIAS(a)), ({#a, GPIO_DT_SPEC_GET(DT_ALIAS(a), gpios)},))
+#define GPIO_ALIAS(a)                                                                              \
+	IF_ENABLED(DT_NODE_EXISTS(DT_ALIAS(a)), ({#a, GPIO_DT_SPEC_GET(DT_ALIAS(a), gpios)}, ))
 
 static const struct {
 	const char *name;
 	struct gpio_dt_spec spec;
 } gpio_aliases[] = {
-	GPIO_ALIAS(led0) GPIO_ALIAS(led1) GPIO_ALIAS(led2) GPIO_ALIAS(led3)
-	GPIO_ALIAS(sw0) GPIO_ALIAS(sw1) GPIO_ALIAS(sw2) GPIO_ALIAS(sw3)
-	{NULL, {0}},
+	GPIO_ALIAS(led0) GPIO_ALIAS(led1) GPIO_ALIAS(led2) GPIO_ALIAS(led3) GPIO_ALIAS(sw0)
+		GPIO_ALIAS(sw1) GPIO_ALIAS(sw2) GPIO_ALIAS(sw3){NULL, {0}},
 };
 
 static struct gpio_callback gpio_cbs[ARRAY_SIZE(gpio_ctrls)];
@@ -273,7 +273,8 @@ static const struct device *gpio_dev(uint32_t port)
 static gpio_dt_flags_t alias_flags(uint32_t port, uint32_t pin)
 {
 	for (size_t i = 0; gpio_aliases[i].name != NULL; i++) {
-		if (gpio_aliases[i].spec.port == gpio_ctrls[port] && gpio_aliases[i].spec.pin == pin) {
+		if (gpio_aliases[i].spec.port == gpio_ctrls[port] &&
+		    gpio_aliases[i].spec.pin == pin) {
 			return gpio_aliases[i].spec.dt_flags;
 		}
 	}
@@ -335,8 +336,8 @@ int ocre_port_gpio_irq(uint32_t port, uint32_t pin, bool enable)
 		gpio_init_callback(&gpio_cbs[port], gpio_isr, 0);
 		(void)gpio_add_callback(dev, &gpio_cbs[port]);
 	}
-	gpio_irq_pins[port] = enable ? gpio_irq_pins[port] | BIT(pin)
-				     : gpio_irq_pins[port] & ~BIT(pin);
+	gpio_irq_pins[port] =
+		enable ? gpio_irq_pins[port] | BIT(pin) : gpio_irq_pins[port] & ~BIT(pin);
 	gpio_cbs[port].pin_mask = gpio_irq_pins[port];
 	return gpio_pin_interrupt_configure(dev, (gpio_pin_t)pin,
 					    enable ? GPIO_INT_EDGE_BOTH : GPIO_INT_DISABLE);
@@ -409,10 +410,10 @@ static int nsensors = -1;
 
 /* Channels probed at discovery: the sensor API has no way to list them. */
 static const enum sensor_channel probe[] = {
-	SENSOR_CHAN_ACCEL_X, SENSOR_CHAN_ACCEL_Y, SENSOR_CHAN_ACCEL_Z, SENSOR_CHAN_GYRO_X,
-	SENSOR_CHAN_GYRO_Y,  SENSOR_CHAN_GYRO_Z,  SENSOR_CHAN_MAGN_X,  SENSOR_CHAN_MAGN_Y,
-	SENSOR_CHAN_MAGN_Z,  SENSOR_CHAN_DIE_TEMP, SENSOR_CHAN_AMBIENT_TEMP, SENSOR_CHAN_PRESS,
-	SENSOR_CHAN_HUMIDITY, SENSOR_CHAN_LIGHT, SENSOR_CHAN_PROX, SENSOR_CHAN_VOLTAGE,
+	SENSOR_CHAN_ACCEL_X,  SENSOR_CHAN_ACCEL_Y,  SENSOR_CHAN_ACCEL_Z,      SENSOR_CHAN_GYRO_X,
+	SENSOR_CHAN_GYRO_Y,   SENSOR_CHAN_GYRO_Z,   SENSOR_CHAN_MAGN_X,       SENSOR_CHAN_MAGN_Y,
+	SENSOR_CHAN_MAGN_Z,   SENSOR_CHAN_DIE_TEMP, SENSOR_CHAN_AMBIENT_TEMP, SENSOR_CHAN_PRESS,
+	SENSOR_CHAN_HUMIDITY, SENSOR_CHAN_LIGHT,    SENSOR_CHAN_PROX,         SENSOR_CHAN_VOLTAGE,
 };
 
 /* Unused on a 3.7 board without sensor aliases. */
@@ -436,8 +437,9 @@ static __maybe_unused void add_sensor(const struct device *dev)
 }
 
 #if !OCRE_HAS_DEVICE_API_IS
-#define SENSOR_ALIAS(n)                                                                           \
-	IF_ENABLED(DT_NODE_EXISTS(DT_ALIAS(sensor##n)), (add_sensor(DEVICE_DT_GET(DT_ALIAS(sensor##n)));))
+#define SENSOR_ALIAS(n)                                                                            \
+	IF_ENABLED(DT_NODE_EXISTS(DT_ALIAS(sensor##n)),                                            \
+		   (add_sensor(DEVICE_DT_GET(DT_ALIAS(sensor##n)));))
 #endif
 
 static void discover(void)
@@ -457,8 +459,9 @@ static void discover(void)
 	}
 #else
 	/* Zephyr 3.7 cannot tell a sensor among devices: the devicetree aliases sensor0..7 do. */
-	SENSOR_ALIAS(0) SENSOR_ALIAS(1) SENSOR_ALIAS(2) SENSOR_ALIAS(3)
-	SENSOR_ALIAS(4) SENSOR_ALIAS(5) SENSOR_ALIAS(6) SENSOR_ALIAS(7)
+	SENSOR_ALIAS(0)
+	SENSOR_ALIAS(1) SENSOR_ALIAS(2) SENSOR_ALIAS(3) SENSOR_ALIAS(4) SENSOR_ALIAS(5)
+		SENSOR_ALIAS(6) SENSOR_ALIAS(7)
 #endif
 }
 

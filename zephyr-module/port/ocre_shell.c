@@ -67,12 +67,11 @@ static int cmd_restart(const struct shell *sh, size_t argc, char **argv)
 	return by_name(sh, argv[1], ocre_container_restart);
 }
 
-SHELL_STATIC_SUBCMD_SET_CREATE(ocre_cmds,
-	SHELL_CMD_ARG(ps, NULL, "List containers", cmd_ps, 1, 0),
+SHELL_STATIC_SUBCMD_SET_CREATE(
+	ocre_cmds, SHELL_CMD_ARG(ps, NULL, "List containers", cmd_ps, 1, 0),
 	SHELL_CMD_ARG(start, NULL, "Start a container: ocre start <name>", cmd_start, 2, 0),
 	SHELL_CMD_ARG(stop, NULL, "Stop a container: ocre stop <name>", cmd_stop, 2, 0),
-	SHELL_CMD_ARG(restart, NULL, "Restart a container: ocre restart <name>", cmd_restart, 2,
-		      0),
+	SHELL_CMD_ARG(restart, NULL, "Restart a container: ocre restart <name>", cmd_restart, 2, 0),
 	SHELL_SUBCMD_SET_END);
 
 SHELL_CMD_REGISTER(ocre, &ocre_cmds, "Ocre containers", NULL);

@@ -48,7 +48,8 @@ for (const b of blobs) {
   const hex = [...b.bytes].map((x) => `0x${x.toString(16).padStart(2, "0")}`).join(",");
   inc += `static uint8_t ${b.name}_wasm[] __aligned(4) = {${hex}};\n`;
 }
-inc += "static const struct {\n\tuint8_t *wasm;\n\tsize_t size;\n\tstruct ocre_container_meta meta;\n} containers[] = {\n";
+inc +=
+  "static const struct {\n\tuint8_t *wasm;\n\tsize_t size;\n\tstruct ocre_container_meta meta;\n} containers[] = {\n";
 for (const b of blobs) inc += `\tCONTAINER(${b.name}_wasm, "${b.name}", ${b.caps}, ${b.restart}),\n`;
 inc += "};\n";
 await mkdir(outDir, { recursive: true });

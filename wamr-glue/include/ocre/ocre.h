@@ -28,7 +28,8 @@ extern "C" {
 
 /* Exit codes the runtime reports for containers that did not exit by themselves. */
 #define OCRE_EXIT_TRAP   134 /* the module trapped (like SIGABRT) */
-#define OCRE_EXIT_KILLED 137 /* stopped by the watchdog or by ocre_container_stop (like SIGKILL) */
+#define OCRE_EXIT_KILLED 137 /* stopped by the watchdog or by ocre_container_stop (like SIGKILL)   \
+			      */
 
 enum ocre_restart_policy {
 	OCRE_RESTART_NO = 0,
@@ -60,9 +61,9 @@ enum ocre_container_state {
 struct ocre_container_status {
 	const char *name;
 	enum ocre_container_state state;
-	int32_t exit_code;        /* last exit code, valid once it has exited */
-	uint32_t restarts;        /* restarts since it was added */
-	uint32_t events_dropped;  /* events lost to a full queue, this run */
+	int32_t exit_code;       /* last exit code, valid once it has exited */
+	uint32_t restarts;       /* restarts since it was added */
+	uint32_t events_dropped; /* events lost to a full queue, this run */
 };
 
 int ocre_init(void); /* 0 or -errno */
@@ -71,10 +72,10 @@ int ocre_container_add(const uint8_t *wasm, size_t wasm_size,
 int ocre_start_all(void);                                       /* 0 or -errno */
 int ocre_wait_all(void); /* blocks; first non-zero exit code, else 0 */
 
-int ocre_container_start(int id);   /* 0, -EBUSY if running, -ENOENT */
-int ocre_container_stop(int id);    /* 0: stops it and waits; no restart follows */
-int ocre_container_restart(int id); /* stop (if running) then start */
-int ocre_container_destroy(int id); /* stop, then forget it and free its module */
+int ocre_container_start(int id);          /* 0, -EBUSY if running, -ENOENT */
+int ocre_container_stop(int id);           /* 0: stops it and waits; no restart follows */
+int ocre_container_restart(int id);        /* stop (if running) then start */
+int ocre_container_destroy(int id);        /* stop, then forget it and free its module */
 int ocre_container_find(const char *name); /* id or -ENOENT */
 int ocre_container_status(int id, struct ocre_container_status *out); /* 0 or -ENOENT */
 

@@ -301,7 +301,10 @@ static const struct {
 	uint32_t port;
 	uint32_t pin;
 } gpio_names[] = {
-	{"led0", 0, 0}, {"led1", 0, 1}, {"sw0", 1, 0}, {"sw1", 1, 1},
+	{"led0", 0, 0},
+	{"led1", 0, 1},
+	{"sw0", 1, 0},
+	{"sw1", 1, 1},
 };
 
 int ocre_port_gpio_configure(uint32_t port, uint32_t pin, bool output)
@@ -391,7 +394,7 @@ static const struct {
 	int channels[3];
 	int nchannels;
 } sensors[] = {
-	{"sim_temp", {13}, 1},        /* ambient temperature */
+	{"sim_temp", {13}, 1},       /* ambient temperature */
 	{"sim_accel", {0, 1, 2}, 3}, /* accel x, y, z */
 };
 #define NSENSORS ((int)(sizeof(sensors) / sizeof(sensors[0])))

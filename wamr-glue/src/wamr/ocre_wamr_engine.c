@@ -45,8 +45,7 @@ int ocre_engine_init(void)
 int ocre_engine_load(struct ocre_container *c)
 {
 	char err[128];
-	wasm_module_t module =
-		wasm_runtime_load(c->wasm, (uint32_t)c->wasm_size, err, sizeof(err));
+	wasm_module_t module = wasm_runtime_load(c->wasm, (uint32_t)c->wasm_size, err, sizeof(err));
 
 	if (module == NULL) {
 		ocre_log(OCRE_LOG_ERR, "%s: load failed: %s", c->meta.name, err);
@@ -105,7 +104,12 @@ bool ocre_engine_run(struct ocre_container *c)
 	if (start != NULL) {
 		wasm_exec_env_t env = wasm_runtime_get_exec_env_singleton(inst);
 
-		ok = env != NULL && wasm_runtime_call_wasm(env, start, 0, NULL);
+		if (env == NULL) {
+			ocre_log(OCRE_LOG_ERR, "%s: no room for a %u-byte execution stack",
+				 c->meta.name, (unsigned int)c->meta.stack_size);
+			return false;
+		}
+		ok = wasm_runtime_call_wasm(env, start, 0, NULL);
 	} else {
 		/* main, __main_argc_argv or _main, as upstream accepts. */
 		ok = wasm_application_execute_main(inst, 0, NULL);

@@ -46,8 +46,7 @@ static uint32_t arg_ptr(const uint64_t *a, int n, const struct ocre_mem *m)
 
 static struct ocre_container *enter(wasm_exec_env_t env, struct ocre_mem *m)
 {
-	struct ocre_container *c =
-		wasm_runtime_get_custom_data(wasm_runtime_get_module_inst(env));
+	struct ocre_container *c = wasm_runtime_get_custom_data(wasm_runtime_get_module_inst(env));
 
 	(void)ocre_engine_mem(c, m);
 	ocre_host_enter(c);
@@ -198,7 +197,8 @@ f64:
 }
 
 static NativeSymbol env_natives[] = {
-#define OCRE_ABI_FN(name, sig, cap) {#name, (void *)env_dispatch, sig, (void *)(uintptr_t)OCRE_FN_##name},
+#define OCRE_ABI_FN(name, sig, cap)                                                                \
+	{#name, (void *)env_dispatch, sig, (void *)(uintptr_t)OCRE_FN_##name},
 #include "../ocre_abi.def"
 #undef OCRE_ABI_FN
 };
@@ -272,7 +272,8 @@ static void wasi_dispatch(wasm_exec_env_t env, uint64_t *a)
 }
 
 static NativeSymbol wasi_natives[] = {
-#define OCRE_WASI_FN(name, sig) {#name, (void *)wasi_dispatch, sig, (void *)(uintptr_t)OCRE_WASI_##name},
+#define OCRE_WASI_FN(name, sig)                                                                    \
+	{#name, (void *)wasi_dispatch, sig, (void *)(uintptr_t)OCRE_WASI_##name},
 #include "../ocre_wasi.def"
 #undef OCRE_WASI_FN
 };

@@ -11,11 +11,13 @@
 
 #include <ocre/ocre.h>
 
-#define CONTAINER(var, cname, caps, restart_policy)                                              \
+#define CONTAINER(var, cname, caps, restart_policy)                                                \
 	{                                                                                          \
 		.wasm = var, .size = sizeof(var),                                                  \
 		.meta = {.name = cname,                                                            \
-			 .digest = "sha256:0000000000000000000000000000000000000000000000000000000000000000", \
+			 .digest = "sha256:"                                                       \
+				   "0000000000000000000000000000000000000000000000000000000000000" \
+				   "000",                                                          \
 			 .capabilities = caps,                                                     \
 			 .stack_size = 8192,                                                       \
 			 .heap_size = 8192,                                                        \
