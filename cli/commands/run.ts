@@ -117,7 +117,7 @@ export const runCommand = defineCommand<RunArgs>({
       })
       .option("event-queue-depth", {
         type: "number",
-        describe: "Events a container's queue holds (default 32, as CONFIG_OCRE_EVENT_QUEUE_DEPTH)",
+        describe: "Events a container's queue holds (default 16, as CONFIG_OCRE_EVENT_QUEUE_DEPTH)",
       }) as never,
   run: async (args, out) => {
     const targets = await Promise.all(

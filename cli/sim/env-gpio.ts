@@ -33,8 +33,11 @@ export function gpioImports(c: Container): HostGroup {
     gpio.set(c, sim.now(), port, pin, level) ? 0 : -ERRNO.EINVAL;
   const get = (port: number, pin: number) => gpio.get(port, pin) ?? -ERRNO.EINVAL;
   const toggle = (port: number, pin: number) => (gpio.toggle(c, sim.now(), port, pin) ? 0 : -ERRNO.EINVAL);
-  const listen = (port: number, pin: number) => (gpio.listen(c, port, pin, true) ? 0 : -ERRNO.EINVAL);
-  const unlisten = (port: number, pin: number) => (gpio.listen(c, port, pin, false) ? 0 : -ERRNO.EINVAL);
+  const listen = (port: number, pin: number) => {
+    const ok = gpio.listen(c, port, pin, true, sim.limits.maxGpioCallbacks);
+    return ok === "full" ? -ERRNO.ENOMEM : ok ? 0 : -ERRNO.EINVAL;
+  };
+  const unlisten = (port: number, pin: number) => (gpio.listen(c, port, pin, false, 0) ? 0 : -ERRNO.EINVAL);
   return {
     ocre_gpio_init: () => 0,
     ocre_gpio_configure: configure,

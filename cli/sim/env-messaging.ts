@@ -2,8 +2,8 @@ import { ERRNO, EVENT_TYPE, MAX_TOPIC_PREFIX_BYTES } from "../abi/table.js";
 import type { Container } from "./container.js";
 import type { HostGroup } from "./host-fn.js";
 
-/** Longest topic and content type a publisher may send, in bytes. */
-export const MAX_TOPIC_BYTES = 255;
+/** Longest topic and content type a publisher may send, in bytes (the shim's OCRE_MAX_TOPIC_BYTES). */
+export const MAX_TOPIC_BYTES = 127;
 export const MAX_CONTENT_TYPE_BYTES = 127;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -33,7 +33,8 @@ export function messagingImports(c: Container): HostGroup {
   return {
     ocre_subscribe_message: (topicPtr: number) => {
       const prefix = c.memory.cStringBytes(topicPtr, MAX_TOPIC_PREFIX_BYTES);
-      if (prefix === undefined || prefix.length === 0) return -ERRNO.EINVAL;
+      // An empty prefix is valid: it matches every topic.
+      if (prefix === undefined) return -ERRNO.EINVAL;
       const key = latin1(prefix);
       if (c.subscriptions.includes(key)) return 0;
       if (c.subscriptions.length >= sim.limits.maxSubscriptions) return -ERRNO.ENOMEM;
@@ -46,7 +47,13 @@ export function messagingImports(c: Container): HostGroup {
       const m = c.memory;
       const topicBytes = m.cStringBytes(topicPtr, MAX_TOPIC_BYTES);
       const typeBytes = m.cStringBytes(typePtr, MAX_CONTENT_TYPE_BYTES);
-      if (topicBytes === undefined || topicBytes.length === 0 || typeBytes === undefined || len < 0) {
+      if (
+        topicBytes === undefined ||
+        topicBytes.length === 0 ||
+        typeBytes === undefined ||
+        len < 0 ||
+        len > sim.limits.maxMessageBytes
+      ) {
         return -ERRNO.EINVAL;
       }
       const payload = m.copyOut(payloadPtr, len);

@@ -86,15 +86,18 @@ export class GpioModel {
     return s.direction === undefined ? undefined : s.level;
   }
 
-  listen(container: Container, port: number, pin: number, on: boolean): boolean {
+  /** Registers (or drops) a callback; "full" when the container already listens on `max` pins. */
+  listen(container: Container, port: number, pin: number, on: boolean, max: number): boolean | "full" {
     if (!valid(port, pin)) return false;
     const s = this.state(port, pin);
-    if (on) {
-      if (s.direction !== "in") return false;
-      s.listeners.add(container);
-      return true;
-    }
-    return s.listeners.delete(container);
+    if (!on) return s.listeners.delete(container);
+    if (s.direction !== "in") return false;
+    if (s.listeners.has(container)) return true;
+    let count = 0;
+    for (const p of this.pins.values()) if (p.listeners.has(container)) count++;
+    if (count >= max) return "full";
+    s.listeners.add(container);
+    return true;
   }
 
   /** A scripted input change: records it and returns the containers to notify. */

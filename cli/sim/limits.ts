@@ -10,9 +10,20 @@ export interface SimLimits {
   readonly maxTimers: number;
   /** Topic-prefix subscriptions per container. */
   readonly maxSubscriptions: number;
+  /** Largest message payload in bytes (CONFIG_OCRE_MAX_MESSAGE_SIZE). */
+  readonly maxMessageBytes: number;
+  /** GPIO pins a container may register callbacks on (CONFIG_OCRE_MAX_GPIO_CALLBACKS). */
+  readonly maxGpioCallbacks: number;
 }
 
-export const DEFAULT_LIMITS: SimLimits = Object.freeze({ eventQueueDepth: 32, maxTimers: 8, maxSubscriptions: 16 });
+/** The firmware's Kconfig defaults (zephyr-module/Kconfig). */
+export const DEFAULT_LIMITS: SimLimits = Object.freeze({
+  eventQueueDepth: 16,
+  maxTimers: 4,
+  maxSubscriptions: 4,
+  maxMessageBytes: 1024,
+  maxGpioCallbacks: 4,
+});
 
 /** WAMR app heap when neither the container spec nor the caller says otherwise. */
 export const DEFAULT_HEAP_BYTES = 16 * 1024;
