@@ -57,6 +57,17 @@ describe("ocre build writes the app's OCI image", () => {
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain("error OCRE_IMAGE_NOT_FOUND");
   });
+  it("--from-image --board generates the board's west project from the image alone", async () => {
+    const elsewhere = await tempDir("ocre-oci-from-image-");
+    const run = await runOcre(
+      ["build", "--from-image", `oci:${path.join(app, "build", "oci")}:0.1.0`, "--board", "qemu_riscv32", "--json"],
+      { cwd: elsewhere },
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).boards).toHaveProperty("qemu_riscv32");
+    const embedded = await readFile(path.join(elsewhere, "build", "qemu_riscv32", "containers", "app0.wasm"));
+    expect(Buffer.compare(embedded, await readFile(path.join(app, "build", "blinky.wasm")))).toBe(0);
+  });
 });
 
 describe("packageStage", () => {
