@@ -107,20 +107,26 @@ describe("generate: --board all, one project per catalog board", () => {
     expect(pool).toBeGreaterThanOrEqual(spec.memory.maxPages * 65536 + spec.memory.stackBytes);
 
     const cmake = await text(dir, "CMakeLists.txt");
-    expect(cmake).toContain("list(APPEND EXTRA_ZEPHYR_MODULES ${CMAKE_CURRENT_LIST_DIR}/modules/ocre/zephyr-module)");
+    expect(cmake).toContain("set(ocre_module ${CMAKE_CURRENT_LIST_DIR}/modules/ocre/zephyr-module)");
+    expect(cmake).toContain("list(APPEND EXTRA_ZEPHYR_MODULES ${ocre_module})");
     expect(cmake).toMatch(
       /generate_inc_file_for_target\(app \$\{CMAKE_CURRENT_LIST_DIR\}\/containers\/app0\.wasm \$\{ocre_gen_dir\}\/app0\.wasm\.inc\)/,
     );
     expect(cmake.indexOf("EXTRA_ZEPHYR_MODULES")).toBeLessThan(cmake.indexOf("find_package(Zephyr"));
 
     const boardConf = await text(dir, `boards/${stem}.conf`);
-    expect(boardConf.includes("CONFIG_FPU=y")).toBe(board.floatAbi === "hard" && board.wamrTarget.startsWith("THUMB"));
+    const vfp = board.wamrTarget.endsWith("_VFP");
+    expect(boardConf.includes("CONFIG_FPU=y")).toBe(vfp);
+    expect(boardConf.includes("CONFIG_FP_HARDABI=y")).toBe(vfp);
 
     const readme = await text(dir, "README.md");
     expect(readme).toContain(`west init -l ${id}`);
     expect(readme).toContain("west update");
     expect(readme).toContain(`west build -b ${target.board} -d ${id}/firmware ${id}`);
     expect(readme).toContain(`west flash -d ${id}/firmware`);
+    if (board.toolchain.debian?.variant === "gnuarmemb")
+      expect(readme).toContain("export GNUARMEMB_TOOLCHAIN_PATH=/usr");
+    else expect(readme).toContain(`Zephyr SDK toolchain \`${board.toolchain.zephyrSdk}\``);
     if (board.emulator) expect(readme).toContain(`${board.emulator.command} -kernel ${id}/firmware/zephyr/zephyr.elf`);
     else expect(readme).not.toContain("## Run in the emulator");
 

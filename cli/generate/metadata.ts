@@ -59,9 +59,10 @@ export function planKconfig(board: Board, specs: readonly ContainerSpec[]): Kcon
   // args, environ, clocks and random.
   const full = specs.some((s) => s.capabilities.includes("filesystem") || s.capabilities.includes("networking"));
   const zephyr = [...new Set([...used].flatMap((f) => FEATURE_ZEPHYR[f] ?? []))];
-  // WAMR's *_VFP targets use the hard-float ABI: Zephyr must be built for the FPU too.
+  // WAMR's *_VFP targets use the hard-float ABI (invokeNative_thumb_vfp.s): Zephyr must be built
+  // for the FPU with the hard ABI too; board defaults leave the FPU off.
   const boardLines = [
-    ...(board.floatAbi === "hard" && board.toolchain.zephyrSdk.startsWith("arm") ? ["CONFIG_FPU=y"] : []),
+    ...(board.wamrTarget.endsWith("_VFP") ? ["CONFIG_FPU=y", "CONFIG_FP_HARDABI=y"] : []),
     ...board.kconfig,
   ];
   return {

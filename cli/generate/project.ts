@@ -43,12 +43,15 @@ function header(inputs: string): { c: string; hash: string; md: string; line: st
   return { line, c: `/* ${line} */`, hash: `# ${line}`, md: `<!-- ${line} -->` };
 }
 
+/**
+ * Environment for a plain `west build` with Debian's toolchain. Only the Arm toolchain works as
+ * is: Debian's RISC-V GCC 12 needs the -march rewrite that `ocre build --firmware --toolchain gnu`
+ * sets up (cli/firmware/toolchain.ts), and its MIPS toolchain cannot link Zephyr at all.
+ */
 function toolchainEnv(board: Board): string[] {
   const debian = board.toolchain.debian;
-  if (!debian) return [];
-  if (debian.variant === "gnuarmemb") return ["ZEPHYR_TOOLCHAIN_VARIANT=gnuarmemb", "GNUARMEMB_TOOLCHAIN_PATH=/usr"];
-  const prefix = debian.compiler.replace(/gcc$/, "");
-  return ["ZEPHYR_TOOLCHAIN_VARIANT=cross-compile", `CROSS_COMPILE=/usr/bin/${prefix}`];
+  if (!debian || debian.variant !== "gnuarmemb") return [];
+  return ["ZEPHYR_TOOLCHAIN_VARIANT=gnuarmemb", "GNUARMEMB_TOOLCHAIN_PATH=/usr"];
 }
 
 function containerView(spec: ContainerSpec, index: number) {
@@ -161,6 +164,7 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
     shellWorkspace: shellWord(".."),
     toolchainEnv: toolchainEnv(board),
     debianPackages: board.toolchain.debian?.packages.join(", ") ?? "",
+    debianCompiles: board.toolchain.debian !== null,
     emulator: board.emulator?.command ?? "",
     notes,
   };
