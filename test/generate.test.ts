@@ -123,7 +123,7 @@ describe("generate: --board all, one project per catalog board", () => {
     expect(readme).toContain(`west init -l ${id}`);
     expect(readme).toContain("west update");
     expect(readme).toContain(`west build -b ${target.board} -d ${id}/firmware ${id}`);
-    expect(readme).toContain(`west flash -d ${id}/firmware`);
+    expect(readme).toContain(board.emulator ? `west build -d ${id}/firmware -t run` : `west flash -d ${id}/firmware`);
     if (board.toolchain.debian?.variant === "gnuarmemb")
       expect(readme).toContain("export GNUARMEMB_TOOLCHAIN_PATH=/usr");
     else expect(readme).toContain(`Zephyr SDK toolchain \`${board.toolchain.zephyrSdk}\``);

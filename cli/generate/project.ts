@@ -90,7 +90,7 @@ async function copyModule(sources: { zephyrModule: string; wamrGlue: string }, i
     [sources.zephyrModule, "zephyr-module"],
     [sources.wamrGlue, "wamr-glue"],
   ] as const) {
-    const ok = await stat(path.join(from)).then(
+    const ok = await stat(from).then(
       (s) => s.isDirectory(),
       () => false,
     );
@@ -129,7 +129,7 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
     ...(board.statusNote ? [markdownText(board.statusNote)] : []),
     ...(board.wamrTarget.startsWith("RISCV") && board.toolchain.debian
       ? [
-          "Debian's GCC 12 picks the wrong multilib for Zephyr's `-march=rv32imac_zicsr_zifencei`; it builds once the compiler sees `-march=rv32imac -misa-spec=2.2`.",
+          "Debian's GCC 12 (riscv64-unknown-elf) picks the wrong multilib for Zephyr's `-march=rv32imac_zicsr_zifencei` and the link fails; it builds once the compiler sees `-march=rv32imac -misa-spec=2.2`. `ocre build --firmware --toolchain gnu` puts such a compiler wrapper in place; with plain west, use the Zephyr SDK.",
         ]
       : []),
     ...(target.modules.includes("hal_espressif")
