@@ -55,7 +55,15 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config"))("C shim hos
   }, 300_000);
 
   it("builds and runs every CTest suite", () => {
-    expect(results.map((r) => r.name).sort()).toEqual(["api", "container", "events", "mem", "policy", "wasi"]);
+    expect(results.map((r) => r.name).sort()).toEqual([
+      "api",
+      "container",
+      "dispatch",
+      "events",
+      "mem",
+      "policy",
+      "wasi",
+    ]);
   });
 
   it("passes every suite (failing cmocka cases are named below)", () => {

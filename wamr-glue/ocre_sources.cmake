@@ -12,6 +12,7 @@ set(OCRE_CORE_SOURCES
   ${OCRE_GLUE_DIR}/src/ocre_abi.c
   ${OCRE_GLUE_DIR}/src/ocre_api.c
   ${OCRE_GLUE_DIR}/src/ocre_container.c
+  ${OCRE_GLUE_DIR}/src/ocre_dispatch.c
   ${OCRE_GLUE_DIR}/src/ocre_events.c
   ${OCRE_GLUE_DIR}/src/ocre_log.c
   ${OCRE_GLUE_DIR}/src/ocre_mem.c

@@ -4,6 +4,7 @@
  *
  * The `env` ABI on two live containers (real POSIX timers and simulated GPIO): argument
  * validation, timer namespaces, message routing and delivery, GPIO events, sensors.
+ * (Capabilities are checked by the dispatcher: test_dispatch.c.)
  */
 
 #include "test_support.h"
@@ -241,9 +242,6 @@ static void gpio_callbacks_deliver_events_and_are_released(void **state)
 	assert_int_equal(ev_field(a, 1), 0); /* pin */
 	assert_int_equal(ev_field(a, 2), 1); /* port */
 	assert_int_equal(ev_field(a, 3), 1); /* level */
-	/* b lacks the gpio capability */
-	assert_int_equal(ocre_api_ocre_gpio_register_callback(b, 1, 0), -1);
-	assert_int_equal(log_count("b: ocre_gpio_register_callback denied"), 1);
 
 	ocre_container_cleanup(a);
 	assert_false(ocre_posix_gpio_irq_enabled(1, 0));
@@ -270,7 +268,6 @@ static void sensors_by_handle_and_name(void **state)
 	assert_true(ocre_api_ocre_sensors_read_by_name(a, ma, name, 0) == 100.5);
 	assert_int_equal(ocre_api_ocre_sensors_get_list(a, ma, put_str(a, 128, "sim_"), 10), 2);
 	assert_int_equal(ocre_api_ocre_sensors_get_list(a, ma, 128, 1), 1);
-	assert_true(ocre_api_ocre_sensors_read(b, 0, 0) == -1.0); /* no capability */
 }
 
 static void dispatcher_needs_an_exported_function(void **state)

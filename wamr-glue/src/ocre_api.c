@@ -3,21 +3,13 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * The Ocre `env` ABI, one function per import, on offsets into the caller's linear memory.
- * Every function checks the caller's capability first and validates every address and string
- * itself; the WAMR glue only translates arguments. Errors are upstream's negative errno.
+ * Every function validates every address and string itself; capabilities are checked once in
+ * ocre_dispatch.c, which calls these. Errors are upstream's negative errno.
  */
 
 #include <string.h>
 
 #include "ocre_internal.h"
-
-#define CHECK_CAP(c, fn)                                                                           \
-	do {                                                                                       \
-		int cap_ret_ = ocre_cap_check((c), OCRE_FN_##fn);                                  \
-		if (cap_ret_ != 0) {                                                               \
-			return cap_ret_;                                                           \
-		}                                                                                  \
-	} while (0)
 
 static uint32_t ocre_msg_counter;
 
@@ -53,7 +45,7 @@ static void log_overflow(const struct ocre_container *c)
 
 int32_t ocre_api_uname(struct ocre_container *c, const struct ocre_mem *m, uint32_t buf)
 {
-	CHECK_CAP(c, uname);
+	(void)c;
 	char *out = ocre_mem_range(m, buf, OCRE_UNAME_FIELDS * OCRE_UNAME_FIELD_BYTES);
 
 	if (out == NULL) {
@@ -76,7 +68,6 @@ int32_t ocre_api_uname(struct ocre_container *c, const struct ocre_mem *m, uint3
 
 int32_t ocre_api_ocre_sleep(struct ocre_container *c, int32_t ms)
 {
-	CHECK_CAP(c, ocre_sleep);
 	if (ms < 0) {
 		return -OCRE_EINVAL;
 	}
@@ -156,7 +147,6 @@ static int32_t deliver_message(struct ocre_container *c, const struct ocre_msg *
 int32_t ocre_api_ocre_get_event(struct ocre_container *c, const struct ocre_mem *m,
 				const uint32_t out[6])
 {
-	CHECK_CAP(c, ocre_get_event);
 	for (int i = 0; i < 6; i++) {
 		if (ocre_mem_range(m, out[i], 4) == NULL) {
 			return -OCRE_EINVAL;
@@ -193,7 +183,6 @@ int32_t ocre_api_ocre_get_event(struct ocre_container *c, const struct ocre_mem 
 int32_t ocre_api_ocre_register_dispatcher(struct ocre_container *c, const struct ocre_mem *m,
 					  int32_t type, uint32_t name)
 {
-	CHECK_CAP(c, ocre_register_dispatcher);
 	const char *fn = ocre_mem_str(m, name, OCRE_MAX_NAME_BYTES, NULL);
 
 	if (type < OCRE_EVENT_TIMER || type > OCRE_EVENT_MESSAGE || fn == NULL || fn[0] == 0) {
@@ -217,7 +206,6 @@ static unsigned int timer_slot(const struct ocre_container *c, int idx)
 
 int32_t ocre_api_ocre_timer_create(struct ocre_container *c, int32_t id)
 {
-	CHECK_CAP(c, ocre_timer_create);
 	int idx = timer_index(id);
 
 	if (idx < 0) {
@@ -233,7 +221,6 @@ int32_t ocre_api_ocre_timer_create(struct ocre_container *c, int32_t id)
 
 int32_t ocre_api_ocre_timer_delete(struct ocre_container *c, int32_t id)
 {
-	CHECK_CAP(c, ocre_timer_delete);
 	int idx = timer_index(id);
 
 	if (idx < 0 || !c->timers_created[idx]) {
@@ -250,7 +237,6 @@ int32_t ocre_api_ocre_timer_delete(struct ocre_container *c, int32_t id)
 int32_t ocre_api_ocre_timer_start(struct ocre_container *c, int32_t id, int32_t ms,
 				  int32_t periodic)
 {
-	CHECK_CAP(c, ocre_timer_start);
 	int idx = timer_index(id);
 
 	if (idx < 0 || !c->timers_created[idx] || ms < 1 || ms > OCRE_TIMER_MAX_MS) {
@@ -263,7 +249,6 @@ int32_t ocre_api_ocre_timer_start(struct ocre_container *c, int32_t id, int32_t 
 
 int32_t ocre_api_ocre_timer_stop(struct ocre_container *c, int32_t id)
 {
-	CHECK_CAP(c, ocre_timer_stop);
 	int idx = timer_index(id);
 
 	if (idx < 0 || !c->timers_created[idx]) {
@@ -275,7 +260,6 @@ int32_t ocre_api_ocre_timer_stop(struct ocre_container *c, int32_t id)
 
 int32_t ocre_api_ocre_timer_get_remaining(struct ocre_container *c, int32_t id)
 {
-	CHECK_CAP(c, ocre_timer_get_remaining);
 	int idx = timer_index(id);
 
 	if (idx < 0 || !c->timers_created[idx]) {
@@ -312,7 +296,7 @@ void ocre_core_timer_expired(unsigned int slot)
 int32_t ocre_api_ocre_publish_message(struct ocre_container *c, const struct ocre_mem *m,
 				      uint32_t topic, uint32_t ctype, uint32_t payload, int32_t len)
 {
-	CHECK_CAP(c, ocre_publish_message);
+	(void)c;
 	uint32_t tlen, clen;
 	const char *t = ocre_mem_str(m, topic, OCRE_MAX_TOPIC_BYTES, &tlen);
 	const char *ct = ocre_mem_str(m, ctype, OCRE_MAX_TOPIC_BYTES, &clen);
@@ -385,7 +369,6 @@ int32_t ocre_api_ocre_publish_message(struct ocre_container *c, const struct ocr
 int32_t ocre_api_ocre_subscribe_message(struct ocre_container *c, const struct ocre_mem *m,
 					uint32_t prefix)
 {
-	CHECK_CAP(c, ocre_subscribe_message);
 	uint32_t n;
 	const char *p = ocre_mem_str(m, prefix, OCRE_MAX_PREFIX_BYTES, &n);
 
@@ -414,7 +397,6 @@ out:
 int32_t ocre_api_ocre_messaging_free_module_event_data(struct ocre_container *c, uint32_t topic,
 						       uint32_t ctype, uint32_t payload)
 {
-	CHECK_CAP(c, ocre_messaging_free_module_event_data);
 	uint32_t offs[3] = {topic, ctype, payload};
 	int32_t ret = 0;
 
@@ -465,14 +447,10 @@ static int32_t sensor_find(const struct ocre_mem *m, uint32_t name)
 	return -OCRE_ENOENT;
 }
 
-static int32_t sensor_open(struct ocre_container *c, int32_t handle)
+/* Sensors need no opening on either port: open only checks the handle, as upstream. */
+static int32_t sensor_open(int32_t handle)
 {
-	int32_t ret = sensor_valid(handle);
-
-	if (ret == 0 && handle < (int32_t)sizeof(c->sensors_open)) {
-		c->sensors_open[handle] = true;
-	}
-	return ret;
+	return sensor_valid(handle);
 }
 
 static int32_t sensor_channel_type(int32_t handle, int32_t ch)
@@ -506,25 +484,25 @@ static double sensor_read(int32_t handle, int32_t ch)
 
 int32_t ocre_api_ocre_sensors_init(struct ocre_container *c)
 {
-	CHECK_CAP(c, ocre_sensors_init);
+	(void)c;
 	return 0;
 }
 
 int32_t ocre_api_ocre_sensors_discover(struct ocre_container *c)
 {
-	CHECK_CAP(c, ocre_sensors_discover);
+	(void)c;
 	return ocre_port_sensor_count();
 }
 
 int32_t ocre_api_ocre_sensors_open(struct ocre_container *c, int32_t handle)
 {
-	CHECK_CAP(c, ocre_sensors_open);
-	return sensor_open(c, handle);
+	(void)c;
+	return sensor_open(handle);
 }
 
 int32_t ocre_api_ocre_sensors_get_handle(struct ocre_container *c, int32_t id)
 {
-	CHECK_CAP(c, ocre_sensors_get_handle);
+	(void)c;
 	int32_t ret = sensor_valid(id);
 
 	return ret == 0 ? id : ret;
@@ -532,7 +510,7 @@ int32_t ocre_api_ocre_sensors_get_handle(struct ocre_container *c, int32_t id)
 
 int32_t ocre_api_ocre_sensors_get_channel_count(struct ocre_container *c, int32_t handle)
 {
-	CHECK_CAP(c, ocre_sensors_get_channel_count);
+	(void)c;
 	int32_t ret = sensor_valid(handle);
 
 	return ret == 0 ? ocre_port_sensor_channel_count(handle) : ret;
@@ -540,38 +518,36 @@ int32_t ocre_api_ocre_sensors_get_channel_count(struct ocre_container *c, int32_
 
 int32_t ocre_api_ocre_sensors_get_channel_type(struct ocre_container *c, int32_t handle, int32_t ch)
 {
-	CHECK_CAP(c, ocre_sensors_get_channel_type);
+	(void)c;
 	return sensor_channel_type(handle, ch);
 }
 
 double ocre_api_ocre_sensors_read(struct ocre_container *c, int32_t handle, int32_t ch)
 {
-	if (ocre_cap_check(c, OCRE_FN_ocre_sensors_read) != 0) {
-		return -(double)OCRE_EPERM;
-	}
+	(void)c;
 	return sensor_read(handle, ch);
 }
 
 int32_t ocre_api_ocre_sensors_open_by_name(struct ocre_container *c, const struct ocre_mem *m,
 					   uint32_t name)
 {
-	CHECK_CAP(c, ocre_sensors_open_by_name);
+	(void)c;
 	int32_t h = sensor_find(m, name);
 
-	return h < 0 ? h : sensor_open(c, h);
+	return h < 0 ? h : sensor_open(h);
 }
 
 int32_t ocre_api_ocre_sensors_get_handle_by_name(struct ocre_container *c, const struct ocre_mem *m,
 						 uint32_t name)
 {
-	CHECK_CAP(c, ocre_sensors_get_handle_by_name);
+	(void)c;
 	return sensor_find(m, name);
 }
 
 int32_t ocre_api_ocre_sensors_get_channel_count_by_name(struct ocre_container *c,
 							const struct ocre_mem *m, uint32_t name)
 {
-	CHECK_CAP(c, ocre_sensors_get_channel_count_by_name);
+	(void)c;
 	int32_t h = sensor_find(m, name);
 
 	return h < 0 ? h : ocre_port_sensor_channel_count(h);
@@ -581,7 +557,7 @@ int32_t ocre_api_ocre_sensors_get_channel_type_by_name(struct ocre_container *c,
 						       const struct ocre_mem *m, uint32_t name,
 						       int32_t ch)
 {
-	CHECK_CAP(c, ocre_sensors_get_channel_type_by_name);
+	(void)c;
 	int32_t h = sensor_find(m, name);
 
 	return h < 0 ? h : sensor_channel_type(h, ch);
@@ -590,9 +566,7 @@ int32_t ocre_api_ocre_sensors_get_channel_type_by_name(struct ocre_container *c,
 double ocre_api_ocre_sensors_read_by_name(struct ocre_container *c, const struct ocre_mem *m,
 					  uint32_t name, int32_t ch)
 {
-	if (ocre_cap_check(c, OCRE_FN_ocre_sensors_read_by_name) != 0) {
-		return -(double)OCRE_EPERM;
-	}
+	(void)c;
 	int32_t h = sensor_find(m, name);
 
 	return h < 0 ? (double)h : sensor_read(h, ch);
@@ -601,7 +575,7 @@ double ocre_api_ocre_sensors_read_by_name(struct ocre_container *c, const struct
 int32_t ocre_api_ocre_sensors_get_list(struct ocre_container *c, const struct ocre_mem *m,
 				       uint32_t prefix, int32_t max)
 {
-	CHECK_CAP(c, ocre_sensors_get_list);
+	(void)c;
 	uint32_t n;
 	const char *p = ocre_mem_str(m, prefix, OCRE_MAX_NAME_BYTES, &n);
 	int32_t count = 0;
@@ -804,50 +778,47 @@ static int32_t gpio_resolve(const struct ocre_mem *m, uint32_t name, int32_t *po
 
 int32_t ocre_api_ocre_gpio_init(struct ocre_container *c)
 {
-	CHECK_CAP(c, ocre_gpio_init);
+	(void)c;
 	return 0;
 }
 
 int32_t ocre_api_ocre_gpio_configure(struct ocre_container *c, int32_t port, int32_t pin,
 				     int32_t dir)
 {
-	CHECK_CAP(c, ocre_gpio_configure);
+	(void)c;
 	return gpio_configure(port, pin, dir);
 }
 
 int32_t ocre_api_ocre_gpio_pin_set(struct ocre_container *c, int32_t port, int32_t pin,
 				   int32_t state)
 {
-	CHECK_CAP(c, ocre_gpio_pin_set);
+	(void)c;
 	return gpio_set(port, pin, state);
 }
 
 int32_t ocre_api_ocre_gpio_pin_get(struct ocre_container *c, int32_t port, int32_t pin)
 {
-	CHECK_CAP(c, ocre_gpio_pin_get);
+	(void)c;
 	return gpio_get(port, pin);
 }
 
 int32_t ocre_api_ocre_gpio_pin_toggle(struct ocre_container *c, int32_t port, int32_t pin)
 {
-	CHECK_CAP(c, ocre_gpio_pin_toggle);
+	(void)c;
 	return gpio_toggle(port, pin);
 }
 
 int32_t ocre_api_ocre_gpio_register_callback(struct ocre_container *c, int32_t port, int32_t pin)
 {
-	CHECK_CAP(c, ocre_gpio_register_callback);
 	return gpio_register(c, port, pin);
 }
 
 int32_t ocre_api_ocre_gpio_unregister_callback(struct ocre_container *c, int32_t port, int32_t pin)
 {
-	CHECK_CAP(c, ocre_gpio_unregister_callback);
 	return gpio_unregister(c, port, pin);
 }
 
 #define BY_NAME(fn, call)                                                                          \
-	CHECK_CAP(c, fn);                                                                          \
 	int32_t port, pin;                                                                         \
 	int32_t ret = gpio_resolve(m, name, &port, &pin);                                          \
 	return ret != 0 ? ret : (call)
@@ -855,24 +826,28 @@ int32_t ocre_api_ocre_gpio_unregister_callback(struct ocre_container *c, int32_t
 int32_t ocre_api_ocre_gpio_configure_by_name(struct ocre_container *c, const struct ocre_mem *m,
 					     uint32_t name, int32_t dir)
 {
+	(void)c;
 	BY_NAME(ocre_gpio_configure_by_name, gpio_configure(port, pin, dir));
 }
 
 int32_t ocre_api_ocre_gpio_set_by_name(struct ocre_container *c, const struct ocre_mem *m,
 				       uint32_t name, int32_t state)
 {
+	(void)c;
 	BY_NAME(ocre_gpio_set_by_name, gpio_set(port, pin, state));
 }
 
 int32_t ocre_api_ocre_gpio_get_by_name(struct ocre_container *c, const struct ocre_mem *m,
 				       uint32_t name)
 {
+	(void)c;
 	BY_NAME(ocre_gpio_get_by_name, gpio_get(port, pin));
 }
 
 int32_t ocre_api_ocre_gpio_toggle_by_name(struct ocre_container *c, const struct ocre_mem *m,
 					  uint32_t name)
 {
+	(void)c;
 	BY_NAME(ocre_gpio_toggle_by_name, gpio_toggle(port, pin));
 }
 
@@ -936,6 +911,5 @@ void ocre_container_reset_run(struct ocre_container *c)
 	c->in_host = false;
 	c->last_host_ms = ocre_port_uptime_ms();
 	c->warned = 0;
-	memset(c->sensors_open, 0, sizeof(c->sensors_open));
 	ocre_port_unlock(key);
 }

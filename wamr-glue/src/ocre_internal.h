@@ -52,6 +52,13 @@ enum ocre_abi_index {
 	OCRE_FN_COUNT
 };
 
+enum ocre_wasi_index {
+#define OCRE_WASI_FN(name, sig) OCRE_WASI_##name,
+#include "ocre_wasi.def"
+#undef OCRE_WASI_FN
+	OCRE_WASI_COUNT
+};
+
 extern const char *const ocre_abi_names[OCRE_FN_COUNT];
 extern const uint8_t ocre_abi_caps[OCRE_FN_COUNT]; /* OCRE_CAP_* bit, 0 for core calls */
 
@@ -155,7 +162,6 @@ struct ocre_container {
 	struct ocre_gpio_cb gpio_cbs[OCRE_MAX_GPIO_CALLBACKS];
 	uint32_t guest_allocs[OCRE_MAX_GUEST_ALLOCS]; /* message copies not yet freed */
 	uint64_t warned; /* one bit per ABI index: the -EPERM warning was logged */
-	bool sensors_open[8];
 };
 
 extern struct ocre_container ocre_containers[OCRE_MAX_CONTAINERS];
@@ -266,6 +272,18 @@ int32_t ocre_wasi_list_sizes(const struct ocre_mem *m, const char *const *list, 
 int32_t ocre_wasi_list_get(const struct ocre_mem *m, const char *const *list, uint32_t n,
 			   uint32_t ptrs, uint32_t buf);
 void ocre_wasi_proc_exit(struct ocre_container *c, int32_t code);
+
+/* ---- raw native calls (ocre_dispatch.c) -------------------------------------------------- */
+/*
+ * Runs import `fn` (index in ocre_abi.def / ocre_wasi.def) with its arguments in 64-bit slots
+ * (i32 values; native addresses for "*" and "$"), leaving the result in slot 0, with the
+ * capability check and the watchdog's host-call marks. ocre_dispatch_wasi returns true when
+ * the module called proc_exit and must be unwound.
+ */
+void ocre_dispatch_env(struct ocre_container *c, const struct ocre_mem *m, unsigned int fn,
+		       uint64_t *args);
+bool ocre_dispatch_wasi(struct ocre_container *c, const struct ocre_mem *m, unsigned int fn,
+			uint64_t *args);
 
 /* ---- the engine: WAMR in the firmware (wamr/), a stand-in in the host tests -------------- */
 int ocre_engine_init(void);
