@@ -93,7 +93,12 @@ describe("runContainers with virtual time", () => {
     });
     const [sub, pub] = run.containers;
     expect(sub).toMatchObject({ status: "exited", exitCode: 0, stdout: "in order\n" });
-    expect(sub!.stats).toMatchObject({ eventsDelivered: 1000, eventsOverflowed: 0, messagesDroppedNoHeap: 0, appHeapInUse: 0 });
+    expect(sub!.stats).toMatchObject({
+      eventsDelivered: 1000,
+      eventsOverflowed: 0,
+      messagesDroppedNoHeap: 0,
+      appHeapInUse: 0,
+    });
     expect(pub).toMatchObject({ status: "exited", exitCode: 0 });
     expect(pub!.stats.messagesPublished).toBe(1000);
     expect(run.exitCode).toBe(0);

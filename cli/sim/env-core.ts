@@ -32,13 +32,15 @@ export function coreImports(c: Container): HostGroup {
 
     ocre_get_event: (typeP: number, idP: number, portP: number, stateP: number, extraP: number, lenP: number) => {
       const m = c.memory;
+      // Polled in every idle loop: one size read, then plain comparisons.
+      const last = m.size - 4;
       if (
-        !m.inBounds(typeP, 4) ||
-        !m.inBounds(idP, 4) ||
-        !m.inBounds(portP, 4) ||
-        !m.inBounds(stateP, 4) ||
-        !m.inBounds(extraP, 4) ||
-        !m.inBounds(lenP, 4)
+        typeP >>> 0 > last ||
+        idP >>> 0 > last ||
+        portP >>> 0 > last ||
+        stateP >>> 0 > last ||
+        extraP >>> 0 > last ||
+        lenP >>> 0 > last
       ) {
         return -ERRNO.EINVAL;
       }

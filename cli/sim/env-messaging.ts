@@ -6,12 +6,6 @@ import type { HostGroup } from "./host-fn.js";
 export const MAX_TOPIC_BYTES = 127;
 export const MAX_CONTENT_TYPE_BYTES = 127;
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Bytes as a latin1 string (one char per byte): cheap for short topics, unlike TextDecoder. */
 function latin1(bytes: Uint8Array): string {
   let s = "";
@@ -45,17 +39,9 @@ export function messagingImports(c: Container): HostGroup {
 
     ocre_publish_message: (topicPtr: number, typePtr: number, payloadPtr: number, len: number) => {
       const m = c.memory;
-      const topicBytes = m.cStringBytes(topicPtr, MAX_TOPIC_BYTES);
-      const typeBytes = m.cStringBytes(typePtr, MAX_CONTENT_TYPE_BYTES);
-      if (
-        topicBytes === undefined ||
-        topicBytes.length === 0 ||
-        typeBytes === undefined ||
-        len < 0 ||
-        len > sim.limits.maxMessageBytes
-      ) {
-        return -ERRNO.EINVAL;
-      }
+      const topicLen = m.cStringLength(topicPtr, MAX_TOPIC_BYTES);
+      const typeLen = m.cStringLength(typePtr, MAX_CONTENT_TYPE_BYTES);
+      if (topicLen <= 0 || typeLen < 0 || len < 0 || len > sim.limits.maxMessageBytes) return -ERRNO.EINVAL;
       const payload = m.copyOut(payloadPtr, len);
       if (payload === undefined) return -ERRNO.EINVAL;
       // Apps publish the same topic again and again: reuse its copies and its receivers until
@@ -63,14 +49,17 @@ export function messagingImports(c: Container): HostGroup {
       if (
         !last ||
         last.generation !== sim.subscriptionGeneration ||
-        !sameBytes(last.topic, topicBytes) ||
-        !sameBytes(last.contentType, typeBytes)
+        last.topic.length !== topicLen ||
+        last.contentType.length !== typeLen ||
+        !m.equals(topicPtr, last.topic) ||
+        !m.equals(typePtr, last.contentType)
       ) {
-        const key = latin1(topicBytes);
+        const topic = m.copyOut(topicPtr, topicLen)!;
+        const key = latin1(topic);
         last = {
           generation: sim.subscriptionGeneration,
-          topic: topicBytes.slice(),
-          contentType: typeBytes.slice(),
+          topic,
+          contentType: m.copyOut(typePtr, typeLen)!,
           receivers: sim.containers.filter((r) => r.alive && r.subscriptions.some((p) => key.startsWith(p))),
         };
       }

@@ -50,8 +50,27 @@ export class GuestMemory {
 
   /** A copy of [ptr, ptr + len), or undefined when out of bounds. */
   copyOut(ptr: number, len: number): Uint8Array | undefined {
-    const view = this.bytes(ptr, len);
-    return view ? view.slice() : undefined;
+    if (!this.inBounds(ptr, len)) return undefined;
+    const p = ptr >>> 0;
+    return this.u8.slice(p, p + len);
+  }
+
+  /** Length of the NUL-terminated string at ptr (at most `max` bytes), or -1. No allocation. */
+  cStringLength(ptr: number, max: number): number {
+    this.refresh();
+    const u8 = this.u8;
+    const p = ptr >>> 0;
+    const limit = Math.min(u8.length, p + max + 1);
+    for (let i = p; i < limit; i++) if (u8[i] === 0) return i - p;
+    return -1;
+  }
+
+  /** Whether memory at ptr holds exactly `bytes` (caller has checked the range). */
+  equals(ptr: number, bytes: Uint8Array): boolean {
+    const u8 = this.u8;
+    const p = ptr >>> 0;
+    for (let i = 0; i < bytes.length; i++) if (u8[p + i] !== bytes[i]) return false;
+    return true;
   }
 
   write(ptr: number, data: Uint8Array): boolean {

@@ -22,7 +22,9 @@ export async function runContainers(options: RunOptions): Promise<RunResult> {
   const wallStart = performance.now();
   const board = options.board ?? (await loadBoard());
   const sim = new Simulation(board, options);
+  const loadStart = performance.now();
   sim.load(options.containers);
+  const loadWallMs = performance.now() - loadStart;
   await sim.run();
   return {
     exitCode: sim.exitCode,
@@ -32,6 +34,7 @@ export async function runContainers(options: RunOptions): Promise<RunResult> {
     warnings: sim.warnings,
     appTimeMs: sim.now(),
     wallTimeMs: performance.now() - wallStart,
+    loadWallMs,
     virtualTime: sim.virtual,
   };
 }

@@ -115,5 +115,7 @@ export interface RunResult {
   /** App time when the run ended (ms). */
   readonly appTimeMs: number;
   readonly wallTimeMs: number;
+  /** Part of wallTimeMs spent preparing the modules (instrumentation, instantiation). */
+  readonly loadWallMs: number;
   readonly virtualTime: boolean;
 }
