@@ -42,9 +42,15 @@ describe("ocre build --board (CLI)", () => {
     );
   });
 
-  it("an unknown board fails with the closest ids, exit 1", async () => {
-    const run = await runOcre(["build", appDir, "--board", "nrf52840", "--force"]);
+  it("an unknown board or Zephyr version fails before anything is compiled, exit 1", async () => {
+    const fresh = path.join(path.dirname(appDir), "fresh");
+    expect((await runOcre(["new", fresh, "--template", "hello"])).exitCode).toBe(0);
+    const run = await runOcre(["build", fresh, "--board", "nrf52840"]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('error OCRE_BOARD_UNKNOWN: no board "nrf52840"; did you mean nrf52840dk?');
+    const version = await runOcre(["build", fresh, "--board", "mps2-an521", "--zephyr", "4.0"]);
+    expect(version.exitCode).toBe(1);
+    expect(version.stderr).toContain("OCRE_ZEPHYR_VERSION");
+    await expect(stat(path.join(fresh, "build"))).rejects.toThrow();
   });
 });

@@ -92,6 +92,8 @@ export const buildCommand = defineCommand<BuildArgs>({
       return;
     }
     const dirs = (args.dirs.length === 0 ? ["."] : args.dirs).map((d) => path.resolve(args.cwd, d));
+    // A mistyped --board or --zephyr fails before anything is compiled or written.
+    if (options.boards || options.zephyr) await (await import("../generate/index.js")).checkBoardOptions(dirs[0] ?? args.cwd, options);
     // --firmware: one-line build progress on a terminal, size bars (cli/firmware/progress.ts).
     const logger = args.firmware ? (await import("../firmware/progress.js")).firmwareLogger(out) : out;
     const result = await buildApps(dirs, options, logger);

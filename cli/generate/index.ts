@@ -1,8 +1,8 @@
 import path from "node:path";
 import { OcreError } from "../errors.js";
 import { loadCatalog, selectBoards } from "../boards/catalog.js";
-import type { BoardStatus } from "../boards/types.js";
-import { boardTarget, DEFAULT_BOARD, resolveZephyrRelease } from "../boards/zephyr.js";
+import type { Board, BoardStatus, ZephyrTarget } from "../boards/types.js";
+import { boardTarget, DEFAULT_BOARD, resolveZephyrRelease, type ZephyrRelease } from "../boards/zephyr.js";
 import type { ResolvedConfig } from "../config/types.js";
 import type { ContainerSpec } from "../spec.js";
 import { describeBudget, estimateBudget, kb, type MemoryBudget } from "./budget.js";
@@ -58,6 +58,41 @@ export type BoardsReport = Record<string, BoardReport>;
 const silent: GenerateLogger = { info: () => {}, warn: () => {}, debug: () => {} };
 
 /**
+ * Resolves `--zephyr` and the requested boards to catalog boards and their Zephyr targets, or
+ * throws the error a user sees (unknown board with the closest ids, unsupported version).
+ */
+async function selectTargets(
+  requested: readonly string[],
+  appDir: string,
+  options: GenerateOptions,
+  logger: GenerateLogger,
+): Promise<{ release: ZephyrRelease; selected: { board: Board; target: ZephyrTarget }[] }> {
+  const release = resolveZephyrRelease(options.zephyr);
+  const catalog = await loadCatalog({ appDir, boardRoots: options.boardRoots ?? [] });
+  for (const o of catalog.overridden) logger.debug(`board ${o.id}: ${o.by} overrides ${o.file}`);
+  const selected = selectBoards(catalog, requested).map(({ board }) => ({
+    board,
+    target: boardTarget(board, release),
+  }));
+  return { release, selected };
+}
+
+/**
+ * Checks `--board`, `--board-root` and `--zephyr` before anything is compiled, so that a typo
+ * fails at once and leaves the build folder alone. Generation checks them again.
+ */
+export async function checkBoardOptions(appDir: string, options: GenerateOptions): Promise<void> {
+  if (options.boards && options.boards.length > 0)
+    await selectTargets(
+      options.boards.map((b) => (b.trim() === "" ? DEFAULT_BOARD : b)),
+      appDir,
+      options,
+      silent,
+    );
+  else resolveZephyrRelease(options.zephyr);
+}
+
+/**
  * The `ocre build` stage: generates build/<board>/ west projects embedding every container of
  * `specs`, in order. `config` is the first app's resolved config (its build dir is the default
  * output, its boards/ folder is searched). Checks every board's memory budget before writing
@@ -77,20 +112,13 @@ export async function generateProjects(
   if (specs.length === 0) {
     throw new OcreError("OCRE_GENERATE_EMPTY", "no container to embed", { hint: "build an app first", exitCode: 2 });
   }
-  const release = resolveZephyrRelease(options.zephyr);
-  const catalog = await loadCatalog({ appDir: config.appDir, boardRoots: options.boardRoots ?? [] });
-  for (const o of catalog.overridden) logger.debug(`board ${o.id}: ${o.by} overrides ${o.file}`);
-  const selected = selectBoards(catalog, requested);
+  const { release, selected } = await selectTargets(requested, config.appDir, options, logger);
   const duplicate = specs.find((s, i) => specs.findIndex((o) => o.name === s.name) !== i);
   if (duplicate) {
     logger.warn(`container ${JSON.stringify(duplicate.name)} is embedded more than once; each copy runs`);
   }
 
-  const plans = selected.map(({ board }) => ({
-    board,
-    target: boardTarget(board, release),
-    budget: estimateBudget(board, specs),
-  }));
+  const plans = selected.map(({ board, target }) => ({ board, target, budget: estimateBudget(board, specs) }));
   const over = plans.filter((p) => !p.budget.fits);
   if (over.length > 0 && !options.force) {
     const details = over.flatMap((p) => [
