@@ -91,6 +91,8 @@ void ocre_port_unlock(unsigned int key)
 	k_spin_unlock(&core_lock, k);
 }
 
+#define OCRE_TIME_SLICE_MS 10
+
 static struct k_sem sems[OCRE_SLOT_COUNT];
 static struct k_mutex mutexes[OCRE_SLOT_COUNT];
 
@@ -100,6 +102,13 @@ static int port_init(void)
 		k_sem_init(&sems[i], 0, 1);
 		k_mutex_init(&mutexes[i]);
 	}
+#ifdef CONFIG_TIMESLICING
+	/*
+	 * Containers share one priority: without slicing, one that computes (or is stuck until
+	 * the watchdog fires) would starve the others.
+	 */
+	k_sched_time_slice_set(OCRE_TIME_SLICE_MS, CONFIG_OCRE_CONTAINER_THREAD_PRIORITY);
+#endif
 	return 0;
 }
 SYS_INIT(port_init, POST_KERNEL, 0);
