@@ -271,6 +271,24 @@ describe("generate: boards", () => {
     expect(Object.keys(await generate([makeSpec()], makeConfig(appDir), { boards: [""] }))).toEqual(["mps2-an521"]);
   });
 
+  it("warns when a container uses GPIO or sensors the board does not offer", async () => {
+    const warned: string[] = [];
+    const logger = { info: () => {}, debug: () => {}, warn: (l: string) => warned.push(l) };
+    const blinky = makeSpec({ name: "blinky", uses: ["gpio", "sensors"] });
+    const report = await generate(
+      [blinky],
+      makeConfig(await tempDir()),
+      { boards: ["qemu_riscv32", "mps2-an521"] },
+      logger,
+    );
+    expect(report.qemu_riscv32!.warnings).toEqual([
+      "qemu_riscv32: blinky uses GPIO, but the board has no devicetree aliases (led0, sw0, …)",
+      "qemu_riscv32: blinky uses sensors, but the board lists none",
+    ]);
+    expect(report["mps2-an521"]!.warnings).toEqual(["mps2-an521: blinky uses sensors, but the board lists none"]);
+    expect(warned).toHaveLength(3);
+  });
+
   it("accepts a Zephyr board target as --board", async () => {
     const report = await generate([makeSpec()], makeConfig(await tempDir()), {
       boards: ["nrf5340dk/nrf5340/cpuapp"],

@@ -50,12 +50,30 @@ export interface BoardReport {
   readonly budget: MemoryBudget;
   /** True when --force let an over-budget project through. */
   readonly forced: boolean;
+  readonly warnings: readonly string[];
 }
 
 /** The `boards` section of build/report.json, keyed by board id. */
 export type BoardsReport = Record<string, BoardReport>;
 
 const silent: GenerateLogger = { info: () => {}, warn: () => {}, debug: () => {} };
+
+/** Containers that use GPIO or sensors on a board whose devicetree offers none will find nothing. */
+function deviceWarnings(board: Board, specs: readonly ContainerSpec[]): string[] {
+  const uses = (feature: string) => specs.filter((s) => s.features.some((f) => f === feature)).map((s) => s.name);
+  const gpio = uses("gpio");
+  const sensors = uses("sensors");
+  return [
+    ...(gpio.length > 0 && board.aliases.length === 0
+      ? [
+          `${board.id}: ${gpio.join(", ")} use${gpio.length === 1 ? "s" : ""} GPIO, but the board has no devicetree aliases (led0, sw0, …)`,
+        ]
+      : []),
+    ...(sensors.length > 0 && board.sensors.length === 0
+      ? [`${board.id}: ${sensors.join(", ")} use${sensors.length === 1 ? "s" : ""} sensors, but the board lists none`]
+      : []),
+  ];
+}
 
 /**
  * Resolves `--zephyr` and the requested boards to catalog boards and their Zephyr targets, or
@@ -144,7 +162,11 @@ export async function generateProjects(
   const report: BoardsReport = {};
   for (const plan of plans) {
     const dir = path.join(outDir, plan.board.id);
-    if (!plan.budget.fits) logger.warn(`${plan.board.id}: over its memory budget, generated anyway (--force)`);
+    const warnings = [
+      ...(plan.budget.fits ? [] : [`${plan.board.id}: over its memory budget, generated anyway (--force)`]),
+      ...deviceWarnings(plan.board, specs),
+    ];
+    for (const w of warnings) logger.warn(w);
     for (const line of describeBudget(plan.budget)) logger.debug(`${plan.board.id}: ${line}`);
     const result = await writeProject({
       board: plan.board,
@@ -168,6 +190,7 @@ export async function generateProjects(
       containers: specs.map((s) => s.name),
       budget: plan.budget,
       forced: !plan.budget.fits,
+      warnings,
     };
   }
   return report;
