@@ -1,13 +1,13 @@
 import path from "node:path";
 import { defineCommand } from "./define.js";
 import { OcreError } from "../errors.js";
-import { writeFileAtomic } from "../util/atomic.js";
 import { loadBoard } from "../sim/board.js";
 import { parseDuration } from "../sim/duration.js";
 import { loadGpioScript } from "../sim/gpio-script.js";
 import { runContainers } from "../sim/run.js";
 import { loadSensorTrace } from "../sim/sensor-trace.js";
 import { resolveTarget } from "../sim/sources.js";
+import { createTraceWriter } from "../sim/trace-file.js";
 import type { ContainerResult, SimEvent } from "../sim/types.js";
 import type { Output } from "../ui/output.js";
 
@@ -136,25 +136,35 @@ export const runCommand = defineCommand<RunArgs>({
     if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) {
       throw new OcreError("OCRE_RUN_LIMIT", `--event-queue-depth must be a positive integer, not ${depth}`);
     }
-    const result = await runContainers({
+    const timeoutMs = args.timeout === undefined ? undefined : parseDuration(args.timeout, "--timeout");
+    const durationMs = args.duration === undefined ? undefined : parseDuration(args.duration, "--duration");
+    const board = await loadBoard(args.board, { appDir: args.cwd });
+    const gpioScript = args["gpio-script"]
+      ? await loadGpioScript(path.resolve(args.cwd, args["gpio-script"]))
+      : undefined;
+    const sensors = args.sensors ? await loadSensorTrace(path.resolve(args.cwd, args.sensors)) : undefined;
+    // Created last: nothing above may leave its temp file behind.
+    const tracer = args.trace === undefined ? undefined : createTraceWriter(path.resolve(args.cwd, args.trace));
+    const running = runContainers({
       containers: targets.map((t) => t.input),
       virtualTime: args["virtual-time"],
-      timeoutMs: args.timeout === undefined ? undefined : parseDuration(args.timeout, "--timeout"),
-      durationMs: args.duration === undefined ? undefined : parseDuration(args.duration, "--duration"),
-      board: await loadBoard(args.board, { appDir: args.cwd }),
-      gpioScript: args["gpio-script"] ? await loadGpioScript(path.resolve(args.cwd, args["gpio-script"])) : undefined,
-      sensors: args.sensors ? await loadSensorTrace(path.resolve(args.cwd, args.sensors)) : undefined,
-      trace: args.trace !== undefined,
+      timeoutMs,
+      durationMs,
+      board,
+      gpioScript,
+      sensors,
+      trace: tracer?.write,
       seed: args.seed,
       limits: depth === undefined ? undefined : { eventQueueDepth: depth },
       onEvent: livePrinter(out, targets.length > 1),
     });
-    if (args.trace !== undefined) {
-      await writeFileAtomic(
-        path.resolve(args.cwd, args.trace),
-        result.trace.map((e) => JSON.stringify(e)).join("\n") + (result.trace.length ? "\n" : ""),
-      );
-      out.info(`trace: ${result.trace.length} host calls in ${args.trace}`);
+    const result = await running.catch((error: unknown) => {
+      tracer?.abort();
+      throw error;
+    });
+    if (tracer) {
+      tracer.commit();
+      out.info(`trace: ${tracer.count()} host calls in ${args.trace}`);
     }
     out.info(
       `${result.containers.length} container${result.containers.length === 1 ? "" : "s"}, ${seconds(result.appTimeMs)} of ${result.virtualTime ? "virtual" : "real"} time in ${seconds(result.wallTimeMs)}; exit ${result.exitCode}`,

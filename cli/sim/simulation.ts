@@ -44,6 +44,8 @@ export class Simulation {
   readonly sensors: SensorModel;
   readonly tracing: boolean;
   readonly trace: TraceEntry[] = [];
+  /** Where host calls are recorded (when tracing): the result's list or the caller's function. */
+  readonly record: (entry: TraceEntry) => void;
   readonly warnings: SimWarning[] = [];
   readonly seed: number | undefined;
   messageCounter = 0;
@@ -63,7 +65,8 @@ export class Simulation {
     this.virtual = options.virtualTime === true;
     this.clock = this.virtual ? new VirtualClock() : new RealClock();
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.tracing = options.trace === true;
+    this.tracing = options.trace !== undefined && options.trace !== false;
+    this.record = typeof options.trace === "function" ? options.trace : (entry) => void this.trace.push(entry);
     this.seed = options.seed ?? (this.virtual ? 1 : undefined);
     this.emit = options.onEvent ?? (() => {});
     this.gpio = new GpioModel(board, (change) => this.emit({ type: "gpio", ...change }));
@@ -72,10 +75,6 @@ export class Simulation {
 
   now(): number {
     return this.clock.now();
-  }
-
-  record(entry: TraceEntry): void {
-    this.trace.push(entry);
   }
 
   output(c: Container, stream: "stdout" | "stderr", text: string): void {

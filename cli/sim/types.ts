@@ -31,8 +31,11 @@ export interface RunOptions {
   readonly gpioScript?: readonly GpioScriptStep[];
   /** Recorded sensor values to replay instead of synthetic ones (--sensors). */
   readonly sensors?: SensorTrace;
-  /** Record every host call (--trace). */
-  readonly trace?: boolean;
+  /**
+   * Record every host call (--trace): `true` keeps them in the result's `trace`; a function
+   * receives each entry as it happens instead (long runs: stream them to a file).
+   */
+  readonly trace?: boolean | ((entry: TraceEntry) => void);
   /** Seed for random_get; default: fixed in virtual time, random in real time. */
   readonly seed?: number;
   readonly limits?: Partial<SimLimits>;
@@ -110,6 +113,7 @@ export interface RunResult {
   readonly exitCode: number;
   readonly containers: readonly ContainerResult[];
   readonly gpio: readonly GpioChange[];
+  /** Every host call, with `trace: true` (empty when tracing to a function or not at all). */
   readonly trace: readonly TraceEntry[];
   readonly warnings: readonly SimWarning[];
   /** App time when the run ended (ms). */
