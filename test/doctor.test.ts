@@ -14,7 +14,8 @@ function envWithoutZephyr(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && !/^(ZEPHYR_|OCRE_WAMR_DIR$)/.test(k)) env[k] = v;
-  return env;
+  // runOcre\'s child inherits this process\'s environment: empty values unset them there too.
+  return { ...env, ZEPHYR_BASE: "", OCRE_WAMR_DIR: "" };
 }
 
 const check = (report: DoctorReport, id: string): DoctorCheck => {
@@ -192,9 +193,8 @@ describe.skipIf(missingTools(...ARM_TOOLS))("ocre doctor against the Debian tool
       await writeFile(path.join(ws, ".west", "config"), "[manifest]\npath = zephyr\nfile = west.yml\n");
       const app = path.join(ws, "apps", "hello");
       await mkdir(app, { recursive: true });
-      const rest = Object.fromEntries(
-        Object.entries(env).filter(([k]) => k !== "ZEPHYR_BASE" && k !== "OCRE_WAMR_DIR"),
-      );
+      // Empty values unset them in the child (runOcre inherits this process's environment).
+      const rest = { ...env, ZEPHYR_BASE: "", OCRE_WAMR_DIR: "" };
       const run = await runOcre(["doctor", "--board", "mps2-an521", "--json"], { env: rest, cwd: app });
       const report = JSON.parse(run.stdout) as DoctorReport;
       expect(report.zephyr).toMatchObject({ base: path.join(ws, "zephyr"), source: "west", westTopdir: ws });

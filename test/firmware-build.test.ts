@@ -64,7 +64,8 @@ function envWithoutZephyr(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && !/^(ZEPHYR_|OCRE_WAMR_DIR$)/.test(k)) env[k] = v;
-  return env;
+  // runOcre\'s child inherits this process\'s environment: empty values unset them there too.
+  return { ...env, ZEPHYR_BASE: "", OCRE_WAMR_DIR: "" };
 }
 
 async function caught(promise: Promise<unknown>): Promise<OcreError> {

@@ -119,6 +119,21 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
       expect(run.stderr).toContain("hello from the container");
     });
 
+    it("picks the only built board when --board is omitted, and asks when there are several", async () => {
+      const app = path.join(dir, "one-board");
+      await mkdir(path.join(app, "build", "qemu_riscv32", "firmware"), { recursive: true });
+      await mkdir(path.join(app, "build", "mps2-an521", "firmware"), { recursive: true });
+      await copyFile(elf.ok!, path.join(app, "build", "mps2-an521", "firmware", "zephyr.elf"));
+      const run = await runOcre(["emulate", "--timeout", "20", "--json"], { cwd: app });
+      expect(run.exitCode).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ board: "mps2-an521", outcome: "exited" });
+      await copyFile(elf.ok!, path.join(app, "build", "qemu_riscv32", "firmware", "zephyr.elf"));
+      const two = await runOcre(["emulate"], { cwd: app });
+      expect(two.exitCode).toBe(1);
+      expect(two.stderr).toMatch(/several boards are built: mps2-an521, qemu_riscv32/);
+      expect(two.stderr).toMatch(/hint: name one: ocre emulate --board mps2-an521/);
+    });
+
     it("exits 1 with the containers' exit code when they fail", async () => {
       const run = await runOcre([
         "emulate",

@@ -3,7 +3,7 @@ import { defineCommand } from "./define.js";
 import { OcreError } from "../errors.js";
 import { loadFirmwareBoard } from "../firmware/board.js";
 import { emulate } from "../firmware/emulate.js";
-import { describeArtifact, firmwareDir } from "../firmware/artifacts.js";
+import { defaultBuiltBoard, describeArtifact, firmwareDir } from "../firmware/artifacts.js";
 
 interface EmulateArgs {
   dir?: string;
@@ -22,7 +22,10 @@ export const emulateCommand = defineCommand<EmulateArgs>({
         type: "string",
         describe: "App directory (its build/<board>/firmware/zephyr.elf is booted)",
       })
-      .option("board", { type: "string", describe: "Board (catalog id or Zephyr board target)" })
+      .option("board", {
+        type: "string",
+        describe: "Board (catalog id or Zephyr board target); default: the only one built",
+      })
       .option("kernel", {
         type: "string",
         describe: "Boot this ELF instead of the app's build/<board>/firmware/zephyr.elf",
@@ -31,15 +34,17 @@ export const emulateCommand = defineCommand<EmulateArgs>({
       .option("expect", { type: "string", describe: "Succeed as soon as this text appears on the console" })
       .example("$0 emulate --board mps2/an521/cpu0", "boot the AN521 firmware, exit with the containers' verdict"),
   run: async (args, out) => {
-    if (args.board === undefined) {
-      throw new OcreError("OCRE_BOARD_REQUIRED", "name the board to emulate", {
-        hint: "ocre emulate --board mps2/an521/cpu0 (or qemu_riscv32)",
-      });
-    }
     if (!(args.timeout > 0))
       throw new OcreError("OCRE_USAGE", `--timeout must be a positive number of seconds, not ${args.timeout}`);
     const appDir = path.resolve(args.cwd, args.dir ?? ".");
-    const board = await loadFirmwareBoard(args.board, { appDir });
+    if (args.board === undefined && args.kernel !== undefined) {
+      throw new OcreError("OCRE_BOARD_REQUIRED", "--kernel needs --board (which emulator to use)", {
+        hint: "ocre emulate --board mps2/an521/cpu0 --kernel zephyr.elf",
+      });
+    }
+    // Without --board: the only board built under build/.
+    const boardName = args.board ?? (await defaultBuiltBoard(path.join(appDir, "build"), "emulate"));
+    const board = await loadFirmwareBoard(boardName, { appDir });
     const kernel = args.kernel
       ? path.resolve(args.cwd, args.kernel)
       : path.join(firmwareDir(path.join(appDir, "build"), board), "zephyr.elf");

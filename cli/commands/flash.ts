@@ -1,9 +1,8 @@
 import path from "node:path";
 import { defineCommand } from "./define.js";
-import { OcreError } from "../errors.js";
 import { loadFirmwareBoard } from "../firmware/board.js";
 import { flash } from "../firmware/flash.js";
-import { describeArtifact, firmwareDir } from "../firmware/artifacts.js";
+import { defaultBuiltBoard, describeArtifact, firmwareDir } from "../firmware/artifacts.js";
 
 interface FlashArgs {
   dir?: string;
@@ -19,7 +18,10 @@ export const flashCommand = defineCommand<FlashArgs>({
     y
       .parserConfiguration({ "populate--": true })
       .positional("dir", { type: "string", describe: "App directory (its build/<board>/firmware/ is flashed)" })
-      .option("board", { type: "string", describe: "Board (catalog id or Zephyr board target)" })
+      .option("board", {
+        type: "string",
+        describe: "Board (catalog id or Zephyr board target); default: the only one built",
+      })
       .option("runner", {
         alias: "r",
         type: "string",
@@ -28,10 +30,10 @@ export const flashCommand = defineCommand<FlashArgs>({
       .example("$0 flash --board nrf52840dk --runner jlink", "flash with a J-Link")
       .example("$0 flash --board nrf52840dk -- --erase", "pass extra arguments to west flash"),
   run: async (args, out) => {
-    if (args.board === undefined)
-      throw new OcreError("OCRE_BOARD_REQUIRED", "name the board to flash", { hint: "ocre flash --board nrf52840dk" });
     const appDir = path.resolve(args.cwd, args.dir ?? ".");
-    const board = await loadFirmwareBoard(args.board, { appDir });
+    // Without --board: the only board built under build/.
+    const boardName = args.board ?? (await defaultBuiltBoard(path.join(appDir, "build"), "flash"));
+    const board = await loadFirmwareBoard(boardName, { appDir });
     const fwDir = firmwareDir(path.join(appDir, "build"), board);
     const result = await flash({
       board,
