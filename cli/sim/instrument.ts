@@ -115,12 +115,19 @@ export function instrumentModule(name: string, wasm: Uint8Array, options: Instru
 
   let instrumented: Uint8Array;
   const mod = binaryen.readBinary(wasm);
+  // Binaryen's settings are process-global (the build pipeline uses them too): restore them.
+  const saved = {
+    optimize: binaryen.getOptimizeLevel(),
+    shrink: binaryen.getShrinkLevel(),
+    debug: binaryen.getDebugInfo(),
+  };
   try {
     mod.setFeatures(FEATURES);
     binaryen.setDebugInfo(true);
     // Level 0: asyncify at level 1+ optimises every function it touches, 4x slower to prepare;
     // V8 optimises the result anyway.
     binaryen.setOptimizeLevel(0);
+    binaryen.setShrinkLevel(0);
     binaryen.setPassArgument("asyncify-imports", SUSPENDING_IMPORTS.join(","));
     binaryen.setPassArgument("log-execution", PROBE_MODULE);
     mod.runPasses(["log-execution", "asyncify"]);
@@ -129,6 +136,9 @@ export function instrumentModule(name: string, wasm: Uint8Array, options: Instru
     mod.dispose();
     binaryen.setPassArgument("asyncify-imports", null);
     binaryen.setPassArgument("log-execution", null);
+    binaryen.setOptimizeLevel(saved.optimize);
+    binaryen.setShrinkLevel(saved.shrink);
+    binaryen.setDebugInfo(saved.debug);
   }
   const patched = withMemoryLimits(instrumented, mem.initial + extraPages, maxPages + extraPages);
   const result: InstrumentedModule = {
