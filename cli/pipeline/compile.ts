@@ -1,4 +1,4 @@
-import { readFile, readFileSync } from "node:fs";
+import { existsSync, readFile, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { promisify } from "node:util";
 import path from "node:path";
@@ -62,11 +62,17 @@ function sdkRoot(): string {
 
 const NODE_MODULES_OCRE = `${path.sep}node_modules${path.sep}ocre${path.sep}`;
 
-/** Maps a path the compiler asks for to the file on disk that serves it. */
+/**
+ * Maps a path the compiler asks for to the file on disk that serves it. `ocre` resolves to the
+ * SDK directory (so the SDK's relative imports work); a deeper path that is not in the SDK
+ * (`ocre/sdk/bindings/env`) resolves against the package root, as it would in node_modules.
+ */
 export function serveFrom(absPath: string): string {
   const at = absPath.lastIndexOf(NODE_MODULES_OCRE);
   if (at < 0) return absPath;
-  return path.join(sdkRoot(), absPath.slice(at + NODE_MODULES_OCRE.length));
+  const rest = absPath.slice(at + NODE_MODULES_OCRE.length);
+  const inSdk = path.join(sdkRoot(), rest);
+  return existsSync(inSdk) ? inSdk : path.join(packageRoot, rest);
 }
 
 function lineAndColumn(text: string, offset: number): { line: number; col: number; lineText: string } {
@@ -98,7 +104,7 @@ interface AscDiagnostic {
 
 /** The file a compiler path names ("assembly/index.ts", "~lib/ocre/gpio.ts"); null for the standard library. */
 function sourceFile(normalizedPath: string, appDir: string): string | null {
-  if (normalizedPath.startsWith("~lib/ocre/")) return path.join(sdkRoot(), normalizedPath.slice("~lib/ocre/".length));
+  if (normalizedPath.startsWith("~lib/ocre/")) return serveFrom(path.join(path.sep, "node_modules", "ocre", normalizedPath.slice("~lib/ocre/".length)));
   if (normalizedPath.startsWith("~lib/")) return null;
   return path.resolve(appDir, normalizedPath);
 }
@@ -133,13 +139,14 @@ export function compilerArgs(config: ResolvedConfig, entryRel: string, outFile: 
     "--baseDir", config.appDir,
     "--outFile", outFile,
     "--runtime", config.runtime,
-    "--exportStart", "_start",
     // env.abort is not part of the Ocre ABI: a failed assertion or a throw traps instead.
     "--use", "abort=",
     "--initialMemory", String(config.memory.initialPages),
     "--maximumMemory", String(config.memory.maxPages),
-    "--optimizeLevel", "0",
-    "--shrinkLevel", "0",
+    // The compiler's own pipeline for the profile (its code generation and inlining are tuned
+    // to it); the optimise stage then takes the module further with Binaryen.
+    "--optimizeLevel", config.optimize === "speed" ? "3" : "0",
+    "--shrinkLevel", config.optimize === "speed" ? "0" : "2",
     "--disable", DISABLED_FEATURES.join(","),
     "--noColors",
   ];

@@ -22,20 +22,24 @@ type Binaryen = typeof import("assemblyscript/binaryen").default;
  * the compile stage has loaded it already, and loading a second copy (the top-level `binaryen`
  * package) costs ~380 ms per process for no gain in output size. Loaded lazily, once.
  *
- * Profiles, chosen by measurement (Binaryen 131, AssemblyScript 0.28.20; sizes after strip of
- * the test fixtures hello / blinky and the templates; asc -Oz gives 155 / 528 for the fixtures):
- *   -Oz (opt 2, shrink 2) once ........................ 156 / 571
- *   -Oz repeated until the size stops shrinking ........ 156 / 547
- *   -Os (2,1) x2 ....................................... 156 / 553
- *   opt 4, shrink 2, repeated until no gain ............ 156 / 529   <- size profile
- *   + AssemblyScript's inlining limits (2/65/80) ....... 156 / 529   (no gain, dropped)
- *   + gufa / merge-similar-functions rounds ............ 156 / 529   (no gain, slower)
- *   + traps-never-happen ............................... 156 / 523   (rejected: traps are how
- *     aborts surface on the device; assuming they never happen may delete bounds checks)
- *   -O3 (3,0) x2 ....................................... 156 / 547
- *   -O4 (4,0) x2 ....................................... 156 / 529   <- speed profile uses -O3
- *     repeated: the speed profile keeps inlining aggressive (shrink 0), size is secondary.
- * The 1-byte difference to asc is the memory maximum we always set (asc leaves it open).
+ * Passes chosen by measurement (AssemblyScript 0.28.20, Binaryen 131; templates hello / blinky /
+ * sensor / pubsub publisher / subscriber, bytes; `asc --runtime stub -Oz --noAssert --use abort=`
+ * gives 758 / 1854 / 5995 / 2408 / 2340):
+ *   compile at -O0, then Binaryen -Oz, -O4z or -Os repeated ...... 791 / 1891 / 8238 / 4113 / 2396
+ *     (the compiler's own -Oz pipeline and code generation matter: compile runs them)
+ *   compile at -Oz (+1 B memory maximum), --exportStart _start ... 780 / 1876 / 6017 / 2430 / 2362
+ *   + move the start function to an `_start` export (no run-once
+ *     guard) instead of --exportStart ............................ 765 / 1861 / 6002 / 2415 / 2347
+ *   + inlining-optimizing with Binaryen's default limits (the
+ *     compiler leaves its own, tighter ones set) .................. 758 / 1857 / 5939 / 2385 / 2332
+ *   + another -Oz/-O4z/-Os round, or any single further pass
+ *     (merge-similar-functions, gufa, code-folding, dae, ...) ...... no gain; a round is kept only
+ *     if it shrinks the module
+ *   traps-never-happen / low-memory-unused: rejected, not sound for AssemblyScript's memory layout
+ *     (static data starts at address 8) and traps are how aborts surface on the device.
+ * blinky stays 3 B above bare asc: 6 B for the `_start` export and 1 B for the memory maximum,
+ * both required by the runtime, less 4 B won by inlining.
+ * Speed profile: the compiler at -O3, then -O3 rounds while they change the module.
  */
 const PROFILES: Record<OptimizeProfile, { optimizeLevel: number; shrinkLevel: number }> = {
   size: { optimizeLevel: 4, shrinkLevel: 2 },
@@ -67,14 +71,18 @@ export async function optimise(input: Uint8Array, options: OptimiseOptions): Pro
   const binaryen = await loadBinaryen();
   const features =
     binaryen.Features.MutableGlobals | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt;
-  let module: ReturnType<Binaryen["readBinary"]>;
+  const read = (bytes: Uint8Array): Module => {
+    const m = binaryen.readBinary(bytes);
+    m.setFeatures(features);
+    return m;
+  };
+  let module: Module;
   try {
-    module = binaryen.readBinary(input);
+    module = read(input);
   } catch (error) {
     throw new OcreError("OCRE_OPTIMISE", "Binaryen could not read the compiled module", { cause: error, exitCode: 2 });
   }
   try {
-    module.setFeatures(features);
     const { optimizeLevel, shrinkLevel } = PROFILES[options.profile];
     // Binaryen's settings are process-global: set every one we rely on, every time.
     binaryen.setOptimizeLevel(optimizeLevel);
@@ -85,23 +93,35 @@ export async function optimise(input: Uint8Array, options: OptimiseOptions): Pro
     binaryen.setClosedWorld(false);
     binaryen.setLowMemoryUnused(false);
     binaryen.setZeroFilledMemory(false);
+    // The compiler's own pipeline (same Binaryen instance) leaves its inlining limits behind;
+    // Binaryen's defaults inline single-caller functions of any size, which is what saves bytes.
+    binaryen.setAlwaysInlineMaxSize(2);
+    binaryen.setFlexibleInlineMaxSize(20);
+    binaryen.setOneCallerInlineMaxSize(-1);
+    binaryen.setAllowInliningFunctionsWithLoops(false);
+    binaryen.clearPassArguments();
 
+    exportStartFunction(binaryen, module);
     let best = module.emitBinary();
     let rounds = 0;
-    let worse = false;
-    while (rounds < MAX_ROUNDS) {
-      module.optimize();
-      rounds++;
+    // Size: a step is kept only if it makes the module smaller. Speed: a round is kept while it
+    // still changes the module (and does not grow it by more than 10%).
+    const attempt = (step: (m: Module) => void): boolean => {
+      step(module);
       const next = module.emitBinary();
-      worse = next.length > best.length;
-      if (next.length >= best.length) break;
-      best = next;
-    }
-    if (worse) {
-      // The last round grew the module: continue from the best state instead.
+      const changed = next.length !== best.length || !Buffer.from(next).equals(Buffer.from(best));
+      if (next.length < best.length || (options.profile === "speed" && changed && next.length <= best.length * 1.1)) {
+        best = next;
+        return true;
+      }
       module.dispose();
-      module = binaryen.readBinary(best);
-      module.setFeatures(features);
+      module = read(best);
+      return false;
+    };
+    if (options.profile === "size") attempt((m) => m.runPasses(["inlining-optimizing"]));
+    while (rounds < MAX_ROUNDS) {
+      rounds++;
+      if (!attempt((m) => m.optimize())) break;
     }
     module.runPasses(options.debug ? ["strip-dwarf", "strip-producers"] : ["strip-debug", "strip-producers"]);
     if (!module.validate()) {
@@ -111,4 +131,19 @@ export async function optimise(input: Uint8Array, options: OptimiseOptions): Pro
   } finally {
     module.dispose();
   }
+}
+
+type Module = ReturnType<Binaryen["readBinary"]>;
+
+/**
+ * The container entry point: the compiler leaves the app's top-level code as the module's start
+ * function; Ocre runtimes call the exported `_start` instead (WASI command convention). Moving
+ * it is smaller than the compiler's --exportStart, which adds a run-once guard the runtime does
+ * not need (it calls _start exactly once).
+ */
+function exportStartFunction(binaryen: Binaryen, module: Module): void {
+  const start = module.getStart();
+  if (start === 0) return;
+  if (module.getExport("_start") === 0) module.addFunctionExport(binaryen.getFunctionInfo(start).name, "_start");
+  module.setStart(0);
 }

@@ -137,7 +137,7 @@ export async function validate(wasm: Uint8Array, config: ResolvedConfig): Promis
   const exportNames = summary.exports.map((e) => e.name);
   const start = summary.exports.find((e) => e.name === ENTRY_POINT);
   if (start === undefined || start.kind !== "function") {
-    problems.push({ message: `does not export the function ${ENTRY_POINT}`, hint: "the runtime calls _start; build with `ocre build` (it compiles with --exportStart _start)" });
+    problems.push({ message: `does not export the function ${ENTRY_POINT}`, hint: "the runtime calls _start; build with `ocre build` (its optimise stage exports the start function as _start)" });
   }
   if (memory === undefined) {
     const exported = summary.exports.find((e) => e.kind === "memory");
