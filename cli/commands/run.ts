@@ -170,6 +170,7 @@ export const runCommand = defineCommand<RunArgs>({
       `${result.containers.length} container${result.containers.length === 1 ? "" : "s"}, ${seconds(result.appTimeMs)} of ${result.virtualTime ? "virtual" : "real"} time in ${seconds(result.wallTimeMs)}; exit ${result.exitCode}`,
     );
     out.result({ ok: result.exitCode === 0, ...result, trace: undefined });
-    return result.exitCode;
+    // A process exit status is 8 bits: a container's 256 must not read as success.
+    return result.exitCode === 0 ? 0 : result.exitCode & 0xff || 1;
   },
 });

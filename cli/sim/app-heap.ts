@@ -51,10 +51,6 @@ export class AppHeap {
     return this.usedBytes;
   }
 
-  get allocations(): number {
-    return this.used.size;
-  }
-
   private take(need: number): number {
     const list = this.free.get(need);
     if (list && list.length > 0) return list.pop()!;

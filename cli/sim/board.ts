@@ -58,7 +58,7 @@ export function simBoard(id: string, aliases: readonly string[], sensors: readon
   });
 }
 
-export function fromCatalogBoard(board: CatalogBoard): Board {
+function fromCatalogBoard(board: CatalogBoard): Board {
   return simBoard(board.id, board.aliases, board.sensors);
 }
 

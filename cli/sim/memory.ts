@@ -135,8 +135,4 @@ export class GuestMemory {
   static encode(text: string): Uint8Array {
     return GuestMemory.encoder.encode(text);
   }
-
-  static decode(bytes: Uint8Array): string {
-    return GuestMemory.decoder.decode(bytes);
-  }
 }
