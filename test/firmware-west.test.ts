@@ -68,7 +68,7 @@ async function westCalls(file: string): Promise<string[][]> {
     .map((chunk) => chunk.replace(/\n$/, "").split("\n"));
 }
 
-describe.skipIf(missingTools("arm-none-eabi-gcc", "cmake", "ninja", "dtc"))("with west installed", () => {
+describe.skipIf(missingTools("arm-none-eabi-gcc", "cmake", "ninja", "dtc"))("firmware builds against a stand-in workspace (west, versions, modules)", () => {
   let root = "";
   let env: Record<string, string> = {};
   let app = "";
@@ -181,5 +181,28 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "cmake", "ninja", "dtc"))("wit
     const run = await runOcre(["flash", "--board", "mps2-an521"], { cwd: app, env: { ...env, FAKE_FLASH_EXIT: "3" } });
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/west flash exited with 3/);
+  });
+
+  it("refuses a Zephyr tree of another version than the project was generated for", async () => {
+    const other = path.join(root, "ws44", "zephyr");
+    await mkdir(path.join(other, "cmake", "modules"), { recursive: true });
+    await writeFile(path.join(other, "VERSION"), "VERSION_MAJOR = 4\nVERSION_MINOR = 4\nPATCHLEVEL = 0\n");
+    const boards = await generateProjects([spec], cfg, { boards: ["mps2-an521"] });
+    const error = await buildFirmware(boards, cfg, {
+      env: { ...env, ZEPHYR_BASE: other, OCRE_WAMR_DIR: path.join(root, "ws", "modules", "lib", "wasm-micro-runtime") },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "OCRE_FIRMWARE_ZEPHYR_MISMATCH" });
+    expect((error as Error).message).toMatch(/generated for Zephyr 3\.7, but .* is Zephyr 4\.4\.0/);
+    expect((error as { hint: string }).hint).toMatch(/--zephyr 4\.4/);
+  });
+
+  it("without west, names the Zephyr modules the board needs that the workspace lacks", async () => {
+    const boards = await generateProjects([spec], cfg, { boards: ["mps2-an521"] });
+    const withoutWest = { ...env, PATH: process.env.PATH ?? "" };
+    const error = await buildFirmware(boards, cfg, { env: withoutWest, toolchain: "gnu" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "OCRE_FIRMWARE_MODULES" });
+    expect((error as Error).message).toMatch(
+      /mps2\/an521\/cpu0 needs the Zephyr module cmsis, not found under .*ws\/modules/,
+    );
   });
 });
