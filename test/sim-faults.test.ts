@@ -41,6 +41,9 @@ beforeAll(async () => {
     (memory (export "memory") 1)
     (func $give_up unreachable)
     (func (export "_start") (call $give_up)))`);
+  wat.recurse = await compileWat(`(module (memory (export "memory") 1)
+    (func $recurse (param i32) (result i32) (i32.add (call $recurse (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+    (func (export "_start") (drop (call $recurse (i32.const 0)))))`);
   wat.spin = await compileWat(`(module ${IMPORTS}
     (memory (export "memory") 1)
     (func (export "_start") (loop $forever (br $forever))))`);
@@ -101,6 +104,8 @@ describe("faults", () => {
     expect(run.exitCode).toBe(1);
     const other = await runContainers({ containers: [{ name: "u", wasm: wat.unreachable! }], virtualTime: true });
     expect(other.containers[0]!.trap).toMatchObject({ kind: "unreachable", function: "give_up" });
+    const deep = await runContainers({ containers: [{ name: "r", wasm: wat.recurse! }], virtualTime: true });
+    expect(deep.containers[0]!.trap).toMatchObject({ kind: "stack overflow", function: "recurse" });
   });
 
   it("an infinite loop is stopped by the timeout", async () => {
