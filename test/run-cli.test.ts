@@ -108,6 +108,9 @@ describe("ocre run", () => {
     const pin = await runOcre(["run", "button.wasm", "--virtual-time", "--gpio-script", "bad.txt"], { cwd: dir });
     expect(pin.exitCode).toBe(1);
     expect(pin.stderr).toMatch(/OCRE_RUN_GPIO_SCRIPT.*"sw9".*did you mean sw0/);
+    const cap = await runOcre(["run", "hello.wasm", "--cap", "timers,gpoi"], { cwd: dir });
+    expect(cap.exitCode).toBe(1);
+    expect(cap.stderr).toMatch(/OCRE_RUN_CAPABILITY.*"gpoi".*did you mean gpio/);
     const missing = await runOcre(["run", "nope.wasm"], { cwd: dir });
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain("no such file");

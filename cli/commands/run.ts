@@ -1,6 +1,8 @@
 import path from "node:path";
 import { defineCommand } from "./define.js";
+import { CAPABILITIES } from "../abi/table.js";
 import { OcreError } from "../errors.js";
+import { didYouMean } from "../util/suggest.js";
 import { loadBoard } from "../sim/board.js";
 import { parseDuration } from "../sim/duration.js";
 import { loadGpioScript } from "../sim/gpio-script.js";
@@ -120,11 +122,27 @@ export const runCommand = defineCommand<RunArgs>({
         describe: "Events a container's queue holds (default 16, as CONFIG_OCRE_EVENT_QUEUE_DEPTH)",
       }) as never,
   run: async (args, out) => {
+    const caps = args.cap
+      ?.flatMap((c) => c.split(","))
+      .map((c) => c.trim())
+      .filter((c) => c !== "");
+    for (const cap of caps ?? []) {
+      if (!(CAPABILITIES as readonly string[]).includes(cap)) {
+        const suggestion = didYouMean(cap, CAPABILITIES);
+        throw new OcreError(
+          "OCRE_RUN_CAPABILITY",
+          `unknown capability "${cap}"${suggestion ? `; ${suggestion}` : ""}`,
+          {
+            hint: `capabilities: ${CAPABILITIES.join(", ")}`,
+          },
+        );
+      }
+    }
     const targets = await Promise.all(
       args.targets.map((t) =>
         resolveTarget(t, {
           cwd: args.cwd,
-          ...(args.cap ? { capabilities: args.cap.flatMap((c) => c.split(",")) } : {}),
+          ...(caps ? { capabilities: caps } : {}),
         }),
       ),
     );
