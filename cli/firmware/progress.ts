@@ -27,7 +27,8 @@ export function firmwareLogger(out: Output, stream: NodeJS.WriteStream = process
     },
     progress: (line) => {
       if (!out.interactive) return out.debug(line);
-      const width = Math.max(20, (stream.columns ?? 100) - 1);
+      // A pty without a size reports 0 columns: assume a common width then.
+      const width = (stream.columns !== undefined && stream.columns > 20 ? stream.columns : 100) - 1;
       stream.write(`\r\u001b[K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
       shown = true;
     },
