@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 import path from "node:path";
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
 import type { CommandModule } from "yargs";
 import type { GlobalArgs } from "./ui/output.js";
 import { packageVersion } from "./version.js";
@@ -65,6 +63,12 @@ function usageError(message: string, argv: readonly string[]): OcreError {
 async function main(argv: string[]): Promise<void> {
   const rawJson = argv.includes("--json");
   const rawVerbose = argv.includes("--verbose") || argv.includes("-v");
+  // A repeated `ocre build` with nothing changed is answered before yargs (~100 ms) loads.
+  if (argv[0] === "build") {
+    const { tryNoopBuild } = await import("./commands/build-noop.js");
+    if (await tryNoopBuild(argv).catch(() => false)) return;
+  }
+  const { default: yargs } = await import("yargs");
   const commands = await loadCommands(argv);
   commandNames = [...commands.map(commandName), "completion"];
   const cli = yargs(argv)
@@ -98,6 +102,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(hideBin(process.argv)).catch((error: unknown) => {
+// process.argv.slice(2) is what yargs' hideBin does under Node; importing it would load yargs.
+main(process.argv.slice(2)).catch((error: unknown) => {
   process.exitCode = reportError(error, { json: process.argv.includes("--json"), verbose: process.argv.includes("--verbose") });
 });

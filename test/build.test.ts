@@ -112,6 +112,15 @@ describe("ocre build", () => {
     expect(withoutTimings(second)).toEqual(withoutTimings(report));
   });
 
+  it("does not serve a different command line from the cache", async () => {
+    const dir = await appFrom("hello");
+    expect((await runOcre(["build", dir])).exitCode).toBe(0);
+    const speed = await runOcre(["build", dir, "--optimize", "speed", "--json"]);
+    expect(speed.exitCode, speed.stderr).toBe(0);
+    expect(JSON.parse(speed.stdout).apps[0].cached).toBe(false);
+    expect(JSON.parse(await readFile(path.join(dir, "build/report.json"), "utf8")).app.optimize).toBe("speed");
+  });
+
   it("rebuilds when a source changes", async () => {
     const dir = await appFrom("hello");
     expect((await runOcre(["build", dir])).exitCode).toBe(0);

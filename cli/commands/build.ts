@@ -1,7 +1,7 @@
 import path from "node:path";
 import { defineCommand } from "./define.js";
 import type { Output } from "../ui/output.js";
-import type { AppBuild, BuildOptions } from "../pipeline/build.js";
+import type { AppBuild, BuildOptions, BuildResult } from "../pipeline/build.js";
 import type { OptimizeProfile, RuntimeVariant } from "../config/types.js";
 
 interface BuildArgs {
@@ -96,8 +96,16 @@ export const buildCommand = defineCommand<BuildArgs>({
     if (options.boards || options.zephyr) await (await import("../generate/index.js")).checkBoardOptions(dirs[0] ?? args.cwd, options);
     // --firmware: one-line build progress on a terminal, size bars (cli/firmware/progress.ts).
     const logger = args.firmware ? (await import("../firmware/progress.js")).firmwareLogger(out) : out;
-    const result = await buildApps(dirs, options, logger);
-    for (const app of result.apps) out.print(summary(app, args.cwd, out));
+    // Recorded with the cache entry, so repeating this command line is a no-op before yargs loads.
+    const { invocationKey } = await import("../pipeline/cache.js");
+    const result = await buildApps(dirs, { ...options, invocation: invocationKey(process.argv.slice(2), args.cwd, process.env) }, logger);
+    printBuild(result, args.cwd, out);
+  },
+});
+
+/** What `ocre build` prints for a result: a summary per app, and the JSON document with --json. */
+export function printBuild(result: BuildResult, cwd: string, out: Output): void {
+    for (const app of result.apps) out.print(summary(app, cwd, out));
     out.result({
       ok: true,
       apps: result.apps.map((a) => ({ name: a.report.app.name, wasm: a.wasmPath, report: a.reportPath, cached: a.cached, sizeBytes: a.report.app.sizeBytes, sha256: a.report.app.sha256, stages: cachedStages(a) })),
@@ -106,8 +114,7 @@ export const buildCommand = defineCommand<BuildArgs>({
       // --firmware: per board, the images (artifacts with path, sha256, bytes) and the size report.
       ...(result.apps[0]?.report.firmware ? { firmware: result.apps[0].report.firmware } : {}),
     });
-  },
-});
+}
 
 /** The stage list as the JSON result shows it: each stage's report, or "cached" on a no-op build. */
 function cachedStages(app: AppBuild): Record<string, unknown> {

@@ -7,7 +7,7 @@ import { MANIFEST_FILE } from "../config/manifest.js";
 import type { ContainerSpec } from "../spec.js";
 import { appReport, REPORT_FILE, REPORT_SCHEMA_VERSION, serializeReport, type BuildReport } from "../report.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { cacheKey, hashInputs, lookupCache, storeCache, toolVersions, type CacheEntry } from "./cache.js";
+import { CACHE_FILE, cacheKey, hashInputs, lookupCache, lookupInvocation, storeCache, toolVersions, type CacheEntry } from "./cache.js";
 
 /** Where stages send progress; the CLI passes its Output, tests pass nothing. */
 export interface Logger {
@@ -27,6 +27,11 @@ export interface BuildOptions extends ConfigFlags {
   readonly force?: boolean;
   /** Output directory for the project-wide stages (firmware), default the first app's build dir. */
   readonly out?: string;
+  /**
+   * The CLI's invocationKey for this command line (not part of the cache key): recorded so that
+   * repeating the command is answered from the cache before the CLI parser loads.
+   */
+  readonly invocation?: string;
   /** --firmware: build each board's generated project into a flashable image (cli/firmware/). */
   readonly firmware?: boolean;
   /** --toolchain for --firmware: the Zephyr SDK or the distribution's GNU cross compilers. */
@@ -108,7 +113,7 @@ function keyOptions(options: BuildOptions): Record<string, unknown> {
     out: options.out ?? null,
     extra: Object.fromEntries(
       Object.entries(options)
-        .filter(([k, v]) => !["debug", "optimize", "runtime", "outDir", "boards", "out", "force", "logger"].includes(k) && typeof v !== "function")
+        .filter(([k, v]) => !["debug", "optimize", "runtime", "outDir", "boards", "out", "force", "logger", "invocation"].includes(k) && typeof v !== "function")
         .sort(([a], [b]) => (a < b ? -1 : 1)),
     ),
     stages: [...APP_STAGES, ...PROJECT_STAGES].map((s) => s.section),
@@ -165,6 +170,36 @@ async function buildInMemory(appDir: string, options: BuildOptions, logger: Logg
   return { config, spec: validated.spec, report, inputs: [manifest, ...compiled.inputs], warnings: [...compiled.warnings, ...validated.warnings] };
 }
 
+function cachedAppBuild(appDir: string, buildDir: string, entry: CacheEntry, wasm: Uint8Array, logger: Logger): AppBuild {
+  logger.debug(`${entry.spec.name}: unchanged, served from ${path.join(buildDir, CACHE_FILE)}`);
+  return {
+    config: undefined,
+    appDir,
+    buildDir,
+    spec: Object.freeze({ ...entry.spec, wasm }),
+    report: entry.report,
+    cached: true,
+    wasmPath: path.join(buildDir, entry.report.app.wasm),
+    reportPath: path.join(buildDir, REPORT_FILE),
+    warnings: entry.report.stages.validate.warnings,
+  };
+}
+
+/**
+ * The no-op answer to a repeated command line (CLI fast path): every app built by the same
+ * invocation, with unchanged inputs and outputs. Undefined means "run the real build".
+ */
+export async function buildFromCache(appDirs: readonly string[], invocation: string, logger: Logger = silent): Promise<BuildResult | undefined> {
+  const hits = await Promise.all(
+    appDirs.map(async (appDir) => {
+      const buildDir = path.join(appDir, "build");
+      const hit = await lookupInvocation(buildDir, invocation, appDirs);
+      return hit && cachedAppBuild(appDir, buildDir, hit.entry, hit.wasm, logger);
+    }),
+  );
+  return hits.every((h) => h !== undefined) ? { apps: hits as AppBuild[] } : undefined;
+}
+
 /**
  * `ocre build`: for each app directory, compile → optimise → validate → write
  * build/<name>.wasm → APP_STAGES; then PROJECT_STAGES over all apps; then build/report.json
@@ -190,23 +225,7 @@ export async function buildApps(dirs: readonly string[], options: BuildOptions =
     }),
   );
   if (cachedApps.every((c) => c !== undefined)) {
-    return {
-      apps: cachedApps.map((hit, i) => {
-        const { entry, wasm, buildDir } = hit!;
-        logger.debug(`${entry.spec.name}: unchanged, served from ${path.join(buildDir, ".ocre-cache.json")}`);
-        return {
-          config: undefined,
-          appDir: appDirs[i]!,
-          buildDir,
-          spec: Object.freeze({ ...entry.spec, wasm }),
-          report: entry.report,
-          cached: true,
-          wasmPath: path.join(buildDir, entry.report.app.wasm),
-          reportPath: path.join(buildDir, REPORT_FILE),
-          warnings: entry.report.stages.validate.warnings,
-        };
-      }),
-    };
+    return { apps: cachedApps.map((hit, i) => cachedAppBuild(appDirs[i]!, hit!.buildDir, hit!.entry, hit!.wasm, logger)) };
   }
 
   // Some app changed: rebuild them all, since project stages combine every app's spec.
@@ -242,13 +261,15 @@ export async function buildApps(dirs: readonly string[], options: BuildOptions =
     const reportPath = path.join(b.config.buildDir, REPORT_FILE);
     await writeFileAtomic(reportPath, serializeReport(report));
     const manifestText = await readFile(b.config.manifestPath, "utf8");
-    const { wasm: _bytes, ...specWithoutBytes } = b.spec;
+    // The bytes are build/<name>.wasm; the entry keeps the rest of the spec.
+    const specWithoutBytes = Object.fromEntries(Object.entries(b.spec).filter(([k]) => k !== "wasm")) as Omit<ContainerSpec, "wasm">;
     const entry: CacheEntry = {
       version: 1,
       key: cacheKey(manifestText, optionsKey),
       inputs: await hashInputs(b.inputs),
       spec: specWithoutBytes,
       report,
+      ...(options.invocation === undefined ? {} : { invocation: { key: options.invocation, appDirs } }),
     };
     await storeCache(b.config.buildDir, entry);
     apps.push({

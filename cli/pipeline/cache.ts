@@ -26,6 +26,11 @@ export interface CacheEntry {
   /** The spec without its bytes (those are build/<name>.wasm, checked by sha256). */
   readonly spec: Omit<ContainerSpec, "wasm">;
   readonly report: BuildReport;
+  /**
+   * The CLI invocation that produced this build (see invocationKey) and every app directory it
+   * built, so that the same command line can be answered before the CLI's parser loads.
+   */
+  readonly invocation?: { readonly key: string; readonly appDirs: readonly string[] };
 }
 
 export interface ToolVersions {
@@ -81,13 +86,39 @@ export async function hashInputs(files: readonly { path: string; found: boolean 
  * Returns the wasm bytes with the entry, or undefined (rebuild).
  */
 export async function lookupCache(buildDir: string, key: string): Promise<{ entry: CacheEntry; wasm: Uint8Array } | undefined> {
+  return lookup(buildDir, (entry) => entry.key === key);
+}
+
+/**
+ * Like lookupCache, for the CLI's no-op fast path: the entry must come from the same command
+ * line (same words, directory and environment), which implies the same options and key.
+ */
+export async function lookupInvocation(buildDir: string, invocation: string, appDirs: readonly string[]): Promise<{ entry: CacheEntry; wasm: Uint8Array } | undefined> {
+  return lookup(
+    buildDir,
+    (entry) => entry.invocation !== undefined && entry.invocation.key === invocation && entry.invocation.appDirs.join("\0") === appDirs.join("\0"),
+  );
+}
+
+/**
+ * A key for one command line: its words without those that only change what is printed, the
+ * working directory, the environment that reaches the build, and the tool versions.
+ */
+export function invocationKey(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): string {
+  const printing = new Set(["--json", "--quiet", "-q", "--verbose", "-v", "--no-json", "--no-quiet", "--no-verbose"]);
+  return sha256(
+    JSON.stringify({ argv: argv.filter((a) => !printing.has(a)), cwd, sourceDateEpoch: env.SOURCE_DATE_EPOCH ?? null, tools: toolVersions() }),
+  );
+}
+
+async function lookup(buildDir: string, accept: (entry: CacheEntry) => boolean): Promise<{ entry: CacheEntry; wasm: Uint8Array } | undefined> {
   let entry: CacheEntry;
   try {
     entry = JSON.parse(await readFile(path.join(buildDir, CACHE_FILE), "utf8")) as CacheEntry;
   } catch {
     return undefined;
   }
-  if (entry.version !== CACHE_VERSION || entry.key !== key) return undefined;
+  if (entry.version !== CACHE_VERSION || !accept(entry)) return undefined;
   const checks = await Promise.all(Object.entries(entry.inputs).map(async ([file, hash]) => (await hashFile(file)) === hash));
   if (!checks.every(Boolean)) return undefined;
   try {
