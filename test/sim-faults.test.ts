@@ -44,6 +44,15 @@ beforeAll(async () => {
   wat.recurse = await compileWat(`(module (memory (export "memory") 1)
     (func $recurse (param i32) (result i32) (i32.add (call $recurse (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
     (func (export "_start") (drop (call $recurse (i32.const 0)))))`);
+  // Waits for its timer by polling without ever sleeping.
+  wat.busy = await compileWat(`(module ${IMPORTS}
+    (import "env" "ocre_timer_start" (func $timer_start (param i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "_start")
+      (drop (call $timer_create (i32.const 3)))
+      (drop (call $timer_start (i32.const 3) (i32.const 100) (i32.const 0)))
+      (loop $poll (br_if $poll (i32.ne (call $get_event (i32.const 0) (i32.const 4) (i32.const 8) (i32.const 12) (i32.const 16) (i32.const 20)) (i32.const 0))))
+      (call $exit (i32.load (i32.const 4)))))`);
   wat.spin = await compileWat(`(module ${IMPORTS}
     (memory (export "memory") 1)
     (func (export "_start") (loop $forever (br $forever))))`);
@@ -118,6 +127,15 @@ describe("faults", () => {
     expect(performance.now() - start).toBeLessThan(5000);
     expect(run.containers[0]).toMatchObject({ status: "timeout", exitCode: 124 });
     expect(run.exitCode).toBe(124);
+  });
+
+  it("a container that busy-polls without sleeping still sees virtual time move", async () => {
+    const run = await runContainers({
+      containers: [{ name: "busy", wasm: wat.busy!, capabilities: ["timers"] }],
+      virtualTime: true,
+      timeoutMs: 5000,
+    });
+    expect(run.containers[0]).toMatchObject({ status: "exited", exitCode: 3, endedAtMs: 100 });
   });
 
   it("an event flood counts the overflow and the run goes on", async () => {

@@ -47,6 +47,8 @@ export class Container {
   /** Set while the stack is being rewound into the suspended import. */
   rewinding = false;
   started = false;
+  /** Empty polls since the last sleep (see ocre_get_event). */
+  emptyPolls = 0;
   /** App time at which the current suspension began (poll_oneoff's relative timeouts). */
   private suspendedAt = 0;
   result: ContainerResult | undefined;

@@ -6,6 +6,9 @@ import { GuestMemory } from "./memory.js";
 
 const returnZero = (): number => 0;
 
+/** Empty ocre_get_event calls in a row, without a sleep, after which the poller waits. */
+export const BUSY_POLLS = 1000;
+
 /** uname, ocre_sleep, ocre_get_event, ocre_register_dispatcher: the calls every container may make. */
 export function coreImports(c: Container): HostGroup {
   const sim = c.sim;
@@ -22,65 +25,82 @@ export function coreImports(c: Container): HostGroup {
     values.forEach((v, i) => out.set(GuestMemory.encode(v).subarray(0, UNAME_FIELD_BYTES - 1), i * UNAME_FIELD_BYTES));
     return out;
   };
+  const poll = (typeP: number, idP: number, portP: number, stateP: number, extraP: number, lenP: number): number => {
+    const m = c.memory;
+    // Polled in every idle loop: one size read, then plain comparisons.
+    const last = m.size - 4;
+    if (
+      typeP >>> 0 > last ||
+      idP >>> 0 > last ||
+      portP >>> 0 > last ||
+      stateP >>> 0 > last ||
+      extraP >>> 0 > last ||
+      lenP >>> 0 > last
+    ) {
+      return -ERRNO.EINVAL;
+    }
+    const event = c.queue.shift();
+    if (!event) return -ERRNO.ENOMSG;
+    let { port, state, extra } = event;
+    const msg = event.message;
+    if (msg) {
+      // Copies go into the receiver's app heap now, on its own call (contracts: message delivery).
+      const topic = c.heap.malloc(msg.topic.length + 1);
+      const ctype = topic && c.heap.malloc(msg.contentType.length + 1);
+      const payload = ctype && c.heap.malloc(Math.max(1, msg.payload.length));
+      if (!payload) {
+        if (topic) c.heap.release(topic);
+        if (ctype) c.heap.release(ctype);
+        c.stats.messagesDroppedNoHeap++;
+        sim.warnOnce(
+          c,
+          "heap",
+          `${c.name}: app heap full (${c.heap.inUse} bytes in use); message dropped — free each message with ocre_messaging_free_module_event_data`,
+        );
+        return -ERRNO.ENOMEM;
+      }
+      m.write(topic, msg.topic);
+      m.setU8(topic + msg.topic.length, 0);
+      m.write(ctype, msg.contentType);
+      m.setU8(ctype + msg.contentType.length, 0);
+      m.write(payload, msg.payload);
+      port = topic;
+      state = ctype;
+      extra = payload;
+    }
+    m.setU32(typeP, event.type);
+    m.setU32(idP, event.id);
+    m.setU32(portP, port);
+    m.setU32(stateP, state);
+    m.setU32(extraP, extra);
+    m.setU32(lenP, event.payloadLen);
+    c.stats.eventsDelivered++;
+    return 0;
+  };
+
   return {
     uname: (buf: number) => (c.memory.write(buf, unameFields()) ? 0 : -ERRNO.EINVAL),
 
     ocre_sleep: (ms: number) => {
       if (ms < 0) return -ERRNO.EINVAL;
+      c.emptyPolls = 0;
       return c.suspend(sim.now() + ms, returnZero);
     },
 
     ocre_get_event: (typeP: number, idP: number, portP: number, stateP: number, extraP: number, lenP: number) => {
-      const m = c.memory;
-      // Polled in every idle loop: one size read, then plain comparisons.
-      const last = m.size - 4;
-      if (
-        typeP >>> 0 > last ||
-        idP >>> 0 > last ||
-        portP >>> 0 > last ||
-        stateP >>> 0 > last ||
-        extraP >>> 0 > last ||
-        lenP >>> 0 > last
-      ) {
-        return -ERRNO.EINVAL;
+      const again = () => poll(typeP, idP, portP, stateP, extraP, lenP);
+      if (c.rewinding) return c.suspend(0, again);
+      const result = again();
+      if (result !== -ERRNO.ENOMSG) {
+        c.emptyPolls = 0;
+        return result;
       }
-      const event = c.queue.shift();
-      if (!event) return -ERRNO.ENOMSG;
-      let { port, state, extra } = event;
-      const msg = event.message;
-      if (msg) {
-        // Copies go into the receiver's app heap now, on its own call (contracts: message delivery).
-        const topic = c.heap.malloc(msg.topic.length + 1);
-        const ctype = topic && c.heap.malloc(msg.contentType.length + 1);
-        const payload = ctype && c.heap.malloc(Math.max(1, msg.payload.length));
-        if (!payload) {
-          if (topic) c.heap.release(topic);
-          if (ctype) c.heap.release(ctype);
-          c.stats.messagesDroppedNoHeap++;
-          sim.warnOnce(
-            c,
-            "heap",
-            `${c.name}: app heap full (${c.heap.inUse} bytes in use); message dropped — free each message with ocre_messaging_free_module_event_data`,
-          );
-          return -ERRNO.ENOMEM;
-        }
-        m.write(topic, msg.topic);
-        m.setU8(topic + msg.topic.length, 0);
-        m.write(ctype, msg.contentType);
-        m.setU8(ctype + msg.contentType.length, 0);
-        m.write(payload, msg.payload);
-        port = topic;
-        state = ctype;
-        extra = payload;
-      }
-      m.setU32(typeP, event.type);
-      m.setU32(idP, event.id);
-      m.setU32(portP, port);
-      m.setU32(stateP, state);
-      m.setU32(extraP, extra);
-      m.setU32(lenP, event.payloadLen);
-      c.stats.eventsDelivered++;
-      return 0;
+      // A container that polls in a loop without sleeping would never let virtual time move
+      // (nor, in real time, let the others run): after BUSY_POLLS empty polls in a row it waits
+      // for the next thing due, as if the CPU had spun until then.
+      if (++c.emptyPolls < BUSY_POLLS) return result;
+      c.emptyPolls = 0;
+      return c.suspend(sim.nextDueAt(), again);
     },
 
     ocre_register_dispatcher: (type: number, namePtr: number) => {

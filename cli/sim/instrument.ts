@@ -9,9 +9,11 @@ import { Wasm, type WasmModule } from "./wasm-api.js";
  * Imports that may suspend the container. The engine is single-threaded: a container that
  * sleeps unwinds its Wasm stack (binaryen's asyncify) and is rewound when its time comes, so
  * that the other containers run meanwhile and virtual time stays deterministic.
+ * ocre_get_event suspends only after many empty polls in a row (a busy-waiting container).
  */
 export const SUSPENDING_IMPORTS = [
   "env.ocre_sleep",
+  "env.ocre_get_event",
   "wasi_snapshot_preview1.poll_oneoff",
   "wasi_snapshot_preview1.sched_yield",
 ];

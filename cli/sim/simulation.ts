@@ -182,6 +182,13 @@ export class Simulation {
     c.attach(instance, memory, () => void entry(0, 0));
   }
 
+  /** App time of the next thing due (now when nothing is, or in real time: just yield). */
+  nextDueAt(): number {
+    const now = this.now();
+    if (!this.virtual) return now;
+    return Math.max(now, this.timeline.peek()?.at ?? now);
+  }
+
   /** A suspending container goes to sleep until `wakeAt`. */
   sleepUntil(c: Container, wakeAt: number): void {
     this.timeline.add(wakeAt, () => this.ready.push(c), c);
