@@ -47,6 +47,8 @@ export class Container {
   /** Set while the stack is being rewound into the suspended import. */
   rewinding = false;
   started = false;
+  /** Sleeps and yields so far: the --timeout probe tells a busy container from a working one. */
+  yields = 0;
   /** Empty polls since the last sleep (see ocre_get_event). */
   emptyPolls = 0;
   /** App time at which the current suspension began (poll_oneoff's relative timeouts). */
@@ -93,6 +95,7 @@ export class Container {
       return after(this.suspendedAt);
     }
     const startedAt = this.sim.now();
+    this.yields++;
     if (this.sim.runAhead(this, wakeAt)) return after(startedAt);
     this.suspendedAt = startedAt;
     const plan = this.prepared.memory;

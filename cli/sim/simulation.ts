@@ -55,6 +55,7 @@ export class Simulation {
   private readonly ready: Container[] = [];
   private stopping: "timeout" | "duration" | undefined;
   private wallDeadline = Infinity;
+  private sliceBudget = Infinity;
   private readonly failures: ContainerResult[] = [];
   private readonly emit: (event: SimEvent) => void;
 
@@ -134,9 +135,19 @@ export class Simulation {
   private instantiate(c: Container): void {
     const { module, memory: plan } = c.prepared;
     const imports: Record<string, Record<string, unknown>> = buildImports(c);
+    // Runs every 65 536 loop iterations: stops a container that computes without yielding. In
+    // real time that is the run's wall deadline; in virtual time, --timeout of wall time
+    // without a single sleep (wall time spent while app time moves is not the app's fault).
+    let yieldsSeen = -1;
+    let sliceStart = 0;
     imports[PROBE_MODULE] = {
       [PROBE_NAME]: createProbe(() => {
-        if (performance.now() > this.wallDeadline) throw new StopSignal("timeout");
+        const now = performance.now();
+        if (now > this.wallDeadline) throw new StopSignal("timeout");
+        if (c.yields !== yieldsSeen) {
+          yieldsSeen = c.yields;
+          sliceStart = now;
+        } else if (now - sliceStart > this.sliceBudget) throw new StopSignal("timeout");
       }),
     };
     let memory: WasmMemory | undefined;
@@ -280,7 +291,8 @@ export class Simulation {
     this.scheduleScript(this.options.gpioScript ?? []);
     const { timeoutMs, durationMs } = this.options;
     // A container that computes without ever yielding is stopped on the wall clock too.
-    if (timeoutMs !== undefined) this.wallDeadline = performance.now() + timeoutMs;
+    if (timeoutMs !== undefined && this.virtual) this.sliceBudget = timeoutMs;
+    else if (timeoutMs !== undefined) this.wallDeadline = performance.now() + timeoutMs;
     const deadline =
       timeoutMs !== undefined && (durationMs === undefined || timeoutMs <= durationMs)
         ? { at: timeoutMs, reason: "timeout" as const }
