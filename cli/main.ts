@@ -27,7 +27,12 @@ async function loadCommands(argv: readonly string[]): Promise<AnyCommand[]> {
     try {
       const module = (await import(`./commands/${first}.js`)) as Record<string, unknown>;
       const match = Object.values(module).find(
-        (v): v is AnyCommand => typeof v === "object" && v !== null && "command" in v && "handler" in v && commandName(v as AnyCommand) === first,
+        (v): v is AnyCommand =>
+          typeof v === "object" &&
+          v !== null &&
+          "command" in v &&
+          "handler" in v &&
+          commandName(v as AnyCommand) === first,
       );
       if (match !== undefined) return [match];
     } catch (error) {
@@ -78,10 +83,34 @@ async function main(argv: string[]): Promise<void> {
     .example("$0 build", "Build the app in this directory into build/<name>.wasm")
     .example("$0 build --json", "Build and print the result as one JSON document")
     .example("$0 completion >> ~/.bashrc", "Install shell completion")
-    .option("json", { type: "boolean", default: false, describe: "Print one JSON result document on stdout; logs go to stderr", global: true })
-    .option("verbose", { alias: "v", type: "boolean", default: false, describe: "Show detail and stack traces", global: true })
-    .option("quiet", { alias: "q", type: "boolean", default: false, describe: "Only warnings and errors", global: true })
-    .option("cwd", { type: "string", default: process.cwd(), defaultDescription: "the current directory", describe: "Run as if started in this directory", global: true, coerce: (dir: string) => path.resolve(dir) })
+    .option("json", {
+      type: "boolean",
+      default: false,
+      describe: "Print one JSON result document on stdout; logs go to stderr",
+      global: true,
+    })
+    .option("verbose", {
+      alias: "v",
+      type: "boolean",
+      default: false,
+      describe: "Show detail and stack traces",
+      global: true,
+    })
+    .option("quiet", {
+      alias: "q",
+      type: "boolean",
+      default: false,
+      describe: "Only warnings and errors",
+      global: true,
+    })
+    .option("cwd", {
+      type: "string",
+      default: process.cwd(),
+      defaultDescription: "the current directory",
+      describe: "Run as if started in this directory",
+      global: true,
+      coerce: (dir: string) => path.resolve(dir),
+    })
     .command(commands)
     .completion("completion", "Print a shell completion script (bash/zsh): ocre completion >> ~/.bashrc")
     .demandCommand(1, "Name a command; `ocre --help` lists them.")
@@ -104,5 +133,8 @@ async function main(argv: string[]): Promise<void> {
 
 // process.argv.slice(2) is what yargs' hideBin does under Node; importing it would load yargs.
 main(process.argv.slice(2)).catch((error: unknown) => {
-  process.exitCode = reportError(error, { json: process.argv.includes("--json"), verbose: process.argv.includes("--verbose") });
+  process.exitCode = reportError(error, {
+    json: process.argv.includes("--json"),
+    verbose: process.argv.includes("--verbose"),
+  });
 });

@@ -112,7 +112,11 @@ export function serializeReport(report: BuildReport): string {
 export function withoutTimings(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutTimings);
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== "timeMs").map(([k, v]) => [k, withoutTimings(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== "timeMs")
+        .map(([k, v]) => [k, withoutTimings(v)]),
+    );
   }
   return value;
 }

@@ -84,20 +84,30 @@ describe("validate", () => {
   });
 
   it("warns about calls the capabilities do not grant", async () => {
-    const bytes = wat(`(module (import "env" "ocre_gpio_init" (func (result i32))) (memory (export "memory") 1 1) ${START})`);
+    const bytes = wat(
+      `(module (import "env" "ocre_gpio_init" (func (result i32))) (memory (export "memory") 1 1) ${START})`,
+    );
     const { warnings } = await validate(bytes, config({ capabilities: ["timers"] }));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/ocre_gpio_init needs the "gpio" capability .*-EPERM/);
   });
 
   it("rejects an unknown import, naming the closest known one", async () => {
-    const bytes = wat(`(module (import "wasi_snapshot_preview1" "fd_writ" (func (param i32 i32 i32 i32) (result i32))) (memory (export "memory") 1 1) ${START})`);
-    expect((await rejection(bytes)).message).toMatch(/imports wasi_snapshot_preview1\.fd_writ, which no Ocre runtime provides; did you mean wasi_snapshot_preview1\.fd_write/);
+    const bytes = wat(
+      `(module (import "wasi_snapshot_preview1" "fd_writ" (func (param i32 i32 i32 i32) (result i32))) (memory (export "memory") 1 1) ${START})`,
+    );
+    expect((await rejection(bytes)).message).toMatch(
+      /imports wasi_snapshot_preview1\.fd_writ, which no Ocre runtime provides; did you mean wasi_snapshot_preview1\.fd_write/,
+    );
   });
 
   it("rejects a wrong signature, showing both", async () => {
-    const bytes = wat(`(module (import "env" "ocre_sensors_read" (func (param i32 i32) (result f32))) (memory (export "memory") 1 1) ${START})`);
-    expect((await rejection(bytes)).message).toMatch(/ocre_sensors_read with signature \(i32, i32\) -> f32, but the runtime provides \(i32, i32\) -> f64/);
+    const bytes = wat(
+      `(module (import "env" "ocre_sensors_read" (func (param i32 i32) (result f32))) (memory (export "memory") 1 1) ${START})`,
+    );
+    expect((await rejection(bytes)).message).toMatch(
+      /ocre_sensors_read with signature \(i32, i32\) -> f32, but the runtime provides \(i32, i32\) -> f64/,
+    );
   });
 
   it("requires _start", async () => {
@@ -122,7 +132,11 @@ describe("validate", () => {
   });
 
   it("rejects features Ocre's runtimes do not run (SIMD)", async () => {
-    const module = wabt.parseWat("t.wat", `(module (memory (export "memory") 1 1) (func (export "_start") (drop (v128.const i32x4 0 0 0 0))))`, { simd: true });
+    const module = wabt.parseWat(
+      "t.wat",
+      `(module (memory (export "memory") 1 1) (func (export "_start") (drop (v128.const i32x4 0 0 0 0))))`,
+      { simd: true },
+    );
     const bytes = module.toBinary({}).buffer;
     module.destroy();
     expect((await rejection(bytes)).message).toMatch(/not valid for Ocre's runtimes/);

@@ -54,7 +54,10 @@ describe("ocre build", () => {
   });
 
   it("prints one JSON document on stdout with --json", () => {
-    const doc = JSON.parse(first.stdout) as { ok: boolean; apps: { name: string; cached: boolean; sizeBytes: number; stages: Record<string, { status: string }> }[] };
+    const doc = JSON.parse(first.stdout) as {
+      ok: boolean;
+      apps: { name: string; cached: boolean; sizeBytes: number; stages: Record<string, { status: string }> }[];
+    };
     expect(doc.ok).toBe(true);
     expect(doc.apps).toHaveLength(1);
     expect(doc.apps[0]).toMatchObject({ name: "blinky-fixture", cached: false, sizeBytes: wasm.length });
@@ -76,9 +79,21 @@ describe("ocre build", () => {
       exports: ["memory", "_start"],
       memory: { initialPages: 1, maxPages: 2, imported: false, stackBytes: 8192, heapBytes: 4096 },
     });
-    expect(report.app.imports).toContainEqual({ module: "env", name: "ocre_timer_start", signature: "(i32, i32, i32) -> i32" });
+    expect(report.app.imports).toContainEqual({
+      module: "env",
+      name: "ocre_timer_start",
+      signature: "(i32, i32, i32) -> i32",
+    });
     expect(report.app.imports.map((i) => i.name).sort()).toEqual(
-      ["ocre_get_event", "ocre_gpio_configure_by_name", "ocre_gpio_init", "ocre_gpio_toggle_by_name", "ocre_sleep", "ocre_timer_create", "ocre_timer_start"].sort(),
+      [
+        "ocre_get_event",
+        "ocre_gpio_configure_by_name",
+        "ocre_gpio_init",
+        "ocre_gpio_toggle_by_name",
+        "ocre_sleep",
+        "ocre_timer_create",
+        "ocre_timer_start",
+      ].sort(),
     );
     expect(report.stages.optimise.sizeBytes).toBe(wasm.length);
     expect(Number.isInteger(report.stages.compile.sizeBytes) && report.stages.compile.sizeBytes > 8).toBe(true);
@@ -96,7 +111,9 @@ describe("ocre build", () => {
     const before = (await stat(path.join(blinky, "build/blinky-fixture.wasm"))).mtimeMs;
     const again = await runOcre(["build", blinky, "--json"]);
     expect(again.exitCode, again.stderr).toBe(0);
-    const doc = JSON.parse(again.stdout) as { apps: { cached: boolean; sha256: string; stages: Record<string, { status: string }> }[] };
+    const doc = JSON.parse(again.stdout) as {
+      apps: { cached: boolean; sha256: string; stages: Record<string, { status: string }> }[];
+    };
     expect(doc.apps[0]!.cached).toBe(true);
     expect(doc.apps[0]!.sha256).toBe(report.app.sha256);
     expect(Object.values(doc.apps[0]!.stages).map((s) => s.status)).toEqual(["cached", "cached", "cached", "cached"]);
@@ -157,21 +174,33 @@ describe("ocre build failures: exit 1, a message, nothing written", () => {
 
   it("type error", async () => {
     const dir = await appFrom("hello", { "assembly/index.ts": 'let n: i32 = "text";\n' });
-    await expectFailure(dir, await runOcre(["build", dir]), /error OCRE_COMPILE: assembly\/index\.ts:1:14: Type '~lib\/string\/String' is not assignable to type 'i32'/);
+    await expectFailure(
+      dir,
+      await runOcre(["build", dir]),
+      /error OCRE_COMPILE: assembly\/index\.ts:1:14: Type '~lib\/string\/String' is not assignable to type 'i32'/,
+    );
   });
 
   it("unknown import: names it and the closest known one", async () => {
     const dir = await appFrom("hello", {
       "assembly/index.ts": '@external("env", "ocre_slep") declare function sleep(ms: i32): i32;\nsleep(1);\n',
     });
-    await expectFailure(dir, await runOcre(["build", dir]), /imports env\.ocre_slep, which no Ocre runtime provides; did you mean env\.ocre_sleep\?/);
+    await expectFailure(
+      dir,
+      await runOcre(["build", dir]),
+      /imports env\.ocre_slep, which no Ocre runtime provides; did you mean env\.ocre_sleep\?/,
+    );
   });
 
   it("wrong import signature: shows both", async () => {
     const dir = await appFrom("hello", {
       "assembly/index.ts": '@external("env", "ocre_sleep") declare function sleep(ms: i64): i32;\nsleep(1);\n',
     });
-    await expectFailure(dir, await runOcre(["build", dir]), /imports env\.ocre_sleep with signature \(i64\) -> i32, but the runtime provides \(i32\) -> i32/);
+    await expectFailure(
+      dir,
+      await runOcre(["build", dir]),
+      /imports env\.ocre_sleep with signature \(i64\) -> i32, but the runtime provides \(i32\) -> i32/,
+    );
   });
 
   it("missing manifest: names the path and hints ocre new", async () => {

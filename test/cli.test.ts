@@ -16,13 +16,32 @@ describe("ocre CLI", () => {
   it("--help lists the commands, global flags and examples", async () => {
     const run = await runOcre(["--help"]);
     expect(run.exitCode).toBe(0);
-    for (const text of ["ocre build", "ocre new", "ocre completion", "--json", "--verbose", "--quiet", "--cwd", "Examples:"]) expect(run.stdout).toContain(text);
+    for (const text of [
+      "ocre build",
+      "ocre new",
+      "ocre completion",
+      "--json",
+      "--verbose",
+      "--quiet",
+      "--cwd",
+      "Examples:",
+    ])
+      expect(run.stdout).toContain(text);
   });
 
   it("build --help shows its flags and examples", async () => {
     const run = await runOcre(["build", "--help"]);
     expect(run.exitCode).toBe(0);
-    for (const text of ["--debug", "--optimize", "--profile", "--runtime", "--force", "Examples:", "ocre build --optimize speed"]) expect(run.stdout).toContain(text);
+    for (const text of [
+      "--debug",
+      "--optimize",
+      "--profile",
+      "--runtime",
+      "--force",
+      "Examples:",
+      "ocre build --optimize speed",
+    ])
+      expect(run.stdout).toContain(text);
   });
 
   it("completion prints a shell completion script", async () => {

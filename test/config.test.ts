@@ -31,13 +31,17 @@ describe("ocre.yaml schema", () => {
   it("is a valid JSON Schema with an $id, and documents every field", async () => {
     const schema = JSON.parse(await readFile(SCHEMA_FILE, "utf8")) as {
       $id: string;
-      properties: Record<string, { description?: string; properties?: Record<string, { description?: string }>; items?: { enum?: string[] } }>;
+      properties: Record<
+        string,
+        { description?: string; properties?: Record<string, { description?: string }>; items?: { enum?: string[] } }
+      >;
     };
     expect(schema.$id).toMatch(/ocre\.schema\.json$/);
     new Ajv2020({ strict: true }).compile(schema);
     for (const [name, field] of Object.entries(schema.properties)) {
       expect(field.description, name).toBeTruthy();
-      for (const [sub, subField] of Object.entries(field.properties ?? {})) expect(subField.description, `${name}.${sub}`).toBeTruthy();
+      for (const [sub, subField] of Object.entries(field.properties ?? {}))
+        expect(subField.description, `${name}.${sub}`).toBeTruthy();
     }
     expect(schema.properties.capabilities!.items!.enum).toEqual([...CAPABILITIES]);
   });
@@ -70,8 +74,20 @@ describe("resolveConfig", () => {
 
   it("lets flags override the manifest", async () => {
     const dir = await appWith("name: app\nversion: 1.0.0\noptimize: size\nruntime: stub\nboards: [a]\n");
-    const config = await resolveConfig(dir, { optimize: "speed", runtime: "incremental", debug: true, boards: ["b"], outDir: "out" });
-    expect(config).toMatchObject({ optimize: "speed", runtime: "incremental", debug: true, boards: ["b"], buildDir: path.join(dir, "out") });
+    const config = await resolveConfig(dir, {
+      optimize: "speed",
+      runtime: "incremental",
+      debug: true,
+      boards: ["b"],
+      outDir: "out",
+    });
+    expect(config).toMatchObject({
+      optimize: "speed",
+      runtime: "incremental",
+      debug: true,
+      boards: ["b"],
+      buildDir: path.join(dir, "out"),
+    });
   });
 
   it("reads every field", async () => {

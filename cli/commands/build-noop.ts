@@ -13,7 +13,8 @@ import { createOutput } from "../ui/output.js";
 export async function tryNoopBuild(argv: readonly string[]): Promise<boolean> {
   if (argv[0] !== "build" || argv.some((a) => /^(--force|--help|-h|--version)(=|$)/.test(a))) return false;
   const cwdAt = argv.findIndex((a) => a === "--cwd" || a.startsWith("--cwd="));
-  const cwdArg = cwdAt < 0 ? undefined : argv[cwdAt]!.startsWith("--cwd=") ? argv[cwdAt]!.slice("--cwd=".length) : argv[cwdAt + 1];
+  const cwdArg =
+    cwdAt < 0 ? undefined : argv[cwdAt]!.startsWith("--cwd=") ? argv[cwdAt]!.slice("--cwd=".length) : argv[cwdAt + 1];
   if (cwdAt >= 0 && cwdArg === undefined) return false;
   const cwd = path.resolve(cwdArg ?? process.cwd());
   // Candidate app directories: words that name a directory with an ocre.yaml. The cache entry
@@ -22,9 +23,16 @@ export async function tryNoopBuild(argv: readonly string[]): Promise<boolean> {
   const appDirs = words.map((w) => path.resolve(cwd, w)).filter((d) => existsSync(path.join(d, "ocre.yaml")));
   if (appDirs.length === 0) appDirs.push(cwd);
 
-  const [{ invocationKey }, { buildFromCache }] = await Promise.all([import("../pipeline/cache.js"), import("../pipeline/build.js")]);
+  const [{ invocationKey }, { buildFromCache }] = await Promise.all([
+    import("../pipeline/cache.js"),
+    import("../pipeline/build.js"),
+  ]);
   const json = argv.includes("--json");
-  const out = createOutput({ json, verbose: argv.includes("--verbose") || argv.includes("-v"), quiet: argv.includes("--quiet") || argv.includes("-q") });
+  const out = createOutput({
+    json,
+    verbose: argv.includes("--verbose") || argv.includes("-v"),
+    quiet: argv.includes("--quiet") || argv.includes("-q"),
+  });
   const result = await buildFromCache(appDirs, invocationKey(argv, cwd, process.env), out);
   if (result === undefined) return false;
   const { printBuild } = await import("./build.js");

@@ -27,15 +27,22 @@ function summary(app: AppBuild, cwd: string, out: Output): string {
   const s = out.style;
   const r = app.report;
   const where = path.relative(cwd, app.wasmPath) || app.wasmPath;
-  if (app.cached) return `${s.green("✓")} ${s.bold(r.app.name)} ${bytes(r.app.sizeBytes)}  ${where}  ${s.dim("(up to date)")}`;
+  if (app.cached)
+    return `${s.green("✓")} ${s.bold(r.app.name)} ${bytes(r.app.sizeBytes)}  ${where}  ${s.dim("(up to date)")}`;
   const st = r.stages;
   const total = st.compile.timeMs + st.optimise.timeMs + st.validate.timeMs + st.write.timeMs;
   const lines = [
     `${s.green("✓")} ${s.bold(r.app.name)} ${bytes(r.app.sizeBytes)}  ${where}`,
     s.dim(`  compile  ${bytes(st.compile.sizeBytes).padStart(9)}  ${st.compile.timeMs.toFixed(0).padStart(5)} ms`),
-    s.dim(`  optimise ${bytes(st.optimise.sizeBytes).padStart(9)}  ${st.optimise.timeMs.toFixed(0).padStart(5)} ms  (${st.optimise.profile}, ${st.optimise.rounds} rounds)`),
-    s.dim(`  validate ${"".padStart(9)}  ${st.validate.timeMs.toFixed(0).padStart(5)} ms  imports: ${r.app.imports.length}, features: ${r.app.features.join(", ")}`),
-    s.dim(`  total    ${"".padStart(9)}  ${total.toFixed(0).padStart(5)} ms  memory ${r.app.memory.initialPages}..${r.app.memory.maxPages} pages`),
+    s.dim(
+      `  optimise ${bytes(st.optimise.sizeBytes).padStart(9)}  ${st.optimise.timeMs.toFixed(0).padStart(5)} ms  (${st.optimise.profile}, ${st.optimise.rounds} rounds)`,
+    ),
+    s.dim(
+      `  validate ${"".padStart(9)}  ${st.validate.timeMs.toFixed(0).padStart(5)} ms  imports: ${r.app.imports.length}, features: ${r.app.features.join(", ")}`,
+    ),
+    s.dim(
+      `  total    ${"".padStart(9)}  ${total.toFixed(0).padStart(5)} ms  memory ${r.app.memory.initialPages}..${r.app.memory.maxPages} pages`,
+    ),
   ];
   const image = r.image as { ref: string; digest: string } | undefined;
   if (image) lines.push(s.dim(`  image    ${image.ref} ${image.digest}`));
@@ -47,23 +54,60 @@ export const buildCommand = defineCommand<BuildArgs>({
   describe: "Compile, optimise and validate apps into Wasm containers (build/<name>.wasm)",
   builder: (y) =>
     y
-      .positional("dirs", { type: "string", array: true, default: ["."], describe: "App directories (each with an ocre.yaml)" })
-      .option("debug", { type: "boolean", default: false, describe: "Keep names and assertions (bigger, easier to debug)" })
+      .positional("dirs", {
+        type: "string",
+        array: true,
+        default: ["."],
+        describe: "App directories (each with an ocre.yaml)",
+      })
+      .option("debug", {
+        type: "boolean",
+        default: false,
+        describe: "Keep names and assertions (bigger, easier to debug)",
+      })
       .option("optimize", {
         alias: "profile",
         choices: ["size", "speed"] as const,
         describe: "Optimisation profile (default: the manifest's, else size)",
       })
-      .option("runtime", { choices: ["stub", "incremental"] as const, describe: "AssemblyScript runtime (default: the manifest's, else stub)" })
-      .option("force", { type: "boolean", default: false, describe: "Rebuild even when nothing changed; generate board projects even past the memory estimate" })
-      .option("board", { type: "string", array: true, default: [] as string[], describe: "Generate a Zephyr west project build/<board>/ (repeatable, or `all`; ids from `ocre boards`)" })
-      .option("board-root", { type: "string", array: true, default: [] as string[], describe: "Also load board files (<id>.yaml) from this folder" })
-      .option("zephyr", { type: "string", describe: "Zephyr version the projects pin: 3.7 (default, v3.7.1) or 4.4 (v4.4.0)" })
-      .option("firmware", { type: "boolean", default: false, describe: "Also build each board's project into zephyr.elf/.bin/.hex (needs Zephyr; see `ocre doctor`)" })
-      .option("toolchain", { choices: ["zephyr-sdk", "gnu"] as const, describe: "Toolchain for --firmware (default: the Zephyr SDK when installed, else GNU)" })
+      .option("runtime", {
+        choices: ["stub", "incremental"] as const,
+        describe: "AssemblyScript runtime (default: the manifest's, else stub)",
+      })
+      .option("force", {
+        type: "boolean",
+        default: false,
+        describe: "Rebuild even when nothing changed; generate board projects even past the memory estimate",
+      })
+      .option("board", {
+        type: "string",
+        array: true,
+        default: [] as string[],
+        describe: "Generate a Zephyr west project build/<board>/ (repeatable, or `all`; ids from `ocre boards`)",
+      })
+      .option("board-root", {
+        type: "string",
+        array: true,
+        default: [] as string[],
+        describe: "Also load board files (<id>.yaml) from this folder",
+      })
+      .option("zephyr", {
+        type: "string",
+        describe: "Zephyr version the projects pin: 3.7 (default, v3.7.1) or 4.4 (v4.4.0)",
+      })
+      .option("firmware", {
+        type: "boolean",
+        default: false,
+        describe: "Also build each board's project into zephyr.elf/.bin/.hex (needs Zephyr; see `ocre doctor`)",
+      })
+      .option("toolchain", {
+        choices: ["zephyr-sdk", "gnu"] as const,
+        describe: "Toolchain for --firmware (default: the Zephyr SDK when installed, else GNU)",
+      })
       .option("from-image", {
         type: "string",
-        describe: "Skip compiling: take the container from this OCI image (tag, digest, oci:DIR:TAG or registry reference) and run only the board stages",
+        describe:
+          "Skip compiling: take the container from this OCI image (tag, digest, oci:DIR:TAG or registry reference) and run only the board stages",
       })
       .example("$0 build", "Build the app in the current directory")
       .example("$0 build apps/sensor apps/pubsub", "Build several apps")
@@ -84,7 +128,9 @@ export const buildCommand = defineCommand<BuildArgs>({
       ...(args.firmware ? { firmware: true } : {}),
       ...(args.toolchain === undefined ? {} : { toolchain: args.toolchain }),
       ...(args.board.length === 0 ? {} : { boards: args.board }),
-      ...(args["board-root"].length === 0 ? {} : { boardRoots: args["board-root"].map((d) => path.resolve(args.cwd, d)) }),
+      ...(args["board-root"].length === 0
+        ? {}
+        : { boardRoots: args["board-root"].map((d) => path.resolve(args.cwd, d)) }),
       ...(args.zephyr === undefined ? {} : { zephyr: args.zephyr }),
       // Reproducible images: the image's `created` time (docs/image.md).
       ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: process.env.SOURCE_DATE_EPOCH } : {}),
@@ -92,36 +138,61 @@ export const buildCommand = defineCommand<BuildArgs>({
     if (args["from-image"] !== undefined) {
       const { buildFromImage } = await import("../pipeline/build.js");
       const built = await buildFromImage(args["from-image"], args.cwd, options, out);
-      out.print(`${out.style.green("✓")} ${out.style.bold(built.spec.name)} ${built.spec.version} from ${built.from} ${out.style.dim(built.digest)}`);
-      out.result({ ok: true, fromImage: { from: built.from, digest: built.digest, name: built.spec.name, version: built.spec.version }, buildDir: built.buildDir, ...built.sections });
+      out.print(
+        `${out.style.green("✓")} ${out.style.bold(built.spec.name)} ${built.spec.version} from ${built.from} ${out.style.dim(built.digest)}`,
+      );
+      out.result({
+        ok: true,
+        fromImage: { from: built.from, digest: built.digest, name: built.spec.name, version: built.spec.version },
+        buildDir: built.buildDir,
+        ...built.sections,
+      });
       return;
     }
     const dirs = (args.dirs.length === 0 ? ["."] : args.dirs).map((d) => path.resolve(args.cwd, d));
     // A mistyped --board or --zephyr fails before anything is compiled or written.
-    if (options.boards || options.zephyr) await (await import("../generate/index.js")).checkBoardOptions(dirs[0] ?? args.cwd, options);
+    if (options.boards || options.zephyr)
+      await (await import("../generate/index.js")).checkBoardOptions(dirs[0] ?? args.cwd, options);
     // --firmware: one-line build progress on a terminal, size bars (cli/firmware/progress.ts).
     const logger = args.firmware ? (await import("../firmware/progress.js")).firmwareLogger(out) : out;
     // Recorded with the cache entry, so repeating this command line is a no-op before yargs loads.
     const { invocationKey } = await import("../pipeline/cache.js");
-    const result = await buildApps(dirs, { ...options, invocation: invocationKey(process.argv.slice(2), args.cwd, process.env) }, logger);
+    const result = await buildApps(
+      dirs,
+      { ...options, invocation: invocationKey(process.argv.slice(2), args.cwd, process.env) },
+      logger,
+    );
     printBuild(result, args.cwd, out);
   },
 });
 
 /** What `ocre build` prints for a result: a summary per app, and the JSON document with --json. */
 export function printBuild(result: BuildResult, cwd: string, out: Output): void {
-    for (const app of result.apps) out.print(summary(app, cwd, out));
-    out.result({
-      ok: true,
-      apps: result.apps.map((a) => ({ name: a.report.app.name, wasm: a.wasmPath, report: a.reportPath, cached: a.cached, sizeBytes: a.report.app.sizeBytes, sha256: a.report.app.sha256, stages: cachedStages(a) })),
-      // --board: per board, the generated west project and its memory estimate.
-      ...(result.apps[0]?.report.boards ? { boards: result.apps[0].report.boards } : {}),
-      // --firmware: per board, the images (artifacts with path, sha256, bytes) and the size report.
-      ...(result.apps[0]?.report.firmware ? { firmware: result.apps[0].report.firmware } : {}),
-    });
+  for (const app of result.apps) out.print(summary(app, cwd, out));
+  out.result({
+    ok: true,
+    apps: result.apps.map((a) => ({
+      name: a.report.app.name,
+      wasm: a.wasmPath,
+      report: a.reportPath,
+      cached: a.cached,
+      sizeBytes: a.report.app.sizeBytes,
+      sha256: a.report.app.sha256,
+      stages: cachedStages(a),
+    })),
+    // --board: per board, the generated west project and its memory estimate.
+    ...(result.apps[0]?.report.boards ? { boards: result.apps[0].report.boards } : {}),
+    // --firmware: per board, the images (artifacts with path, sha256, bytes) and the size report.
+    ...(result.apps[0]?.report.firmware ? { firmware: result.apps[0].report.firmware } : {}),
+  });
 }
 
 /** The stage list as the JSON result shows it: each stage's report, or "cached" on a no-op build. */
 function cachedStages(app: AppBuild): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(app.report.stages).map(([name, stage]) => [name, app.cached ? { status: "cached" } : { status: "ran", ...stage }]));
+  return Object.fromEntries(
+    Object.entries(app.report.stages).map(([name, stage]) => [
+      name,
+      app.cached ? { status: "cached" } : { status: "ran", ...stage },
+    ]),
+  );
 }

@@ -35,7 +35,8 @@ interface SchemaNode {
 
 // ajv and yaml are only needed when a manifest is actually (re)read; a cached no-op build
 // never loads them, so they are imported lazily.
-let validator: Promise<{ validate: (data: unknown) => boolean; errors: () => AjvError[]; schema: SchemaNode }> | undefined;
+let validator:
+  Promise<{ validate: (data: unknown) => boolean; errors: () => AjvError[]; schema: SchemaNode }> | undefined;
 
 interface AjvError {
   instancePath: string;
@@ -89,7 +90,10 @@ function describeError(error: AjvError, schema: SchemaNode): { path: string; mes
       return {
         path: fullPath,
         message: `${fullPath} is not a known field`,
-        hint: near.length > 0 ? `did you mean ${near.join(", ")}? Known fields here: ${known.join(", ")}` : `known fields here: ${known.join(", ")}`,
+        hint:
+          near.length > 0
+            ? `did you mean ${near.join(", ")}? Known fields here: ${known.join(", ")}`
+            : `known fields here: ${known.join(", ")}`,
       };
     }
     case "enum": {
@@ -101,12 +105,23 @@ function describeError(error: AjvError, schema: SchemaNode): { path: string; mes
     case "minimum":
     case "maximum": {
       const node = schemaAt(schema, error.instancePath);
-      const range = node?.minimum !== undefined && node.maximum !== undefined ? `${node.minimum}..${node.maximum}` : `${error.params.comparison} ${error.params.limit}`;
-      return { path: at, message: `${field} must be in ${range}`, ...(node?.description ? { hint: node.description } : {}) };
+      const range =
+        node?.minimum !== undefined && node.maximum !== undefined
+          ? `${node.minimum}..${node.maximum}`
+          : `${error.params.comparison} ${error.params.limit}`;
+      return {
+        path: at,
+        message: `${field} must be in ${range}`,
+        ...(node?.description ? { hint: node.description } : {}),
+      };
     }
     case "pattern": {
       const node = schemaAt(schema, error.instancePath);
-      return { path: at, message: `${field} is not valid (must match ${String(error.params.pattern)})`, ...(node?.description ? { hint: node.description } : {}) };
+      return {
+        path: at,
+        message: `${field} is not valid (must match ${String(error.params.pattern)})`,
+        ...(node?.description ? { hint: node.description } : {}),
+      };
     }
     case "propertyNames":
       return { path: at, message: `${field} has an invalid key (letters, digits and _, not starting with a digit)` };
@@ -119,7 +134,9 @@ function describeError(error: AjvError, schema: SchemaNode): { path: string; mes
  * Reads and validates `<appDir>/ocre.yaml`. YAML errors and schema errors name the file, the
  * line:col and the field's path, and say what is allowed.
  */
-export async function loadManifest(appDir: string): Promise<{ manifest: Manifest; manifestPath: string; text: string }> {
+export async function loadManifest(
+  appDir: string,
+): Promise<{ manifest: Manifest; manifestPath: string; text: string }> {
   const manifestPath = path.join(appDir, MANIFEST_FILE);
   let text: string;
   try {
@@ -145,19 +162,33 @@ export async function parseManifest(text: string, manifestPath: string): Promise
     return `${manifestPath}:${line}:${col}`;
   };
   if (doc.errors.length > 0) {
-    throw new OcreError("OCRE_MANIFEST_SYNTAX", `${where(doc.errors[0]!.pos[0])}: ${doc.errors[0]!.message.split("\n")[0]}`, {
-      details: doc.errors.slice(1).map((e) => `${where(e.pos[0])}: ${e.message.split("\n")[0]}`),
-      hint: "ocre.yaml is YAML; see docs/manifest.md",
-    });
+    throw new OcreError(
+      "OCRE_MANIFEST_SYNTAX",
+      `${where(doc.errors[0]!.pos[0])}: ${doc.errors[0]!.message.split("\n")[0]}`,
+      {
+        details: doc.errors.slice(1).map((e) => `${where(e.pos[0])}: ${e.message.split("\n")[0]}`),
+        hint: "ocre.yaml is YAML; see docs/manifest.md",
+      },
+    );
   }
   const data: unknown = doc.toJS() ?? {};
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    throw new OcreError("OCRE_MANIFEST_INVALID", `${manifestPath}: the manifest must be a mapping of fields (name, version, ...)`, {
-      hint: "see docs/manifest.md",
-    });
+    throw new OcreError(
+      "OCRE_MANIFEST_INVALID",
+      `${manifestPath}: the manifest must be a mapping of fields (name, version, ...)`,
+      {
+        hint: "see docs/manifest.md",
+      },
+    );
   }
   const locate = (pointer: string): string => {
-    const keys = pointer === "" ? [] : pointer.slice(1).split("/").map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+    const keys =
+      pointer === ""
+        ? []
+        : pointer
+            .slice(1)
+            .split("/")
+            .map((k) => (/^\d+$/.test(k) ? Number(k) : k));
     for (let n = keys.length; n >= 0; n--) {
       const node = doc.getIn(keys.slice(0, n), true);
       if (isNode(node) && node.range) return where(node.range[0]);

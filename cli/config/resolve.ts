@@ -27,9 +27,17 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Merges a validated manifest with flags into the frozen config every stage reads. */
-export function mergeConfig(appDir: string, manifestPath: string, manifest: Manifest, flags: ConfigFlags = {}): ResolvedConfig {
+export function mergeConfig(
+  appDir: string,
+  manifestPath: string,
+  manifest: Manifest,
+  flags: ConfigFlags = {},
+): ResolvedConfig {
   if (flags.optimize !== undefined && !OPTIMIZE.includes(flags.optimize)) {
-    throw new OcreError("OCRE_FLAG_INVALID", `--optimize must be one of ${OPTIMIZE.join(", ")} (got "${flags.optimize}")`);
+    throw new OcreError(
+      "OCRE_FLAG_INVALID",
+      `--optimize must be one of ${OPTIMIZE.join(", ")} (got "${flags.optimize}")`,
+    );
   }
   if (flags.runtime !== undefined && !RUNTIME.includes(flags.runtime)) {
     throw new OcreError("OCRE_FLAG_INVALID", `--runtime must be one of ${RUNTIME.join(", ")} (got "${flags.runtime}")`);
@@ -37,9 +45,13 @@ export function mergeConfig(appDir: string, manifestPath: string, manifest: Mani
   const entry = path.resolve(appDir, manifest.entry);
   const rel = path.relative(appDir, entry);
   if (rel.startsWith("..") || path.isAbsolute(rel)) {
-    throw new OcreError("OCRE_MANIFEST_INVALID", `${manifestPath}: entry "${manifest.entry}" is outside the app directory`, {
-      hint: "entry is relative to the app directory, e.g. assembly/index.ts",
-    });
+    throw new OcreError(
+      "OCRE_MANIFEST_INVALID",
+      `${manifestPath}: entry "${manifest.entry}" is outside the app directory`,
+      {
+        hint: "entry is relative to the app directory, e.g. assembly/index.ts",
+      },
+    );
   }
   return deepFreeze({
     appDir,
@@ -81,9 +93,13 @@ export async function resolveConfig(appDir: string, flags: ConfigFlags = {}): Pr
   const config = mergeConfig(dir, manifestPath, manifest, flags);
   const entryInfo = await stat(config.entry).catch(() => undefined);
   if (!entryInfo?.isFile()) {
-    throw new OcreError("OCRE_ENTRY_MISSING", `entry file ${path.relative(dir, config.entry)} does not exist in ${dir}`, {
-      hint: `set "entry" in ${manifestPath} (default assembly/index.ts)`,
-    });
+    throw new OcreError(
+      "OCRE_ENTRY_MISSING",
+      `entry file ${path.relative(dir, config.entry)} does not exist in ${dir}`,
+      {
+        hint: `set "entry" in ${manifestPath} (default assembly/index.ts)`,
+      },
+    );
   }
   return config;
 }

@@ -7,7 +7,16 @@ import { MANIFEST_FILE } from "../config/manifest.js";
 import type { ContainerSpec } from "../spec.js";
 import { appReport, REPORT_FILE, REPORT_SCHEMA_VERSION, serializeReport, type BuildReport } from "../report.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { CACHE_FILE, cacheKey, hashInputs, lookupCache, lookupInvocation, storeCache, toolVersions, type CacheEntry } from "./cache.js";
+import {
+  CACHE_FILE,
+  cacheKey,
+  hashInputs,
+  lookupCache,
+  lookupInvocation,
+  storeCache,
+  toolVersions,
+  type CacheEntry,
+} from "./cache.js";
 
 /** Where stages send progress; the CLI passes its Output, tests pass nothing. */
 export interface Logger {
@@ -113,7 +122,11 @@ function keyOptions(options: BuildOptions): Record<string, unknown> {
     out: options.out ?? null,
     extra: Object.fromEntries(
       Object.entries(options)
-        .filter(([k, v]) => !["debug", "optimize", "runtime", "outDir", "boards", "out", "force", "logger", "invocation"].includes(k) && typeof v !== "function")
+        .filter(
+          ([k, v]) =>
+            !["debug", "optimize", "runtime", "outDir", "boards", "out", "force", "logger", "invocation"].includes(k) &&
+            typeof v !== "function",
+        )
         .sort(([a], [b]) => (a < b ? -1 : 1)),
     ),
     stages: [...APP_STAGES, ...PROJECT_STAGES].map((s) => s.section),
@@ -137,7 +150,9 @@ async function buildInMemory(appDir: string, options: BuildOptions, logger: Logg
     import("./validate.js"),
   ]);
   const config = await resolveConfig(appDir, options);
-  logger.debug(`${config.name}: compiling ${path.relative(config.appDir, config.entry)} (${config.runtime} runtime, ${config.optimize} profile${config.debug ? ", debug" : ""})`);
+  logger.debug(
+    `${config.name}: compiling ${path.relative(config.appDir, config.entry)} (${config.runtime} runtime, ${config.optimize} profile${config.debug ? ", debug" : ""})`,
+  );
 
   let start = performance.now();
   const compiled = await compile(config);
@@ -160,17 +175,38 @@ async function buildInMemory(appDir: string, options: BuildOptions, logger: Logg
     tools: { assemblyscript: tools.assemblyscript, binaryen: tools.binaryen, wabt: tools.wabt },
     app: appReport(validated.spec, config, validated.memory.imported),
     stages: {
-      compile: { sizeBytes: compiled.wasm.length, sourceFiles: compiled.inputs.filter((i) => i.found).length, timeMs: compileMs },
-      optimise: { sizeBytes: optimised.wasm.length, profile: config.optimize, rounds: optimised.rounds, timeMs: optimiseMs },
+      compile: {
+        sizeBytes: compiled.wasm.length,
+        sourceFiles: compiled.inputs.filter((i) => i.found).length,
+        timeMs: compileMs,
+      },
+      optimise: {
+        sizeBytes: optimised.wasm.length,
+        profile: config.optimize,
+        rounds: optimised.rounds,
+        timeMs: optimiseMs,
+      },
       validate: { warnings: validated.warnings, timeMs: validateMs },
       write: { file: `${config.name}.wasm`, timeMs: 0 },
     },
   };
   const manifest = { path: path.join(config.appDir, MANIFEST_FILE), found: true };
-  return { config, spec: validated.spec, report, inputs: [manifest, ...compiled.inputs], warnings: [...compiled.warnings, ...validated.warnings] };
+  return {
+    config,
+    spec: validated.spec,
+    report,
+    inputs: [manifest, ...compiled.inputs],
+    warnings: [...compiled.warnings, ...validated.warnings],
+  };
 }
 
-function cachedAppBuild(appDir: string, buildDir: string, entry: CacheEntry, wasm: Uint8Array, logger: Logger): AppBuild {
+function cachedAppBuild(
+  appDir: string,
+  buildDir: string,
+  entry: CacheEntry,
+  wasm: Uint8Array,
+  logger: Logger,
+): AppBuild {
   logger.debug(`${entry.spec.name}: unchanged, served from ${path.join(buildDir, CACHE_FILE)}`);
   return {
     config: undefined,
@@ -189,7 +225,11 @@ function cachedAppBuild(appDir: string, buildDir: string, entry: CacheEntry, was
  * The no-op answer to a repeated command line (CLI fast path): every app built by the same
  * invocation, with unchanged inputs and outputs. Undefined means "run the real build".
  */
-export async function buildFromCache(appDirs: readonly string[], invocation: string, logger: Logger = silent): Promise<BuildResult | undefined> {
+export async function buildFromCache(
+  appDirs: readonly string[],
+  invocation: string,
+  logger: Logger = silent,
+): Promise<BuildResult | undefined> {
   const hits = await Promise.all(
     appDirs.map(async (appDir) => {
       const buildDir = path.join(appDir, "build");
@@ -207,7 +247,11 @@ export async function buildFromCache(appDirs: readonly string[], invocation: str
  * failing app leaves every build directory as it was. Apps whose inputs are unchanged are
  * served from the cache (no stage runs, nothing is written).
  */
-export async function buildApps(dirs: readonly string[], options: BuildOptions = {}, logger: Logger = silent): Promise<BuildResult> {
+export async function buildApps(
+  dirs: readonly string[],
+  options: BuildOptions = {},
+  logger: Logger = silent,
+): Promise<BuildResult> {
   if (dirs.length === 0) throw new OcreError("OCRE_USAGE", "no app directory given", { hint: "ocre build [dir..]" });
   const appDirs = dirs.map((d) => path.resolve(d));
   const optionsKey = keyOptions(options);
@@ -225,7 +269,9 @@ export async function buildApps(dirs: readonly string[], options: BuildOptions =
     }),
   );
   if (cachedApps.every((c) => c !== undefined)) {
-    return { apps: cachedApps.map((hit, i) => cachedAppBuild(appDirs[i]!, hit!.buildDir, hit!.entry, hit!.wasm, logger)) };
+    return {
+      apps: cachedApps.map((hit, i) => cachedAppBuild(appDirs[i]!, hit!.buildDir, hit!.entry, hit!.wasm, logger)),
+    };
   }
 
   // Some app changed: rebuild them all, since project stages combine every app's spec.
@@ -234,7 +280,11 @@ export async function buildApps(dirs: readonly string[], options: BuildOptions =
   const names = new Map<string, string>();
   for (const b of built) {
     const other = names.get(`${b.config.buildDir}/${b.config.name}`);
-    if (other !== undefined) throw new OcreError("OCRE_BUILD_CONFLICT", `${b.config.appDir} and ${other} both write ${b.config.name}.wasm to ${b.config.buildDir}`);
+    if (other !== undefined)
+      throw new OcreError(
+        "OCRE_BUILD_CONFLICT",
+        `${b.config.appDir} and ${other} both write ${b.config.name}.wasm to ${b.config.buildDir}`,
+      );
     names.set(`${b.config.buildDir}/${b.config.name}`, b.config.appDir);
   }
 
@@ -242,8 +292,12 @@ export async function buildApps(dirs: readonly string[], options: BuildOptions =
   for (const b of built) {
     const start = performance.now();
     await writeFileAtomic(path.join(b.config.buildDir, `${b.config.name}.wasm`), b.spec.wasm);
-    b.report = { ...b.report, stages: { ...b.report.stages, write: { ...b.report.stages.write, timeMs: elapsed(start) } } };
-    for (const stage of APP_STAGES) sections.get(b)![stage.section] = await stage.run([b.spec], b.config, options, logger);
+    b.report = {
+      ...b.report,
+      stages: { ...b.report.stages, write: { ...b.report.stages.write, timeMs: elapsed(start) } },
+    };
+    for (const stage of APP_STAGES)
+      sections.get(b)![stage.section] = await stage.run([b.spec], b.config, options, logger);
   }
   const first = built[0]!;
   for (const stage of PROJECT_STAGES) {
@@ -262,7 +316,10 @@ export async function buildApps(dirs: readonly string[], options: BuildOptions =
     await writeFileAtomic(reportPath, serializeReport(report));
     const manifestText = await readFile(b.config.manifestPath, "utf8");
     // The bytes are build/<name>.wasm; the entry keeps the rest of the spec.
-    const specWithoutBytes = Object.fromEntries(Object.entries(b.spec).filter(([k]) => k !== "wasm")) as Omit<ContainerSpec, "wasm">;
+    const specWithoutBytes = Object.fromEntries(Object.entries(b.spec).filter(([k]) => k !== "wasm")) as Omit<
+      ContainerSpec,
+      "wasm"
+    >;
     const entry: CacheEntry = {
       version: 1,
       key: cacheKey(manifestText, optionsKey),
@@ -303,7 +360,12 @@ export interface FromImageBuild {
  * outputs under `<cwd>/build` (or --out-dir). CI builds the image once and generates firmware
  * for many boards from it.
  */
-export async function buildFromImage(ref: string, cwd: string, options: BuildOptions = {}, logger: Logger = silent): Promise<FromImageBuild> {
+export async function buildFromImage(
+  ref: string,
+  cwd: string,
+  options: BuildOptions = {},
+  logger: Logger = silent,
+): Promise<FromImageBuild> {
   const { specFromImage, configFromImage } = await import("../oci/from-image.js");
   const image = await specFromImage(ref, { cwd, registry: { logger } });
   logger.debug(`${image.spec.name} ${image.spec.version}: from ${image.from} (${image.digest})`);

@@ -75,7 +75,9 @@ async function hashFile(file: string): Promise<string | null> {
 }
 
 /** Hashes the inputs of a finished build, for the cache entry. */
-export async function hashInputs(files: readonly { path: string; found: boolean }[]): Promise<Record<string, string | null>> {
+export async function hashInputs(
+  files: readonly { path: string; found: boolean }[],
+): Promise<Record<string, string | null>> {
   const entries = await Promise.all(files.map(async (f) => [f.path, f.found ? await hashFile(f.path) : null] as const));
   return Object.fromEntries(entries);
 }
@@ -85,7 +87,10 @@ export async function hashInputs(files: readonly { path: string; found: boolean 
  * (absent ones still absent), and build/<name>.wasm and report.json still as written.
  * Returns the wasm bytes with the entry, or undefined (rebuild).
  */
-export async function lookupCache(buildDir: string, key: string): Promise<{ entry: CacheEntry; wasm: Uint8Array } | undefined> {
+export async function lookupCache(
+  buildDir: string,
+  key: string,
+): Promise<{ entry: CacheEntry; wasm: Uint8Array } | undefined> {
   return lookup(buildDir, (entry) => entry.key === key);
 }
 
@@ -93,10 +98,17 @@ export async function lookupCache(buildDir: string, key: string): Promise<{ entr
  * Like lookupCache, for the CLI's no-op fast path: the entry must come from the same command
  * line (same words, directory and environment), which implies the same options and key.
  */
-export async function lookupInvocation(buildDir: string, invocation: string, appDirs: readonly string[]): Promise<{ entry: CacheEntry; wasm: Uint8Array } | undefined> {
+export async function lookupInvocation(
+  buildDir: string,
+  invocation: string,
+  appDirs: readonly string[],
+): Promise<{ entry: CacheEntry; wasm: Uint8Array } | undefined> {
   return lookup(
     buildDir,
-    (entry) => entry.invocation !== undefined && entry.invocation.key === invocation && entry.invocation.appDirs.join("\0") === appDirs.join("\0"),
+    (entry) =>
+      entry.invocation !== undefined &&
+      entry.invocation.key === invocation &&
+      entry.invocation.appDirs.join("\0") === appDirs.join("\0"),
   );
 }
 
@@ -107,11 +119,19 @@ export async function lookupInvocation(buildDir: string, invocation: string, app
 export function invocationKey(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): string {
   const printing = new Set(["--json", "--quiet", "-q", "--verbose", "-v", "--no-json", "--no-quiet", "--no-verbose"]);
   return sha256(
-    JSON.stringify({ argv: argv.filter((a) => !printing.has(a)), cwd, sourceDateEpoch: env.SOURCE_DATE_EPOCH ?? null, tools: toolVersions() }),
+    JSON.stringify({
+      argv: argv.filter((a) => !printing.has(a)),
+      cwd,
+      sourceDateEpoch: env.SOURCE_DATE_EPOCH ?? null,
+      tools: toolVersions(),
+    }),
   );
 }
 
-async function lookup(buildDir: string, accept: (entry: CacheEntry) => boolean): Promise<{ entry: CacheEntry; wasm: Uint8Array } | undefined> {
+async function lookup(
+  buildDir: string,
+  accept: (entry: CacheEntry) => boolean,
+): Promise<{ entry: CacheEntry; wasm: Uint8Array } | undefined> {
   let entry: CacheEntry;
   try {
     entry = JSON.parse(await readFile(path.join(buildDir, CACHE_FILE), "utf8")) as CacheEntry;
@@ -119,10 +139,15 @@ async function lookup(buildDir: string, accept: (entry: CacheEntry) => boolean):
     return undefined;
   }
   if (entry.version !== CACHE_VERSION || !accept(entry)) return undefined;
-  const checks = await Promise.all(Object.entries(entry.inputs).map(async ([file, hash]) => (await hashFile(file)) === hash));
+  const checks = await Promise.all(
+    Object.entries(entry.inputs).map(async ([file, hash]) => (await hashFile(file)) === hash),
+  );
   if (!checks.every(Boolean)) return undefined;
   try {
-    const [wasm, report] = await Promise.all([readFile(path.join(buildDir, entry.report.app.wasm)), readFile(path.join(buildDir, REPORT_FILE), "utf8")]);
+    const [wasm, report] = await Promise.all([
+      readFile(path.join(buildDir, entry.report.app.wasm)),
+      readFile(path.join(buildDir, REPORT_FILE), "utf8"),
+    ]);
     if (sha256(wasm) !== entry.spec.sha256 || report !== serializeReport(entry.report)) return undefined;
     return { entry, wasm: new Uint8Array(wasm.buffer, wasm.byteOffset, wasm.byteLength) };
   } catch {

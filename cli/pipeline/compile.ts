@@ -11,7 +11,19 @@ const readFileAsync = promisify(readFile);
 /** Wasm features every Ocre runtime (WAMR interpreter, host simulator) executes. */
 export const WASM_FEATURES = ["sign-extension", "mutable-globals", "nontrapping-f2i", "bulk-memory"] as const;
 /** AssemblyScript defaults we switch off because WAMR's interpreters on MCUs do not run them. */
-const DISABLED_FEATURES = ["simd", "reference-types", "multi-value", "relaxed-simd", "threads", "gc", "exception-handling", "tail-calls", "extended-const", "memory64", "stringref"];
+const DISABLED_FEATURES = [
+  "simd",
+  "reference-types",
+  "multi-value",
+  "relaxed-simd",
+  "threads",
+  "gc",
+  "exception-handling",
+  "tail-calls",
+  "extended-const",
+  "memory64",
+  "stringref",
+];
 
 /** A file the compiler looked for: its content hash when found, null when it was absent. */
 export interface InputFile {
@@ -41,7 +53,8 @@ export interface Diagnostic {
 let compilerVersionCache: string | undefined;
 /** The AssemblyScript compiler's version (part of the build cache key). */
 export function compilerVersion(): string {
-  compilerVersionCache ??= (createRequire(import.meta.url)("assemblyscript/package.json") as { version: string }).version;
+  compilerVersionCache ??= (createRequire(import.meta.url)("assemblyscript/package.json") as { version: string })
+    .version;
   return compilerVersionCache;
 }
 
@@ -104,7 +117,8 @@ interface AscDiagnostic {
 
 /** The file a compiler path names ("assembly/index.ts", "~lib/ocre/gpio.ts"); null for the standard library. */
 function sourceFile(normalizedPath: string, appDir: string): string | null {
-  if (normalizedPath.startsWith("~lib/ocre/")) return serveFrom(path.join(path.sep, "node_modules", "ocre", normalizedPath.slice("~lib/ocre/".length)));
+  if (normalizedPath.startsWith("~lib/ocre/"))
+    return serveFrom(path.join(path.sep, "node_modules", "ocre", normalizedPath.slice("~lib/ocre/".length)));
   if (normalizedPath.startsWith("~lib/")) return null;
   return path.resolve(appDir, normalizedPath);
 }
@@ -136,18 +150,27 @@ function toDiagnostic(d: AscDiagnostic, appDir: string, texts: ReadonlyMap<strin
 export function compilerArgs(config: ResolvedConfig, entryRel: string, outFile: string): string[] {
   const args = [
     entryRel,
-    "--baseDir", config.appDir,
-    "--outFile", outFile,
-    "--runtime", config.runtime,
+    "--baseDir",
+    config.appDir,
+    "--outFile",
+    outFile,
+    "--runtime",
+    config.runtime,
     // env.abort is not part of the Ocre ABI: a failed assertion or a throw traps instead.
-    "--use", "abort=",
-    "--initialMemory", String(config.memory.initialPages),
-    "--maximumMemory", String(config.memory.maxPages),
+    "--use",
+    "abort=",
+    "--initialMemory",
+    String(config.memory.initialPages),
+    "--maximumMemory",
+    String(config.memory.maxPages),
     // The compiler's own pipeline for the profile (its code generation and inlining are tuned
     // to it); the optimise stage then takes the module further with Binaryen.
-    "--optimizeLevel", config.optimize === "speed" ? "3" : "0",
-    "--shrinkLevel", config.optimize === "speed" ? "0" : "2",
-    "--disable", DISABLED_FEATURES.join(","),
+    "--optimizeLevel",
+    config.optimize === "speed" ? "3" : "0",
+    "--shrinkLevel",
+    config.optimize === "speed" ? "0" : "2",
+    "--disable",
+    DISABLED_FEATURES.join(","),
     "--noColors",
   ];
   if (config.debug) args.push("--debug");
@@ -214,7 +237,9 @@ export async function compile(config: ResolvedConfig): Promise<CompileResult> {
   }
   return {
     wasm,
-    inputs: [...inputs].map(([p, found]) => ({ path: p, found })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    inputs: [...inputs]
+      .map(([p, found]) => ({ path: p, found }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     warnings: diagnostics.filter((d) => d.severity === "warning").map((d) => formatDiagnostic(d).join("\n")),
     compilerVersion: compilerVersion(),
   };

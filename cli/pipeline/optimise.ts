@@ -70,7 +70,11 @@ export function optimizerVersion(): string {
 export async function optimise(input: Uint8Array, options: OptimiseOptions): Promise<OptimiseResult> {
   const binaryen = await loadBinaryen();
   const features =
-    binaryen.Features.MutableGlobals | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt;
+    binaryen.Features.MutableGlobals |
+    binaryen.Features.SignExt |
+    binaryen.Features.NontrappingFPToInt |
+    binaryen.Features.BulkMemory |
+    binaryen.Features.BulkMemoryOpt;
   const read = (bytes: Uint8Array): Module => {
     const m = binaryen.readBinary(bytes);
     m.setFeatures(features);
@@ -125,7 +129,10 @@ export async function optimise(input: Uint8Array, options: OptimiseOptions): Pro
     }
     module.runPasses(options.debug ? ["strip-dwarf", "strip-producers"] : ["strip-debug", "strip-producers"]);
     if (!module.validate()) {
-      throw new OcreError("OCRE_OPTIMISE", "Binaryen produced an invalid module", { exitCode: 2, hint: "please report this with the app's sources" });
+      throw new OcreError("OCRE_OPTIMISE", "Binaryen produced an invalid module", {
+        exitCode: 2,
+        hint: "please report this with the app's sources",
+      });
     }
     return { wasm: module.emitBinary(), rounds, optimizerVersion: optimizerVersion() };
   } finally {

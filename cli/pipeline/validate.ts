@@ -1,7 +1,15 @@
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { OcreError } from "../errors.js";
-import { findImport, formatSignature, isCallAllowed, knownImportNames, type AbiFunction, type Feature, type ValType } from "../abi/table.js";
+import {
+  findImport,
+  formatSignature,
+  isCallAllowed,
+  knownImportNames,
+  type AbiFunction,
+  type Feature,
+  type ValType,
+} from "../abi/table.js";
 import type { ResolvedConfig } from "../config/types.js";
 import type { ContainerSpec, ImportRef } from "../spec.js";
 import { didYouMean } from "../util/suggest.js";
@@ -63,18 +71,36 @@ async function checkStructure(wasm: Uint8Array): Promise<void> {
     module.validate();
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
-    const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
-    throw new OcreError("OCRE_VALIDATE", `the module is not valid for Ocre's runtimes: ${lines[0] ?? "wabt rejected it"}`, {
-      details: lines.slice(1),
-      hint: `Ocre runs Wasm 1.0 plus ${Object.entries(WABT_FEATURES).filter(([, on]) => on).map(([f]) => f).join(", ")}`,
-    });
+    const lines = text
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "");
+    throw new OcreError(
+      "OCRE_VALIDATE",
+      `the module is not valid for Ocre's runtimes: ${lines[0] ?? "wabt rejected it"}`,
+      {
+        details: lines.slice(1),
+        hint: `Ocre runs Wasm 1.0 plus ${Object.entries(WABT_FEATURES)
+          .filter(([, on]) => on)
+          .map(([f]) => f)
+          .join(", ")}`,
+      },
+    );
   } finally {
     module?.destroy();
   }
 }
 
-function sameSignature(a: { params: readonly string[]; results: readonly string[] }, b: { params: readonly string[]; results: readonly string[] }): boolean {
-  return a.params.length === b.params.length && a.results.length === b.results.length && a.params.every((p, i) => p === b.params[i]) && a.results.every((r, i) => r === b.results[i]);
+function sameSignature(
+  a: { params: readonly string[]; results: readonly string[] },
+  b: { params: readonly string[]; results: readonly string[] },
+): boolean {
+  return (
+    a.params.length === b.params.length &&
+    a.results.length === b.results.length &&
+    a.params.every((p, i) => p === b.params[i]) &&
+    a.results.every((r, i) => r === b.results[i])
+  );
 }
 
 /**
@@ -96,12 +122,15 @@ export async function validate(wasm: Uint8Array, config: ResolvedConfig): Promis
   for (const imp of summary.imports) {
     const key = `${imp.module}.${imp.name}`;
     if (imp.kind === "memory") {
-      if (imp.module === "env" && imp.name === "memory") memory = { initialPages: imp.limits.initial, maxPages: imp.limits.maximum, imported: true };
+      if (imp.module === "env" && imp.name === "memory")
+        memory = { initialPages: imp.limits.initial, maxPages: imp.limits.maximum, imported: true };
       else problems.push({ message: `imports memory ${key}; Ocre's runtimes provide only env.memory` });
       continue;
     }
     if (imp.kind !== "function") {
-      problems.push({ message: `imports a ${imp.kind} (${key}); Ocre's runtimes provide only functions and env.memory` });
+      problems.push({
+        message: `imports a ${imp.kind} (${key}); Ocre's runtimes provide only functions and env.memory`,
+      });
       continue;
     }
     const known = findImport(imp.module, imp.name);
@@ -109,7 +138,7 @@ export async function validate(wasm: Uint8Array, config: ResolvedConfig): Promis
       const suggestion = didYouMean(key, knownImportNames());
       problems.push({
         message: `imports ${key}, which no Ocre runtime provides${suggestion === "" ? "" : `; ${suggestion}`}`,
-        hint: "use the SDK's wrappers (import from \"ocre\"), or see cli/abi/table.ts for the functions the runtime provides",
+        hint: 'use the SDK\'s wrappers (import from "ocre"), or see cli/abi/table.ts for the functions the runtime provides',
       });
       continue;
     }
@@ -137,13 +166,21 @@ export async function validate(wasm: Uint8Array, config: ResolvedConfig): Promis
   const exportNames = summary.exports.map((e) => e.name);
   const start = summary.exports.find((e) => e.name === ENTRY_POINT);
   if (start === undefined || start.kind !== "function") {
-    problems.push({ message: `does not export the function ${ENTRY_POINT}`, hint: "the runtime calls _start; build with `ocre build` (its optimise stage exports the start function as _start)" });
+    problems.push({
+      message: `does not export the function ${ENTRY_POINT}`,
+      hint: "the runtime calls _start; build with `ocre build` (its optimise stage exports the start function as _start)",
+    });
   }
   if (memory === undefined) {
     const exported = summary.exports.find((e) => e.kind === "memory");
     const defined = summary.memories[0];
-    if (defined !== undefined && exported !== undefined) memory = { initialPages: defined.initial, maxPages: defined.maximum, imported: false };
-    else problems.push({ message: "neither exports its memory nor imports env.memory", hint: "the runtime reads and writes the container's memory; export it as \"memory\"" });
+    if (defined !== undefined && exported !== undefined)
+      memory = { initialPages: defined.initial, maxPages: defined.maximum, imported: false };
+    else
+      problems.push({
+        message: "neither exports its memory nor imports env.memory",
+        hint: 'the runtime reads and writes the container\'s memory; export it as "memory"',
+      });
   }
   if (memory !== undefined) {
     if (memory.maxPages === null) {
@@ -163,7 +200,9 @@ export async function validate(wasm: Uint8Array, config: ResolvedConfig): Promis
     });
   }
 
-  const imports: ImportRef[] = summary.imports.filter((i) => i.kind === "function").map((i) => ({ module: i.module, name: i.name }));
+  const imports: ImportRef[] = summary.imports
+    .filter((i) => i.kind === "function")
+    .map((i) => ({ module: i.module, name: i.name }));
   const mem = memory!;
   const spec: ContainerSpec = Object.freeze({
     name: config.name,
@@ -187,7 +226,11 @@ export async function validate(wasm: Uint8Array, config: ResolvedConfig): Promis
   return {
     spec,
     warnings,
-    memory: { initialPages: mem.initialPages, maxPages: mem.maxPages ?? config.memory.maxPages, imported: mem.imported },
+    memory: {
+      initialPages: mem.initialPages,
+      maxPages: mem.maxPages ?? config.memory.maxPages,
+      imported: mem.imported,
+    },
     validatorVersion: validatorVersion(),
   };
 }

@@ -37,7 +37,15 @@ export interface WasmSummary {
   readonly customSections: readonly string[];
 }
 
-const VALTYPES: Record<number, WasmValType> = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128", 0x70: "funcref", 0x6f: "externref" };
+const VALTYPES: Record<number, WasmValType> = {
+  0x7f: "i32",
+  0x7e: "i64",
+  0x7d: "f32",
+  0x7c: "f64",
+  0x7b: "v128",
+  0x70: "funcref",
+  0x6f: "externref",
+};
 const EXTERNAL_KINDS = ["function", "table", "memory", "global", "tag"] as const;
 
 class Reader {

@@ -42,27 +42,66 @@ await symlink(path.join(repoRoot, "node_modules/assemblyscript/bin/asc.js"), pat
 const apps = [];
 for (const template of ["hello", "blinky", "sensor", "pubsub"]) {
   await scaffold({ dir: path.join(root, template), template });
-  const dirs = template === "pubsub" ? ["publisher", "subscriber"].map((d) => path.join(root, template, d)) : [path.join(root, template)];
+  const dirs =
+    template === "pubsub"
+      ? ["publisher", "subscriber"].map((d) => path.join(root, template, d))
+      : [path.join(root, template)];
   for (const dir of dirs) apps.push({ template, label: path.relative(root, dir), dir });
 }
 
 const failures = [];
 const rows = [];
 for (const app of apps) {
-  const ocreMs = await timed(process.execPath, [cli, "build", app.dir, "--force", "--quiet"], { env: { ...process.env, NO_COLOR: "1" } });
+  const ocreMs = await timed(process.execPath, [cli, "build", app.dir, "--force", "--quiet"], {
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   const report = JSON.parse(await readFile(path.join(app.dir, "build/report.json"), "utf8"));
   const ocre = report.app.sizeBytes;
   const ascOut = path.join(root, `${app.label.replace("/", "-")}.asc.wasm`);
-  await exec(process.execPath, [path.join(repoRoot, "node_modules/assemblyscript/bin/asc.js"), "assembly/index.ts", ...ASC_FLAGS, "--outFile", ascOut], { cwd: app.dir });
+  await exec(
+    process.execPath,
+    [
+      path.join(repoRoot, "node_modules/assemblyscript/bin/asc.js"),
+      "assembly/index.ts",
+      ...ASC_FLAGS,
+      "--outFile",
+      ascOut,
+    ],
+    { cwd: app.dir },
+  );
   const asc = (await stat(ascOut)).size;
   // The same with what a container needs (an exported _start, a memory maximum), for reference.
   const ascContainerOut = ascOut.replace(/\.asc\.wasm$/, ".asc-container.wasm");
-  await exec(process.execPath, [path.join(repoRoot, "node_modules/assemblyscript/bin/asc.js"), "assembly/index.ts", ...ASC_FLAGS, "--exportStart", "_start", "--maximumMemory", String(report.app.memory.maxPages), "--outFile", ascContainerOut], { cwd: app.dir });
+  await exec(
+    process.execPath,
+    [
+      path.join(repoRoot, "node_modules/assemblyscript/bin/asc.js"),
+      "assembly/index.ts",
+      ...ASC_FLAGS,
+      "--exportStart",
+      "_start",
+      "--maximumMemory",
+      String(report.app.memory.maxPages),
+      "--outFile",
+      ascContainerOut,
+    ],
+    { cwd: app.dir },
+  );
   const ascContainer = (await stat(ascContainerOut)).size;
   const target = SIZE_TARGETS[app.template];
   const ok = ocre <= asc && (target === undefined || ocre <= target);
   if (!ok) failures.push(`${app.label}: ${ocre} B (asc ${asc} B${target ? `, target ${target} B` : ""})`);
-  rows.push({ app: app.label, "ocre B": ocre, "asc -Oz B": asc, "ocre/asc": (ocre / asc).toFixed(3), "asc +_start +max B": ascContainer, "ocre/that": (ocre / ascContainer).toFixed(3), target: target ? `≤ ${target}` : "≤ asc", "first build ms": Math.round(ocreMs), ok: ok ? "yes" : "NO" });
+  rows.push({
+    app: app.label,
+    "ocre B": ocre,
+    "asc -Oz B": asc,
+    "ocre/asc": (ocre / asc).toFixed(3),
+    "asc +_start +max B": ascContainer,
+    "ocre/that": (ocre / ascContainer).toFixed(3),
+    target: target ? `≤ ${target}` : "≤ asc",
+    "first build ms": Math.round(ocreMs),
+    ok: ok ? "yes" : "NO",
+  });
 }
 console.log("Size: ocre build (size profile) vs asc --runtime stub -Oz --noAssert --use abort=");
 console.table(rows);
@@ -73,14 +112,24 @@ const ocreCold = [];
 const npxAsc = [];
 for (let i = 0; i < RUNS; i++) {
   await rm(path.join(blinky, "build"), { recursive: true, force: true });
-  ocreCold.push(await timed(process.execPath, [cli, "build", blinky, "--quiet"], { env: { ...process.env, NO_COLOR: "1" } }));
-  npxAsc.push(await timed("npx", ["--offline", "asc", "assembly/index.ts", ...ASC_FLAGS, "--outFile", path.join(root, "npx.wasm")], { cwd: blinky }));
+  ocreCold.push(
+    await timed(process.execPath, [cli, "build", blinky, "--quiet"], { env: { ...process.env, NO_COLOR: "1" } }),
+  );
+  npxAsc.push(
+    await timed(
+      "npx",
+      ["--offline", "asc", "assembly/index.ts", ...ASC_FLAGS, "--outFile", path.join(root, "npx.wasm")],
+      { cwd: blinky },
+    ),
+  );
 }
 // No-op rebuild: blinky is built; nothing changes between runs.
 const noop = [];
 const nodeStartup = [];
 for (let i = 0; i < RUNS * 2; i++) {
-  noop.push(await timed(process.execPath, [cli, "build", blinky, "--quiet"], { env: { ...process.env, NO_COLOR: "1" } }));
+  noop.push(
+    await timed(process.execPath, [cli, "build", blinky, "--quiet"], { env: { ...process.env, NO_COLOR: "1" } }),
+  );
   nodeStartup.push(await timed(process.execPath, ["-e", ""]));
 }
 const coldRatio = median(ocreCold) / median(npxAsc);
@@ -89,10 +138,29 @@ if (coldRatio > 1.0) failures.push(`cold build ratio ${coldRatio.toFixed(2)} > 1
 if (noopMs > NOOP_TARGET_MS) failures.push(`no-op rebuild ${noopMs.toFixed(0)} ms > ${NOOP_TARGET_MS} ms`);
 console.log(`\nTime (median of ${RUNS} interleaved runs; no-op and node startup: ${RUNS * 2} runs)`);
 console.table([
-  { measure: "cold ocre build blinky", ms: Math.round(median(ocreCold)), baseline: "npx asc (same flags)", "baseline ms": Math.round(median(npxAsc)), ratio: coldRatio.toFixed(2), target: "≤ 1.00" },
-  { measure: "no-op ocre build blinky", ms: Math.round(noopMs), baseline: "node -e '' (startup)", "baseline ms": Math.round(median(nodeStartup)), ratio: (noopMs / median(nodeStartup)).toFixed(2), target: `≤ ${NOOP_TARGET_MS} ms` },
+  {
+    measure: "cold ocre build blinky",
+    ms: Math.round(median(ocreCold)),
+    baseline: "npx asc (same flags)",
+    "baseline ms": Math.round(median(npxAsc)),
+    ratio: coldRatio.toFixed(2),
+    target: "≤ 1.00",
+  },
+  {
+    measure: "no-op ocre build blinky",
+    ms: Math.round(noopMs),
+    baseline: "node -e '' (startup)",
+    "baseline ms": Math.round(median(nodeStartup)),
+    ratio: (noopMs / median(nodeStartup)).toFixed(2),
+    target: `≤ ${NOOP_TARGET_MS} ms`,
+  },
 ]);
-console.log(`load average: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} on ${os.cpus().length} cores`);
+console.log(
+  `load average: ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")} on ${os.cpus().length} cores`,
+);
 
 await rm(root, { recursive: true, force: true });
 if (failures.length > 0) {

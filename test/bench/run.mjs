@@ -23,5 +23,7 @@ for (const file of files) {
   });
   if (code !== 0) failed.push(`${file} (exit ${code})`);
 }
-process.stdout.write(`\n${files.length - failed.length}/${files.length} benches passed${failed.length ? `; failed: ${failed.join(", ")}` : ""}\n`);
+process.stdout.write(
+  `\n${files.length - failed.length}/${files.length} benches passed${failed.length ? `; failed: ${failed.join(", ")}` : ""}\n`,
+);
 process.exitCode = failed.length === 0 ? 0 : 1;
