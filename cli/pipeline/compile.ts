@@ -235,8 +235,10 @@ export async function compile(config: ResolvedConfig): Promise<CompileResult> {
           : "fix the source and build again",
     });
   }
+  // The container's entry point is an exported _start, not a start section (see optimise.ts).
+  const { exportStartFunction } = await import("./optimise.js");
   return {
-    wasm,
+    wasm: await exportStartFunction(wasm, config.debug),
     inputs: [...inputs]
       .map(([p, found]) => ({ path: p, found }))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),

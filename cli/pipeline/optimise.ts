@@ -29,7 +29,7 @@ type Binaryen = typeof import("assemblyscript/binaryen").default;
  *     (the compiler's own -Oz pipeline and code generation matter: compile runs them)
  *   compile at -Oz (+1 B memory maximum), --exportStart _start ... 780 / 1876 / 6017 / 2430 / 2362
  *   + move the start function to an `_start` export (no run-once
- *     guard) instead of --exportStart ............................ 765 / 1861 / 6002 / 2415 / 2347
+ *     guard) instead of --exportStart (end of compile) ........... 765 / 1861 / 6002 / 2415 / 2347
  *   + inlining-optimizing with Binaryen's default limits (the
  *     compiler leaves its own, tighter ones set) .................. 758 / 1857 / 5939 / 2385 / 2332
  *   + another -Oz/-O4z/-Os round, or any single further pass
@@ -105,7 +105,6 @@ export async function optimise(input: Uint8Array, options: OptimiseOptions): Pro
     binaryen.setAllowInliningFunctionsWithLoops(false);
     binaryen.clearPassArguments();
 
-    exportStartFunction(binaryen, module);
     let best = module.emitBinary();
     let rounds = 0;
     // Size: a step is kept only if it makes the module smaller. Speed: a round is kept while it
@@ -146,11 +145,19 @@ type Module = ReturnType<Binaryen["readBinary"]>;
  * The container entry point: the compiler leaves the app's top-level code as the module's start
  * function; Ocre runtimes call the exported `_start` instead (WASI command convention). Moving
  * it is smaller than the compiler's --exportStart, which adds a run-once guard the runtime does
- * not need (it calls _start exactly once).
+ * not need (it calls _start exactly once). Bytes in, bytes out; names kept when `debug`.
  */
-function exportStartFunction(binaryen: Binaryen, module: Module): void {
-  const start = module.getStart();
-  if (start === 0) return;
-  if (module.getExport("_start") === 0) module.addFunctionExport(binaryen.getFunctionInfo(start).name, "_start");
-  module.setStart(0);
+export async function exportStartFunction(input: Uint8Array, debug: boolean): Promise<Uint8Array> {
+  const binaryen = await loadBinaryen();
+  const module = binaryen.readBinary(input);
+  try {
+    const start = module.getStart();
+    if (start === 0) return input;
+    if (module.getExport("_start") === 0) module.addFunctionExport(binaryen.getFunctionInfo(start).name, "_start");
+    module.setStart(0);
+    binaryen.setDebugInfo(debug);
+    return module.emitBinary();
+  } finally {
+    module.dispose();
+  }
 }
