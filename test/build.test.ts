@@ -153,6 +153,8 @@ describe("ocre build", () => {
     const run = await runOcre(["build", dir]);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/warning .*ocre_gpio_init.*"gpio" capability.*-EPERM/);
+    const again = await runOcre(["build", dir]);
+    expect(again.stderr, "a no-op build repeats the warnings").toMatch(/warning .*ocre_gpio_init/);
   });
 
   it("keeps names with --debug", async () => {

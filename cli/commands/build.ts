@@ -168,7 +168,11 @@ export const buildCommand = defineCommand<BuildArgs>({
 
 /** What `ocre build` prints for a result: a summary per app, and the JSON document with --json. */
 export function printBuild(result: BuildResult, cwd: string, out: Output): void {
-  for (const app of result.apps) out.print(summary(app, cwd, out));
+  for (const app of result.apps) {
+    // Like cargo, a no-op build repeats the warnings of the build it stands for.
+    if (app.cached) for (const warning of app.warnings) out.warn(warning);
+    out.print(summary(app, cwd, out));
+  }
   out.result({
     ok: true,
     apps: result.apps.map((a) => ({
