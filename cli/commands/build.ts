@@ -171,7 +171,8 @@ export function printBuild(result: BuildResult, cwd: string, out: Output): void 
   for (const app of result.apps) {
     // Like cargo, a no-op build repeats the warnings of the build it stands for.
     if (app.cached) for (const warning of app.warnings) out.warn(warning);
-    out.print(summary(app, cwd, out));
+    // --quiet: only warnings and errors; the result is the files (and the JSON with --json).
+    if (!out.quiet) out.print(summary(app, cwd, out));
   }
   out.result({
     ok: true,

@@ -140,3 +140,28 @@ export function readWasmSummary(bytes: Uint8Array): WasmSummary {
   }
   return { imports, exports, memories, customSections };
 }
+
+/**
+ * The module without the custom sections `drop` selects, byte for byte otherwise (no re-encoding,
+ * so nothing else about the module can change).
+ */
+export function dropCustomSections(bytes: Uint8Array, drop: (name: string) => boolean): Uint8Array {
+  const r = new Reader(bytes);
+  r.offset = 8;
+  const kept: Uint8Array[] = [bytes.subarray(0, 8)];
+  while (r.offset < bytes.length) {
+    const start = r.offset;
+    const id = r.byte();
+    const size = r.u32();
+    const end = r.offset + size;
+    if (!(id === 0 && drop(r.name()))) kept.push(bytes.subarray(start, end));
+    r.offset = end;
+  }
+  const out = new Uint8Array(kept.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of kept) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
