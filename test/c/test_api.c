@@ -260,12 +260,26 @@ static void sensors_by_handle_and_name(void **state)
 	assert_int_equal(ocre_api_ocre_sensors_get_channel_count(a, 1), 3);
 	assert_int_equal(ocre_api_ocre_sensors_get_channel_type(a, 0, 0), 13);
 	assert_int_equal(ocre_api_ocre_sensors_get_channel_type(a, 0, 1), -22);
+	/* A read names the channel by type (SENSOR_CHAN_*), as upstream: sim_temp's one channel
+	 * has type 13 (AMBIENT_TEMP); index 0 is not a type it has and must not read that channel.
+	 */
+	assert_true(ocre_api_ocre_sensors_read(a, 0, 13) == 13.5);
+	assert_true(ocre_api_ocre_sensors_read(a, 0, 0) == -22.0);
+	assert_true(ocre_api_ocre_sensors_read(a, 0, 14) == -22.0);
 	assert_true(ocre_api_ocre_sensors_read(a, 1, 2) == 102.5);
+	assert_true(ocre_api_ocre_sensors_read(a, 1, 13) == -22.0);
 	assert_true(ocre_api_ocre_sensors_read(a, 1, 3) == -22.0);
+	assert_true(ocre_api_ocre_sensors_read(a, 2, 0) == -2.0);
 	uint32_t name = put_str(a, 64, "sim_accel");
 
 	assert_int_equal(ocre_api_ocre_sensors_get_handle_by_name(a, ma, name), 1);
 	assert_true(ocre_api_ocre_sensors_read_by_name(a, ma, name, 0) == 100.5);
+	assert_true(ocre_api_ocre_sensors_read_by_name(a, ma, name, 13) == -22.0);
+	name = put_str(a, 64, "sim_temp");
+	assert_true(ocre_api_ocre_sensors_read_by_name(a, ma, name,
+						       ocre_api_ocre_sensors_get_channel_type(a, 0, 0)) ==
+		    13.5);
+	assert_true(ocre_api_ocre_sensors_read_by_name(a, ma, name, 0) == -22.0);
 	assert_int_equal(ocre_api_ocre_sensors_get_list(a, ma, put_str(a, 128, "sim_"), 10), 2);
 	assert_int_equal(ocre_api_ocre_sensors_get_list(a, ma, 128, 1), 1);
 }

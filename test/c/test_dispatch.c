@@ -109,10 +109,10 @@ static void f64_results_fill_the_slot(void **state)
 	assert_true(d == 102.5);
 	memcpy(fake_mem(c)->base + 64, "sim_temp", 9);
 	set_ptr(0, 64);
-	set_i32(1, 0);
+	set_i32(1, 13); /* SENSOR_CHAN_AMBIENT_TEMP: a channel type, not an index */
 	ocre_dispatch_env(c, fake_mem(c), OCRE_FN_ocre_sensors_read_by_name, slots);
 	memcpy(&d, &slots[0], sizeof(d));
-	assert_true(d == 0.5);
+	assert_true(d == 13.5);
 }
 
 static void capabilities_are_enforced_and_logged_once(void **state)

@@ -466,20 +466,28 @@ static int32_t sensor_channel_type(int32_t handle, int32_t ch)
 	return ocre_port_sensor_channel_type(handle, ch);
 }
 
-static double sensor_read(int32_t handle, int32_t ch)
+/*
+ * As upstream, a read names the channel by its type (a SENSOR_CHAN_* value, what
+ * get_channel_type returns), not by its index: only a type the sensor reports is read.
+ */
+static double sensor_read(int32_t handle, int32_t type)
 {
 	double v = 0;
+	int32_t ret = sensor_valid(handle);
 
-	if (sensor_valid(handle) != 0) {
-		return -(double)OCRE_ENOENT;
+	if (ret == 0) {
+		int n = ocre_port_sensor_channel_count(handle);
+
+		while (n > 0 && ocre_port_sensor_channel_type(handle, n - 1) != type) {
+			n--;
+		}
+		if (n == 0) {
+			ret = -OCRE_EINVAL;
+		} else if (ocre_port_sensor_read(handle, type, &v) != 0) {
+			ret = -OCRE_EIO;
+		}
 	}
-	if (ch < 0 || ch >= ocre_port_sensor_channel_count(handle)) {
-		return -(double)OCRE_EINVAL;
-	}
-	if (ocre_port_sensor_read(handle, ch, &v) != 0) {
-		return -(double)OCRE_EIO;
-	}
-	return v;
+	return ret != 0 ? (double)ret : v;
 }
 
 int32_t ocre_api_ocre_sensors_init(struct ocre_container *c)
@@ -522,10 +530,10 @@ int32_t ocre_api_ocre_sensors_get_channel_type(struct ocre_container *c, int32_t
 	return sensor_channel_type(handle, ch);
 }
 
-double ocre_api_ocre_sensors_read(struct ocre_container *c, int32_t handle, int32_t ch)
+double ocre_api_ocre_sensors_read(struct ocre_container *c, int32_t handle, int32_t type)
 {
 	(void)c;
-	return sensor_read(handle, ch);
+	return sensor_read(handle, type);
 }
 
 int32_t ocre_api_ocre_sensors_open_by_name(struct ocre_container *c, const struct ocre_mem *m,
@@ -564,12 +572,12 @@ int32_t ocre_api_ocre_sensors_get_channel_type_by_name(struct ocre_container *c,
 }
 
 double ocre_api_ocre_sensors_read_by_name(struct ocre_container *c, const struct ocre_mem *m,
-					  uint32_t name, int32_t ch)
+					  uint32_t name, int32_t type)
 {
 	(void)c;
 	int32_t h = sensor_find(m, name);
 
-	return h < 0 ? (double)h : sensor_read(h, ch);
+	return h < 0 ? (double)h : sensor_read(h, type);
 }
 
 int32_t ocre_api_ocre_sensors_get_list(struct ocre_container *c, const struct ocre_mem *m,

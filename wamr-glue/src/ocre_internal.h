@@ -214,7 +214,7 @@ int32_t ocre_api_ocre_sensors_get_handle(struct ocre_container *c, int32_t id);
 int32_t ocre_api_ocre_sensors_get_channel_count(struct ocre_container *c, int32_t handle);
 int32_t ocre_api_ocre_sensors_get_channel_type(struct ocre_container *c, int32_t handle,
 					       int32_t ch);
-double ocre_api_ocre_sensors_read(struct ocre_container *c, int32_t handle, int32_t ch);
+double ocre_api_ocre_sensors_read(struct ocre_container *c, int32_t handle, int32_t type);
 int32_t ocre_api_ocre_sensors_open_by_name(struct ocre_container *c, const struct ocre_mem *m,
 					   uint32_t name);
 int32_t ocre_api_ocre_sensors_get_handle_by_name(struct ocre_container *c, const struct ocre_mem *m,
@@ -225,7 +225,7 @@ int32_t ocre_api_ocre_sensors_get_channel_type_by_name(struct ocre_container *c,
 						       const struct ocre_mem *m, uint32_t name,
 						       int32_t ch);
 double ocre_api_ocre_sensors_read_by_name(struct ocre_container *c, const struct ocre_mem *m,
-					  uint32_t name, int32_t ch);
+					  uint32_t name, int32_t type);
 int32_t ocre_api_ocre_sensors_get_list(struct ocre_container *c, const struct ocre_mem *m,
 				       uint32_t prefix, int32_t max);
 int32_t ocre_api_ocre_gpio_init(struct ocre_container *c);

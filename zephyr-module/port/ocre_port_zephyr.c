@@ -495,14 +495,14 @@ int ocre_port_sensor_channel_type(int sensor, int channel)
 	return (int)channels[sensor][channel];
 }
 
-int ocre_port_sensor_read(int sensor, int channel, double *value)
+int ocre_port_sensor_read(int sensor, int type, double *value)
 {
 	const struct device *dev = sensors[sensor];
 	struct sensor_value v;
 	int ret = sensor_sample_fetch(dev);
 
 	if (ret == 0) {
-		ret = sensor_channel_get(dev, channels[sensor][channel], &v);
+		ret = sensor_channel_get(dev, (enum sensor_channel)type, &v);
 	}
 	if (ret == 0) {
 		*value = sensor_value_to_double(&v);
@@ -533,9 +533,9 @@ int ocre_port_sensor_channel_type(int sensor, int channel)
 	return -ENOENT;
 }
 
-int ocre_port_sensor_read(int sensor, int channel, double *value)
+int ocre_port_sensor_read(int sensor, int type, double *value)
 {
-	ARG_UNUSED(sensor), ARG_UNUSED(channel), ARG_UNUSED(value);
+	ARG_UNUSED(sensor), ARG_UNUSED(type), ARG_UNUSED(value);
 	return -ENOTSUP;
 }
 #endif /* CONFIG_OCRE_SENSORS */

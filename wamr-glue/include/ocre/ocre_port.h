@@ -75,12 +75,16 @@ int ocre_port_gpio_irq(uint32_t port, uint32_t pin, bool enable);
 int ocre_port_gpio_lookup(const char *name, uint32_t *port, uint32_t *pin); /* e.g. "led0" */
 void ocre_core_gpio_changed(uint32_t port, uint32_t pin, int level);
 
-/* Sensors, by index 0..count-1 in discovery order. */
+/*
+ * Sensors, by index 0..count-1 in discovery order. channel_type maps a channel index to its
+ * type (a Zephyr SENSOR_CHAN_* value); a read names the channel by that type, as upstream's
+ * ABI does, and the core passes only a type that channel_type reported for the sensor.
+ */
 int ocre_port_sensor_count(void);
 const char *ocre_port_sensor_name(int sensor);
 int ocre_port_sensor_channel_count(int sensor);
 int ocre_port_sensor_channel_type(int sensor, int channel);
-int ocre_port_sensor_read(int sensor, int channel, double *value);
+int ocre_port_sensor_read(int sensor, int type, double *value);
 
 /* Identity for uname: sysname, nodename, release, version, machine. */
 const char *ocre_port_uname_field(int field);

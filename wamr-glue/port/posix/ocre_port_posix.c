@@ -419,10 +419,10 @@ int ocre_port_sensor_channel_type(int sensor, int channel)
 	return sensors[sensor].channels[channel];
 }
 
-int ocre_port_sensor_read(int sensor, int channel, double *value)
+int ocre_port_sensor_read(int sensor, int type, double *value)
 {
-	/* Deterministic values a test can predict: sensor * 100 + channel + 0.5. */
-	*value = sensor * 100.0 + channel + 0.5;
+	/* Deterministic values a test can predict: sensor * 100 + channel type + 0.5. */
+	*value = sensor * 100.0 + type + 0.5;
 	return 0;
 }
 
