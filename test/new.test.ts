@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { runOcre, tempDir } from "./helpers/cli.js";
+import { repoRoot, runOcre, tempDir } from "./helpers/cli.js";
 
 /** Everything under `dir`, relative, sorted (dot files included). */
 async function tree(dir: string): Promise<string[]> {
@@ -45,6 +45,9 @@ describe("ocre new", () => {
     };
     expect(pkg.name).toBe("blinky-board");
     expect(Object.keys(pkg.dependencies)).toEqual(["ocre"]);
+    // ocre runs from this git checkout (not from node_modules), so `npm install` must link it.
+    expect(pkg.dependencies.ocre).toBe(`file:${repoRoot}`);
+    expect(manifest).toMatch(/^boards: \[mps2-an521\]$/m);
     expect(await readFile(path.join(dir, "README.md"), "utf8")).toContain("# blinky-board");
     expect((await readFile(path.join(dir, ".gitignore"), "utf8")).split("\n")).toEqual(
       expect.arrayContaining(["build/", "node_modules/"]),

@@ -4,6 +4,7 @@ import Handlebars from "handlebars";
 import { OcreError } from "../errors.js";
 import { tempSibling } from "../util/atomic.js";
 import { didYouMean } from "../util/suggest.js";
+import { packageRoot } from "../paths.js";
 import { packageVersion } from "../version.js";
 import { APP_NAME_MAX, APP_NAME_PATTERN, appNameFromDir } from "./name.js";
 import {
@@ -97,6 +98,18 @@ async function existingEntries(dir: string): Promise<string[] | null> {
 }
 
 /**
+ * The app's dependency on ocre: the registry version when ocre runs from an installed package,
+ * else (a git checkout, ocre not yet published) the checkout itself, so `npm install` in the new
+ * app works either way.
+ */
+function ocreDependency(): string {
+  const installed = packageRoot.split(path.sep).includes("node_modules");
+  const spec = installed ? `^${packageVersion()}` : `file:${packageRoot.split(path.sep).join("/")}`;
+  // Rendered inside a JSON string in package.json.
+  return JSON.stringify(spec).slice(1, -1);
+}
+
+/**
  * Creates an app from a template. Everything is rendered into a temp directory next to the
  * target first; only a complete app is moved into place (one rename for a new directory, one
  * rename per file into an existing one), so a failure leaves nothing half-written.
@@ -115,7 +128,7 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult
 
   const sourceDir = appTemplateDir(template);
   const templateFiles = (await listFiles(sourceDir)).sort();
-  const context = { name, template, ocreVersion: packageVersion() };
+  const context = { name, template, ocreVersion: packageVersion(), ocreDependency: ocreDependency() };
 
   const tmp = tempSibling(dir);
   await mkdir(tmp, { recursive: true });
