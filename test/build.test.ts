@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { cp, mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { runOcre, repoRoot, tempDir, type CliRun } from "./helpers/cli.js";
@@ -136,6 +136,16 @@ describe("ocre build", () => {
     expect(speed.exitCode, speed.stderr).toBe(0);
     expect(JSON.parse(speed.stdout).apps[0].cached).toBe(false);
     expect(JSON.parse(await readFile(path.join(dir, "build/report.json"), "utf8")).app.optimize).toBe("speed");
+  });
+
+  it("rebuilds when an output of a later stage is gone, and restores it", async () => {
+    const dir = await appFrom("hello");
+    expect((await runOcre(["build", dir])).exitCode).toBe(0);
+    await rm(path.join(dir, "build/oci"), { recursive: true });
+    const again = await runOcre(["build", dir, "--json"]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).apps[0].cached).toBe(false);
+    expect(JSON.parse(await readFile(path.join(dir, "build/oci/index.json"), "utf8")).manifests).toHaveLength(1);
   });
 
   it("rebuilds when a source changes", async () => {

@@ -13,6 +13,7 @@ import {
   hashInputs,
   lookupCache,
   lookupInvocation,
+  fingerprintOutputs,
   storeCache,
   toolVersions,
   type CacheEntry,
@@ -256,10 +257,11 @@ export async function buildApps(
   const appDirs = dirs.map((d) => path.resolve(d));
   const optionsKey = keyOptions(options);
 
-  // Cache check first: it needs only the manifest text and file hashes.
+  // Cache check first: it needs only the manifest text and file hashes. A firmware build always
+  // runs: its inputs include the Zephyr tree and toolchain, which only ninja tracks.
   const cachedApps = await Promise.all(
     appDirs.map(async (appDir) => {
-      if (options.force) return undefined;
+      if (options.force || options.firmware) return undefined;
       const manifestText = await readFile(path.join(appDir, MANIFEST_FILE), "utf8").catch(() => undefined);
       if (manifestText === undefined) return undefined;
       const buildDir = path.resolve(appDir, options.outDir ?? "build");
@@ -321,12 +323,15 @@ export async function buildApps(
       "wasm"
     >;
     const entry: CacheEntry = {
-      version: 1,
+      version: 2,
       key: cacheKey(manifestText, optionsKey),
       inputs: await hashInputs(b.inputs),
       spec: specWithoutBytes,
       report,
-      ...(options.invocation === undefined ? {} : { invocation: { key: options.invocation, appDirs } }),
+      outputs: await fingerprintOutputs(b.config.buildDir),
+      ...(options.invocation === undefined || options.firmware
+        ? {}
+        : { invocation: { key: options.invocation, appDirs } }),
     };
     await storeCache(b.config.buildDir, entry);
     apps.push({

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { packageVersion } from "../version.js";
@@ -16,7 +16,7 @@ import { writeFileAtomic } from "../util/atomic.js";
  * validator, so a no-op build loads none of them.
  */
 export const CACHE_FILE = ".ocre-cache.json";
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 export interface CacheEntry {
   readonly version: typeof CACHE_VERSION;
@@ -26,6 +26,8 @@ export interface CacheEntry {
   /** The spec without its bytes (those are build/<name>.wasm, checked by sha256). */
   readonly spec: Omit<ContainerSpec, "wasm">;
   readonly report: BuildReport;
+  /** Fingerprint of everything the stages wrote under build/ (see fingerprintOutputs). */
+  readonly outputs: string;
   /**
    * The CLI invocation that produced this build (see invocationKey) and every app directory it
    * built, so that the same command line can be answered before the CLI's parser loads.
@@ -149,10 +151,33 @@ async function lookup(
       readFile(path.join(buildDir, REPORT_FILE), "utf8"),
     ]);
     if (sha256(wasm) !== entry.spec.sha256 || report !== serializeReport(entry.report)) return undefined;
+    if ((await fingerprintOutputs(buildDir)) !== entry.outputs) return undefined;
     return { entry, wasm: new Uint8Array(wasm.buffer, wasm.byteOffset, wasm.byteLength) };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Names, sizes and modification times of every file under build/ except the cache entry itself,
+ * so that a deleted or edited output (build/oci, a generated west project, firmware images)
+ * makes the next build run again instead of reporting outputs that are gone. A firmware
+ * stage's CMake build tree (firmware/build/) is left out: it is large and ninja tracks it.
+ */
+export async function fingerprintOutputs(buildDir: string): Promise<string> {
+  const entries = await readdir(buildDir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const files = entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(buildDir, path.join(e.parentPath, e.name)))
+    .filter((rel) => rel !== CACHE_FILE && !/(^|[\\/])firmware[\\/]build[\\/]/.test(rel))
+    .sort();
+  const stats = await Promise.all(
+    files.map(async (rel) => {
+      const s = await stat(path.join(buildDir, rel));
+      return `${rel}\0${s.size}\0${s.mtimeMs}`;
+    }),
+  );
+  return sha256(stats.join("\n"));
 }
 
 /** Records a successful build; written last, so an interrupted build never looks cached. */
