@@ -1,5 +1,6 @@
 import { fd_write } from "./bindings/wasi";
 import { encodeUtf8, encodedUpTo, scratch, SCRATCH_SIZE } from "./cstring";
+import { TextBuffer } from "./text";
 
 /** iovec { buf, len } and the nwritten out-value, in static memory. */
 // @ts-ignore: decorator
@@ -21,6 +22,21 @@ function writeLine(fd: i32, s: string): void {
   } while (from < s.length);
 }
 
+/** Two iovecs (the text, then the newline) and the nwritten out-value, in static memory. */
+// @ts-ignore: decorator
+@lazy const textIov: usize = memory.data(20, 4);
+// @ts-ignore: decorator
+@lazy const newline: usize = memory.data<u8>([0x0a]);
+
+/** Writes the text's bytes and a newline to `fd` in one fd_write call (one line, not split). */
+function writeText(fd: i32, text: TextBuffer): void {
+  store<usize>(textIov, text.ptr);
+  store<usize>(textIov, text.length, 4);
+  store<usize>(textIov, newline, 8);
+  store<usize>(textIov, 1, 12);
+  fd_write(fd, textIov, 2, textIov + 16);
+}
+
 /** Console output: stdout and stderr of the container (the device's log on Ocre). */
 export namespace console {
   /** Prints `message` and a newline on stdout. */
@@ -31,5 +47,15 @@ export namespace console {
   /** Prints `message` and a newline on stderr. */
   export function error(message: string): void {
     writeLine(2, message);
+  }
+
+  /** Prints the text in `text` and a newline on stdout, without allocating. */
+  export function logText(text: TextBuffer): void {
+    writeText(1, text);
+  }
+
+  /** Prints the text in `text` and a newline on stderr, without allocating. */
+  export function errorText(text: TextBuffer): void {
+    writeText(2, text);
   }
 }

@@ -11,6 +11,7 @@ export { console } from "./console";
 export { sleep, exit, uptime } from "./system";
 export { Errno } from "./errno";
 export { CString } from "./cstring";
+export { TextBuffer } from "./text";
 export { EventType, poll, run, stop } from "./events";
 export { Timer, TimerHandler } from "./timer";
 export { Gpio, Direction, GpioHandler } from "./gpio";

@@ -2,6 +2,7 @@ import { ocre_messaging_free_module_event_data, ocre_publish_message, ocre_subsc
 import { CString, cstrlen, encodeUtf8, encodedUpTo, scratch, scratchCString, SCRATCH_SIZE } from "./cstring";
 import { Errno } from "./errno";
 import { countHandlers, setMessageDispatcher } from "./events";
+import { TextBuffer } from "./text";
 
 /** Longest subscription prefix in bytes (upstream keeps 63 plus the NUL). */
 // @ts-ignore: decorator
@@ -18,6 +19,9 @@ import { countHandlers, setMessageDispatcher } from "./events";
 /**
  * A received message. The SDK reuses one instance and frees the host's copies as soon as the
  * handlers return, so keep what you need (topic(), text(), bytes() copy it), not the object.
+ * topic(), contentType(), text() and bytes() allocate: a handler that runs for every message
+ * reads the bytes in place instead (topicIs, byteAt, or TextBuffer.addCString(m.topicPtr) and
+ * addBytes(m.dataPtr, m.length)), as the "stub" runtime never frees.
  */
 export class Message {
   /** Upstream's message counter. */
@@ -125,6 +129,11 @@ export namespace messages {
     const ct = scratchCString(contentType, TOPIC_CAP, TYPE_CAP);
     if (!t || !ct) return -Errno.EINVAL;
     return ocre_publish_message(t, ct, data, length);
+  }
+
+  /** Publishes the text in `text` (e.g. built per event without allocating) on `topic`. */
+  export function publishText(topic: string, text: TextBuffer, contentType: string = "text/plain"): i32 {
+    return publishRaw(topic, text.ptr, text.length, contentType);
   }
 
   /** Publishes the bytes of `data` on `topic`. */

@@ -70,6 +70,39 @@ describe("console", () => {
   });
 });
 
+describe("TextBuffer", () => {
+  it("formats integers, fixed-point numbers and raw bytes, cutting off what does not fit", async () => {
+    const dir = await writeFixtureApp(
+      [
+        `import { console, CString, TextBuffer } from "ocre";`,
+        `const t = new TextBuffer(200);`,
+        `t.addInt(0).add(" ").addInt(-42).add(" ").addInt(i64.MIN_VALUE).add(" ").addInt(i64.MAX_VALUE);`,
+        `console.logText(t);`,
+        `const c = new CString("tópic");`,
+        `console.logText(t.clear().addCString(c.ptr).add("|").addBytes(c.ptr, 1).add("|✓"));`,
+        `t.clear().addFixed(30.0, 1).add(" ").addFixed(-2.345, 2).add(" ").addFixed(0.05, 2).add(" ");`,
+        `t.addFixed(-0.004, 2).add(" ").addFixed(1.5, 0).add(" ").addFixed(123.456, 5).add(" ");`,
+        `console.errorText(t.addFixed(NaN, 1).add(" ").addFixed(-Infinity, 1));`,
+        `const small = new TextBuffer(6);`,
+        `console.logText(small.add("abcd").addInt(12345).add("é").add("x").add("yz"));`,
+        `console.logText(small.clear().addFixed(3.14159, 3).addBytes(c.ptr, 5));`,
+      ].join("\n") + "\n",
+    );
+    const host = new TinyHost();
+    host.run(await host.start(await compileApp(dir)));
+    expect(host.output.get(1)).toBe(
+      [
+        "0 -42 -9223372036854775808 9223372036854775807",
+        "tópic|t|✓",
+        "abcdé", // 12345 does not fit whole, "é" does (6 bytes), then nothing more
+        "3.142t",
+        "",
+      ].join("\n"),
+    );
+    expect(host.output.get(2)).toBe("30.0 -2.35 0.05 0.00 2 123.45600 NaN -Infinity\n");
+  });
+});
+
 describe("app heap reservation", () => {
   // Allocates ~96 KiB in many objects and fills each, as an app's garbage would.
   const CHURN = `

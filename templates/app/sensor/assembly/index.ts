@@ -1,6 +1,6 @@
 // Samples a sensor every second, smooths the readings with a moving average and publishes the
 // average when it crosses a threshold (once per crossing, not on every sample).
-import { console, Sensor, Timer, messages, run } from "ocre";
+import { console, Sensor, TextBuffer, Timer, messages, run } from "ocre";
 
 const SENSOR_INDEX = 0;
 /** Which of the sensor's channels to watch (0: its first, e.g. the temperature of a temp sensor). */
@@ -26,10 +26,14 @@ function average(value: f64): f64 {
 }
 
 let above = false;
+// Text is formatted into buffers allocated once (the average with one decimal, no f64
+// formatting code): nothing is allocated per sample or per alert.
+const alert = new TextBuffer(24);
+const line = new TextBuffer(96);
 const sensor = Sensor.open(SENSOR_INDEX);
 const channel = sensor.ok ? sensor.channelType(CHANNEL_INDEX) : -1;
 if (channel < 0) {
-  console.error("sensor: no sensor " + SENSOR_INDEX.toString() + " on this board");
+  console.errorText(line.clear().add("sensor: no sensor ").addInt(SENSOR_INDEX).add(" on this board"));
 } else {
   Timer.every(SAMPLE_MS, (): void => {
     const value = sensor.read(channel);
@@ -37,15 +41,15 @@ if (channel < 0) {
     const avg = average(value);
     if (!above && avg > THRESHOLD) {
       above = true;
-      const text = avg.toString();
-      const rc = messages.publish(TOPIC, text, "text/plain");
+      const rc = messages.publishText(TOPIC, alert.clear().addFixed(avg, 1), "text/plain");
       // -ENOENT (-2): published, but no container is subscribed to the topic.
-      console.log("sensor: average " + text + " above threshold" + (rc == 0 || rc == -2 ? ", alert published" : ", publish failed"));
+      line.clear().add("sensor: average ").addBytes(alert.ptr, alert.length).add(" above threshold");
+      console.logText(line.add(rc == 0 || rc == -2 ? ", alert published" : ", publish failed"));
     } else if (above && avg <= THRESHOLD) {
       above = false;
       console.log("sensor: back below threshold");
     }
   });
-  console.log("sensor: watching sensor " + SENSOR_INDEX.toString() + ", alert above " + THRESHOLD.toString());
+  console.logText(line.clear().add("sensor: watching sensor ").addInt(SENSOR_INDEX).add(", alert above ").addFixed(THRESHOLD, 1));
   run();
 }
