@@ -50,6 +50,8 @@ if (channel < 0) {
       console.log("sensor: back below threshold");
     }
   });
-  console.logText(line.clear().add("sensor: watching sensor ").addInt(SENSOR_INDEX).add(", alert above ").addFixed(THRESHOLD, 1));
+  console.logText(
+    line.clear().add("sensor: watching sensor ").addInt(SENSOR_INDEX).add(", alert above ").addFixed(THRESHOLD, 1),
+  );
   run();
 }
