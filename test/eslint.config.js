@@ -1,7 +1,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "test/.tmp/**", "**/build/**"] },
+  { ignores: ["dist/**", "node_modules/**", "test/.tmp/**", "**/build/**", "**/assembly/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {

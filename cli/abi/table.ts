@@ -35,7 +35,16 @@ export interface WasiFunction {
 }
 
 /** Upstream capability names plus ours. Unknown strings are rejected by our manifest schema. */
-export const CAPABILITIES = ["ocre:api", "ocre:shared_heap", "networking", "filesystem", "timers", "gpio", "sensors", "messaging"] as const;
+export const CAPABILITIES = [
+  "ocre:api",
+  "ocre:shared_heap",
+  "networking",
+  "filesystem",
+  "timers",
+  "gpio",
+  "sensors",
+  "messaging",
+] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 /** Upstream error values (negative errno) returned by Ocre calls. */
@@ -120,7 +129,12 @@ export const OCRE_ABI: readonly AbiFunction[] = Object.freeze([
 ]);
 
 function wasi(name: string, params: ValType[], results: ValType[] = ["i32"]): WasiFunction {
-  return Object.freeze({ module: "wasi_snapshot_preview1", name, params: Object.freeze(params), results: Object.freeze(results) });
+  return Object.freeze({
+    module: "wasi_snapshot_preview1",
+    name,
+    params: Object.freeze(params),
+    results: Object.freeze(results),
+  });
 }
 
 /**

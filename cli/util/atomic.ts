@@ -4,7 +4,10 @@ import path from "node:path";
 
 /** A sibling temp path, so that the final rename stays on one filesystem (and is atomic). */
 export function tempSibling(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  return path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`,
+  );
 }
 
 /** Writes a file so that readers see either the old content or the new, never a half-written one. */

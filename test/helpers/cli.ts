@@ -16,7 +16,10 @@ export interface CliRun {
  * Runs the built CLI (dist/, produced by `npm test`'s tsc step) the way a user does, without a
  * TTY and with NO_COLOR so output is stable.
  */
-export async function runOcre(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliRun> {
+export async function runOcre(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; input?: string } = {},
+): Promise<CliRun> {
   const result = await execa(process.execPath, [cliPath, ...args], {
     cwd: options.cwd ?? repoRoot,
     env: { NO_COLOR: "1", ...options.env },
