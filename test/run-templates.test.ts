@@ -65,6 +65,29 @@ describe("templates under ocre run --virtual-time", () => {
     expect(publishes.map((e) => Math.floor(e.t / 1000))).toEqual([14, 55]);
   });
 
+  it("sensor alerts on 1000 threshold crossings without running out of memory", async () => {
+    // 10 s at 40, 10 s at -5.25, 1000 times: the 8-sample average rises above 30 at the 7th
+    // sample of each warm spell and falls back at the 2nd of each cold one. Formatting text per
+    // alert with strings (toString, +) trapped after ~340 crossings with the stub runtime.
+    const rows = ["time,sensor,channel,value"];
+    for (let i = 0; i < 2000; i++) rows.push(`${i * 10}s,temp0,ambient_temp,${i % 2 ? 40 : -5.25}`);
+    const run = await runContainers({
+      containers: [specs.sensor!],
+      virtualTime: true,
+      durationMs: 20_000_000,
+      sensors: parseSensorTrace(rows.join("\n")),
+    });
+    const [sensor] = run.containers;
+    expect(sensor!.trap).toBeUndefined();
+    expect(sensor!.stderr).toBe("");
+    const lines = sensor!.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("sensor: watching sensor 0, alert above 30.0");
+    const cycle = ["sensor: average 34.3 above threshold, alert published", "sensor: back below threshold"];
+    expect(lines.slice(1)).toEqual(Array.from({ length: 1999 }, (_, i) => cycle[i % 2]));
+    expect(sensor!.stats.messagesPublished).toBe(1000);
+    expect(run.exitCode).toBe(0);
+  });
+
   // The templates' own manifests (stub runtime, no GC, maxPages 2): only a subscriber and a
   // publisher that allocate nothing per message get this far (building strings per message ran
   // out of memory after ~315).
