@@ -162,9 +162,31 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
         "--json",
       ]);
       expect(run.exitCode).toBe(1);
-      expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, outcome: "timeout" });
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        ok: false,
+        outcome: "timeout",
+        reason: 'no exit line ("ocre: containers finished (exit N)") within 2 s',
+      });
       expect(run.stderr).toContain("waiting forever");
       expect(Date.now() - started).toBeLessThan(15_000);
+    });
+
+    it("names the --expect text and how long it waited when the text never appears", async () => {
+      const run = await runOcre([
+        "emulate",
+        "--board",
+        "mps2-an521",
+        "--kernel",
+        elf.hanging!,
+        "--timeout",
+        "1.5",
+        "--expect",
+        "demo/counter = 3",
+      ]);
+      expect(run.exitCode).toBe(1);
+      // The firmware printed something else; the verdict names what was awaited.
+      expect(run.stdout).toContain("waiting forever");
+      expect(run.stderr).toMatch(/timeout: "demo\/counter = 3" did not appear within 1\.5 s \(\d+\.\d s\)/);
     });
 
     it("succeeds as soon as --expect text appears, even if the firmware keeps running", async () => {

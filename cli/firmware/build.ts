@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from "node:fs";
-import { access, mkdir, readFile, readdir, rm } from "node:fs/promises";
+import { access, mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { OcreError } from "../errors.js";
@@ -11,6 +11,7 @@ import { loadFirmwareBoard, type FirmwareBoard } from "./board.js";
 import { blocking, runDoctor, type DoctorReport, type ToolchainKind } from "./doctor/doctor.js";
 import type { Env } from "./doctor/probe.js";
 import { parseElf } from "./elf.js";
+import { findModules, type MissingModule } from "./modules.js";
 import { measureElf, type SizeReport } from "./size.js";
 import { formatSize } from "./size-format.js";
 import { toolchainEnvironment } from "./toolchain.js";
@@ -114,26 +115,34 @@ export function linkOverflow(log: string): { region: string; bytes: number | nul
   return [...found].map(([region, bytes]) => ({ region, bytes }));
 }
 
-/** Zephyr modules (cmsis, hal_nordic, …) found under a workspace's modules/ folder, by module name. */
-async function workspaceModules(topdir: string): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  const visit = async (dir: string, depth: number): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    for (const entry of entries) {
-      if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
-      const sub = path.join(dir, entry.name);
-      const yml = await readFile(path.join(sub, "zephyr", "module.yml"), "utf8").catch(() => null);
-      if (yml !== null) {
-        // Zephyr names a module by module.yml's `name:`, else by its folder.
-        const name = /^name:\s*(\S+)/m.exec(yml)?.[1] ?? entry.name;
-        found.set(name, sub);
-      } else if (depth < 2) {
-        await visit(sub, depth + 1);
-      }
-    }
-  };
-  await visit(path.join(topdir, "modules"), 0);
-  return found;
+/** The board needs modules the workspace lacks: where west would put each, and how to get it. */
+export function missingModulesError(
+  board: FirmwareBoard,
+  topdir: string,
+  missing: readonly MissingModule[],
+): OcreError {
+  const names = missing.map((m) => m.name);
+  const plural = missing.length > 1;
+  const scanned = path.join(topdir, "modules");
+  return new OcreError(
+    "OCRE_FIRMWARE_MODULES",
+    `${board.zephyrBoard} needs the Zephyr module${plural ? "s" : ""} ${names.join(", ")}, not found in the workspace ${topdir}`,
+    {
+      details: missing.flatMap((m) => {
+        if (!m.expected) return [`  ${m.name}: not a project of Zephyr's west.yml, and not under ${scanned}`];
+        const dir = path.join(topdir, m.expected.path);
+        return [
+          `  ${m.name}: not at ${dir} (its path in Zephyr's west.yml), nor elsewhere under ${scanned}`,
+          ...(m.expected.url
+            ? [
+                `    without west: git clone ${m.expected.url} ${dir}${m.expected.revision ? ` && git -C ${dir} checkout ${m.expected.revision}` : ""}`,
+              ]
+            : []),
+        ];
+      }),
+      hint: `\`west update ${names.join(" ")}\` fetches ${plural ? "them" : "it"}${missing.some((m) => m.expected?.url) ? " (or clone as shown)" : ""}`,
+    },
+  );
 }
 
 interface Step {
@@ -273,17 +282,8 @@ async function buildBoard(
     ];
   } else {
     const topdir = doctor.zephyr.westTopdir ?? path.dirname(doctor.zephyr.base);
-    const available = await workspaceModules(topdir);
-    const missing = board.modules.filter((m) => !available.has(m));
-    if (missing.length > 0) {
-      throw new OcreError(
-        "OCRE_FIRMWARE_MODULES",
-        `${board.zephyrBoard} needs the Zephyr module${missing.length > 1 ? "s" : ""} ${missing.join(", ")}, not found under ${path.join(topdir, "modules")}`,
-        {
-          hint: `fetch ${missing.length > 1 ? "them" : "it"} into the workspace (\`west update ${missing.join(" ")}\`, or clone the revision Zephyr's west.yml pins into modules/)`,
-        },
-      );
-    }
+    const { found: available, missing } = await findModules(doctor.zephyr.base, topdir, board.modules);
+    if (missing.length > 0) throw missingModulesError(board, topdir, missing);
     // Without west, Zephyr processes modules (the project's EXTRA_ZEPHYR_MODULES included) only
     // when ZEPHYR_MODULES is given: always pass it, with the project's own copy of the ocre
     // module (Zephyr keys modules by name, so listing it twice is harmless).

@@ -109,8 +109,18 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
     if (fault) decide("fault", false, null, fault[1]!);
   };
 
+  // The user asked for one thing: the timeout says which, and how long it waited.
+  const waited = `${Number((options.timeoutMs / 1000).toFixed(1))} s`;
   const timer = setTimeout(
-    () => decide("timeout", false, null, `no exit line within ${Math.round(options.timeoutMs / 1000)} s`),
+    () =>
+      decide(
+        "timeout",
+        false,
+        null,
+        options.expect !== undefined
+          ? `"${options.expect}" did not appear within ${waited}`
+          : `no exit line ("ocre: containers finished (exit N)") within ${waited}`,
+      ),
     options.timeoutMs,
   );
   child.all?.setEncoding("utf8");
@@ -137,7 +147,10 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
             outcome: "emulator-exited",
             ok: false,
             code: null,
-            reason: "the emulator exited before the containers' exit line",
+            reason:
+              options.expect !== undefined
+                ? `the emulator exited before "${options.expect}" appeared`
+                : "the emulator exited before the containers' exit line",
           }
         : {
             outcome: "fault",
