@@ -73,6 +73,11 @@ async function main(argv: string[]): Promise<void> {
     const { tryNoopBuild } = await import("./commands/build-noop.js");
     if (await tryNoopBuild(argv).catch(() => false)) return;
   }
+  // So is a plain `ocre push` (its flags parsed the same way; anything unusual goes to yargs).
+  if (argv[0] === "push") {
+    const { tryFastPush } = await import("./commands/push.js");
+    if (await tryFastPush(argv)) return;
+  }
   const { default: yargs } = await import("yargs");
   const commands = await loadCommands(argv);
   commandNames = [...commands.map(commandName), "completion"];

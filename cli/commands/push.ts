@@ -1,8 +1,9 @@
+import path from "node:path";
 import type { Argv } from "yargs";
 import type { SingleBar } from "cli-progress";
 import { defineCommand } from "./define.js";
 import { OcreError } from "../errors.js";
-import type { Output } from "../ui/output.js";
+import type { GlobalArgs, Output } from "../ui/output.js";
 import type { RegistryOptions } from "../oci/index.js";
 
 /** Flags every registry command shares (push, pull). */
@@ -152,3 +153,67 @@ export const pushCommand = defineCommand<PushArgs>({
     out.result({ ok: true, ...result });
   },
 });
+
+/** The flags the fast path below understands: a subset of the command's own (see the builders). */
+const FAST_BOOLEAN = new Map([
+  ["--json", "json"],
+  ["--verbose", "verbose"],
+  ["-v", "verbose"],
+  ["--quiet", "quiet"],
+  ["-q", "quiet"],
+  ["--insecure", "insecure"],
+  ["--password-stdin", "password-stdin"],
+]);
+const FAST_VALUE = new Set(["--cwd", "--ca-file", "--username", "--layout", "--chunk-size"]);
+
+/**
+ * `ocre push` without the CLI parser: yargs takes ~100 ms to load, as long as a push of a small
+ * image to a nearby registry. When the command line is plainly `push`, one or two positionals
+ * and the usual flags, this builds the same arguments yargs would and runs the same handler.
+ * Anything else (help, --version, unknown or repeated flags, a missing value, three words)
+ * returns false and the full CLI decides, with its usual messages.
+ */
+export async function tryFastPush(argv: readonly string[]): Promise<boolean> {
+  if (argv[0] !== "push") return false;
+  const flags: Record<string, string | boolean> = {};
+  const words: string[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("-")) {
+      words.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq < 0 ? arg : arg.slice(0, eq);
+    const boolean = FAST_BOOLEAN.get(name);
+    if (boolean !== undefined && eq < 0 && !(boolean in flags)) {
+      flags[boolean] = true;
+      continue;
+    }
+    if (!FAST_VALUE.has(name) || name.slice(2) in flags) return false;
+    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+    if (value === undefined || value === "" || value.startsWith("-")) return false;
+    flags[name.slice(2)] = value;
+  }
+  if (words.length < 1 || words.length > 2) return false;
+  const chunk = flags["chunk-size"];
+  if (chunk !== undefined && !/^[1-9][0-9]*$/.test(String(chunk))) return false;
+  const str = (key: string): string | undefined =>
+    typeof flags[key] === "string" ? (flags[key] as string) : undefined;
+  const args: PushArgs & GlobalArgs = {
+    first: words[0]!,
+    second: words[1],
+    "ca-file": str("ca-file"),
+    username: str("username"),
+    layout: str("layout"),
+    "chunk-size": chunk === undefined ? undefined : Number(chunk),
+    insecure: flags.insecure === true,
+    "password-stdin": flags["password-stdin"] === true,
+    json: flags.json === true,
+    verbose: flags.verbose === true,
+    quiet: flags.quiet === true,
+    cwd: path.resolve(str("cwd") ?? process.cwd()),
+  };
+  await pushCommand.handler(args as unknown as Parameters<typeof pushCommand.handler>[0]);
+  return true;
+}

@@ -162,10 +162,20 @@ export class RegistryClient {
     const host = apiHost(registry);
     const allowHttp = options.insecure === true || isLoopbackHost(registry);
     let lastError: unknown;
-    for (const scheme of allowHttp ? ["https", "http"] : ["https"]) {
+    // A loopback registry without --ca-file is most often plain http (a test or a local cache):
+    // one quick http probe first spares the failed TLS attempt (~25 ms: Node loads its TLS stack
+    // for it). Only a registry's answer to /v2/ (200, 401) settles it; anything else (a TLS
+    // server's 400 to plain http, a reset) goes on to the usual order: https, then http with retries.
+    const attempts: { scheme: string; retry: boolean }[] = [
+      ...(isLoopbackHost(registry) && options.caFile === undefined ? [{ scheme: "http", retry: false }] : []),
+      { scheme: "https", retry: true },
+      ...(allowHttp ? [{ scheme: "http", retry: true }] : []),
+    ];
+    for (const { scheme, retry } of attempts) {
       const client = new RegistryClient(registry, `${scheme}://${host}`, transport, credentials, options);
       try {
-        const probe = await client.send("GET", "/v2/", {}, undefined, true);
+        const probe = await client.send("GET", "/v2/", {}, undefined, retry);
+        if (!retry && probe.status !== 200 && probe.status !== 401) continue;
         client.challenge = parseChallenge(probe.headers.get("www-authenticate"));
         options.logger?.debug(
           `registry ${registry}: ${scheme}, ${client.challenge ? `${client.challenge.scheme} auth` : "anonymous"}`,
