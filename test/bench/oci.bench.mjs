@@ -1,6 +1,8 @@
 // Benchmark: pushing OCI images to a real registry on loopback (Debian's docker-registry).
 // 1. One template-sized image: `ocre push` vs `skopeo copy` of the same layout, both as CLI
 //    processes, interleaved, medians over several runs in this same run (target ratio ≤ 1.0).
+//    For reference, the same requests from a bare node:http script (test/oci-http-floor.mjs) and
+//    `node -e 0`: what any Node.js process pays here before ocre's own work.
 // 2. 200 distinct images pushed with bounded concurrency through the library in a child process:
 //    images/s and that process's peak RSS; then every tag is checked (tags list + each manifest
 //    digest), so none may be lost.
@@ -86,6 +88,7 @@ async function main() {
     const skopeoMs = [];
     const libraryMs = [];
     const startupMs = [];
+    const floorMs = [];
     const content = await oci.readLayoutImage(report.layout, { digest: report.digest });
     for (let i = 0; i < RUNS; i++) {
       // A fresh repository each time, so both tools really upload (HEAD finds nothing).
@@ -104,6 +107,19 @@ async function main() {
             "--dest-tls-verify=false",
             `oci:${report.layout}:${report.tag}`,
             `docker://${registry.host}/bench/skopeo-${i}:1.0.0`,
+          ]),
+        ),
+      );
+      // The same requests from a bare Node.js script on node:http (no fetch, no ocre code): the
+      // floor a Node.js CLI can reach here, to read the first row against.
+      floorMs.push(
+        await timed(() =>
+          run(process.execPath, [
+            path.join(repoRoot, "test/oci-http-floor.mjs"),
+            report.layout,
+            report.tag,
+            registry.host,
+            `bench/floor-${i}:1.0.0`,
           ]),
         ),
       );
@@ -146,6 +162,14 @@ async function main() {
         ratio: +(libraryMed / skopeoMed).toFixed(2),
         target: "≤ 1.00",
         ok: libraryMed <= skopeoMed ? "yes" : "NO",
+      },
+      {
+        case: "node:http script, same requests (floor)",
+        ms: Math.round(median(floorMs)),
+        "skopeo copy ms": Math.round(skopeoMed),
+        ratio: +(median(floorMs) / skopeoMed).toFixed(2),
+        target: "",
+        ok: "",
       },
       {
         case: "node -e 0 (Node.js start-up alone)",
