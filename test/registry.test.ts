@@ -80,6 +80,24 @@ describe.skipIf(missingTools("docker-registry", "skopeo"))(
       expect(again.uploadedBytes).toBe(0);
     });
 
+    it("push parses its command line the same with or without the full CLI parser", async () => {
+      // `--cwd=dir` and `-q` take the quick path in cli/main.ts; a third word, an unknown flag or
+      // --help go through yargs, with its messages and exit codes.
+      const quick = await runOcre(["push", `${registry.host}/quick/blinky:1.0.0`, `--cwd=${app}`, "-q"]);
+      expect(quick.exitCode, quick.stderr).toBe(0);
+      expect(quick.stdout.trim()).toBe(report.digest);
+      expect(quick.stderr).toBe("");
+      const extra = await runOcre(["push", "a", "b", "c"], { cwd: app });
+      expect(extra.exitCode).toBe(1);
+      expect(extra.stderr).toMatch(/Unknown argument: c/);
+      const unknown = await runOcre(["push", `${registry.host}/quick/blinky:1.0.0`, "--tag-latest"], { cwd: app });
+      expect(unknown.exitCode).toBe(1);
+      expect(unknown.stderr).toMatch(/tag-latest/);
+      const help = await runOcre(["push", "--help"], { cwd: app });
+      expect(help.exitCode).toBe(0);
+      expect(help.stdout).toMatch(/--ca-file/);
+    });
+
     it("a pulled image pushed to another repository on the same registry is mounted, not uploaded", async () => {
       const moved = await runOcre(
         ["push", `${registry.host}/iot/blinky:1.0.0`, `${registry.host}/fleet/blinky:1.0.0`, "--json"],
