@@ -7,6 +7,7 @@ import { ZEPHYR_RELEASES } from "../cli/boards/zephyr.js";
 import { OcreError } from "../cli/errors.js";
 import { generateProjects, type BoardsReport } from "../cli/generate/index.js";
 import { boardFileStem } from "../cli/generate/project.js";
+import type { ContainerSpec } from "../cli/spec.js";
 import { tempDir } from "./helpers/cli.js";
 import { makeConfig, makeSpec } from "./generate-fixtures.js";
 
@@ -96,6 +97,9 @@ describe("generate: --board all, one project per catalog board", () => {
 
     const prj = await text(dir, "prj.conf");
     expect(prj).toContain(`CONFIG_OCRE_WAMR_TARGET="${board.wamrTarget}"`);
+    // A trapped container says why on the console, before main returns.
+    expect(prj).toMatch(/^CONFIG_LOG=y$/m);
+    expect(prj).toMatch(/^CONFIG_LOG_MODE_MINIMAL=y$/m);
     expect(prj).toContain(
       board.interpreter === "classic" ? "CONFIG_OCRE_INTERP_CLASSIC=y" : "CONFIG_OCRE_INTERP_FAST=y",
     );
@@ -248,6 +252,31 @@ describe("generate: memory budget", () => {
   it("the same container fits a board with more RAM", async () => {
     const report = await generate([big], makeConfig(await tempDir()), { boards: ["mps2-an521"] });
     expect(report["mps2-an521"]!.budget.fits).toBe(true);
+  });
+
+  it("sizes the WAMR pool from the containers: a grow holds old and new memory, plus slack", async () => {
+    const page = 65536;
+    const pool = async (specs: ContainerSpec[]): Promise<number> => {
+      const dir = await tempDir("ocre-gen-pool-");
+      const report = await generate(specs, makeConfig(dir), { boards: ["mps2-an521"] });
+      const prj = await text(path.join(dir, "build/mps2-an521"), "prj.conf");
+      const bytes = Number(/^CONFIG_OCRE_WAMR_HEAP_POOL_SIZE=(\d+)$/m.exec(prj)?.[1]);
+      expect(bytes).toBe(report["mps2-an521"]!.budget.ram.heapPoolBytes);
+      return bytes;
+    };
+    // hello: one page that never grows, no app heap; no longer the board's 512 KiB default.
+    const fixed = makeSpec({ memory: { initialPages: 1, maxPages: 1, heapBytes: 0 } });
+    const fixedPool = await pool([fixed]);
+    expect(fixedPool).toBeGreaterThan(page + fixed.memory.stackBytes);
+    expect(fixedPool).toBeLessThan(2 * page);
+    // pubsub's pair: the subscriber (1..2 pages + a page of app heap) and the publisher (1..2).
+    const sub = makeSpec({ name: "sub", memory: { initialPages: 1, maxPages: 2, heapBytes: 4096 } });
+    const pub = makeSpec({ name: "pub", memory: { initialPages: 1, maxPages: 2, heapBytes: 0 } });
+    const pairPool = await pool([sub, pub]);
+    const peaks = (2 * 3 - 1) * page + (2 * 2 - 1) * page; // old + new block during the last grow
+    expect(pairPool).toBeGreaterThanOrEqual(peaks + 3 * page); // + one largest memory of slack
+    // On mps2-an521 the old 512 KiB pool failed 4 boots in 10; 640 KiB and more never did.
+    expect(pairPool).toBeGreaterThanOrEqual(640 * 1024);
   });
 });
 

@@ -27,6 +27,8 @@ export const POOL_BASE_BYTES = 16 * 1024;
 export const THREAD_STACK_BYTES = 8 * 1024;
 /** CONFIG_MAIN_STACK_SIZE in the generated prj.conf. */
 export const MAIN_STACK_BYTES = 4 * 1024;
+/** Pool margin for a lone container that never grows (loader temporaries, alignment). */
+export const MIN_POOL_SLACK_BYTES = 8 * 1024;
 const PAGE = 64 * 1024;
 const KB = 1024;
 
@@ -35,6 +37,8 @@ export interface ContainerBudget {
   readonly wasmBytes: number;
   /** Linear memory at its maximum, plus the WAMR app heap WAMR appends in whole pages. */
   readonly linearMemoryBytes: number;
+  /** The most linear memory the container holds at once: a grow keeps old and new alive. */
+  readonly peakLinearMemoryBytes: number;
   readonly stackBytes: number;
   readonly poolBytes: number;
 }
@@ -46,6 +50,8 @@ export interface MemoryBudget {
     readonly zephyrBytes: number;
     readonly runtimeBytes: number;
     readonly heapPoolBytes: number;
+    /** Part of the pool kept free so that a grow still finds one contiguous block. */
+    readonly poolSlackBytes: number;
     readonly threadStackBytes: number;
   };
   readonly flash: {
@@ -67,7 +73,8 @@ function roundUp(value: number, step: number): number {
 
 /**
  * WAMR 2.x places the app heap after the module's memory: appended in whole pages (which raise
- * the maximum too), except for a one-page memory (initial = max = 1), where it enlarges that page.
+ * the initial size and the maximum too), except for a one-page memory (initial = max = 1), where
+ * it enlarges that page.
  */
 export function linearMemoryBytes(memory: ContainerSpec["memory"]): number {
   if (memory.heapBytes === 0) return memory.maxPages * PAGE;
@@ -75,35 +82,59 @@ export function linearMemoryBytes(memory: ContainerSpec["memory"]): number {
   return (memory.maxPages + Math.ceil(memory.heapBytes / PAGE)) * PAGE;
 }
 
+/**
+ * WAMR on Zephyr grows a linear memory by allocating the new size from the pool, copying and
+ * freeing the old block (WAMR-2.4.5 os_mremap_slow, never in place). The worst step is the last
+ * one, from max-1 pages to max: both blocks are alive at once. A memory that cannot grow
+ * (initial = max) needs only itself.
+ */
+export function peakLinearMemoryBytes(memory: ContainerSpec["memory"]): number {
+  const max = linearMemoryBytes(memory);
+  return memory.initialPages < memory.maxPages ? 2 * max - PAGE : max;
+}
+
 export function containerPoolBytes(spec: ContainerSpec): ContainerBudget {
   const linear = linearMemoryBytes(spec.memory);
-  const poolBytes =
-    linear + spec.memory.stackBytes + PRECOMPILE_FACTOR * spec.wasm.byteLength + INSTANCE_OVERHEAD_BYTES;
+  const peak = peakLinearMemoryBytes(spec.memory);
+  const poolBytes = peak + spec.memory.stackBytes + PRECOMPILE_FACTOR * spec.wasm.byteLength + INSTANCE_OVERHEAD_BYTES;
   return {
     name: spec.name,
     wasmBytes: spec.wasm.byteLength,
     linearMemoryBytes: linear,
+    peakLinearMemoryBytes: peak,
     stackBytes: spec.memory.stackBytes,
     poolBytes,
   };
 }
 
 /**
+ * Fragmentation: when containers share the pool, or one grows, blocks are freed between live
+ * ones and the holes left behind may be too small for the next grow. Keeping one more largest
+ * memory free bounds that (pubsub on mps2-an521, 10 boots each: the old 512 KiB pool failed 4 in
+ * 10, 640 KiB and more never). A single container that never grows only needs a small margin.
+ */
+function poolSlackBytes(specs: readonly ContainerSpec[], containers: readonly ContainerBudget[]): number {
+  const grows = specs.some((s) => s.memory.initialPages < s.memory.maxPages);
+  if (specs.length <= 1 && !grows) return MIN_POOL_SLACK_BYTES;
+  return Math.max(MIN_POOL_SLACK_BYTES, ...containers.map((c) => c.linearMemoryBytes));
+}
+
+/**
  * RAM = Zephyr baseline + runtime and shim statics + WAMR heap pool + thread stacks;
- * flash = baseline + runtime + shim + the embedded modules. The pool holds every container's
- * linear memory, WAMR stack and precompiled code; it is at least the board's default pool, unless
- * that default alone would not fit while the containers' real need does.
+ * flash = baseline + runtime + shim + the embedded modules. The pool follows from the containers
+ * alone: every container's peak (linear memory during its last grow, WAMR stack, precompiled
+ * code, instance bookkeeping) at the same time, the runtime's own allocations and the slack above.
+ * The board's RAM only decides whether that fits.
  */
 export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): MemoryBudget {
   const containers = specs.map(containerPoolBytes);
-  const need = roundUp(POOL_BASE_BYTES + containers.reduce((sum, c) => sum + c.poolBytes, 0), 4 * KB);
+  const slack = poolSlackBytes(specs, containers);
+  const heapPool = roundUp(POOL_BASE_BYTES + containers.reduce((sum, c) => sum + c.poolBytes, 0) + slack, 4 * KB);
   const zephyrRam = board.memory.baseline.ramKb * KB;
   const runtimeRam = (RUNTIME_RAM_KB + SHIM_RAM_KB) * KB;
   const threadStacks = specs.length * THREAD_STACK_BYTES + MAIN_STACK_BYTES;
   const availableRam = board.memory.ramKb * KB;
   const fixedRam = zephyrRam + runtimeRam + threadStacks;
-  const preferred = Math.max(need, board.limits.heapPoolKb * KB);
-  const heapPool = fixedRam + preferred <= availableRam ? preferred : need;
 
   const modules = specs.reduce((sum, s) => sum + s.wasm.byteLength, 0);
   const flash = {
@@ -122,6 +153,7 @@ export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): M
       zephyrBytes: zephyrRam,
       runtimeBytes: runtimeRam,
       heapPoolBytes: heapPool,
+      poolSlackBytes: slack,
       threadStackBytes: threadStacks,
     },
     flash: { totalBytes: flashTotal, availableBytes: availableFlash, ...flash },
@@ -140,11 +172,11 @@ export function describeBudget(budget: MemoryBudget): string[] {
   const r = budget.ram;
   const f = budget.flash;
   return [
-    `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} + stacks ${kb(r.threadStackBytes)}`,
+    `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} (${kb(r.poolSlackBytes)} of it slack) + stacks ${kb(r.threadStackBytes)}`,
     `flash ${kb(f.totalBytes)} of ${kb(f.availableBytes)}: Zephyr ${kb(f.zephyrBytes)} + WAMR ${kb(f.runtimeBytes)} + shim ${kb(f.shimBytes)} + modules ${kb(f.modulesBytes)}`,
     ...budget.containers.map(
       (c) =>
-        `  ${c.name}: linear memory ${kb(c.linearMemoryBytes)} + WAMR stack ${kb(c.stackBytes)} + code ${kb(c.wasmBytes)} (pool share ${kb(c.poolBytes)})`,
+        `  ${c.name}: linear memory ${kb(c.linearMemoryBytes)} (${kb(c.peakLinearMemoryBytes)} while growing) + WAMR stack ${kb(c.stackBytes)} + code ${kb(c.wasmBytes)} (pool share ${kb(c.poolBytes)})`,
     ),
   ];
 }

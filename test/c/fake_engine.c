@@ -3,8 +3,10 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fake_engine.h"
 
@@ -40,8 +42,24 @@ void ocre_engine_unload(struct ocre_container *c)
 	c->engine_module = NULL;
 }
 
+static atomic_int instantiating_now;
+static atomic_int instantiating_max;
+
+int fake_max_concurrent_instantiations(void)
+{
+	return atomic_load(&instantiating_max);
+}
+
 int ocre_engine_instantiate(struct ocre_container *c)
 {
+	/* Instantiation takes a while, as WAMR's does: overlapping calls would be seen here. */
+	int now = atomic_fetch_add(&instantiating_now, 1) + 1;
+	int seen = atomic_load(&instantiating_max);
+
+	while (now > seen && !atomic_compare_exchange_weak(&instantiating_max, &seen, now)) {
+	}
+	nanosleep(&(struct timespec){.tv_nsec = 5 * 1000 * 1000}, NULL);
+	atomic_fetch_sub(&instantiating_now, 1);
 	inst[c->slot].mem = calloc(1, FAKE_MEM_SIZE);
 	if (inst[c->slot].mem == NULL) {
 		return -OCRE_ENOMEM;

@@ -32,6 +32,8 @@ void fake_trap(struct ocre_container *c);
 /* Number of heap blocks currently allocated in the container's app heap. */
 int fake_heap_used(struct ocre_container *c);
 int fake_runs(struct ocre_container *c);
+/* The most ocre_engine_instantiate calls ever in progress at once. */
+int fake_max_concurrent_instantiations(void);
 
 /* A host call as the natives make it: watchdog bookkeeping around the core function. */
 #define GUEST(c, expr)                                                                             \

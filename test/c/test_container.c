@@ -68,6 +68,8 @@ static void exit_codes_and_wait_all(void **state)
 	assert_int_equal(add_dup_fails(), 0);
 	assert_int_equal(ocre_start_all(), 0);
 	assert_int_equal(ocre_wait_all(), 3);
+	/* ocre_start_all instantiates one container after the other (the shared pool's layout). */
+	assert_int_equal(fake_max_concurrent_instantiations(), 1);
 	assert_int_equal(exit_of(a), 0);
 	assert_int_equal(exit_of(b), 3);
 	assert_int_equal(ocre_container_destroy(a), 0);

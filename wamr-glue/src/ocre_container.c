@@ -46,6 +46,10 @@ static int32_t run_once(struct ocre_container *c)
 		set_state(c, OCRE_STATE_RUNNING);
 	}
 	ocre_port_mutex_unlock(c->slot);
+	if (c->instantiating) {
+		c->instantiating = false;
+		ocre_port_wake(OCRE_SLOT_MAIN); /* ocre_start_all may start the next one */
+	}
 	if (ret != 0) {
 		return c->stop_requested ? OCRE_EXIT_KILLED : OCRE_EXIT_TRAP;
 	}
@@ -244,26 +248,42 @@ int ocre_container_start(int id)
 	}
 	c->stop_requested = false;
 	c->failures = 0;
+	c->instantiating = true;
 	/* BACKOFF until its thread has instantiated the module: counts as "not finished". */
 	set_state(c, OCRE_STATE_BACKOFF);
 	if (ocre_port_thread_start(c->slot, container_thread, c) != 0) {
+		c->instantiating = false;
 		set_state(c, OCRE_STATE_EXITED);
 		return -OCRE_ENOMEM;
 	}
 	return 0;
 }
 
+/*
+ * One after another: each container's instantiation (its linear memory, app heap and stack
+ * taken from the shared WAMR pool) completes before the next one starts, so the pool's layout
+ * does not depend on how the threads interleave.
+ */
 int ocre_start_all(void)
 {
 	int first_err = 0;
 
 	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
-		if (ocre_containers[i].used && ocre_containers[i].state == OCRE_STATE_CREATED) {
-			int ret = ocre_container_start(i);
+		struct ocre_container *c = &ocre_containers[i];
 
-			if (ret != 0 && first_err == 0) {
+		if (!c->used || c->state != OCRE_STATE_CREATED) {
+			continue;
+		}
+		int ret = ocre_container_start(i);
+
+		if (ret != 0) {
+			if (first_err == 0) {
 				first_err = ret;
 			}
+			continue;
+		}
+		while (c->instantiating) {
+			(void)ocre_port_wait(OCRE_SLOT_MAIN, 10);
 		}
 	}
 	return first_err;

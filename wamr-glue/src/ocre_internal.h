@@ -148,6 +148,7 @@ struct ocre_container {
 	volatile bool killed;  /* terminated by stop or the watchdog */
 	volatile bool in_host; /* inside a host call (not the module's own code) */
 	volatile uint64_t last_host_ms;
+	volatile bool instantiating; /* set by start, cleared once the first instantiate returned */
 	bool proc_exited;
 	int32_t proc_exit_code;
 
