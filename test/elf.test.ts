@@ -214,6 +214,71 @@ for (const target of TARGETS) {
   });
 }
 
+// nucleo_h743zi-like: the main RAM at 0x24000000 and Ethernet buffers in SRAM3 at 0x30040000.
+const TWO_MEMORIES_SOURCE = `
+int counter = 5;
+static int scratch[64];
+__attribute__((section(".eth_buffers"))) unsigned char eth_rx[4096];
+int k_busy(int i) { scratch[i & 63] = i; eth_rx[i] = (unsigned char)i; return counter + scratch[1]; }
+void _start(void) { k_busy(3); for (;;) { } }
+`;
+const TWO_MEMORIES_LINKER_SCRIPT = `
+MEMORY {
+  FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 64K
+  RAM (rwx)  : ORIGIN = 0x24000000, LENGTH = 16K
+  SRAM3 (rw) : ORIGIN = 0x30040000, LENGTH = 32K
+}
+SECTIONS {
+  .text : { *(.text*) *(.rodata*) } > FLASH
+  .data : { *(.data*) } > RAM AT > FLASH
+  .bss (NOLOAD) : { *(.bss*) *(COMMON) } > RAM
+  .eth_buffers (NOLOAD) : { *(.eth_buffers) } > SRAM3
+}
+`;
+
+describe.skipIf(missingTools("arm-none-eabi-gcc", "arm-none-eabi-size"))(
+  "ELF size reader: RAM spread over two memories",
+  () => {
+    let elfPath = "";
+    let linkerSummary = "";
+
+    beforeAll(async () => {
+      const dir = await tempDir("ocre-elf-mem-");
+      await writeFile(path.join(dir, "fw.c"), TWO_MEMORIES_SOURCE);
+      await writeFile(path.join(dir, "link.ld"), TWO_MEMORIES_LINKER_SCRIPT);
+      elfPath = path.join(dir, "fw.elf");
+      const result = await execa(
+        "arm-none-eabi-gcc",
+        ["-O1", "-nostdlib", "-ffreestanding", "-mcpu=cortex-m7", "-mthumb", "-T", "link.ld"].concat([
+          "-Wl,--print-memory-usage",
+          "fw.c",
+          "-o",
+          elfPath,
+        ]),
+        { cwd: dir },
+      );
+      linkerSummary = result.stdout;
+    });
+
+    it("reports the main RAM as the linker does and the other memory beside it", async () => {
+      const report = measureElf(parseElf(await readFile(elfPath)), { flashBytes: 65536, ramBytes: 16384 });
+      const used = (region: string): number => Number(new RegExp(`${region}:\\s+(\\d+) B`).exec(linkerSummary)?.[1]);
+      expect(report.ram.used).toBe(used("RAM"));
+      expect(report.ram.start).toBe(0x24000000);
+      expect(report.ram.elsewhere).toEqual([{ start: 0x30040000, used: 4096, sections: [".eth_buffers"] }]);
+      expect(report.flash.used).toBe(used("FLASH"));
+      expect(report.flash.elsewhere).toEqual([]);
+      // Every RAM byte is still accounted for: size's data + bss include the buffer.
+      const { data, bss } = await sizeB("arm-none-eabi-size", elfPath);
+      expect(report.ram.sectionBytes).toBe(data + bss);
+      const { formatSize } = await import("../cli/firmware/size-format.js");
+      const lines = formatSize(report, { bars: false });
+      expect(lines[1]).toMatch(new RegExp(`^RAM +\\S+ K?B \\(${used("RAM")} B\\) of 16 KB`));
+      expect(lines[2]).toBe("      + 4.0 KB (4096 B) in another memory at 0x30040000: .eth_buffers");
+    });
+  },
+);
+
 describe("ELF reader errors", () => {
   it("rejects a file that is not ELF, naming it", () => {
     expect(() =>
@@ -253,6 +318,7 @@ describe("size report lines", () => {
       total,
       components: { zephyr: used - 1100, wamr: 1000, shim: 0, container: 100, other: 0 },
       sections: [],
+      elsewhere: [],
     });
     const report = {
       machine: "arm",

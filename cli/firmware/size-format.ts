@@ -27,10 +27,18 @@ function line(name: string, region: RegionUsage, options: FormatOptions): string
   return `${name.padEnd(5)} ${graph}${kb(region.used)} (${region.used} B)${of}${split ? `  [${split}]` : ""}`;
 }
 
+/** Sections in another memory than the region's main one (counted in the split, not in "used"). */
+function elsewhere(region: RegionUsage): string[] {
+  return region.elsewhere.map(
+    (m) =>
+      `${" ".repeat(6)}+ ${kb(m.used)} (${m.used} B) in another memory at 0x${m.start.toString(16).padStart(8, "0")}: ${m.sections.join(", ")}`,
+  );
+}
+
 export function formatSize(report: SizeReport, options: FormatOptions): string[] {
   const lines: string[] = [];
-  if (report.xip) lines.push(line("flash", report.flash, options));
-  lines.push(line("RAM", report.ram, options));
+  if (report.xip) lines.push(line("flash", report.flash, options), ...elsewhere(report.flash));
+  lines.push(line("RAM", report.ram, options), ...elsewhere(report.ram));
   if (!report.xip) lines.push("(the image is loaded into RAM: no flash region)");
   return lines;
 }

@@ -24,6 +24,11 @@ import {
  * linker's memory-region summary prints when the first section sits at the region's origin
  * (Zephyr's layouts do): alignment padding between sections counts as used. The plain sum of
  * section sizes is reported too (`sectionBytes`).
+ * Some boards place a few buffers in another memory (nucleo_h743zi: Ethernet buffers in SRAM3 at
+ * 0x30040000, far from the main RAM at 0x24000000): sections more than MEMORY_GAP apart are in
+ * different memories. "used" is the span of the main one, which the board's total is about (RAM:
+ * the memory the initialised data is copied to, where Zephyr also puts .bss; else the one with
+ * the most bytes); the others are listed in `elsewhere`; `sectionBytes` and the split cover all.
  */
 
 export type Component = "zephyr" | "wamr" | "shim" | "container" | "other";
@@ -41,7 +46,19 @@ export interface RegionUsage {
   /** Bytes per component (sums to `sectionBytes`). */
   readonly components: Readonly<Record<Component, number>>;
   readonly sections: readonly { name: string; address: number; size: number }[];
+  /** Sections in other memories than the main one (not in `used`), one entry per memory. */
+  readonly elsewhere: readonly OtherMemory[];
 }
+
+export interface OtherMemory {
+  readonly start: number;
+  /** Bytes from its first to its last used byte. */
+  readonly used: number;
+  readonly sections: readonly string[];
+}
+
+/** Sections further apart than this are in different memories (regions are MBs apart; padding is not). */
+const MEMORY_GAP = 0x100000;
 
 export interface SizeReport {
   readonly machine: string;
@@ -169,18 +186,45 @@ function componentsFor(placed: readonly Placed[], bySection: Map<number, ElfSymb
   return totals;
 }
 
-function usage(placed: Placed[], bySection: Map<number, ElfSymbol[]>, total: number | null): RegionUsage {
+/** Address-sorted sections grouped by memory: a gap of MEMORY_GAP or more starts a new one. */
+function memories(sorted: readonly Placed[]): Placed[][] {
+  const groups: Placed[][] = [];
+  let end = -Infinity;
+  for (const p of sorted) {
+    if (p.address >= end + MEMORY_GAP) groups.push([]);
+    groups[groups.length - 1]!.push(p);
+    end = Math.max(end, p.address + p.section.size);
+  }
+  return groups;
+}
+
+function usage(
+  placed: Placed[],
+  bySection: Map<number, ElfSymbol[]>,
+  total: number | null,
+  marksMain: (s: ElfSection) => boolean = () => false,
+): RegionUsage {
   placed.sort((a, b) => a.address - b.address);
-  const { start, used } = span(placed);
-  const sectionBytes = placed.reduce((sum, p) => sum + p.section.size, 0);
+  const groups = memories(placed);
+  const bytes = (g: readonly Placed[]): number => g.reduce((sum, p) => sum + p.section.size, 0);
+  const main =
+    groups.find((g) => g.some((p) => marksMain(p.section))) ??
+    groups.reduce<Placed[]>((best, g) => (bytes(g) > bytes(best) ? g : best), groups[0] ?? []);
+  const { start, used } = span(main);
   const components = componentsFor(placed, bySection);
   return {
     used,
-    sectionBytes,
+    sectionBytes: bytes(placed),
     start,
     total,
     components,
     sections: placed.map((p) => ({ name: p.section.name, address: p.address, size: p.section.size })),
+    elsewhere: groups
+      .filter((g) => g !== main)
+      .map((g) => {
+        const other = span(g);
+        return { start: other.start ?? 0, used: other.used, sections: g.map((p) => p.section.name) };
+      }),
   };
 }
 
@@ -219,6 +263,6 @@ export function measureElf(elf: ElfFile, board: BoardMemory = { flashBytes: null
     endian: elf.endian,
     xip,
     flash: usage(flash, bySection, board.flashBytes),
-    ram: usage(ram, bySection, board.ramBytes),
+    ram: usage(ram, bySection, board.ramBytes, xip ? copied : undefined),
   };
 }
