@@ -1,4 +1,5 @@
 import type { ValType } from "../abi/table.js";
+import { WasmReader } from "../util/wasm-reader.js";
 
 /**
  * A minimal reader for the parts of a Wasm binary the validator checks (types, imports,
@@ -48,29 +49,7 @@ const VALTYPES: Record<number, WasmValType> = {
 };
 const EXTERNAL_KINDS = ["function", "table", "memory", "global", "tag"] as const;
 
-class Reader {
-  offset = 0;
-  constructor(readonly bytes: Uint8Array) {}
-  byte(): number {
-    if (this.offset >= this.bytes.length) throw new Error("unexpected end of module");
-    return this.bytes[this.offset++]!;
-  }
-  u32(): number {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = this.byte();
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7;
-    }
-  }
-  name(): string {
-    const length = this.u32();
-    const text = new TextDecoder().decode(this.bytes.subarray(this.offset, this.offset + length));
-    this.offset += length;
-    return text;
-  }
+class Reader extends WasmReader {
   valtype(): WasmValType {
     const b = this.byte();
     return VALTYPES[b] ?? `0x${b.toString(16)}`;
@@ -84,17 +63,16 @@ class Reader {
 }
 
 export function readWasmSummary(bytes: Uint8Array): WasmSummary {
-  const r = new Reader(bytes);
-  r.offset = 8; // magic + version
+  const r = new Reader(bytes, 8); // after magic + version
   const types: FuncType[] = [];
   const imports: WasmImport[] = [];
   const exports: WasmExport[] = [];
   const memories: Limits[] = [];
   const customSections: string[] = [];
-  while (r.offset < bytes.length) {
+  while (r.pos < bytes.length) {
     const id = r.byte();
     const size = r.u32();
-    const end = r.offset + size;
+    const end = r.pos + size;
     if (id === 0) {
       customSections.push(r.name());
     } else if (id === 1) {
@@ -136,7 +114,7 @@ export function readWasmSummary(bytes: Uint8Array): WasmSummary {
         exports.push({ name, kind, index: r.u32() });
       }
     }
-    r.offset = end;
+    r.pos = end;
   }
   return { imports, exports, memories, customSections };
 }
@@ -146,16 +124,15 @@ export function readWasmSummary(bytes: Uint8Array): WasmSummary {
  * so nothing else about the module can change).
  */
 export function dropCustomSections(bytes: Uint8Array, drop: (name: string) => boolean): Uint8Array {
-  const r = new Reader(bytes);
-  r.offset = 8;
+  const r = new Reader(bytes, 8);
   const kept: Uint8Array[] = [bytes.subarray(0, 8)];
-  while (r.offset < bytes.length) {
-    const start = r.offset;
+  while (r.pos < bytes.length) {
+    const start = r.pos;
     const id = r.byte();
     const size = r.u32();
-    const end = r.offset + size;
+    const end = r.pos + size;
     if (!(id === 0 && drop(r.name()))) kept.push(bytes.subarray(start, end));
-    r.offset = end;
+    r.pos = end;
   }
   const out = new Uint8Array(kept.reduce((n, part) => n + part.length, 0));
   let at = 0;

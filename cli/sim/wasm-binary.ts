@@ -1,3 +1,4 @@
+import { WasmReader } from "../util/wasm-reader.js";
 /**
  * Just enough of the Wasm binary format for the simulator: where the memory's limits are
  * (imported or defined), the function names from the name section, and rewriting those limits.
@@ -23,35 +24,7 @@ export interface WasmLayout {
   readonly functionNames: ReadonlyMap<number, string>;
 }
 
-class Reader {
-  pos: number;
-  constructor(
-    readonly bytes: Uint8Array,
-    start = 0,
-  ) {
-    this.pos = start;
-  }
-  byte(): number {
-    if (this.pos >= this.bytes.length) throw new Error("unexpected end of module");
-    return this.bytes[this.pos++]!;
-  }
-  u32(): number {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = this.byte();
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7;
-      if (shift > 35) throw new Error("LEB128 too long");
-    }
-  }
-  name(): string {
-    const len = this.u32();
-    const s = new TextDecoder().decode(this.bytes.subarray(this.pos, this.pos + len));
-    this.pos += len;
-    return s;
-  }
+class Reader extends WasmReader {
   skipLimits(): void {
     const flags = this.byte();
     this.u32();
