@@ -1,3 +1,4 @@
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildApps } from "../cli/pipeline/build.js";
@@ -63,6 +64,35 @@ describe("templates under ocre run --virtual-time", () => {
     // Moving average of 8 one-second samples: above 30 first at 14 s, below at 32 s, above again at 55 s.
     const publishes = run.trace.filter((e) => e.call === "ocre_publish_message");
     expect(publishes.map((e) => Math.floor(e.t / 1000))).toEqual([14, 55]);
+  });
+
+  it("ocre run --sensors replays a CSV trace into the sensor template", async () => {
+    const dir = path.join(root, "sensor");
+    const csv = ["time,sensor,channel,value", "0,temp0,ambient_temp,20", "10s,temp0,ambient_temp,40"].join("\n");
+    await writeFile(path.join(dir, "temps.csv"), `${csv}\n`);
+    const args = [
+      "run",
+      ".",
+      "--virtual-time",
+      "--duration",
+      "20s",
+      "--sensors",
+      "temps.csv",
+      "--trace",
+      "calls.jsonl",
+    ];
+    const run = await runOcre(args, { cwd: dir });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const calls = (await readFile(path.join(dir, "calls.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { t: number; call: string; result: number });
+    const reads = calls.filter((c) => c.call === "ocre_sensors_read").map((c) => c.result);
+    expect(reads).toContain(20);
+    expect(reads).toContain(40);
+    // The same crossing as the library run above: the 8-sample average passes 30 at 14 s.
+    const publishes = calls.filter((c) => c.call === "ocre_publish_message");
+    expect(publishes.map((c) => Math.floor(c.t / 1000))).toEqual([14]);
   });
 
   it("sensor alerts on 1000 threshold crossings without running out of memory", async () => {
