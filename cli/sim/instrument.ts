@@ -1,4 +1,5 @@
-import binaryen from "binaryen";
+// The compiler's own Binaryen, so that `ocre run <app-dir>` (compile + instrument) loads one copy.
+import binaryen from "assemblyscript/binaryen";
 import { createHash } from "node:crypto";
 import { readLayout, withMemoryLimits } from "./wasm-binary.js";
 import { DEFAULT_MAX_PAGES, WASM_PAGE_BYTES } from "./limits.js";
