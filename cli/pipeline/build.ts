@@ -88,7 +88,11 @@ export const PROJECT_STAGES: readonly StageHook[] = [
   // boards: with --board (or the manifest's boards), build/<board>/ west projects embedding every app (report section "boards").
   { section: "boards", run: async (...a) => (await import("../generate/index.js")).generateProjects(...a) },
   // firmware (after the boards stage): with --firmware, build/<board>/firmware/zephyr.{elf,bin,hex} (report section "firmware").
-  { section: "firmware", run: async (...a) => (await import("../firmware/stage.js")).firmwareStage(...a) },
+  // Loaded only with --firmware: the stage pulls in execa and the toolchain probes.
+  {
+    section: "firmware",
+    run: async (...a) => (a[2].firmware ? (await import("../firmware/stage.js")).firmwareStage(...a) : undefined),
+  },
 ];
 
 export interface AppBuild {
