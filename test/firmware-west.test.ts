@@ -8,6 +8,7 @@ import { probePython } from "../cli/firmware/doctor/probe.js";
 import { generateProjects } from "../cli/generate/index.js";
 import type { ResolvedConfig } from "../cli/config/types.js";
 import type { ContainerSpec } from "../cli/spec.js";
+import { makeSpec } from "./generate-fixtures.js";
 import { missingTools } from "./helpers/tools.js";
 import { runOcre, tempDir } from "./helpers/cli.js";
 
@@ -39,26 +40,7 @@ flash)
 esac
 `;
 
-const WASM = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x05,
-  0x04, 0x01, 0x01, 0x01, 0x01, 0x07, 0x13, 0x02, 0x06, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74, 0x00, 0x00, 0x06, 0x6d,
-  0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,
-]);
-
-const spec: ContainerSpec = {
-  name: "west-test",
-  version: "0.1.0",
-  wasm: WASM,
-  sha256: createHash("sha256").update(WASM).digest("hex"),
-  imports: [],
-  exports: ["_start", "memory"],
-  features: ["core"],
-  capabilities: [],
-  memory: { initialPages: 1, maxPages: 1, stackBytes: 8192, heapBytes: 0 },
-  entryPoint: "_start",
-  args: [],
-  env: {},
-};
+const spec: ContainerSpec = makeSpec({ name: "west-test", memory: { heapBytes: 0 } });
 
 async function westCalls(file: string): Promise<string[][]> {
   const text = await readFile(file, "utf8").catch(() => "");
