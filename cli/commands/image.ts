@@ -73,10 +73,10 @@ const inspectCommand = defineCommand<RefArgs>({
     }) as unknown as Argv<RefArgs>,
   run: async (args, out) => {
     // The library loads on use, so other commands do not pay for it at start-up.
-    const { resolveLocalImage, readLayoutImage } = await import("../oci/index.js");
+    const { resolveLocalImage, readLayoutImage, readConfig } = await import("../oci/index.js");
     const image = await resolveLocalImage(args.ref, { cwd: args.cwd, layout: args.layout });
     const content = await readLayoutImage(image.layout, image.descriptor);
-    const config = JSON.parse(new TextDecoder().decode(content.blobs.get(content.manifest.config.digest))) as unknown;
+    const config = readConfig(content);
     out.result({
       ok: true,
       ...summary(image),

@@ -3,6 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { OcreError } from "../errors.js";
 import { tempSibling } from "../util/atomic.js";
+import { parseOcreAnnotations } from "./documents.js";
+import { readConfig } from "./image-spec.js";
 import type { ImageContent } from "./image-types.js";
 import { addToLayout, isLayout, readLayoutEntries, readLayoutImage, writeLayout } from "./layout.js";
 
@@ -105,6 +107,9 @@ export async function importArchive(file: string, layout: string, newRef?: strin
     const images: ImportedImage[] = [];
     for (const entry of entries) {
       const content = await readLayoutImage(staging, entry.descriptor);
+      // Everything inspect, run and --from-image will read later is checked now.
+      readConfig(content);
+      parseOcreAnnotations(content.manifest.annotations, `manifest ${content.manifestDigest}`);
       images.push({ ref: newRef ?? entry.ref ?? content.manifestDigest, content });
     }
     await addToLayout(

@@ -3,7 +3,9 @@ import { OcreError } from "../errors.js";
 import type { ContainerSpec, MemoryLimits } from "../spec.js";
 import * as A from "./annotations.js";
 import { digestHex } from "./digest.js";
-import type { ImageContent, WasmImageConfig } from "./image-types.js";
+import { readLayout } from "../sim/wasm-binary.js";
+import { invalidDocument, parseOcreAnnotations, parseOtherConfig, parseWasmConfig } from "./documents.js";
+import type { ImageContent } from "./image-types.js";
 import { MEDIA_TYPE_WASM_CONFIG, MEDIA_TYPE_WASM_LAYER } from "./media-types.js";
 
 /** The slice of the WebAssembly JS API we use (the project's lib settings carry no DOM types). */
@@ -22,26 +24,32 @@ function notOcre(what: string, ref: string): OcreError {
   });
 }
 
-function requiredNumber(annotations: Readonly<Record<string, string>>, key: string, ref: string): number {
-  const text = annotations[key];
-  const value = text === undefined ? Number.NaN : Number(text);
-  if (!Number.isInteger(value) || value < 0)
-    throw notOcre(text === undefined ? `annotation ${key} is missing` : `annotation ${key} is "${text}"`, ref);
-  return value;
+/**
+ * The config blob of an image, parsed: the Wasm config strictly; another JSON config (an image
+ * some other tool made) bounded and as JSON; anything else as its size only.
+ */
+export function readConfig(content: ImageContent): unknown {
+  const { config } = content.manifest;
+  const bytes = content.blobs.get(config.digest) ?? new Uint8Array();
+  const document = `config ${config.digest}`;
+  if (config.mediaType === MEDIA_TYPE_WASM_CONFIG) return parseWasmConfig(bytes, document);
+  if (config.mediaType.endsWith("json")) return parseOtherConfig(bytes, document);
+  return { mediaType: config.mediaType, size: bytes.byteLength };
 }
 
-function jsonAnnotation<T>(annotations: Readonly<Record<string, string>>, key: string, fallback: T, ref: string): T {
-  const text = annotations[key];
-  if (text === undefined) return fallback;
+/** The memory the module itself declares (undefined when it has none it defines or imports). */
+function declaredMemory(wasm: Uint8Array, ref: string): { initial: number } | undefined {
   try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw notOcre(`annotation ${key} is not JSON`, ref);
+    return readLayout(wasm).memory;
+  } catch (error) {
+    throw new OcreError(
+      "OCRE_IMAGE_WASM_INVALID",
+      `the Wasm layer of ${ref} is not a valid module: ${(error as Error).message}`,
+      {
+        hint: "rebuild and push the image again",
+      },
+    );
   }
-}
-
-function list(text: string | undefined): string[] {
-  return text === undefined || text === "" ? [] : text.split(",");
 }
 
 /**
@@ -59,8 +67,10 @@ export function specFromImageContent(content: ImageContent, ref: string): Contai
   const wasm = content.blobs.get(layer.digest);
   const configBytes = content.blobs.get(manifest.config.digest);
   if (!wasm || !configBytes) throw notOcre("its content is incomplete", ref);
-  const config = JSON.parse(new TextDecoder().decode(configBytes)) as Partial<WasmImageConfig>;
-  const annotations = manifest.annotations ?? {};
+  const config = parseWasmConfig(configBytes, `config ${manifest.config.digest} of ${ref}`);
+  const annotations = parseOcreAnnotations(manifest.annotations, `manifest of ${ref}`);
+  if (annotations.memory === undefined) throw notOcre(`annotation ${A.OCRE_MEMORY_MAX_PAGES} is missing`, ref);
+  const memory: MemoryLimits = annotations.memory;
 
   let module: object;
   try {
@@ -78,30 +88,32 @@ export function specFromImageContent(content: ImageContent, ref: string): Contai
     .filter((i) => i.kind === "function")
     .map((i) => ({ module: i.module, name: i.name }));
   const exports = wasmApi.Module.exports(module).map((e) => e.name);
+  const declared = declaredMemory(wasm, ref);
+  if (declared !== undefined && declared.initial > memory.maxPages) {
+    throw invalidDocument(
+      `the Wasm layer of ${ref}`,
+      "memory",
+      `declares ${declared.initial} initial pages, above ${A.OCRE_MEMORY_MAX_PAGES} (${memory.maxPages})`,
+    );
+  }
   const features = new Set<Feature>(["core"]);
-  for (const name of list(annotations[A.OCRE_FEATURES])) features.add(name as Feature);
+  for (const name of annotations.features) features.add(name as Feature);
   for (const i of imports) {
     const entry = findImport(i.module, i.name);
     if (entry && "feature" in entry) features.add(entry.feature);
   }
-  const memory: MemoryLimits = {
-    initialPages: requiredNumber(annotations, A.OCRE_MEMORY_INITIAL_PAGES, ref),
-    maxPages: requiredNumber(annotations, A.OCRE_MEMORY_MAX_PAGES, ref),
-    stackBytes: requiredNumber(annotations, A.OCRE_MEMORY_STACK_BYTES, ref),
-    heapBytes: requiredNumber(annotations, A.OCRE_MEMORY_HEAP_BYTES, ref),
-  };
   return {
-    name: annotations[A.OCI_TITLE] ?? ref,
-    version: annotations[A.OCI_VERSION] ?? "0.0.0",
+    name: annotations.title ?? ref,
+    version: annotations.version ?? "0.0.0",
     wasm,
     sha256: digestHex(layer.digest),
     imports,
     exports,
     features: [...features],
-    capabilities: list(annotations[A.OCRE_CAPABILITIES]),
+    capabilities: [...annotations.capabilities],
     memory,
-    entryPoint: annotations[A.OCRE_ENTRY_POINT] ?? config.module?.entryPoint ?? "_start",
-    args: jsonAnnotation<string[]>(annotations, A.OCRE_ARGS, [], ref),
-    env: jsonAnnotation<Record<string, string>>(annotations, A.OCRE_ENV, {}, ref),
+    entryPoint: annotations.entryPoint ?? config.module?.entryPoint ?? "_start",
+    args: [...annotations.args],
+    env: { ...annotations.env },
   };
 }

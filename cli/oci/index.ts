@@ -9,7 +9,19 @@ export {
 } from "./package.js";
 export { renderImage, rfc3339FromEpoch, type ImageMetadata } from "./render.js";
 export { specFromImage, configFromImage, type FromImageOptions, type ImageSpec } from "./from-image.js";
-export { specFromImageContent } from "./image-spec.js";
+export { specFromImageContent, readConfig } from "./image-spec.js";
+export {
+  parseImageManifest,
+  parseImageIndex,
+  parseManifestDocument,
+  parseWasmConfig,
+  parseOcreAnnotations,
+  parseDescriptor,
+  invalidDocument,
+  MAX_MANIFEST_BYTES,
+  type ManifestDocument,
+  type OcreAnnotations,
+} from "./documents.js";
 export {
   writeLayout,
   addToLayout,

@@ -4,8 +4,10 @@ import path from "node:path";
 import { OcreError } from "../errors.js";
 import { writeDirAtomic, writeFileAtomic } from "../util/atomic.js";
 import { canonicalJson } from "./canonical-json.js";
-import { digestHex, isDigest, parseDigest, verifyDigest, type Digest } from "./digest.js";
+import { digestHex, isDigest, verifyDigest, type Digest } from "./digest.js";
 import type { Descriptor, ImageContent, ImageIndex, ImageManifest } from "./image-types.js";
+import { parseImageIndex, parseImageManifest } from "./documents.js";
+import { fileError } from "../util/fs-errors.js";
 import {
   ANNOTATION_REF_NAME,
   MEDIA_TYPE_DOCKER_MANIFEST,
@@ -81,71 +83,86 @@ export async function isLayout(dir: string): Promise<boolean> {
   );
 }
 
-function parseJson<T>(bytes: Uint8Array | string, what: string): T {
-  try {
-    return JSON.parse(typeof bytes === "string" ? bytes : new TextDecoder().decode(bytes)) as T;
-  } catch (error) {
-    throw new OcreError("OCRE_OCI_INVALID", `${what} is not valid JSON`, {
-      cause: error,
-      hint: "the image is damaged; rebuild or pull it again",
-    });
-  }
-}
-
 /** Reads index.json. A missing layout reads as empty, so a fresh store needs no setup. */
 export async function readLayoutEntries(dir: string): Promise<LayoutEntry[]> {
   if (!(await isLayout(dir))) return [];
-  const text = await readFile(path.join(dir, "index.json"), "utf8").catch(() => undefined);
+  const file = path.join(dir, "index.json");
+  const text = await readFile(file).catch(() => undefined);
   if (text === undefined) return [];
-  const index = parseJson<Partial<ImageIndex>>(text, path.join(dir, "index.json"));
-  if (!Array.isArray(index.manifests)) {
-    throw new OcreError("OCRE_OCI_INVALID", `${path.join(dir, "index.json")} has no "manifests" list`, {
-      hint: "the layout is damaged; rebuild or pull the image again",
-    });
-  }
-  return index.manifests.map((d) => {
-    parseDigest(String(d.digest), `${path.join(dir, "index.json")}`);
-    return { descriptor: d, ref: d.annotations?.[ANNOTATION_REF_NAME] };
-  });
+  const index = parseImageIndex(text, file);
+  return index.manifests.map((d) => ({ descriptor: d, ref: d.annotations?.[ANNOTATION_REF_NAME] }));
 }
 
-/** Reads a blob and checks it against its digest (a layout on disk can be damaged too). */
-export async function readBlob(dir: string, digest: Digest): Promise<Uint8Array> {
-  const bytes = await readFile(blobPath(dir, digest)).catch((error: NodeJS.ErrnoException) => {
-    throw new OcreError("OCRE_OCI_BLOB_MISSING", `blob ${digest} is missing from the layout ${dir}`, {
-      cause: error,
-      hint: "the layout is incomplete; rebuild (`ocre build`) or pull the image again",
-    });
+/**
+ * Largest blob read into memory. Wasm modules are KiB to a few MiB; anything bigger than this
+ * is not a container a device can run, and Node cannot hold a file over 2 GiB in one buffer.
+ */
+export const MAX_BLOB_IN_MEMORY = 256 * 1024 * 1024;
+
+/**
+ * Reads a blob and checks it against its digest (a layout on disk can be damaged too) and, when
+ * given, the size its descriptor declares. The size is checked before reading, so an oversized
+ * blob costs nothing.
+ */
+export async function readBlob(dir: string, digest: Digest, expectedSize?: number): Promise<Uint8Array> {
+  const file = blobPath(dir, digest);
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT" || error.code === "ENOTDIR")
+      throw new OcreError("OCRE_OCI_BLOB_MISSING", `blob ${digest} is missing from the layout ${dir}`, {
+        cause: error,
+        hint: "the layout is incomplete; rebuild (`ocre build`) or pull the image again",
+      });
+    throw fileError(error, file);
+  });
+  if (expectedSize !== undefined && info.size !== expectedSize) {
+    throw new OcreError(
+      "OCRE_OCI_DIGEST_MISMATCH",
+      `blob ${digest} in ${dir} is ${info.size} bytes, but its descriptor says ${expectedSize}`,
+      { hint: "the layout is damaged; remove the image and pull or import it again" },
+    );
+  }
+  if (info.size > MAX_BLOB_IN_MEMORY) {
+    throw new OcreError(
+      "OCRE_OCI_BLOB_TOO_LARGE",
+      `blob ${digest} in ${dir} is ${info.size} bytes, over the ${MAX_BLOB_IN_MEMORY}-byte limit for a container`,
+      { hint: "a Wasm container for a device is KiB to a few MiB; this is not an ocre image" },
+    );
+  }
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw fileError(error, file);
   });
   const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   verifyDigest(view, digest, `blob ${digest} in ${dir}`);
   return view;
 }
 
+/** Parses an image manifest (strictly: see documents.ts). */
 export function parseManifest(bytes: Uint8Array, what: string): ImageManifest {
-  const manifest = parseJson<ImageManifest>(bytes, what);
-  const mediaType = manifest.mediaType ?? MEDIA_TYPE_MANIFEST;
-  if (
-    manifest.schemaVersion !== 2 ||
-    (mediaType !== MEDIA_TYPE_MANIFEST && mediaType !== MEDIA_TYPE_DOCKER_MANIFEST) ||
-    !manifest.config ||
-    !Array.isArray(manifest.layers)
-  ) {
-    throw new OcreError("OCRE_OCI_INVALID", `${what} is not an image manifest (media type ${mediaType})`, {
-      hint: "ocre handles single-image manifests; an index must name a wasm image",
-    });
-  }
-  parseDigest(String(manifest.config.digest), `${what} config`);
-  for (const layer of manifest.layers) parseDigest(String(layer.digest), `${what} layer`);
-  return { ...manifest, mediaType };
+  return parseImageManifest(bytes, what);
+}
+
+const MANIFEST_TYPES = new Set([MEDIA_TYPE_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST]);
+
+/** Whether an index.json entry names an image manifest (rather than a nested index or an artifact ocre cannot run). */
+export function isImageEntry(entry: LayoutEntry): boolean {
+  return MANIFEST_TYPES.has(entry.descriptor.mediaType);
+}
+
+function notAnImage(dir: string, descriptor: Descriptor): OcreError {
+  return new OcreError(
+    "OCRE_OCI_NOT_AN_IMAGE",
+    `${descriptor.digest} in ${dir} is ${descriptor.mediaType.slice(0, 200)}, not an image manifest`,
+    { hint: "name the wasm image inside it by its own digest" },
+  );
 }
 
 /** Reads one image (manifest + every blob), verifying each digest. */
 export async function readLayoutImage(dir: string, descriptor: Descriptor): Promise<ImageContent> {
-  const manifestBytes = await readBlob(dir, descriptor.digest);
-  const manifest = parseManifest(manifestBytes, `manifest ${descriptor.digest}`);
+  if (!MANIFEST_TYPES.has(descriptor.mediaType)) throw notAnImage(dir, descriptor);
+  const manifestBytes = await readBlob(dir, descriptor.digest, descriptor.size);
+  const manifest = parseManifest(manifestBytes, `manifest ${descriptor.digest} in ${dir}`);
   const blobs = new Map<Digest, Uint8Array>();
-  for (const d of [manifest.config, ...manifest.layers]) blobs.set(d.digest, await readBlob(dir, d.digest));
+  for (const d of [manifest.config, ...manifest.layers]) blobs.set(d.digest, await readBlob(dir, d.digest, d.size));
   return { manifest, manifestBytes, manifestDigest: descriptor.digest, blobs };
 }
 
