@@ -10,6 +10,9 @@ import { runCommand } from "./run.js";
 import { doctorCommand } from "./doctor.js";
 import { flashCommand } from "./flash.js";
 import { emulateCommand } from "./emulate.js";
+import { keysCommand } from "./keys.js";
+import { signCommand } from "./sign.js";
+import { verifyCommand } from "./verify.js";
 
 /** Every command, in the order `ocre --help` lists them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -21,6 +24,9 @@ export const commands: CommandModule<GlobalArgs, any>[] = [
   imageCommand,
   pushCommand,
   pullCommand,
+  keysCommand,
+  signCommand,
+  verifyCommand,
   doctorCommand,
   flashCommand,
   emulateCommand,

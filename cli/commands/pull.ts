@@ -1,9 +1,11 @@
+import path from "node:path";
 import type { Argv } from "yargs";
 import { defineCommand } from "./define.js";
 import { humanBytes, progressBars, registryFlags, registryOptions, type RegistryArgs } from "./push.js";
 
 interface PullArgs extends RegistryArgs {
   reference: string;
+  "verify-key"?: string[];
 }
 
 export const pullCommand = defineCommand<PullArgs>({
@@ -16,24 +18,50 @@ export const pullCommand = defineCommand<PullArgs>({
         demandOption: true,
         describe: "<registry>/<repository>:<tag> or <registry>/<repository>@sha256:<hex>",
       })
+      .option("verify-key", {
+        type: "string",
+        array: true,
+        describe: "Refuse the image unless one of these public keys signed it (cosign format); nothing is written",
+      })
       .example(
         "$0 pull localhost:5000/blinky:1.0.0",
         "fetch into the user store (`ocre image ls` shows it)",
       ) as unknown as Argv<PullArgs>,
   run: async (args, out) => {
     // The library loads on use, so other commands do not pay for it at start-up.
-    const { addToLayout, annotations, fetchImage, formatReference, parseReference, writableLayout } =
+    const { addToLayout, annotations, formatReference, parseReference, writableLayout } =
       await import("../oci/index.js");
+    const { fetchSignedImage, loadPublicKey, signatureTag } = await import("../sign/index.js");
     const target = parseReference(args.reference);
+    const keys =
+      args["verify-key"] === undefined
+        ? undefined
+        : await Promise.all(args["verify-key"].map((k) => loadPublicKey(path.resolve(args.cwd, k))));
     const options = await registryOptions(args, out);
     const bars = await progressBars(out);
-    // Every digest is checked in memory first; the layout only ever receives a verified image.
-    const content = await fetchImage(target, { ...options, onProgress: bars.update }).finally(bars.stop);
+    // Every digest (and, with --verify-key, the signature) is checked in memory first; the layout
+    // only ever receives a verified image.
+    const { content, signatures, verified } = await fetchSignedImage(
+      target,
+      { ...options, onProgress: bars.update },
+      keys,
+    ).finally(bars.stop);
     const layout = writableLayout({ cwd: args.cwd, layout: args.layout });
     const ref = formatReference(target);
+    const origin = { [annotations.OCRE_ORIGIN]: `${target.registry}/${target.repository}` };
     await addToLayout(layout, [
-      { content, ref, annotations: { [annotations.OCRE_ORIGIN]: `${target.registry}/${target.repository}` } },
+      { content, ref, annotations: origin },
+      // The signature travels with the image (index.json entry `<repository>:sha256-<hex>.sig`).
+      ...(signatures
+        ? [
+            {
+              content: signatures,
+              ref: `${target.registry}/${target.repository}:${signatureTag(content.manifestDigest)}`,
+            },
+          ]
+        : []),
     ]);
+    if (verified) out.info(`signature verified: ${verified.keyFingerprint}`);
     const blobs = [content.manifest.config, ...content.manifest.layers].map((d) => ({
       digest: d.digest,
       mediaType: d.mediaType,
@@ -51,6 +79,8 @@ export const pullCommand = defineCommand<PullArgs>({
       size,
       blobs,
       layout,
+      signed: signatures !== undefined,
+      ...(verified ? { verifiedBy: verified.keyFingerprint } : {}),
     });
   },
 });

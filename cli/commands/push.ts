@@ -161,8 +161,15 @@ export const pushCommand = defineCommand<PushArgs>({
     }).finally(bars.stop);
     for (const blob of result.blobs) out.debug(`${blob.digest} ${blob.mediaType} ${blob.size} bytes: ${blob.action}`);
     out.info(`pushed ${result.ref} (${humanBytes(result.size)}, ${humanBytes(result.uploadedBytes)} uploaded)`);
+    // Signatures stored with the image (`ocre sign`, `ocre build --sign`) go up after it, under cosign's tag.
+    const { pushLocalSignature } = await import("../sign/index.js");
+    const signature = await pushLocalSignature(local.layout, result.digest, destination, options);
+    if (signature)
+      out.info(
+        `pushed signature ${signature.ref}${signature.referrers ? " (also listed by the registry's referrers API)" : ""}`,
+      );
     out.print(result.digest);
-    out.result({ ok: true, ...result });
+    out.result({ ok: true, ...result, ...(signature ? { signature } : {}) });
   },
 });
 

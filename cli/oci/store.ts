@@ -6,6 +6,7 @@ import { isDigest } from "./digest.js";
 import type { Descriptor, ImageManifest } from "./image-types.js";
 import { isLayout, parseManifest, readBlob, readLayoutEntries } from "./layout.js";
 import { OCI_TITLE, OCI_VERSION } from "./annotations.js";
+import { isSignatureRef } from "../sign/tag.js";
 
 /**
  * Where local images live. `ocre build` writes the app's own image to `<app>/build/oci`; `ocre
@@ -60,6 +61,8 @@ export interface LocalImage {
 async function imagesIn(layout: string): Promise<LocalImage[]> {
   const images: LocalImage[] = [];
   for (const entry of await readLayoutEntries(layout)) {
+    // A signature (cosign's sha256-<hex>.sig) travels with its image but is not one.
+    if (isSignatureRef(entry.ref)) continue;
     const manifest = parseManifest(
       await readBlob(layout, entry.descriptor.digest),
       `manifest ${entry.descriptor.digest} in ${layout}`,
