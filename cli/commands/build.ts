@@ -17,6 +17,8 @@ interface BuildArgs {
   board: string[];
   "board-root": string[];
   zephyr: string | undefined;
+  sign?: string;
+  "passphrase-stdin": boolean;
 }
 
 function bytes(n: number): string {
@@ -109,6 +111,15 @@ export const buildCommand = defineCommand<BuildArgs>({
         describe:
           "Skip compiling: take the container from this OCI image (tag, digest, oci:DIR:TAG or registry reference) and run only the board stages",
       })
+      .option("sign", {
+        type: "string",
+        describe: "Sign each app's image with this private key (cosign format; `ocre push` sends the signature)",
+      })
+      .option("passphrase-stdin", {
+        type: "boolean",
+        default: false,
+        describe: "Passphrase of an encrypted --sign key, from stdin (or set OCRE_KEY_PASSPHRASE)",
+      })
       .example("$0 build", "Build the app in the current directory")
       .example("$0 build apps/sensor apps/pubsub", "Build several apps")
       .example("$0 build --optimize speed", "Favour speed over size")
@@ -150,6 +161,13 @@ export const buildCommand = defineCommand<BuildArgs>({
       return;
     }
     const dirs = (args.dirs.length === 0 ? ["."] : args.dirs).map((d) => path.resolve(args.cwd, d));
+    // The key is read (and decrypted) before anything is built, so a wrong passphrase costs nothing.
+    const signingKey =
+      args.sign === undefined
+        ? undefined
+        : await (
+            await import("../sign/keys.js")
+          ).loadPrivateKey(path.resolve(args.cwd, args.sign), await (await import("./keys.js")).readPassphrase(args));
     // A mistyped --board or --zephyr fails before anything is compiled or written.
     if (options.boards || options.zephyr)
       await (await import("../generate/index.js")).checkBoardOptions(dirs[0] ?? args.cwd, options);
@@ -162,6 +180,16 @@ export const buildCommand = defineCommand<BuildArgs>({
       { ...options, invocation: invocationKey(process.argv.slice(2), args.cwd, process.env) },
       logger,
     );
+    if (signingKey !== undefined) {
+      const { signLocalImage } = await import("../sign/index.js");
+      for (const app of result.apps) {
+        const image = app.report.image as { layout: string; tag: string } | undefined;
+        if (image === undefined) continue;
+        const layout = path.join(app.buildDir, image.layout);
+        const signed = await signLocalImage(image.tag, signingKey, { cwd: app.appDir, layout });
+        out.info(`signed ${signed.image} (${signed.digest}) with ${signed.keyFingerprint}`);
+      }
+    }
     printBuild(result, args.cwd, out);
   },
 });

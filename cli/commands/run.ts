@@ -25,6 +25,7 @@ interface RunArgs {
   cap?: string[];
   seed?: number;
   "event-queue-depth"?: number;
+  "verify-key"?: string[];
 }
 
 function seconds(ms: number): string {
@@ -117,6 +118,11 @@ export const runCommand = defineCommand<RunArgs>({
         type: "number",
         describe: "Seed for random_get (default: fixed with --virtual-time, random otherwise)",
       })
+      .option("verify-key", {
+        type: "string",
+        array: true,
+        describe: "Run only images one of these public keys signed (cosign format); refuse anything else",
+      })
       .option("event-queue-depth", {
         type: "number",
         describe: "Events a container's queue holds (default 16, as CONFIG_OCRE_EVENT_QUEUE_DEPTH)",
@@ -138,11 +144,19 @@ export const runCommand = defineCommand<RunArgs>({
         );
       }
     }
+    const verifyKeys =
+      args["verify-key"] === undefined
+        ? undefined
+        : await (async () => {
+            const { loadPublicKey } = await import("../sign/keys.js");
+            return Promise.all(args["verify-key"]!.map((k) => loadPublicKey(path.resolve(args.cwd, k))));
+          })();
     const targets = await Promise.all(
       args.targets.map((t) =>
         resolveTarget(t, {
           cwd: args.cwd,
           ...(caps ? { capabilities: caps } : {}),
+          ...(verifyKeys ? { verifyKeys } : {}),
         }),
       ),
     );

@@ -203,7 +203,7 @@ export function verifySignatures(
     `${what} (${digest}) is not signed by a trusted key: ${signatureTag(digest)} holds ${reasons.join("; ")}`,
     {
       details: keys.map((k) => `trusted: ${keyFingerprint(k.type === "private" ? createPublicKey(k) : k)}`),
-      hint: "the image or its signature was changed after signing, or it was signed with another key; nothing was written",
+      hint: "the image or its signature was changed after signing, or another key signed it; check which key you trust (`ocre keys show`)",
     },
   );
 }

@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
+import { OcreError } from "../errors.js";
 import type { Digest } from "../oci/digest.js";
 import type { Descriptor, ImageContent } from "../oci/image-types.js";
 import { readLayoutImage } from "../oci/layout.js";
@@ -182,4 +183,26 @@ export async function pushLocalSignature(
   } finally {
     await client.close();
   }
+}
+
+/**
+ * An image whose signature one of `keys` made: a local image (build/oci, the user store, a layout),
+ * else, for a registry reference, fetched with its signature. The same rule as `pull --verify-key`.
+ */
+export async function verifiedImage(
+  ref: string,
+  keys: readonly KeyObject[],
+  store: StoreOptions,
+  registry: PullOptions = {},
+): Promise<{ content: ImageContent; from: string; verified: VerifiedSignature }> {
+  try {
+    const local = await verifyLocalImage(ref, keys, store);
+    return { content: local.content, from: local.image, verified: local };
+  } catch (error) {
+    if (!(error instanceof OcreError) || error.code !== "OCRE_IMAGE_NOT_FOUND" || !ref.includes("/")) throw error;
+  }
+  const { parseReference } = await import("../oci/reference.js");
+  const target = parseReference(ref);
+  const fetched = await fetchSignedImage(target, registry, keys);
+  return { content: fetched.content, from: formatReference(target), verified: fetched.verified! };
 }

@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { OCRE_ABI } from "../abi/table.js";
@@ -21,6 +22,8 @@ export interface ResolveTargetOptions {
   readonly capabilities?: readonly string[];
   /** Builds an app directory and returns its container; default: the build pipeline. */
   readonly buildApp?: (appDir: string) => Promise<ContainerInput>;
+  /** `--verify-key`: only images one of these keys signed run (cosign format, as `pull --verify-key`). */
+  readonly verifyKeys?: readonly KeyObject[];
 }
 
 /** The capabilities a bare module needs: one per Ocre feature it imports. */
@@ -68,6 +71,25 @@ async function kindOf(target: string, cwd: string): Promise<{ kind: TargetKind; 
  */
 export async function resolveTarget(target: string, options: ResolveTargetOptions): Promise<ResolvedTarget> {
   const { kind, file } = await kindOf(target, options.cwd);
+  if (options.verifyKeys !== undefined) {
+    if (kind !== "image") {
+      throw new OcreError(
+        "OCRE_SIGNATURE_MISSING",
+        `${target} is ${kind === "wasm" ? "a .wasm file" : "an app directory"}, which carries no signature; --verify-key runs signed images only`,
+        {
+          hint: "build and sign an image (`ocre build --sign <key>`), then run it by reference: `ocre run <image> --verify-key <pub>`",
+        },
+      );
+    }
+    const { verifiedImage } = await import("../sign/index.js");
+    const { specFromImageContent } = await import("../oci/image-spec.js");
+    const image = await verifiedImage(target, options.verifyKeys, { cwd: options.cwd });
+    return {
+      kind,
+      input: specFromImageContent(image.content, target),
+      from: `${image.from} (${image.content.manifestDigest}, signed by ${image.verified.keyFingerprint})`,
+    };
+  }
   if (kind === "wasm") {
     const wasm = new Uint8Array(await readFile(file));
     let capabilities = options.capabilities;
