@@ -62,6 +62,7 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config"))("C shim hos
       "events",
       "mem",
       "policy",
+      "runtime",
       "wasi",
     ]);
   });

@@ -14,6 +14,7 @@ set(OCRE_CORE_SOURCES
   ${OCRE_GLUE_DIR}/src/ocre_container.c
   ${OCRE_GLUE_DIR}/src/ocre_dispatch.c
   ${OCRE_GLUE_DIR}/src/ocre_events.c
+  ${OCRE_GLUE_DIR}/src/ocre_health.c
   ${OCRE_GLUE_DIR}/src/ocre_log.c
   ${OCRE_GLUE_DIR}/src/ocre_mem.c
   ${OCRE_GLUE_DIR}/src/ocre_policy.c

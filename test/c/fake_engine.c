@@ -85,6 +85,9 @@ bool ocre_engine_run(struct ocre_container *c)
 
 	inst[c->slot].runs++;
 	mod->main(c);
+	if (inst[c->slot].trapped) {
+		strcpy(c->trap_reason, "unreachable");
+	}
 	return !inst[c->slot].terminated && !inst[c->slot].trapped;
 }
 

@@ -25,20 +25,47 @@ static void msg_unref(struct ocre_msg *msg)
 	}
 }
 
-/* Called with the lock held after a failed push: true the first time, to log outside it. */
-static bool note_overflow(struct ocre_container *c)
+/*
+ * Queues an event for a running container and wakes it. Any context (timer and GPIO callbacks
+ * run in interrupts): a full queue only counts the drop; the container's own thread logs and
+ * publishes it later (ocre_report_overflow), never the interrupt.
+ */
+static bool enqueue(struct ocre_container *c, const struct ocre_event *ev, bool (*still)(
+					const struct ocre_container *c, const struct ocre_event *ev))
 {
-	if (c->overflow_logged) {
-		return false;
+	unsigned int key = ocre_port_lock();
+	bool queued = c->used && c->state == OCRE_STATE_RUNNING && (still == NULL || still(c, ev)) &&
+		      ocre_evq_push(&c->events, ev);
+
+	ocre_port_unlock(key);
+	if (queued) {
+		ocre_port_wake(c->slot);
 	}
-	c->overflow_logged = true;
-	return true;
+	return queued;
 }
 
-static void log_overflow(const struct ocre_container *c)
+void ocre_report_overflow(struct ocre_container *c, bool force)
 {
-	ocre_log(OCRE_LOG_WRN, "%s: event queue full (%d), dropping events", c->meta.name,
-		 OCRE_EVENT_QUEUE_DEPTH);
+	unsigned int key = ocre_port_lock();
+	uint32_t dropped = c->events.dropped;
+
+	ocre_port_unlock(key);
+	if (dropped == c->dropped_reported) {
+		return;
+	}
+	uint64_t now = ocre_port_uptime_ms();
+
+	if (!force && c->dropped_reported != 0 &&
+	    now - c->dropped_report_ms < OCRE_OVERFLOW_REPORT_MS) {
+		return;
+	}
+	c->dropped_total += dropped - c->dropped_reported;
+	c->dropped_reported = dropped;
+	c->dropped_report_ms = now;
+	ocre_log(OCRE_LOG_WRN, "%s: event queue full (%d), %u events dropped", c->meta.name,
+		 OCRE_EVENT_QUEUE_DEPTH, (unsigned int)dropped);
+	ocre_health_emit(OCRE_HEALTH_OVERFLOW, c->meta.name, "dropped=%u total=%u",
+			 (unsigned int)dropped, (unsigned int)c->dropped_total);
 }
 
 /* ---- core ------------------------------------------------------------------------------ */
@@ -66,17 +93,41 @@ int32_t ocre_api_uname(struct ocre_container *c, const struct ocre_mem *m, uint3
 	return 0;
 }
 
+static bool events_pending(struct ocre_container *c)
+{
+	unsigned int key = ocre_port_lock();
+	bool pending = c->events.count > 0;
+
+	ocre_port_unlock(key);
+	return pending;
+}
+
+/*
+ * Sleeps on the container's semaphore, which a stop and every event queued for it give. As
+ * upstream, a plain sleep lasts its time (stray wake-ups sleep on). After the OCRE_EXT_WAIT_V1
+ * handshake it also returns as soon as an event is pending, and a negative time waits for an
+ * event with no limit: the SDK's event loop then wakes only for its own events.
+ */
 int32_t ocre_api_ocre_sleep(struct ocre_container *c, int32_t ms)
 {
-	if (ms < 0) {
+	bool forever = ms < 0 && c->ext_wait;
+
+	if (ms < 0 && !forever) {
 		return -OCRE_EINVAL;
 	}
-	uint64_t deadline = ocre_port_uptime_ms() + (uint32_t)ms;
+	ocre_report_overflow(c, false);
+	uint64_t deadline = ocre_port_uptime_ms() + (forever ? 0 : (uint32_t)ms);
 
-	/* Wakes early only to let a stop take effect; stray wake-ups sleep on. */
 	while (!c->stop_requested) {
+		if (c->ext_wait && events_pending(c)) {
+			break;
+		}
 		uint64_t now = ocre_port_uptime_ms();
 
+		if (forever) {
+			(void)ocre_port_wait(c->slot, OCRE_PORT_FOREVER);
+			continue;
+		}
 		if (now >= deadline) {
 			break;
 		}
@@ -120,20 +171,25 @@ static int32_t deliver_message(struct ocre_container *c, const struct ocre_msg *
 	}
 	/* The app heap may have moved the memory: take a fresh view before copying. */
 	struct ocre_mem m;
+	uint8_t *dst[3] = {NULL, NULL, NULL};
+	bool mem_ok = ocre_engine_mem(c, &m) == 0;
 
-	if (ocre_engine_mem(c, &m) != 0) {
+	for (int i = 0; i < 3 && mem_ok; i++) {
+		dst[i] = ocre_mem_range(&m, offs[i], sizes[i]);
+		mem_ok = dst[i] != NULL;
+	}
+	if (!mem_ok) {
+		/* Nothing was handed to the module yet: give all three blocks back. */
+		for (int i = 0; i < 3; i++) {
+			ocre_engine_guest_free(c, offs[i]);
+		}
 		return -OCRE_EINVAL;
 	}
 	for (int i = 0; i < 3; i++) {
-		uint8_t *dst = ocre_mem_range(&m, offs[i], sizes[i]);
-
-		if (dst == NULL) {
-			return -OCRE_EINVAL;
-		}
 		if (i == 2 && msg->payload_len == 0) {
-			dst[0] = 0;
+			dst[i][0] = 0;
 		} else {
-			memcpy(dst, src[i], i == 2 ? msg->payload_len : sizes[i]);
+			memcpy(dst[i], src[i], i == 2 ? msg->payload_len : sizes[i]);
 		}
 		c->guest_allocs[free_slots[i]] = offs[i];
 	}
@@ -153,6 +209,8 @@ int32_t ocre_api_ocre_get_event(struct ocre_container *c, const struct ocre_mem 
 		}
 	}
 	struct ocre_event ev;
+
+	ocre_report_overflow(c, false);
 	unsigned int key = ocre_port_lock();
 	bool got = ocre_evq_pop(&c->events, &ev);
 
@@ -185,6 +243,11 @@ int32_t ocre_api_ocre_register_dispatcher(struct ocre_container *c, const struct
 {
 	const char *fn = ocre_mem_str(m, name, OCRE_MAX_NAME_BYTES, NULL);
 
+	if (type == (int32_t)OCRE_EXT_EVENT_TYPE && fn != NULL &&
+	    strcmp(fn, OCRE_EXT_WAIT_V1) == 0) {
+		c->ext_wait = true; /* upstream answers -EINVAL: the SDK then polls */
+		return 0;
+	}
 	if (type < OCRE_EVENT_TIMER || type > OCRE_EVENT_MESSAGE || fn == NULL || fn[0] == 0) {
 		return -OCRE_EINVAL;
 	}
@@ -268,6 +331,12 @@ int32_t ocre_api_ocre_timer_get_remaining(struct ocre_container *c, int32_t id)
 	return (int32_t)ocre_port_timer_remaining_ms(timer_slot(c, idx));
 }
 
+static bool timer_live(const struct ocre_container *c, const struct ocre_event *ev)
+{
+	return c->timers_created[ev->id - 1] != 0;
+}
+
+/* Interrupt context (k_timer expiry): hand-off only. */
 void ocre_core_timer_expired(unsigned int slot)
 {
 	unsigned int ci = slot / OCRE_MAX_TIMERS;
@@ -276,22 +345,97 @@ void ocre_core_timer_expired(unsigned int slot)
 	if (ci >= OCRE_MAX_CONTAINERS) {
 		return;
 	}
-	struct ocre_container *c = &ocre_containers[ci];
 	struct ocre_event ev = {.type = OCRE_EVENT_TIMER, .id = idx + 1};
-	bool first_overflow = false;
-	unsigned int key = ocre_port_lock();
 
-	if (c->used && c->state == OCRE_STATE_RUNNING && c->timers_created[idx] &&
-	    !ocre_evq_push(&c->events, &ev)) {
-		first_overflow = note_overflow(c);
-	}
-	ocre_port_unlock(key);
-	if (first_overflow) {
-		log_overflow(c);
-	}
+	(void)enqueue(&ocre_containers[ci], &ev, timer_live);
 }
 
 /* ---- messaging --------------------------------------------------------------------------- */
+
+/* A host copy of a message: topic\0 content_type\0 payload, one reference (the caller's). */
+static struct ocre_msg *msg_new(const char *t, uint32_t tlen, const char *ct, uint32_t clen,
+				const void *p, uint32_t len)
+{
+	struct ocre_msg *msg = ocre_engine_host_alloc(sizeof(*msg) + tlen + 1 + clen + 1 + len);
+
+	if (msg == NULL) {
+		return NULL;
+	}
+	msg->refs = 1;
+	msg->topic_len = tlen;
+	msg->ctype_len = clen;
+	msg->payload_len = len;
+	memcpy(msg->data, t, tlen);
+	msg->data[tlen] = '\0';
+	memcpy(msg->data + tlen + 1, ct, clen);
+	msg->data[tlen + 1 + clen] = '\0';
+	if (len > 0) {
+		memcpy(msg->data + tlen + 1 + clen + 1, p, len);
+	}
+	return msg;
+}
+
+static bool receiver_running(const struct ocre_container *c, const struct ocre_event *ev)
+{
+	(void)ev;
+	return c->state == OCRE_STATE_RUNNING;
+}
+
+/*
+ * Queues the message for every running subscriber, one copy per receiver however many of its
+ * prefixes match. Thread context: the subscription tables are matched under the bus mutex,
+ * and the interrupt lock is held only for each push (so timer and GPIO interrupts are never
+ * delayed by string matching). Drops the caller's reference.
+ */
+static void bus_deliver(struct ocre_msg *msg, int *delivered, int *full)
+{
+	*delivered = 0;
+	*full = 0;
+	ocre_port_mutex_lock(OCRE_SLOT_BUS);
+	msg->id = ++ocre_msg_counter;
+	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
+		struct ocre_container *r = &ocre_containers[i];
+
+		if (!r->used || r->state != OCRE_STATE_RUNNING) {
+			continue;
+		}
+		for (int s = 0; s < r->nsubs; s++) {
+			if (!ocre_topic_matches(r->subs[s], msg->data)) {
+				continue;
+			}
+			struct ocre_event ev = {
+				.type = OCRE_EVENT_MESSAGE, .id = msg->id, .msg = msg};
+			unsigned int key = ocre_port_lock();
+
+			msg->refs++; /* the queue's, taken back below if the push fails */
+			ocre_port_unlock(key);
+			if (enqueue(r, &ev, receiver_running)) {
+				(*delivered)++;
+			} else {
+				(*full)++;
+				key = ocre_port_lock();
+				msg->refs--;
+				ocre_port_unlock(key);
+			}
+			break;
+		}
+	}
+	ocre_port_mutex_unlock(OCRE_SLOT_BUS);
+	msg_unref(msg);
+}
+
+int ocre_bus_publish(const char *topic, const char *ctype, const void *payload, uint32_t len)
+{
+	struct ocre_msg *msg =
+		msg_new(topic, (uint32_t)strlen(topic), ctype, (uint32_t)strlen(ctype), payload, len);
+	int delivered, full;
+
+	if (msg == NULL) {
+		return -OCRE_ENOMEM;
+	}
+	bus_deliver(msg, &delivered, &full);
+	return delivered;
+}
 
 int32_t ocre_api_ocre_publish_message(struct ocre_container *c, const struct ocre_mem *m,
 				      uint32_t topic, uint32_t ctype, uint32_t payload, int32_t len)
@@ -309,56 +453,13 @@ int32_t ocre_api_ocre_publish_message(struct ocre_container *c, const struct ocr
 	if (p == NULL) {
 		return -OCRE_EINVAL;
 	}
-	struct ocre_msg *msg =
-		ocre_engine_host_alloc(sizeof(*msg) + tlen + 1 + clen + 1 + (uint32_t)len);
+	struct ocre_msg *msg = msg_new(t, tlen, ct, clen, p, (uint32_t)len);
+	int delivered, full;
 
 	if (msg == NULL) {
 		return -OCRE_ENOMEM;
 	}
-	msg->topic_len = tlen;
-	msg->ctype_len = clen;
-	msg->payload_len = (uint32_t)len;
-	memcpy(msg->data, t, tlen + 1);
-	memcpy(msg->data + tlen + 1, ct, clen + 1);
-	memcpy(msg->data + tlen + 1 + clen + 1, p, (size_t)len);
-
-	int delivered = 0, full = 0;
-	struct ocre_container *overflowed[OCRE_MAX_CONTAINERS];
-	int noverflowed = 0;
-	unsigned int key = ocre_port_lock();
-
-	msg->id = ++ocre_msg_counter;
-	msg->refs = 1; /* the publisher's, dropped below */
-	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
-		struct ocre_container *r = &ocre_containers[i];
-
-		if (!r->used || r->state != OCRE_STATE_RUNNING) {
-			continue;
-		}
-		for (int s = 0; s < r->nsubs; s++) {
-			if (!ocre_topic_matches(r->subs[s], msg->data)) {
-				continue;
-			}
-			struct ocre_event ev = {
-				.type = OCRE_EVENT_MESSAGE, .id = msg->id, .msg = msg};
-
-			if (ocre_evq_push(&r->events, &ev)) {
-				msg->refs++;
-				delivered++;
-			} else {
-				full++;
-				if (note_overflow(r)) {
-					overflowed[noverflowed++] = r;
-				}
-			}
-			break; /* one copy per receiver, however many prefixes match */
-		}
-	}
-	ocre_port_unlock(key);
-	for (int i = 0; i < noverflowed; i++) {
-		log_overflow(overflowed[i]);
-	}
-	msg_unref(msg);
+	bus_deliver(msg, &delivered, &full);
 	if (delivered > 0) {
 		return 0;
 	}
@@ -376,8 +477,8 @@ int32_t ocre_api_ocre_subscribe_message(struct ocre_container *c, const struct o
 		return -OCRE_EINVAL;
 	}
 	int32_t ret = 0;
-	unsigned int key = ocre_port_lock();
 
+	ocre_port_mutex_lock(OCRE_SLOT_BUS);
 	for (int s = 0; s < c->nsubs; s++) {
 		if (strcmp(c->subs[s], p) == 0) {
 			goto out; /* already subscribed */
@@ -390,7 +491,7 @@ int32_t ocre_api_ocre_subscribe_message(struct ocre_container *c, const struct o
 	memcpy(c->subs[c->nsubs], p, n + 1);
 	c->nsubs++;
 out:
-	ocre_port_unlock(key);
+	ocre_port_mutex_unlock(OCRE_SLOT_BUS);
 	return ret;
 }
 
@@ -604,9 +705,13 @@ int32_t ocre_api_ocre_sensors_get_list(struct ocre_container *c, const struct oc
 
 /* ---- GPIO ---------------------------------------------------------------------------------- */
 
-static int32_t gpio_args(int32_t port, int32_t pin)
+/* -EINVAL for a line that cannot exist, -EPERM for one the container's allow-list lacks. */
+static int32_t gpio_args(const struct ocre_container *c, int32_t port, int32_t pin)
 {
-	return port < 0 || pin < 0 || pin > 31 ? -OCRE_EINVAL : 0;
+	if (port < 0 || pin < 0 || pin > 31) {
+		return -OCRE_EINVAL;
+	}
+	return ocre_gpio_allowed(c, (uint32_t)port, (uint32_t)pin) ? 0 : -OCRE_EPERM;
 }
 
 static int32_t port_err(int ret)
@@ -614,34 +719,42 @@ static int32_t port_err(int ret)
 	return ret < 0 ? -OCRE_EIO : ret;
 }
 
-static int32_t gpio_configure(int32_t port, int32_t pin, int32_t dir)
+static int32_t gpio_configure(const struct ocre_container *c, int32_t port, int32_t pin, int32_t dir)
 {
-	if (gpio_args(port, pin) != 0 || (dir != 0 && dir != 1)) {
-		return -OCRE_EINVAL;
+	int32_t ret = gpio_args(c, port, pin);
+
+	if (ret != 0 || (dir != 0 && dir != 1)) {
+		return ret != 0 ? ret : -OCRE_EINVAL;
 	}
 	return port_err(ocre_port_gpio_configure((uint32_t)port, (uint32_t)pin, dir == 1));
 }
 
-static int32_t gpio_set(int32_t port, int32_t pin, int32_t state)
+static int32_t gpio_set(const struct ocre_container *c, int32_t port, int32_t pin, int32_t state)
 {
-	if (gpio_args(port, pin) != 0) {
-		return -OCRE_EINVAL;
+	int32_t ret = gpio_args(c, port, pin);
+
+	if (ret != 0) {
+		return ret;
 	}
 	return port_err(ocre_port_gpio_set((uint32_t)port, (uint32_t)pin, state != 0));
 }
 
-static int32_t gpio_get(int32_t port, int32_t pin)
+static int32_t gpio_get(const struct ocre_container *c, int32_t port, int32_t pin)
 {
-	if (gpio_args(port, pin) != 0) {
-		return -OCRE_EINVAL;
+	int32_t ret = gpio_args(c, port, pin);
+
+	if (ret != 0) {
+		return ret;
 	}
 	return port_err(ocre_port_gpio_get((uint32_t)port, (uint32_t)pin));
 }
 
-static int32_t gpio_toggle(int32_t port, int32_t pin)
+static int32_t gpio_toggle(const struct ocre_container *c, int32_t port, int32_t pin)
 {
-	if (gpio_args(port, pin) != 0) {
-		return -OCRE_EINVAL;
+	int32_t ret = gpio_args(c, port, pin);
+
+	if (ret != 0) {
+		return ret;
 	}
 	return port_err(ocre_port_gpio_toggle((uint32_t)port, (uint32_t)pin));
 }
@@ -667,8 +780,10 @@ static bool gpio_listened(const struct ocre_container *self, uint32_t port, uint
 
 static int32_t gpio_register(struct ocre_container *c, int32_t port, int32_t pin)
 {
-	if (gpio_args(port, pin) != 0) {
-		return -OCRE_EINVAL;
+	int32_t ret = gpio_args(c, port, pin);
+
+	if (ret != 0) {
+		return ret;
 	}
 	int free_idx = -1;
 	unsigned int key = ocre_port_lock();
@@ -690,7 +805,7 @@ static int32_t gpio_register(struct ocre_container *c, int32_t port, int32_t pin
 	}
 	c->gpio_cbs[free_idx] = (struct ocre_gpio_cb){true, (uint32_t)port, (uint32_t)pin};
 	ocre_port_unlock(key);
-	int ret = ocre_port_gpio_irq((uint32_t)port, (uint32_t)pin, true);
+	ret = ocre_port_gpio_irq((uint32_t)port, (uint32_t)pin, true);
 
 	if (ret < 0) {
 		key = ocre_port_lock();
@@ -703,8 +818,10 @@ static int32_t gpio_register(struct ocre_container *c, int32_t port, int32_t pin
 
 static int32_t gpio_unregister(struct ocre_container *c, int32_t port, int32_t pin)
 {
-	if (gpio_args(port, pin) != 0) {
-		return -OCRE_EINVAL;
+	int32_t ret = gpio_args(c, port, pin);
+
+	if (ret != 0) {
+		return ret;
 	}
 	bool found = false, others;
 	unsigned int key = ocre_port_lock();
@@ -738,33 +855,25 @@ void ocre_container_gpio_release(struct ocre_container *c)
 	}
 }
 
+static bool gpio_watched(const struct ocre_container *c, const struct ocre_event *ev)
+{
+	for (int j = 0; j < OCRE_MAX_GPIO_CALLBACKS; j++) {
+		if (c->gpio_cbs[j].used && c->gpio_cbs[j].port == ev->port &&
+		    c->gpio_cbs[j].pin == ev->id) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Any context: queues the change for each container watching the line, and wakes it. */
 void ocre_core_gpio_changed(uint32_t port, uint32_t pin, int level)
 {
 	struct ocre_event ev = {
 		.type = OCRE_EVENT_GPIO, .id = pin, .port = port, .state = (uint32_t)level};
-	struct ocre_container *overflowed[OCRE_MAX_CONTAINERS];
-	int noverflowed = 0;
-	unsigned int key = ocre_port_lock();
 
 	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
-		struct ocre_container *c = &ocre_containers[i];
-
-		if (!c->used || c->state != OCRE_STATE_RUNNING) {
-			continue;
-		}
-		for (int j = 0; j < OCRE_MAX_GPIO_CALLBACKS; j++) {
-			if (c->gpio_cbs[j].used && c->gpio_cbs[j].port == port &&
-			    c->gpio_cbs[j].pin == pin) {
-				if (!ocre_evq_push(&c->events, &ev) && note_overflow(c)) {
-					overflowed[noverflowed++] = c;
-				}
-				break;
-			}
-		}
-	}
-	ocre_port_unlock(key);
-	for (int i = 0; i < noverflowed; i++) {
-		log_overflow(overflowed[i]);
+		(void)enqueue(&ocre_containers[i], &ev, gpio_watched);
 	}
 }
 
@@ -793,27 +902,23 @@ int32_t ocre_api_ocre_gpio_init(struct ocre_container *c)
 int32_t ocre_api_ocre_gpio_configure(struct ocre_container *c, int32_t port, int32_t pin,
 				     int32_t dir)
 {
-	(void)c;
-	return gpio_configure(port, pin, dir);
+	return gpio_configure(c, port, pin, dir);
 }
 
 int32_t ocre_api_ocre_gpio_pin_set(struct ocre_container *c, int32_t port, int32_t pin,
 				   int32_t state)
 {
-	(void)c;
-	return gpio_set(port, pin, state);
+	return gpio_set(c, port, pin, state);
 }
 
 int32_t ocre_api_ocre_gpio_pin_get(struct ocre_container *c, int32_t port, int32_t pin)
 {
-	(void)c;
-	return gpio_get(port, pin);
+	return gpio_get(c, port, pin);
 }
 
 int32_t ocre_api_ocre_gpio_pin_toggle(struct ocre_container *c, int32_t port, int32_t pin)
 {
-	(void)c;
-	return gpio_toggle(port, pin);
+	return gpio_toggle(c, port, pin);
 }
 
 int32_t ocre_api_ocre_gpio_register_callback(struct ocre_container *c, int32_t port, int32_t pin)
@@ -834,29 +939,25 @@ int32_t ocre_api_ocre_gpio_unregister_callback(struct ocre_container *c, int32_t
 int32_t ocre_api_ocre_gpio_configure_by_name(struct ocre_container *c, const struct ocre_mem *m,
 					     uint32_t name, int32_t dir)
 {
-	(void)c;
-	BY_NAME(ocre_gpio_configure_by_name, gpio_configure(port, pin, dir));
+	BY_NAME(ocre_gpio_configure_by_name, gpio_configure(c, port, pin, dir));
 }
 
 int32_t ocre_api_ocre_gpio_set_by_name(struct ocre_container *c, const struct ocre_mem *m,
 				       uint32_t name, int32_t state)
 {
-	(void)c;
-	BY_NAME(ocre_gpio_set_by_name, gpio_set(port, pin, state));
+	BY_NAME(ocre_gpio_set_by_name, gpio_set(c, port, pin, state));
 }
 
 int32_t ocre_api_ocre_gpio_get_by_name(struct ocre_container *c, const struct ocre_mem *m,
 				       uint32_t name)
 {
-	(void)c;
-	BY_NAME(ocre_gpio_get_by_name, gpio_get(port, pin));
+	BY_NAME(ocre_gpio_get_by_name, gpio_get(c, port, pin));
 }
 
 int32_t ocre_api_ocre_gpio_toggle_by_name(struct ocre_container *c, const struct ocre_mem *m,
 					  uint32_t name)
 {
-	(void)c;
-	BY_NAME(ocre_gpio_toggle_by_name, gpio_toggle(port, pin));
+	BY_NAME(ocre_gpio_toggle_by_name, gpio_toggle(c, port, pin));
 }
 
 int32_t ocre_api_ocre_gpio_register_callback_by_name(struct ocre_container *c,
@@ -883,8 +984,10 @@ void ocre_container_cleanup(struct ocre_container *c)
 	unsigned int key = ocre_port_lock();
 
 	memset(c->timers_created, 0, sizeof(c->timers_created));
-	c->nsubs = 0;
 	ocre_port_unlock(key);
+	ocre_port_mutex_lock(OCRE_SLOT_BUS);
+	c->nsubs = 0;
+	ocre_port_mutex_unlock(OCRE_SLOT_BUS);
 
 	/* Messages hold a host copy each: release them one by one outside the lock. */
 	for (;;) {
@@ -912,7 +1015,10 @@ void ocre_container_reset_run(struct ocre_container *c)
 	c->events.head = 0;
 	c->events.count = 0;
 	c->events.dropped = 0;
-	c->overflow_logged = false;
+	c->dropped_reported = 0;
+	c->dropped_report_ms = 0;
+	c->ext_wait = false;
+	c->watchdog_killed = false;
 	c->killed = false;
 	c->proc_exited = false;
 	c->proc_exit_code = 0;

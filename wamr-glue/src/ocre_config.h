@@ -93,6 +93,10 @@
 /* uname: 6 fields of 80 bytes (upstream's layout; its header's 65 is wrong). */
 #define OCRE_UNAME_FIELD_BYTES 80
 #define OCRE_UNAME_FIELDS      6
+/* Longest trap reason kept for the health event and the shell. */
+#define OCRE_TRAP_REASON_BYTES 48
+/* Overflow reports (log and health event) while a run goes on: at most one per this period. */
+#define OCRE_OVERFLOW_REPORT_MS 1000
 /* Longest single timer interval (upstream's range). */
 #define OCRE_TIMER_MAX_MS      65535
 

@@ -53,6 +53,9 @@ static int32_t run_once(struct ocre_container *c)
 	if (ret != 0) {
 		return c->stop_requested ? OCRE_EXIT_KILLED : OCRE_EXIT_TRAP;
 	}
+	c->started_ms = ocre_port_uptime_ms();
+	ocre_health_emit(OCRE_HEALTH_STARTED, c->meta.name, "run=%u",
+			 (unsigned int)(c->restarts + 1));
 
 	bool returned = ocre_engine_run(c);
 
@@ -62,11 +65,24 @@ static int32_t run_once(struct ocre_container *c)
 	ocre_port_mutex_unlock(c->slot);
 
 	int32_t code = ocre_exit_code(returned, c->killed, c->proc_exited, c->proc_exit_code);
+	unsigned int ran = (unsigned int)(ocre_port_uptime_ms() - c->started_ms);
+	struct ocre_mem m;
 
-	if (c->events.dropped > 0) {
-		ocre_log(OCRE_LOG_WRN, "%s: %u events dropped", c->meta.name,
-			 (unsigned int)c->events.dropped);
+	/* Linear memory only grows: its size now is this run's high-water mark. */
+	if (ocre_engine_mem(c, &m) == 0 && m.size > c->mem_high_water) {
+		c->mem_high_water = m.size;
 	}
+	ocre_report_overflow(c, true);
+	if (c->killed) {
+		ocre_health_emit(OCRE_HEALTH_KILLED, c->meta.name, "by=%s",
+				 c->watchdog_killed ? "watchdog" : "stop");
+	} else if (!returned && !c->proc_exited) {
+		ocre_health_emit(OCRE_HEALTH_TRAPPED, c->meta.name, "ran_ms=%u reason=%s", ran,
+				 c->trap_reason);
+	}
+	ocre_health_emit(OCRE_HEALTH_EXITED, c->meta.name,
+			 "code=%d ran_ms=%u memory_bytes=%u dropped=%u", (int)code, ran,
+			 (unsigned int)c->mem_high_water, (unsigned int)c->events.dropped);
 	ocre_container_cleanup(c);
 
 	ocre_port_mutex_lock(c->slot);
@@ -96,6 +112,8 @@ static void container_thread(void *arg)
 
 		ocre_log(OCRE_LOG_INF, "%s: restarting in %u ms", c->meta.name,
 			 (unsigned int)delay);
+		ocre_health_emit(OCRE_HEALTH_RESTARTED, c->meta.name, "restarts=%u delay_ms=%u",
+				 (unsigned int)(c->restarts + 1), (unsigned int)delay);
 		uint64_t until = ocre_port_uptime_ms() + delay;
 
 		while (!c->stop_requested && ocre_port_uptime_ms() < until) {
@@ -115,7 +133,8 @@ static void container_thread(void *arg)
 	}
 	ocre_port_unlock(key);
 	ocre_engine_thread_end();
-	ocre_port_wake(OCRE_SLOT_MAIN);
+	ocre_port_wake(OCRE_SLOT_DONE(c->slot)); /* ocre_container_stop */
+	ocre_port_wake(OCRE_SLOT_MAIN);          /* ocre_wait_all */
 }
 
 void ocre_host_enter(struct ocre_container *c)
@@ -147,6 +166,7 @@ void ocre_watchdog_scan(uint64_t now_ms, uint32_t limit_ms)
 		if (c->state == OCRE_STATE_RUNNING && !c->in_host && !c->killed &&
 		    c->last_host_ms == last) {
 			c->killed = true;
+			c->watchdog_killed = true;
 			ocre_log(OCRE_LOG_ERR, "%s: no host call for %u ms, terminating",
 				 c->meta.name, (unsigned int)(now_ms - last));
 			ocre_engine_terminate(c);
@@ -282,8 +302,9 @@ int ocre_start_all(void)
 			}
 			continue;
 		}
+		/* run_once wakes this slot once the instantiation is done */
 		while (c->instantiating) {
-			(void)ocre_port_wait(OCRE_SLOT_MAIN, 10);
+			(void)ocre_port_wait(OCRE_SLOT_MAIN, OCRE_PORT_FOREVER);
 		}
 	}
 	return first_err;
@@ -303,8 +324,9 @@ static bool all_finished(void)
 
 int ocre_wait_all(void)
 {
+	/* every container thread wakes this slot when it finishes */
 	while (!all_finished()) {
-		(void)ocre_port_wait(OCRE_SLOT_MAIN, 1000);
+		(void)ocre_port_wait(OCRE_SLOT_MAIN, OCRE_PORT_FOREVER);
 	}
 	return have_failure ? first_failure : 0;
 }
@@ -324,9 +346,11 @@ int ocre_container_stop(int id)
 	}
 	ocre_port_mutex_unlock(c->slot);
 	ocre_port_wake(c->slot); /* cut a sleep or a back-off short */
+	/* The container's thread gives its "done" semaphore as it finishes: no polling. */
 	while (c->state == OCRE_STATE_RUNNING || c->state == OCRE_STATE_BACKOFF) {
-		ocre_port_sleep_ms(5);
+		(void)ocre_port_wait(OCRE_SLOT_DONE(c->slot), OCRE_PORT_FOREVER);
 	}
+	ocre_port_wake(OCRE_SLOT_DONE(c->slot)); /* pass it on to a concurrent stopper */
 	return 0;
 }
 
@@ -379,5 +403,9 @@ int ocre_container_status(int id, struct ocre_container_status *out)
 	out->exit_code = c->exit_code;
 	out->restarts = c->restarts;
 	out->events_dropped = c->events.dropped;
+	out->events_dropped_total = c->dropped_total;
+	out->memory_high_water = c->mem_high_water;
+	out->run_ms = c->state == OCRE_STATE_RUNNING ? ocre_port_uptime_ms() - c->started_ms : 0;
+	out->trap_reason = c->trap_reason;
 	return 0;
 }

@@ -32,10 +32,28 @@
 #define OCRE_ENOSYS 38
 #define OCRE_ENOMSG 42
 
-/* Port slots: one per container, then the supervisor thread, then ocre_wait_all's waiter. */
+/*
+ * Port slots: one per container (its thread, its wake-up semaphore, its instance mutex), the
+ * supervisor thread, ocre_start_all/ocre_wait_all's waiter, the message bus's mutex (the
+ * subscription tables, matched in thread context outside the interrupt lock), and one "done"
+ * semaphore per container that its thread gives when it finishes (ocre_container_stop waits
+ * on it instead of polling).
+ */
 #define OCRE_SLOT_SUPERVISOR OCRE_MAX_CONTAINERS
 #define OCRE_SLOT_MAIN       (OCRE_MAX_CONTAINERS + 1)
-#define OCRE_SLOT_COUNT      (OCRE_MAX_CONTAINERS + 2)
+#define OCRE_SLOT_BUS        (OCRE_MAX_CONTAINERS + 2)
+#define OCRE_SLOT_DONE(i)    (OCRE_MAX_CONTAINERS + 3 + (i))
+#define OCRE_SLOT_COUNT      (2 * OCRE_MAX_CONTAINERS + 3)
+
+/*
+ * ocre's extensions: ocre_register_dispatcher(OCRE_EXT_EVENT_TYPE, name) opts in; upstream
+ * answers -EINVAL to the type. "ocre:wait-v1": ocre_sleep returns as soon as an event is
+ * pending for the container, and ocre_sleep(-1) waits for one with no time limit.
+ */
+#ifndef OCRE_EXT_EVENT_TYPE
+#define OCRE_EXT_EVENT_TYPE 0x6f637265
+#endif
+#define OCRE_EXT_WAIT_V1 "ocre:wait-v1"
 
 /* ---- logging ---------------------------------------------------------------------------- */
 void ocre_log(enum ocre_log_level level, const char *fmt, ...)
@@ -146,6 +164,7 @@ struct ocre_container {
 	uint32_t failures; /* consecutive failed runs, for the back-off */
 	volatile bool stop_requested;
 	volatile bool killed;  /* terminated by stop or the watchdog */
+	bool watchdog_killed;  /* ... by the watchdog */
 	volatile bool in_host; /* inside a host call (not the module's own code) */
 	volatile uint64_t last_host_ms;
 	volatile bool instantiating; /* set by start, cleared once the first instantiate returned */
@@ -156,7 +175,13 @@ struct ocre_container {
 	void *engine_inst;
 
 	struct ocre_event_queue events;
-	bool overflow_logged;
+	uint32_t dropped_reported; /* events.dropped already logged and published */
+	uint64_t dropped_report_ms;
+	bool ext_wait; /* opted into OCRE_EXT_WAIT_V1: ocre_sleep returns when an event is queued */
+	uint64_t started_ms;      /* uptime when the current run started */
+	uint32_t mem_high_water;  /* largest linear memory seen, bytes (it never shrinks) */
+	uint32_t dropped_total;   /* events dropped over every run */
+	char trap_reason[OCRE_TRAP_REASON_BYTES]; /* the engine's exception of the last trap */
 	uint8_t timers_created[OCRE_MAX_TIMERS];
 	char subs[OCRE_MAX_SUBSCRIPTIONS][OCRE_MAX_PREFIX_BYTES + 1];
 	uint8_t nsubs;
@@ -168,6 +193,8 @@ struct ocre_container {
 extern struct ocre_container ocre_containers[OCRE_MAX_CONTAINERS];
 
 /* Resets a container's runtime state for a new run (queue, timers, subscriptions...). */
+/* Logs and publishes (ocre/health/overflow/...) events dropped since the last report. */
+void ocre_report_overflow(struct ocre_container *c, bool force);
 void ocre_container_reset_run(struct ocre_container *c);
 /* Releases what a finished run held: timers, subscriptions, GPIO callbacks, queued events. */
 void ocre_container_cleanup(struct ocre_container *c);
@@ -175,6 +202,12 @@ void ocre_container_gpio_release(struct ocre_container *c);
 
 /* ---- capabilities ----------------------------------------------------------------------- */
 bool ocre_cap_allowed(uint32_t held, uint32_t needed);
+/*
+ * Whether the container may use a GPIO line: one its meta.gpio_allow names (alias or
+ * "port:pin"); without a list, any line under "ocre:api" (upstream's rule) and the board's
+ * aliased lines (led0..3, sw0..3) under "gpio".
+ */
+bool ocre_gpio_allowed(const struct ocre_container *c, uint32_t port, uint32_t pin);
 /* 0, or -EPERM after logging once per container and call. */
 int ocre_cap_check(struct ocre_container *c, enum ocre_abi_index fn);
 
@@ -286,13 +319,25 @@ void ocre_dispatch_env(struct ocre_container *c, const struct ocre_mem *m, unsig
 bool ocre_dispatch_wasi(struct ocre_container *c, const struct ocre_mem *m, unsigned int fn,
 			uint64_t *args);
 
+/* ---- device health (ocre_health.c): lifecycle and fault events on ocre/health/<event>/<name> */
+/* Event names, in the order of enum ocre_health_event (ocre/ocre.h). */
+extern const char *const ocre_health_names[OCRE_HEALTH_COUNT];
+/*
+ * Delivers a runtime-made message to every running subscriber (thread context). Returns the
+ * number of receivers that queued it.
+ */
+int ocre_bus_publish(const char *topic, const char *ctype, const void *payload, uint32_t len);
+
 /* ---- the engine: WAMR in the firmware (wamr/), a stand-in in the host tests -------------- */
 int ocre_engine_init(void);
 int ocre_engine_load(struct ocre_container *c);
 void ocre_engine_unload(struct ocre_container *c);
 int ocre_engine_instantiate(struct ocre_container *c);
 void ocre_engine_deinstantiate(struct ocre_container *c);
-/* Runs the entry point; true if it returned (or called proc_exit), false on a trap. */
+/*
+ * Runs the entry point; true if it returned (or called proc_exit), false on a trap, whose
+ * reason (e.g. "unreachable") it leaves in c->trap_reason.
+ */
 bool ocre_engine_run(struct ocre_container *c);
 /* Asks a running instance to stop (from another thread); it traps at its next check. */
 void ocre_engine_terminate(struct ocre_container *c);

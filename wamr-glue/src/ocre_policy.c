@@ -51,6 +51,63 @@ int ocre_cap_check(struct ocre_container *c, enum ocre_abi_index fn)
 	return -OCRE_EPERM;
 }
 
+/* Parses "port:pin" (decimal); false for anything else. */
+static bool parse_line(const char *s, uint32_t *port, uint32_t *pin)
+{
+	uint32_t v[2] = {0, 0};
+	int field = 0, digits = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ':' && field == 0 && digits > 0) {
+			field = 1;
+			digits = 0;
+		} else if (*s >= '0' && *s <= '9' && digits < 6) {
+			v[field] = v[field] * 10u + (uint32_t)(*s - '0');
+			digits++;
+		} else {
+			return false;
+		}
+	}
+	*port = v[0];
+	*pin = v[1];
+	return field == 1 && digits > 0;
+}
+
+static bool names_line(const char *entry, uint32_t port, uint32_t pin)
+{
+	uint32_t po, pi;
+
+	if (parse_line(entry, &po, &pi) || ocre_port_gpio_lookup(entry, &po, &pi) == 0) {
+		return po == port && pi == pin;
+	}
+	return false;
+}
+
+bool ocre_gpio_allowed(const struct ocre_container *c, uint32_t port, uint32_t pin)
+{
+	static const char *const board_aliases[] = {"led0", "led1", "led2", "led3",
+						    "sw0",  "sw1",  "sw2",  "sw3"};
+
+	if (c->meta.gpio_allow != NULL) {
+		for (uint32_t i = 0; i < c->meta.gpio_allow_count; i++) {
+			if (c->meta.gpio_allow[i] != NULL &&
+			    names_line(c->meta.gpio_allow[i], port, pin)) {
+				return true;
+			}
+		}
+		return false;
+	}
+	if ((c->meta.capabilities & OCRE_CAP_API) != 0) {
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(board_aliases) / sizeof(board_aliases[0]); i++) {
+		if (names_line(board_aliases[i], port, pin)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 bool ocre_topic_matches(const char *prefix, const char *topic)
 {
 	size_t n = strlen(prefix);

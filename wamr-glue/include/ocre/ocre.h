@@ -49,6 +49,13 @@ struct ocre_container_meta {
 	uint32_t argc;
 	const char *const *envp; /* "KEY=VALUE", envc entries */
 	uint32_t envc;
+	/*
+	 * GPIO lines the container may use: aliases ("led0") or "port:pin" ("0:13"). NULL: any
+	 * line under OCRE_CAP_API (upstream's rule), only the board's led/sw aliases under
+	 * OCRE_CAP_GPIO. Others answer -EPERM.
+	 */
+	const char *const *gpio_allow;
+	uint32_t gpio_allow_count;
 };
 
 enum ocre_container_state {
@@ -64,7 +71,36 @@ struct ocre_container_status {
 	int32_t exit_code;       /* last exit code, valid once it has exited */
 	uint32_t restarts;       /* restarts since it was added */
 	uint32_t events_dropped; /* events lost to a full queue, this run */
+	uint32_t events_dropped_total; /* ... over every run */
+	uint32_t memory_high_water;    /* bytes of linear memory, largest seen */
+	uint64_t run_ms;               /* how long the current (or last) run has lasted */
+	const char *trap_reason;       /* the last trap's reason, "" if none */
 };
+
+/*
+ * Device health: the runtime publishes each event as a message on the topic
+ * "ocre/health/<event>/<container>" (content type "text/plain") to every container subscribed
+ * to a matching prefix, and logs it. The payload is one line of space-separated key=value
+ * pairs: "event=<event> container=<name> uptime_ms=<ms>" then the event's own fields (see
+ * docs/health.md; cli/abi/health.ts is the one definition that the simulator and the tests use).
+ */
+enum ocre_health_event {
+	OCRE_HEALTH_STARTED = 0, /* run=<n> */
+	OCRE_HEALTH_EXITED,      /* code=<c> ran_ms=<ms> memory_bytes=<b> dropped=<n> */
+	OCRE_HEALTH_TRAPPED,     /* ran_ms=<ms> reason=<text to the end of the line> */
+	OCRE_HEALTH_RESTARTED,   /* restarts=<n> delay_ms=<ms> */
+	OCRE_HEALTH_KILLED,      /* by=watchdog|stop */
+	OCRE_HEALTH_OVERFLOW,    /* dropped=<n> total=<n> */
+	OCRE_HEALTH_REFUSED,     /* reason=<text>: not started (e.g. a bad signature) */
+	OCRE_HEALTH_COUNT
+};
+
+/* Publishes and logs a health event; fmt (may be NULL) formats the event's own fields. */
+void ocre_health_emit(enum ocre_health_event event, const char *container, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
 
 int ocre_init(void); /* 0 or -errno */
 int ocre_container_add(const uint8_t *wasm, size_t wasm_size,

@@ -73,17 +73,37 @@ static void deadline_after(struct timespec *ts, uint32_t ms)
 /* ---- lock, semaphores, mutexes, threads ---------------------------------------------------- */
 
 static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local bool holding_lock;
+static unsigned int wait_returns[OCRE_SLOT_COUNT];
+static unsigned int sleep_calls;
 
 unsigned int ocre_port_lock(void)
 {
 	pthread_mutex_lock(&big_lock);
+	holding_lock = true;
 	return 0;
 }
 
 void ocre_port_unlock(unsigned int key)
 {
 	(void)key;
+	holding_lock = false;
 	pthread_mutex_unlock(&big_lock);
+}
+
+bool ocre_posix_in_lock(void)
+{
+	return holding_lock;
+}
+
+unsigned int ocre_posix_wait_returns(unsigned int slot)
+{
+	return slot < OCRE_SLOT_COUNT ? __atomic_load_n(&wait_returns[slot], __ATOMIC_RELAXED) : 0;
+}
+
+unsigned int ocre_posix_sleep_calls(void)
+{
+	return __atomic_load_n(&sleep_calls, __ATOMIC_RELAXED);
 }
 
 struct sem {
@@ -127,6 +147,7 @@ int ocre_port_wait(unsigned int slot, uint32_t timeout_ms)
 
 	s->given = false;
 	pthread_mutex_unlock(&s->mu);
+	__atomic_fetch_add(&wait_returns[slot], 1, __ATOMIC_RELAXED);
 	return woken ? 0 : -EAGAIN;
 }
 
@@ -149,6 +170,8 @@ void ocre_port_yield(void)
 void ocre_port_sleep_ms(uint32_t ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000u, .tv_nsec = (long)(ms % 1000u) * 1000000L};
+
+	__atomic_fetch_add(&sleep_calls, 1, __ATOMIC_RELAXED);
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
 	}

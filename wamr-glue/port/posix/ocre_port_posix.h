@@ -20,6 +20,15 @@
 void ocre_posix_gpio_drive(uint32_t port, uint32_t pin, bool level);
 bool ocre_posix_gpio_irq_enabled(uint32_t port, uint32_t pin);
 
+/*
+ * Instrumentation for the host tests: how often a slot's wait returned (each return is a
+ * wake-up of the waiting thread), how often ocre_port_sleep_ms ran (a poll), and whether the
+ * calling thread holds the core's interrupt lock.
+ */
+unsigned int ocre_posix_wait_returns(unsigned int slot);
+unsigned int ocre_posix_sleep_calls(void);
+bool ocre_posix_in_lock(void);
+
 typedef void (*ocre_posix_console_hook)(const char *buf, size_t len);
 typedef void (*ocre_posix_log_hook)(enum ocre_log_level level, const char *line);
 

@@ -6,6 +6,7 @@
  * the entry point, asynchronous termination and the app heap used for message copies.
  */
 
+#include <stdio.h>
 #include <string.h>
 
 #include <wasm_export.h>
@@ -126,8 +127,13 @@ bool ocre_engine_run(struct ocre_container *c)
 #endif
 			ok = true;
 		} else if (!c->killed) {
-			ocre_log(OCRE_LOG_ERR, "%s: %s", c->meta.name,
-				 exc != NULL ? exc : "failed");
+			/* WAMR's text is "Exception: <reason>": keep the reason for health. */
+			const char *why = exc != NULL ? exc : "failed";
+			const char *colon = strstr(why, "Exception: ");
+
+			ocre_log(OCRE_LOG_ERR, "%s: %s", c->meta.name, why);
+			(void)snprintf(c->trap_reason, sizeof(c->trap_reason), "%s",
+				       colon != NULL ? colon + 11 : why);
 		}
 		wasm_runtime_clear_exception(inst);
 	}
