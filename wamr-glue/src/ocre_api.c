@@ -30,8 +30,8 @@ static void msg_unref(struct ocre_msg *msg)
  * run in interrupts): a full queue only counts the drop; the container's own thread logs and
  * publishes it later (ocre_report_overflow), never the interrupt.
  */
-static bool enqueue(struct ocre_container *c, const struct ocre_event *ev, bool (*still)(
-					const struct ocre_container *c, const struct ocre_event *ev))
+static bool enqueue(struct ocre_container *c, const struct ocre_event *ev,
+		    bool (*still)(const struct ocre_container *c, const struct ocre_event *ev))
 {
 	unsigned int key = ocre_port_lock();
 	bool queued = c->used && c->state == OCRE_STATE_RUNNING && (still == NULL || still(c, ev)) &&
@@ -126,12 +126,14 @@ int32_t ocre_api_ocre_sleep(struct ocre_container *c, int32_t ms)
 
 		if (forever) {
 			(void)ocre_port_wait(c->slot, OCRE_PORT_FOREVER);
+			c->wakeups++;
 			continue;
 		}
 		if (now >= deadline) {
 			break;
 		}
 		(void)ocre_port_wait(c->slot, (uint32_t)(deadline - now));
+		c->wakeups++;
 	}
 	return 0;
 }
@@ -218,6 +220,13 @@ int32_t ocre_api_ocre_get_event(struct ocre_container *c, const struct ocre_mem 
 	if (!got) {
 		return -OCRE_ENOMSG;
 	}
+#if OCRE_HAS_LATENCY_PROBE
+	uint32_t us = ocre_port_cycles_to_us(ocre_port_cycles() - ev.stamp);
+
+	c->lat_count++;
+	c->lat_sum_us += us;
+	c->lat_max_us = us > c->lat_max_us ? us : c->lat_max_us;
+#endif
 	uint32_t vals[6] = {ev.type, ev.id, ev.port, ev.state, 0, 0};
 	struct ocre_mem now = *m;
 
@@ -345,7 +354,7 @@ void ocre_core_timer_expired(unsigned int slot)
 	if (ci >= OCRE_MAX_CONTAINERS) {
 		return;
 	}
-	struct ocre_event ev = {.type = OCRE_EVENT_TIMER, .id = idx + 1};
+	struct ocre_event ev = {.type = OCRE_EVENT_TIMER, .id = idx + 1, .stamp = ocre_port_cycles()};
 
 	(void)enqueue(&ocre_containers[ci], &ev, timer_live);
 }
@@ -403,8 +412,10 @@ static void bus_deliver(struct ocre_msg *msg, int *delivered, int *full)
 			if (!ocre_topic_matches(r->subs[s], msg->data)) {
 				continue;
 			}
-			struct ocre_event ev = {
-				.type = OCRE_EVENT_MESSAGE, .id = msg->id, .msg = msg};
+			struct ocre_event ev = {.type = OCRE_EVENT_MESSAGE,
+						.id = msg->id,
+						.msg = msg,
+						.stamp = ocre_port_cycles()};
 			unsigned int key = ocre_port_lock();
 
 			msg->refs++; /* the queue's, taken back below if the push fails */
@@ -867,14 +878,22 @@ static bool gpio_watched(const struct ocre_container *c, const struct ocre_event
 }
 
 /* Any context: queues the change for each container watching the line, and wakes it. */
-void ocre_core_gpio_changed(uint32_t port, uint32_t pin, int level)
+void ocre_core_gpio_changed_at(uint32_t port, uint32_t pin, int level, uint32_t cycles)
 {
-	struct ocre_event ev = {
-		.type = OCRE_EVENT_GPIO, .id = pin, .port = port, .state = (uint32_t)level};
+	struct ocre_event ev = {.type = OCRE_EVENT_GPIO,
+				.id = pin,
+				.port = port,
+				.state = (uint32_t)level,
+				.stamp = cycles};
 
 	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
 		(void)enqueue(&ocre_containers[i], &ev, gpio_watched);
 	}
+}
+
+void ocre_core_gpio_changed(uint32_t port, uint32_t pin, int level)
+{
+	ocre_core_gpio_changed_at(port, pin, level, ocre_port_cycles());
 }
 
 static int32_t gpio_resolve(const struct ocre_mem *m, uint32_t name, int32_t *port, int32_t *pin)

@@ -93,6 +93,12 @@
 /* uname: 6 fields of 80 bytes (upstream's layout; its header's 65 is wrong). */
 #define OCRE_UNAME_FIELD_BYTES 80
 #define OCRE_UNAME_FIELDS      6
+#if defined(CONFIG_OCRE_LATENCY_PROBE) || defined(OCRE_LATENCY_PROBE)
+#define OCRE_HAS_LATENCY_PROBE 1
+#else
+#define OCRE_HAS_LATENCY_PROBE 0
+#endif
+
 /* Longest trap reason kept for the health event and the shell. */
 #define OCRE_TRAP_REASON_BYTES 48
 /* Overflow reports (log and health event) while a run goes on: at most one per this period. */

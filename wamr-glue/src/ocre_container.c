@@ -80,6 +80,12 @@ static int32_t run_once(struct ocre_container *c)
 		ocre_health_emit(OCRE_HEALTH_TRAPPED, c->meta.name, "ran_ms=%u reason=%s", ran,
 				 c->trap_reason);
 	}
+#if OCRE_HAS_LATENCY_PROBE
+	ocre_log(OCRE_LOG_INF, "%s: latency n=%u avg=%u us max=%u us, wakeups=%u", c->meta.name,
+		 (unsigned int)c->lat_count,
+		 (unsigned int)(c->lat_count > 0 ? c->lat_sum_us / c->lat_count : 0),
+		 (unsigned int)c->lat_max_us, (unsigned int)c->wakeups);
+#endif
 	ocre_health_emit(OCRE_HEALTH_EXITED, c->meta.name,
 			 "code=%d ran_ms=%u memory_bytes=%u dropped=%u", (int)code, ran,
 			 (unsigned int)c->mem_high_water, (unsigned int)c->events.dropped);
@@ -407,5 +413,9 @@ int ocre_container_status(int id, struct ocre_container_status *out)
 	out->memory_high_water = c->mem_high_water;
 	out->run_ms = c->state == OCRE_STATE_RUNNING ? ocre_port_uptime_ms() - c->started_ms : 0;
 	out->trap_reason = c->trap_reason;
+	out->wakeups = c->wakeups;
+	out->latency_count = c->lat_count;
+	out->latency_max_us = c->lat_max_us;
+	out->latency_avg_us = c->lat_count > 0 ? (uint32_t)(c->lat_sum_us / c->lat_count) : 0;
 	return 0;
 }

@@ -114,6 +114,7 @@ struct ocre_event {
 	uint32_t port;
 	uint32_t state;
 	struct ocre_msg *msg; /* message events: the shared host copy (one reference) */
+	uint32_t stamp;       /* ocre_port_cycles() when it happened (latency probe) */
 };
 
 struct ocre_event_queue {
@@ -181,6 +182,9 @@ struct ocre_container {
 	uint64_t started_ms;      /* uptime when the current run started */
 	uint32_t mem_high_water;  /* largest linear memory seen, bytes (it never shrinks) */
 	uint32_t dropped_total;   /* events dropped over every run */
+	uint32_t wakeups;         /* returns from waits in ocre_sleep, over every run */
+	uint32_t lat_count, lat_max_us; /* event-to-delivery latency (OCRE_LATENCY_PROBE) */
+	uint64_t lat_sum_us;
 	char trap_reason[OCRE_TRAP_REASON_BYTES]; /* the engine's exception of the last trap */
 	uint8_t timers_created[OCRE_MAX_TIMERS];
 	char subs[OCRE_MAX_SUBSCRIPTIONS][OCRE_MAX_PREFIX_BYTES + 1];

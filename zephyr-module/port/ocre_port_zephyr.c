@@ -3,9 +3,16 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * The Zephyr port of the Ocre shim: k_timer, k_sem, k_mutex, one k_thread per container with
- * a stack from Kconfig, a spinlock for the core's short critical sections (timer and GPIO
- * callbacks run in interrupt context), GPIO through devicetree controllers and aliases,
- * sensors through the sensor API, printk for container output and the logging subsystem.
+ * a stack from Kconfig, a spinlock for the core's short critical sections (timer callbacks
+ * run in interrupt context), GPIO through devicetree controllers and aliases, sensors through
+ * the sensor API, printk for container output and the logging subsystem.
+ *
+ * Every object is initialised before main() runs (SYS_INIT): nothing is created lazily, so
+ * two container threads can never race to initialise one. Interrupt handlers only hand off:
+ * a k_timer expiry queues an event; a GPIO edge records the line and submits a work item,
+ * which reads the level (gpio_pin_get may block on an I2C expander) in thread context. The
+ * port changes no global scheduler setting: time slicing between the container threads,
+ * which share one priority, is the application's choice (CONFIG_TIMESLICING, docs/shim.md).
  */
 
 #include <string.h>
@@ -51,26 +58,52 @@ uint64_t ocre_port_realtime_ns(void)
 	return ocre_port_monotonic_ns();
 }
 
+uint32_t ocre_port_cycles(void)
+{
+	return k_cycle_get_32();
+}
+
+uint32_t ocre_port_cycles_to_us(uint32_t cycles)
+{
+	return (uint32_t)k_cyc_to_us_floor64(cycles);
+}
+
+#if defined(CONFIG_OCRE_RANDOM_XORSHIFT)
+/* Chosen explicitly (CONFIG_OCRE_RANDOM_XORSHIFT): predictable, never for keys or nonces. */
+static struct k_spinlock xorshift_lock;
+static uint32_t xorshift_state;
+
+static int xorshift_init(void)
+{
+	xorshift_state = k_cycle_get_32() | 1u;
+	LOG_WRN("random_get uses xorshift seeded from the cycle counter: NOT cryptographically "
+		"secure (CONFIG_OCRE_RANDOM_XORSHIFT)");
+	return 0;
+}
+SYS_INIT(xorshift_init, APPLICATION, 0);
+#endif
+
 int ocre_port_random(void *buf, size_t len)
 {
-#if OCRE_HAS_SYS_RAND
+#if defined(CONFIG_OCRE_RANDOM_SYS_RAND) && OCRE_HAS_SYS_RAND
 	sys_rand_get(buf, len);
-#else
-	/* No entropy source configured: xorshift seeded from the cycle counter (not secure). */
-	static uint32_t s;
-	uint8_t *p = buf;
-
-	if (s == 0) {
-		s = k_cycle_get_32() | 1u;
-	}
-	for (size_t i = 0; i < len; i++) {
-		s ^= s << 13;
-		s ^= s >> 17;
-		s ^= s << 5;
-		p[i] = (uint8_t)s;
-	}
-#endif
 	return 0;
+#elif defined(CONFIG_OCRE_RANDOM_XORSHIFT)
+	uint8_t *p = buf;
+	k_spinlock_key_t key = k_spin_lock(&xorshift_lock);
+
+	for (size_t i = 0; i < len; i++) {
+		xorshift_state ^= xorshift_state << 13;
+		xorshift_state ^= xorshift_state >> 17;
+		xorshift_state ^= xorshift_state << 5;
+		p[i] = (uint8_t)xorshift_state;
+	}
+	k_spin_unlock(&xorshift_lock, key);
+	return 0;
+#else
+	ARG_UNUSED(buf), ARG_UNUSED(len);
+	return -ENOTSUP; /* no entropy source configured: random_get answers an error */
+#endif
 }
 
 /* ---- lock, semaphores, mutexes, threads ---------------------------------------------------- */
@@ -91,24 +124,21 @@ void ocre_port_unlock(unsigned int key)
 	k_spin_unlock(&core_lock, k);
 }
 
-#define OCRE_TIME_SLICE_MS 10
-
 static struct k_sem sems[OCRE_SLOT_COUNT];
 static struct k_mutex mutexes[OCRE_SLOT_COUNT];
 
+static void timers_init(void);
+static void gpio_init(void);
+
+/* Before any thread can call into the core (main runs after every SYS_INIT level). */
 static int port_init(void)
 {
 	for (int i = 0; i < OCRE_SLOT_COUNT; i++) {
 		k_sem_init(&sems[i], 0, 1);
 		k_mutex_init(&mutexes[i]);
 	}
-#ifdef CONFIG_TIMESLICING
-	/*
-	 * Containers share one priority: without slicing, one that computes (or is stuck until
-	 * the watchdog fires) would starve the others.
-	 */
-	k_sched_time_slice_set(OCRE_TIME_SLICE_MS, CONFIG_OCRE_CONTAINER_THREAD_PRIORITY);
-#endif
+	timers_init();
+	gpio_init();
 	return 0;
 }
 SYS_INIT(port_init, POST_KERNEL, 0);
@@ -192,23 +222,24 @@ int ocre_port_thread_start(unsigned int slot, void (*entry)(void *arg), void *ar
 
 #ifdef CONFIG_OCRE_TIMERS
 static struct k_timer timers[TIMER_SLOTS];
-static bool timers_inited;
 
+/* Interrupt context: the core only queues the event and gives the container's semaphore. */
 static void timer_expired(struct k_timer *t)
 {
 	ocre_core_timer_expired((unsigned int)(t - timers));
+}
+
+static void timers_init(void)
+{
+	for (int i = 0; i < TIMER_SLOTS; i++) {
+		k_timer_init(&timers[i], timer_expired, NULL);
+	}
 }
 
 int ocre_port_timer_start(unsigned int slot, uint32_t interval_ms, bool periodic)
 {
 	if (slot >= TIMER_SLOTS) {
 		return -EINVAL;
-	}
-	if (!timers_inited) {
-		for (int i = 0; i < TIMER_SLOTS; i++) {
-			k_timer_init(&timers[i], timer_expired, NULL);
-		}
-		timers_inited = true;
 	}
 	k_timer_start(&timers[slot], K_MSEC(interval_ms),
 		      periodic ? K_MSEC(interval_ms) : K_NO_WAIT);
@@ -217,16 +248,20 @@ int ocre_port_timer_start(unsigned int slot, uint32_t interval_ms, bool periodic
 
 void ocre_port_timer_stop(unsigned int slot)
 {
-	if (slot < TIMER_SLOTS && timers_inited) {
+	if (slot < TIMER_SLOTS) {
 		k_timer_stop(&timers[slot]);
 	}
 }
 
 uint32_t ocre_port_timer_remaining_ms(unsigned int slot)
 {
-	return slot < TIMER_SLOTS && timers_inited ? k_timer_remaining_get(&timers[slot]) : 0;
+	return slot < TIMER_SLOTS ? k_timer_remaining_get(&timers[slot]) : 0;
 }
 #else
+static void timers_init(void)
+{
+}
+
 int ocre_port_timer_start(unsigned int slot, uint32_t interval_ms, bool periodic)
 {
 	ARG_UNUSED(slot), ARG_UNUSED(interval_ms), ARG_UNUSED(periodic);
@@ -266,7 +301,14 @@ static const struct {
 };
 
 static struct gpio_callback gpio_cbs[ARRAY_SIZE(gpio_ctrls)];
+static bool gpio_cb_added[ARRAY_SIZE(gpio_ctrls)];
 static uint32_t gpio_irq_pins[ARRAY_SIZE(gpio_ctrls)];
+/* Lines whose edge the ISR saw and the work item has not read yet, and when (cycles). */
+static atomic_t gpio_pending[ARRAY_SIZE(gpio_ctrls)];
+static uint32_t gpio_seen_at[ARRAY_SIZE(gpio_ctrls)];
+/* Serialises callback registration (container threads). */
+static K_MUTEX_DEFINE(gpio_mutex);
+static struct k_work gpio_work;
 
 static const struct device *gpio_dev(uint32_t port)
 {
@@ -323,14 +365,40 @@ int ocre_port_gpio_toggle(uint32_t port, uint32_t pin)
 	return dev == NULL ? -ENODEV : gpio_pin_toggle(dev, (gpio_pin_t)pin);
 }
 
+/* Thread context (system work queue): reads the levels the ISR could not. */
+static void gpio_work_handler(struct k_work *work)
+{
+	ARG_UNUSED(work);
+	for (uint32_t port = 0; gpio_ctrls[port] != NULL; port++) {
+		uint32_t pins = (uint32_t)atomic_clear(&gpio_pending[port]);
+		uint32_t at = gpio_seen_at[port];
+
+		for (uint32_t pin = 0; pins != 0 && pin < 32; pin++) {
+			if ((pins & BIT(pin)) != 0) {
+				int level = gpio_pin_get(gpio_ctrls[port], (gpio_pin_t)pin);
+
+				ocre_core_gpio_changed_at(port, pin, level, at);
+			}
+		}
+	}
+}
+
+/* Interrupt context: record which lines changed and hand off; no driver call, no log. */
 static void gpio_isr(const struct device *dev, struct gpio_callback *cb, uint32_t pins)
 {
+	ARG_UNUSED(dev);
 	uint32_t port = (uint32_t)(cb - gpio_cbs);
 
-	for (uint32_t pin = 0; pin < 32; pin++) {
-		if (pins & BIT(pin)) {
-			ocre_core_gpio_changed(port, pin, gpio_pin_get(dev, (gpio_pin_t)pin));
-		}
+	gpio_seen_at[port] = k_cycle_get_32();
+	(void)atomic_or(&gpio_pending[port], (atomic_val_t)pins);
+	(void)k_work_submit(&gpio_work);
+}
+
+static void gpio_init(void)
+{
+	k_work_init(&gpio_work, gpio_work_handler);
+	for (size_t p = 0; gpio_ctrls[p] != NULL; p++) {
+		gpio_init_callback(&gpio_cbs[p], gpio_isr, 0);
 	}
 }
 
@@ -341,16 +409,49 @@ int ocre_port_gpio_irq(uint32_t port, uint32_t pin, bool enable)
 	if (dev == NULL) {
 		return -ENODEV;
 	}
-	if (enable && gpio_irq_pins[port] == 0) {
-		gpio_init_callback(&gpio_cbs[port], gpio_isr, 0);
-		(void)gpio_add_callback(dev, &gpio_cbs[port]);
+	(void)k_mutex_lock(&gpio_mutex, K_FOREVER);
+	if (enable && !gpio_cb_added[port]) {
+		gpio_cb_added[port] = gpio_add_callback(dev, &gpio_cbs[port]) == 0;
 	}
 	gpio_irq_pins[port] =
 		enable ? gpio_irq_pins[port] | BIT(pin) : gpio_irq_pins[port] & ~BIT(pin);
 	gpio_cbs[port].pin_mask = gpio_irq_pins[port];
-	return gpio_pin_interrupt_configure(dev, (gpio_pin_t)pin,
-					    enable ? GPIO_INT_EDGE_BOTH : GPIO_INT_DISABLE);
+	int ret = gpio_pin_interrupt_configure(dev, (gpio_pin_t)pin,
+					       enable ? GPIO_INT_EDGE_BOTH : GPIO_INT_DISABLE);
+
+	k_mutex_unlock(&gpio_mutex);
+	return ret;
 }
+
+#ifdef CONFIG_OCRE_LATENCY_PROBE
+/*
+ * Measurement only: every CONFIG_OCRE_LATENCY_PROBE_GPIO_MS a k_timer interrupt calls the GPIO
+ * callback for the first line a container watches, as the controller's interrupt would (QEMU
+ * models no external input), so the whole path ISR -> work item -> event -> container runs.
+ */
+static void gpio_probe_fire(struct k_timer *t)
+{
+	ARG_UNUSED(t);
+	for (uint32_t port = 0; gpio_ctrls[port] != NULL; port++) {
+		uint32_t pins = gpio_irq_pins[port];
+
+		if (pins != 0) {
+			gpio_isr(gpio_ctrls[port], &gpio_cbs[port], pins & (~pins + 1u));
+			return;
+		}
+	}
+}
+
+static K_TIMER_DEFINE(gpio_probe_timer, gpio_probe_fire, NULL);
+
+static int gpio_probe_init(void)
+{
+	k_timer_start(&gpio_probe_timer, K_MSEC(CONFIG_OCRE_LATENCY_PROBE_GPIO_MS),
+		      K_MSEC(CONFIG_OCRE_LATENCY_PROBE_GPIO_MS));
+	return 0;
+}
+SYS_INIT(gpio_probe_init, APPLICATION, 0);
+#endif
 
 int ocre_port_gpio_lookup(const char *name, uint32_t *port, uint32_t *pin)
 {
@@ -404,6 +505,10 @@ int ocre_port_gpio_lookup(const char *name, uint32_t *port, uint32_t *pin)
 	ARG_UNUSED(name), ARG_UNUSED(port), ARG_UNUSED(pin);
 	return -ENOENT;
 }
+
+static void gpio_init(void)
+{
+}
 #endif /* CONFIG_OCRE_GPIO */
 
 /* ---- sensors ----------------------------------------------------------------------------- */
@@ -415,7 +520,7 @@ int ocre_port_gpio_lookup(const char *name, uint32_t *port, uint32_t *pin)
 static const struct device *sensors[MAX_SENSORS];
 static enum sensor_channel channels[MAX_SENSORS][MAX_CHANNELS];
 static uint8_t nchannels[MAX_SENSORS];
-static int nsensors = -1;
+static int nsensors;
 
 /* Channels probed at discovery: the sensor API has no way to list them. */
 static const enum sensor_channel probe[] = {
@@ -451,11 +556,9 @@ static __maybe_unused void add_sensor(const struct device *dev)
 		   (add_sensor(DEVICE_DT_GET(DT_ALIAS(sensor##n)));))
 #endif
 
-static void discover(void)
+/* After every driver's init (APPLICATION level): the sensor table is fixed before main. */
+static int discover(void)
 {
-	if (nsensors >= 0) {
-		return;
-	}
 	nsensors = 0;
 #if OCRE_HAS_DEVICE_API_IS
 	const struct device *devs;
@@ -472,11 +575,12 @@ static void discover(void)
 	SENSOR_ALIAS(1) SENSOR_ALIAS(2) SENSOR_ALIAS(3) SENSOR_ALIAS(4) SENSOR_ALIAS(5)
 		SENSOR_ALIAS(6) SENSOR_ALIAS(7)
 #endif
+	return 0;
 }
+SYS_INIT(discover, APPLICATION, 0);
 
 int ocre_port_sensor_count(void)
 {
-	discover();
 	return nsensors;
 }
 

@@ -2,11 +2,12 @@
  * Copyright (c) 2026 ocre contributors
  * SPDX-License-Identifier: Apache-2.0
  *
- * Shell commands: ocre ps | start <name> | stop <name> | restart <name>.
+ * Shell commands: ocre ps | stats | start <name> | stop <name> | restart <name>.
  */
 
 #include <stdlib.h>
 
+#include <zephyr/kernel.h>
 #include <zephyr/shell/shell.h>
 
 #include <ocre/ocre.h>
@@ -29,6 +30,34 @@ static int cmd_ps(const struct shell *sh, size_t argc, char **argv)
 		shell_print(sh, "%-3d %-24s %-8s %5d %8u %7u", id, st.name, state_names[st.state],
 			    (int)st.exit_code, (unsigned int)st.restarts,
 			    (unsigned int)st.events_dropped);
+	}
+	return 0;
+}
+
+/* Health figures per container: what ocre/health/... events report, on demand. */
+static int cmd_stats(const struct shell *sh, size_t argc, char **argv)
+{
+	ARG_UNUSED(argc), ARG_UNUSED(argv);
+	struct ocre_container_status st;
+	int64_t up = k_uptime_get();
+
+	shell_print(sh, "uptime %lld.%03lld s", up / 1000, up % 1000);
+	shell_print(sh, "%-16s %-8s %5s %8s %8s %8s %9s %8s %s", "NAME", "STATE", "EXIT",
+		    "RESTARTS", "RUN_S", "DROPPED", "MEM_HIGH", "WAKEUPS", "LAST_TRAP");
+	for (int id = 0; id < OCRE_MAX_CONTAINERS; id++) {
+		if (ocre_container_status(id, &st) != 0) {
+			continue;
+		}
+		shell_print(sh, "%-16s %-8s %5d %8u %8u %8u %9u %8u %s", st.name,
+			    state_names[st.state], (int)st.exit_code, (unsigned int)st.restarts,
+			    (unsigned int)(st.run_ms / 1000), (unsigned int)st.events_dropped_total,
+			    (unsigned int)st.memory_high_water, (unsigned int)st.wakeups,
+			    st.trap_reason[0] != '\0' ? st.trap_reason : "-");
+		if (st.latency_count > 0) {
+			shell_print(sh, "  latency: %u events, avg %u us, max %u us",
+				    (unsigned int)st.latency_count, (unsigned int)st.latency_avg_us,
+				    (unsigned int)st.latency_max_us);
+		}
 	}
 	return 0;
 }
@@ -69,6 +98,7 @@ static int cmd_restart(const struct shell *sh, size_t argc, char **argv)
 
 SHELL_STATIC_SUBCMD_SET_CREATE(
 	ocre_cmds, SHELL_CMD_ARG(ps, NULL, "List containers", cmd_ps, 1, 0),
+	SHELL_CMD_ARG(stats, NULL, "Health figures of every container", cmd_stats, 1, 0),
 	SHELL_CMD_ARG(start, NULL, "Start a container: ocre start <name>", cmd_start, 2, 0),
 	SHELL_CMD_ARG(stop, NULL, "Stop a container: ocre stop <name>", cmd_stop, 2, 0),
 	SHELL_CMD_ARG(restart, NULL, "Restart a container: ocre restart <name>", cmd_restart, 2, 0),

@@ -75,6 +75,9 @@ struct ocre_container_status {
 	uint32_t memory_high_water;    /* bytes of linear memory, largest seen */
 	uint64_t run_ms;               /* how long the current (or last) run has lasted */
 	const char *trap_reason;       /* the last trap's reason, "" if none */
+	uint32_t wakeups;              /* times its thread woke in ocre_sleep */
+	/* Event-to-delivery latency in us, with CONFIG_OCRE_LATENCY_PROBE (else count 0). */
+	uint32_t latency_count, latency_max_us, latency_avg_us;
 };
 
 /*

@@ -36,14 +36,19 @@ uint64_t ocre_port_uptime_ms(void);
 uint64_t ocre_port_monotonic_ns(void);
 uint64_t ocre_port_realtime_ns(void); /* wall clock; uptime-based where there is none */
 int ocre_port_random(void *buf, size_t len);
+/* A free-running counter for the latency probe (Zephyr: k_cycle_get_32), and its unit. */
+uint32_t ocre_port_cycles(void);
+uint32_t ocre_port_cycles_to_us(uint32_t cycles);
 
 /* One short critical section for the whole core; usable from interrupts (Zephyr: spinlock). */
 unsigned int ocre_port_lock(void);
 void ocre_port_unlock(unsigned int key);
 
 /*
- * Binary semaphores, one per slot: slots 0..max_containers-1 belong to the containers,
- * slot max_containers to the supervisor. Wait returns 0 when woken, -EAGAIN on timeout.
+ * Binary semaphores, one per slot (OCRE_SLOT_* in the core): slots 0..max_containers-1 belong
+ * to the containers. Wait returns 0 when woken, -EAGAIN on timeout. Every object behind a
+ * slot must exist before the first ocre_* call (static or SYS_INIT on Zephyr): nothing is
+ * created lazily, so no two threads can race to create it.
  */
 int ocre_port_wait(unsigned int slot, uint32_t timeout_ms);
 void ocre_port_wake(unsigned int slot);
@@ -74,6 +79,8 @@ int ocre_port_gpio_toggle(uint32_t port, uint32_t pin);
 int ocre_port_gpio_irq(uint32_t port, uint32_t pin, bool enable);
 int ocre_port_gpio_lookup(const char *name, uint32_t *port, uint32_t *pin); /* e.g. "led0" */
 void ocre_core_gpio_changed(uint32_t port, uint32_t pin, int level);
+/* The same for a change the port saw at `cycles` (ocre_port_cycles) and reports later. */
+void ocre_core_gpio_changed_at(uint32_t port, uint32_t pin, int level, uint32_t cycles);
 
 /*
  * Sensors, by index 0..count-1 in discovery order. channel_type maps a channel index to its

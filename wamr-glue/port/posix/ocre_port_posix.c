@@ -46,6 +46,16 @@ uint64_t ocre_port_realtime_ns(void)
 	return clock_ns(CLOCK_REALTIME);
 }
 
+uint32_t ocre_port_cycles(void)
+{
+	return (uint32_t)(clock_ns(CLOCK_MONOTONIC) / 1000u); /* a "cycle" is a microsecond */
+}
+
+uint32_t ocre_port_cycles_to_us(uint32_t cycles)
+{
+	return cycles;
+}
+
 int ocre_port_random(void *buf, size_t len)
 {
 	FILE *f = fopen("/dev/urandom", "rb");
