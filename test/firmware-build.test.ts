@@ -3,15 +3,13 @@ import { execa } from "execa";
 import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { buildFirmware } from "../cli/firmware/build.js";
 import { loadFirmwareBoard } from "../cli/firmware/board.js";
 import { runDoctor } from "../cli/firmware/doctor/doctor.js";
 import { toolchainEnvironment } from "../cli/firmware/toolchain.js";
 import { emulate } from "../cli/firmware/emulate.js";
-import { generateProjects } from "../cli/generate/index.js";
 import type { ResolvedConfig } from "../cli/config/types.js";
 import type { ContainerSpec } from "../cli/spec.js";
-import { makeSpec } from "./generate-fixtures.js";
+import { firmwareFor, generateFor, makeSpec } from "./generate-fixtures.js";
 import { isOcreError, type OcreError } from "../cli/errors.js";
 import { cp } from "node:fs/promises";
 import { missingTools } from "./helpers/tools.js";
@@ -64,9 +62,9 @@ describe("ocre build --firmware without a Zephyr workspace", () => {
   it("fails before building, with doctor's message and fix", async () => {
     const app = await tempDir("ocre-fw-");
     const cfg = config(app);
-    const boards = await generateProjects([spec()], cfg, { boards: ["mps2-an521"] });
+    const boards = await generateFor([spec()], cfg, { boards: ["mps2-an521"] });
     const env = envWithoutZephyr();
-    const error = await caught(buildFirmware(boards, cfg, { env }));
+    const error = await caught(firmwareFor(boards, cfg, { env }));
     expect(error.code).toBe("OCRE_FIRMWARE_PREREQ");
     expect(error.message).toMatch(/cannot build firmware for mps2-an521: .*Zephyr workspace missing/);
     const doctor = await runDoctor({
@@ -121,8 +119,8 @@ describe.skipIf(!process.env.ZEPHYR_BASE)("firmware build and emulation with a r
   beforeAll(async () => {
     app = await tempDir("ocre-fw-real-");
     cfg = config(app);
-    const boards = await generateProjects([spec()], cfg, { boards: ["mps2-an521"] });
-    report = await buildFirmware(boards, cfg);
+    const boards = await generateFor([spec()], cfg, { boards: ["mps2-an521"] });
+    report = await firmwareFor(boards, cfg);
   }, 900_000);
 
   it("copies zephyr.elf/.bin/.hex into build/<board>/firmware with digests, and keeps the log", async () => {
@@ -164,7 +162,7 @@ describe.skipIf(!process.env.ZEPHYR_BASE)("firmware build and emulation with a r
     await writeFile(main, `${original}\nint broken(void) { return undeclared_thing; }\n`);
     try {
       const error = await caught(
-        buildFirmware(
+        firmwareFor(
           { "mps2-an521": { ...(await generatedReport()), dir: path.join(app, "build", "mps2-an521") } },
           cfg,
         ),
@@ -178,7 +176,7 @@ describe.skipIf(!process.env.ZEPHYR_BASE)("firmware build and emulation with a r
   }, 600_000);
 
   async function generatedReport() {
-    const boards = await generateProjects(
+    const boards = await generateFor(
       [spec()],
       { ...cfg, buildDir: path.join(app, "scratch") },
       { boards: ["mps2-an521"] },

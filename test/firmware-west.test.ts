@@ -3,12 +3,10 @@ import { execa } from "execa";
 import { createHash } from "node:crypto";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { buildFirmware } from "../cli/firmware/build.js";
 import { probePython } from "../cli/firmware/doctor/probe.js";
-import { generateProjects } from "../cli/generate/index.js";
 import type { ResolvedConfig } from "../cli/config/types.js";
 import type { ContainerSpec } from "../cli/spec.js";
-import { makeSpec } from "./generate-fixtures.js";
+import { firmwareFor, generateFor, makeSpec } from "./generate-fixtures.js";
 import { missingTools } from "./helpers/tools.js";
 import { runOcre, tempDir } from "./helpers/cli.js";
 
@@ -116,8 +114,8 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "cmake", "ninja", "dtc"))(
     });
 
     it("builds with `west build` and the board's target, then copies and measures the image", async () => {
-      const boards = await generateProjects([spec], cfg, { boards: ["mps2-an521"] });
-      const report = await buildFirmware(boards, cfg, { env, toolchain: "gnu" });
+      const boards = await generateFor([spec], cfg, { boards: ["mps2-an521"] });
+      const report = await firmwareFor(boards, cfg, { env, toolchain: "gnu" });
       const fw = report["mps2-an521"]!;
       const project = path.join(app, "build", "mps2-an521");
       const fwDir = path.join(project, "firmware");
@@ -177,8 +175,8 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "cmake", "ninja", "dtc"))(
       const other = path.join(root, "ws44", "zephyr");
       await mkdir(path.join(other, "cmake", "modules"), { recursive: true });
       await writeFile(path.join(other, "VERSION"), "VERSION_MAJOR = 4\nVERSION_MINOR = 4\nPATCHLEVEL = 0\n");
-      const boards = await generateProjects([spec], cfg, { boards: ["mps2-an521"] });
-      const error = await buildFirmware(boards, cfg, {
+      const boards = await generateFor([spec], cfg, { boards: ["mps2-an521"] });
+      const error = await firmwareFor(boards, cfg, {
         env: {
           ...env,
           ZEPHYR_BASE: other,
@@ -191,9 +189,9 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "cmake", "ninja", "dtc"))(
     });
 
     it("without west, names the Zephyr modules the board needs that the workspace lacks", async () => {
-      const boards = await generateProjects([spec], cfg, { boards: ["mps2-an521"] });
+      const boards = await generateFor([spec], cfg, { boards: ["mps2-an521"] });
       const withoutWest = { ...env, PATH: process.env.PATH ?? "" };
-      const error = await buildFirmware(boards, cfg, { env: withoutWest, toolchain: "gnu" }).catch((e: unknown) => e);
+      const error = await firmwareFor(boards, cfg, { env: withoutWest, toolchain: "gnu" }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: "OCRE_FIRMWARE_MODULES" });
       expect((error as Error).message).toMatch(
         /mps2\/an521\/cpu0 needs the Zephyr module cmsis, not found in the workspace .*ws$/,

@@ -4,10 +4,9 @@ import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { loadCatalog } from "../cli/boards/catalog.js";
-import { generateProjects } from "../cli/generate/index.js";
 import { tempDir } from "./helpers/cli.js";
 import { missingTools } from "./helpers/tools.js";
-import { incFile, makeConfig, makeSpec } from "./generate-fixtures.js";
+import { generateFor, incFile, makeConfig, makeSpec } from "./generate-fixtures.js";
 
 const catalog = await loadCatalog();
 const crossBoards = catalog.boards.filter((b) => b.board.toolchain.debian !== null).map((b) => b.board);
@@ -33,7 +32,7 @@ describe.skipIf(missingTools(...compilers))("generated main.c compiles with each
 
   beforeAll(async () => {
     appDir = await tempDir("ocre-gen-cc-");
-    await generateProjects(specs, makeConfig(appDir), { boards: crossBoards.map((b) => b.id), force: true });
+    await generateFor(specs, makeConfig(appDir), { boards: crossBoards.map((b) => b.id), allowOverBudget: true });
   });
 
   it.each(crossBoards.map((b) => [b.id, b] as const))("%s", async (id, board) => {
@@ -76,7 +75,7 @@ describe.skipIf(missingTools("cc"))(
     beforeAll(async () => {
       const appDir = await tempDir("ocre-gen-hostile-");
       const spec = makeSpec({ name: hostile, args: [arg, "plain"], env, uses: ["messaging"] });
-      await generateProjects([spec], makeConfig(appDir), { boards: ["mps2-an521"] });
+      await generateFor([spec], makeConfig(appDir), { boards: ["mps2-an521"] });
       dir = path.join(appDir, "build/mps2-an521");
     });
 

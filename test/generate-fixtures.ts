@@ -2,7 +2,11 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import wabtInit from "wabt";
 import { findImport, type Feature } from "../cli/abi/table.js";
+import { planFor, type BuildPlan, type PlanFlags, type ToolchainKind } from "../cli/config/plan.js";
 import type { ResolvedConfig } from "../cli/config/types.js";
+import { buildFirmware, type FirmwareReport, type GeneratedProjects } from "../cli/firmware/build.js";
+import type { Env } from "../cli/firmware/doctor/probe.js";
+import { generateProjects, type BoardsReport } from "../cli/generate/index.js";
 import type { ContainerSpec, MemoryLimits } from "../cli/spec.js";
 
 /**
@@ -78,4 +82,33 @@ export function makeConfig(appDir: string, boards: string[] = []): ResolvedConfi
 /** What Zephyr's file2hex.py writes for generate_inc_file_for_target: comma-separated hex bytes. */
 export function incFile(bytes: Uint8Array): string {
   return [...bytes].map((b) => `0x${b.toString(16).padStart(2, "0")},`).join(" ") + "\n";
+}
+
+/** The plan `ocre build` would resolve for one app config and these flags (no manifest read). */
+export async function makePlan(config: ResolvedConfig, flags: PlanFlags = {}): Promise<BuildPlan> {
+  return planFor([config], config.appDir, flags);
+}
+
+/** generateProjects as the build runs it: the plan resolved from the config and flags. */
+export async function generateFor(
+  specs: readonly ContainerSpec[],
+  config: ResolvedConfig,
+  flags: PlanFlags = {},
+  logger?: Parameters<typeof generateProjects>[3],
+): Promise<BoardsReport | undefined> {
+  const plan = await makePlan(config, flags);
+  return generateProjects(specs, plan.apps[0]!, plan, logger);
+}
+
+/** buildFirmware for projects generateFor wrote, with the toolchain flag in the plan. */
+export async function firmwareFor(
+  projects: GeneratedProjects,
+  config: ResolvedConfig,
+  options: { env?: Env; toolchain?: ToolchainKind } = {},
+): Promise<FirmwareReport> {
+  const plan = await makePlan(config, {
+    boards: Object.keys(projects),
+    ...(options.toolchain ? { toolchain: options.toolchain } : {}),
+  });
+  return buildFirmware(projects, plan, options.env ? { env: options.env } : {});
 }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { runOcre, tempDir } from "./helpers/cli.js";
 import { fixtureConfig, fixtureSpec } from "./oci-fixture.mjs";
 import { packageStage, readLayoutEntries } from "../cli/oci/index.js";
+import { makePlan } from "./generate-fixtures.js";
 import type { ContainerSpec } from "../cli/spec.js";
 import type { ResolvedConfig } from "../cli/config/types.js";
 
@@ -75,12 +76,14 @@ describe("packageStage", () => {
     const spec = (await fixtureSpec()) as ContainerSpec;
     const dir = await tempDir("ocre-oci-stage-");
     const config = fixtureConfig(spec, dir, { boards: [] }) as ResolvedConfig;
-    const image = await packageStage([spec], config, { boards: ["nrf52840dk/nrf52840", "qemu_riscv32"] });
+    const plan = await makePlan(config, { boards: ["nrf52840dk/nrf52840", "qemu_riscv32"] });
+    const image = await packageStage([spec], plan.apps[0]!, plan);
     const manifest = JSON.parse(
       await readFile(path.join(dir, "build", "oci", "blobs", "sha256", image.digest.slice(7)), "utf8"),
     );
     expect(manifest.annotations["io.ocre.boards"]).toBe("nrf52840dk,qemu_riscv32");
-    await expect(packageStage([spec], config, { boards: ["nrf52840"] })).rejects.toMatchObject({
+    // The plan resolves board names once, with every board root; a typo fails there.
+    await expect(makePlan(config, { boards: ["nrf52840"] })).rejects.toMatchObject({
       code: "OCRE_BOARD_UNKNOWN",
     });
   });

@@ -6,12 +6,12 @@ import { createOutput } from "../ui/output.js";
  * The no-op fast path of `ocre build`: when this exact command line (same words, directory and
  * environment) built these apps before and nothing they read has changed, print the cached
  * result without loading the CLI parser or any build stage. Anything unusual (another word
- * first, --force, --help, a miss) returns false and the normal CLI runs, so this never decides
+ * first, --rebuild, --help, a miss) returns false and the normal CLI runs, so this never decides
  * anything the real command would decide differently: the cache entry was written by the real
  * command for the identical command line.
  */
 export async function tryNoopBuild(argv: readonly string[]): Promise<boolean> {
-  if (argv[0] !== "build" || argv.some((a) => /^(--force|--help|-h|--version|--sign)(=|$)/.test(a))) return false;
+  if (argv[0] !== "build" || argv.some((a) => /^(--force|--rebuild|--help|-h|--version|--sign)(=|$)/.test(a))) return false;
   const cwdAt = argv.findIndex((a) => a === "--cwd" || a.startsWith("--cwd="));
   const cwdArg =
     cwdAt < 0 ? undefined : argv[cwdAt]!.startsWith("--cwd=") ? argv[cwdAt]!.slice("--cwd=".length) : argv[cwdAt + 1];

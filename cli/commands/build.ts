@@ -10,6 +10,8 @@ interface BuildArgs {
   debug: boolean;
   optimize: OptimizeProfile | undefined;
   runtime: RuntimeVariant | undefined;
+  rebuild: boolean;
+  "allow-over-budget": boolean;
   force: boolean;
   firmware: boolean;
   toolchain: "zephyr-sdk" | "gnu" | undefined;
@@ -76,10 +78,21 @@ export const buildCommand = defineCommand<BuildArgs>({
         choices: ["stub", "incremental"] as const,
         describe: "AssemblyScript runtime (default: the manifest's, else stub)",
       })
+      .option("rebuild", {
+        type: "boolean",
+        default: false,
+        describe: "Ignore the build cache and run every stage",
+      })
+      .option("allow-over-budget", {
+        type: "boolean",
+        default: false,
+        describe: "Generate board projects even when the memory estimate does not fit the board",
+      })
       .option("force", {
         type: "boolean",
         default: false,
-        describe: "Rebuild even when nothing changed; generate board projects even past the memory estimate",
+        hidden: true,
+        describe: "Deprecated: --rebuild --allow-over-budget",
       })
       .option("board", {
         type: "string",
@@ -131,9 +144,11 @@ export const buildCommand = defineCommand<BuildArgs>({
     // optimise + validate of blinky 4.1 s -> 1.1 s on 2 cores). Must be set before they load.
     setFlagsFromString("--liftoff-only");
     const { buildApps } = await import("../pipeline/build.js");
+    if (args.force) out.warn("--force is deprecated: it means --rebuild --allow-over-budget; use those");
     const options: BuildOptions = {
       debug: args.debug,
-      force: args.force,
+      rebuild: args.rebuild || args.force,
+      allowOverBudget: args["allow-over-budget"] || args.force,
       ...(args.optimize === undefined ? {} : { optimize: args.optimize }),
       ...(args.runtime === undefined ? {} : { runtime: args.runtime }),
       ...(args.firmware ? { firmware: true } : {}),
@@ -145,6 +160,7 @@ export const buildCommand = defineCommand<BuildArgs>({
       ...(args.zephyr === undefined ? {} : { zephyr: args.zephyr }),
       // Reproducible images: the image's `created` time (docs/image.md).
       ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: process.env.SOURCE_DATE_EPOCH } : {}),
+      signal: interruptSignal(),
     };
     if (args["from-image"] !== undefined) {
       const { buildFromImage } = await import("../pipeline/build.js");
@@ -168,9 +184,6 @@ export const buildCommand = defineCommand<BuildArgs>({
         : await (
             await import("../sign/keys.js")
           ).loadPrivateKey(path.resolve(args.cwd, args.sign), await (await import("./keys.js")).readPassphrase(args));
-    // A mistyped --board or --zephyr fails before anything is compiled or written.
-    if (options.boards || options.zephyr)
-      await (await import("../generate/index.js")).checkBoardOptions(dirs[0] ?? args.cwd, options);
     // --firmware: one-line build progress on a terminal, size bars (cli/firmware/progress.ts).
     const logger = args.firmware ? (await import("../firmware/progress.js")).firmwareLogger(out) : out;
     // Recorded with the cache entry, so repeating this command line is a no-op before yargs loads.
@@ -193,6 +206,22 @@ export const buildCommand = defineCommand<BuildArgs>({
     printBuild(result, args.cwd, out);
   },
 });
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM during a build: the build stops before committing its outputs and
+ * removes its staging folders, so the previous outputs stay whole (cli/pipeline/outputs.ts).
+ * A second signal exits at once.
+ */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(signal === "SIGINT" ? 130 : 143);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return controller.signal;
+}
 
 /** What `ocre build` prints for a result: a summary per app, and the JSON document with --json. */
 export function printBuild(result: BuildResult, cwd: string, out: Output): void {

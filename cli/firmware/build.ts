@@ -3,11 +3,12 @@ import { access, mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { OcreError } from "../errors.js";
-import type { ResolvedConfig } from "../config/types.js";
+import { findBoard } from "../boards/catalog.js";
+import type { BuildPlan } from "../config/plan.js";
 import type { BoardReport } from "../generate/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { describeArtifact, type Artifact } from "./artifacts.js";
-import { loadFirmwareBoard, type FirmwareBoard } from "./board.js";
+import { firmwareBoard, type FirmwareBoard } from "./board.js";
 import { blocking, runDoctor, type DoctorReport, type ToolchainKind } from "./doctor/doctor.js";
 import type { Env } from "./doctor/probe.js";
 import { parseElf } from "./elf.js";
@@ -19,13 +20,13 @@ import { toolchainEnvironment } from "./toolchain.js";
 /**
  * `ocre build --firmware`: builds each generated build/<board>/ project into a flashable image.
  * `west build` when west is installed, else CMake + ninja against ZEPHYR_BASE (what west runs
- * underneath). The CMake build tree is build/<board>/firmware/ (the same folder `west build -d`
- * uses in the project's README, so both share incremental builds); ocre adds build.log and copies
- * zephyr.elf/.bin/.hex next to it, then measures the ELF.
+ * underneath). The CMake build tree is build/.ocre-cmake/<board>/ (a cache kept across builds,
+ * not an output; its source is the project's stable staging path, see cli/pipeline/outputs.ts).
+ * ocre copies zephyr.elf/.bin/.hex and build.log into build/<board>/firmware/, then measures the
+ * ELF.
  */
 
 export interface FirmwareOptions {
-  readonly toolchain?: ToolchainKind;
   /** Environment for doctor and the build (tests pass their own). */
   readonly env?: Env;
 }
@@ -49,7 +50,9 @@ export interface FirmwareBoardReport {
   readonly zephyrVersion: string | null;
   readonly builder: "west" | "cmake";
   readonly toolchain: { readonly kind: ToolchainKind; readonly variant: string; readonly compiler: string };
+  /** The CMake build tree, relative to the output folder (.ocre-cmake/<board>). */
   readonly buildDir: string;
+  /** build.log, relative to the output folder (<board>/firmware/build.log). */
   readonly log: string;
   readonly durationMs: number;
   readonly artifacts: readonly Artifact[];
@@ -203,21 +206,19 @@ async function buildBoard(
   boardId: string,
   projectDir: string,
   generatedZephyr: string,
-  config: ResolvedConfig,
+  plan: BuildPlan,
   options: FirmwareOptions,
   logger: FirmwareLogger,
 ): Promise<FirmwareBoardReport> {
   const started = Date.now();
   const env: Env = options.env ?? process.env;
-  let board = await loadFirmwareBoard(boardId, {
-    appDir: config.appDir,
-    zephyrVersion: generatedZephyr.replace(/^v/, ""),
-  });
+  const catalogBoard = findBoard(plan.catalog, boardId).board;
+  let board = firmwareBoard(catalogBoard, generatedZephyr.replace(/^v/, ""));
   const doctor = await runDoctor({
     board,
     cwd: projectDir,
     env,
-    ...(options.toolchain ? { toolchain: options.toolchain } : {}),
+    ...(plan.firmware.toolchain ? { toolchain: plan.firmware.toolchain } : {}),
   });
   if (blocking(doctor, "build").length > 0 || !doctor.zephyr || !doctor.toolchain || !doctor.python)
     throw prerequisiteError(board, doctor);
@@ -234,11 +235,13 @@ async function buildBoard(
       },
     );
   }
-  if (workspaceVersion !== null)
-    board = await loadFirmwareBoard(boardId, { appDir: config.appDir, zephyrVersion: workspaceVersion });
+  if (workspaceVersion !== null) board = firmwareBoard(catalogBoard, workspaceVersion);
 
-  const fwDir = path.join(projectDir, "firmware");
+  // The CMake tree is a cache outside the staged outputs; the images and the log are outputs.
+  const fwDir = path.join(plan.workDir, board.id);
+  const outDir = path.join(projectDir, "firmware");
   await mkdir(fwDir, { recursive: true });
+  await mkdir(outDir, { recursive: true });
   const logPath = path.join(fwDir, "build.log");
   const log = createWriteStream(logPath);
   const progress = (line: string): void =>
@@ -338,7 +341,7 @@ async function buildBoard(
                 `board ${board.id}: ${board.flashBytes / 1024} KB flash, ${board.ramBytes / 1024} KB RAM`,
                 ...firstError(combined).map((l) => `  ${l}`),
               ],
-              hint: `lower memory.maxPages / heapBytes / stackBytes in ocre.yaml or the WAMR heap pool, or pick a larger board; full log: ${logPath}`,
+              hint: `lower memory.maxPages / memory.heap / memory.stack in ocre.yaml or the WAMR heap pool, or pick a larger board; full log: ${logPath}`,
             },
           );
         }
@@ -354,6 +357,7 @@ async function buildBoard(
 
   const zephyrOut = path.join(fwDir, "zephyr");
   const artifacts: Artifact[] = [];
+  const relative = (a: Artifact): Artifact => ({ ...a, path: path.relative(plan.outDir, a.path) });
   for (const ext of ["elf", "bin", "hex"]) {
     const source = path.join(zephyrOut, `zephyr.${ext}`);
     const exists = await access(source).then(
@@ -361,11 +365,11 @@ async function buildBoard(
       () => false,
     );
     if (!exists) continue;
-    const target = path.join(fwDir, `zephyr.${ext}`);
+    const target = path.join(outDir, `zephyr.${ext}`);
     await writeFileAtomic(target, await readFile(source));
-    artifacts.push(await describeArtifact(ext, target));
+    artifacts.push(relative(await describeArtifact(ext, target)));
   }
-  const elfPath = path.join(fwDir, "zephyr.elf");
+  const elfPath = path.join(outDir, "zephyr.elf");
   if (!artifacts.some((a) => a.kind === "elf")) {
     throw new OcreError(
       "OCRE_FIRMWARE_BUILD",
@@ -377,24 +381,26 @@ async function buildBoard(
     flashBytes: board.flashBytes,
     ramBytes: board.ramBytes,
   });
-  logger.info(`${board.id}: firmware ${path.join(fwDir, "zephyr.elf")}`);
+  logger.info(`${board.id}: firmware ${board.id}/firmware/zephyr.elf`);
   for (const line of formatSize(size, { bars: logger.bars === true })) logger.info(`  ${line}`);
   const tooBig = [size.flash, size.ram].filter((r) => r.total !== null && r.used > r.total);
   if (tooBig.length > 0) {
     throw new OcreError("OCRE_FIRMWARE_TOO_BIG", `the firmware for ${board.id} does not fit the board`, {
       details: formatSize(size, { bars: false }),
-      hint: "lower memory.maxPages / heapBytes / stackBytes in ocre.yaml or the WAMR heap pool, or pick a larger board",
+      hint: "lower memory.maxPages / memory.heap / memory.stack in ocre.yaml or the WAMR heap pool, or pick a larger board",
     });
   }
-  artifacts.push(await describeArtifact("log", logPath));
+  const outLog = path.join(outDir, "build.log");
+  await writeFileAtomic(outLog, await readFile(logPath));
+  artifacts.push(relative(await describeArtifact("log", outLog)));
   return {
     board: board.id,
     zephyrBoard: board.zephyrBoard,
     zephyrVersion: workspaceVersion,
     builder,
     toolchain: { kind: doctor.toolchain.kind, variant: doctor.toolchain.variant, compiler: doctor.toolchain.compiler },
-    buildDir: fwDir,
-    log: logPath,
+    buildDir: path.relative(plan.outDir, fwDir),
+    log: path.relative(plan.outDir, outLog),
     durationMs: Date.now() - started,
     artifacts,
     size,
@@ -402,18 +408,20 @@ async function buildBoard(
 }
 
 /**
- * The `--firmware` stage: builds every project `generateProjects` wrote, in order, and returns
- * the `firmware` section of report.json. Throws an OcreError (exit 1) on the first failure.
+ * The `--firmware` stage: builds every project `generateProjects` wrote (folders relative to
+ * plan.outDir), in order, and returns the `firmware` section of report.json. Throws an
+ * OcreError (exit 1) on the first failure.
  */
 export async function buildFirmware(
   boards: GeneratedProjects,
-  config: ResolvedConfig,
+  plan: BuildPlan,
   options: FirmwareOptions = {},
   logger: FirmwareLogger = silent,
 ): Promise<FirmwareReport> {
   const report: FirmwareReport = {};
   for (const [id, generated] of Object.entries(boards)) {
-    report[id] = await buildBoard(id, generated.dir, generated.zephyr, config, options, logger);
+    const dir = path.resolve(plan.outDir, generated.dir);
+    report[id] = await buildBoard(id, dir, generated.zephyr, plan, options, logger);
   }
   return report;
 }

@@ -1,4 +1,4 @@
-import { cp, readdir, rename, stat, writeFile, mkdir } from "node:fs/promises";
+import { cp, readdir, stat, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { OcreError } from "../errors.js";
 import { wamrGlueDir, zephyrModuleDir } from "../paths.js";
@@ -29,9 +29,6 @@ export interface ProjectResult {
   /** Paths relative to dir, sorted; the copied ocre module counts as one entry per folder. */
   readonly files: readonly string[];
 }
-
-/** The build directory Zephyr's CMake uses inside the project; kept across regenerations. */
-export const FIRMWARE_DIR = "firmware";
 
 /** Zephyr looks for boards/<target with / replaced by _>.conf and .overlay in the app. */
 export function boardFileStem(target: ZephyrTarget): string {
@@ -211,12 +208,6 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
       await writeFile(file, content);
     }
     await copyModule(sources, path.join(tmp, "modules", "ocre"));
-    // Keep an existing firmware build folder: regenerating must not force a clean Zephyr build.
-    await rename(path.join(input.dir, FIRMWARE_DIR), path.join(tmp, FIRMWARE_DIR)).catch(
-      (error: NodeJS.ErrnoException) => {
-        if (error.code !== "ENOENT") throw error;
-      },
-    );
   });
   return {
     dir: input.dir,

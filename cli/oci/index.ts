@@ -2,7 +2,6 @@
 export {
   packageImage,
   packageStage,
-  type PackageStageOptions,
   type ImageReport,
   type PackageOptions,
   type OciLogger,

@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { BuildPlan } from "../config/plan.js";
 import type { ResolvedConfig } from "../config/types.js";
 import { OcreError } from "../errors.js";
 import type { ContainerSpec } from "../spec.js";
@@ -97,32 +98,19 @@ export async function packageImage(
   };
 }
 
-/** The build options `packageStage` reads (a subset of the pipeline's BuildOptions). */
-export interface PackageStageOptions {
-  /** `--board` values: ids, Zephyr targets or `all` (default: the manifest's boards). */
-  readonly boards?: readonly string[];
-  readonly sourceDateEpoch?: string;
-}
-
 /**
  * The `oci.package` hook of `ocre build` (cli/pipeline/build.ts APP_STAGES): one app's spec in,
- * the report's `image` section out. Board names are resolved through the catalog so the
- * annotation lists board ids, whatever form the user typed.
+ * the report's `image` section out. The plan resolved the app's boards to catalog ids (with
+ * every board root), so the annotation lists board ids, whatever form the user typed.
  */
 export async function packageStage(
   specs: readonly ContainerSpec[],
   config: ResolvedConfig,
-  options: PackageStageOptions,
+  plan: Pick<BuildPlan, "sourceDateEpoch">,
   logger?: OciLogger,
 ): Promise<ImageReport> {
   const [spec] = specs;
   if (spec === undefined || specs.length !== 1)
     throw new OcreError("OCRE_INTERNAL", `oci.package takes one app's spec, got ${specs.length}`, { exitCode: 2 });
-  const requested = options.boards ?? config.boards;
-  let boards: string[] = [];
-  if (requested.length > 0) {
-    const { loadCatalog, selectBoards } = await import("../boards/catalog.js");
-    boards = selectBoards(await loadCatalog({ appDir: config.appDir }), requested).map((b) => b.board.id);
-  }
-  return packageImage(spec, config, { sourceDateEpoch: options.sourceDateEpoch, boards }, logger);
+  return packageImage(spec, config, { sourceDateEpoch: plan.sourceDateEpoch, boards: config.boards }, logger);
 }

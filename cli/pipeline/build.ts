@@ -1,14 +1,14 @@
 import path from "node:path";
-import { readFile } from "node:fs/promises";
 import { OcreError } from "../errors.js";
 import type { ResolvedConfig } from "../config/types.js";
-import type { ConfigFlags } from "../config/resolve.js";
-import { MANIFEST_FILE } from "../config/manifest.js";
+import { planKey, type BuildPlan, type PlanFlags } from "../config/plan.js";
 import type { ContainerSpec } from "../spec.js";
 import { appReport, REPORT_FILE, REPORT_SCHEMA_VERSION, serializeReport, type BuildReport } from "../report.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { StagedOutputs } from "./outputs.js";
 import {
   CACHE_FILE,
+  CACHE_VERSION,
   cacheKey,
   hashInputs,
   lookupCache,
@@ -29,41 +29,30 @@ export interface Logger {
 const silent: Logger = { info: () => {}, warn: () => {}, debug: () => {} };
 
 /**
- * Options of one `ocre build` run. Hooked stages add their own fields here (e.g. `firmware`);
- * every field is part of the cache key, so changing one rebuilds.
+ * Options of one `ocre build` run: the flags the plan is resolved from (cli/config/plan.ts), plus
+ * what only the driver reads.
  */
-export interface BuildOptions extends ConfigFlags {
-  /** Ignore the cache and run every stage. */
-  readonly force?: boolean;
-  /** Output directory for the project-wide stages (firmware), default the first app's build dir. */
-  readonly out?: string;
+export interface BuildOptions extends PlanFlags {
   /**
    * The CLI's invocationKey for this command line (not part of the cache key): recorded so that
    * repeating the command is answered from the cache before the CLI parser loads.
    */
   readonly invocation?: string;
-  /** --firmware: build each board's generated project into a flashable image (cli/firmware/). */
-  readonly firmware?: boolean;
-  /** --toolchain for --firmware: the Zephyr SDK or the distribution's GNU cross compilers. */
-  readonly toolchain?: "zephyr-sdk" | "gnu";
-  /** SOURCE_DATE_EPOCH as the command found it: the image's `created` time (oci.package). */
-  readonly sourceDateEpoch?: string;
-  /** --board-root: extra folders of board files (boards and firmware stages). */
-  readonly boardRoots?: readonly string[];
-  /** --zephyr: the Zephyr version generated projects pin ("3.7", "4.4"). */
-  readonly zephyr?: string;
+  /** Aborts the build before its outputs are committed (the CLI wires SIGINT/SIGTERM to it). */
+  readonly signal?: AbortSignal;
 }
 
 /**
  * A stage other parts of ocre hook into the build. It receives the validated specs (one for a
  * per-app stage; every app's, in the order given, for a project stage), the config (of that app;
- * of the first app for a project stage), the build options and a logger, and returns its section
- * of build/report.json. It writes its own outputs atomically under config.buildDir.
+ * of the first app for a project stage), the build plan and a logger, and returns its section of
+ * build/report.json. It writes its outputs under config.buildDir or plan.outDir, which during a
+ * build are staging folders: the driver commits them all together (cli/pipeline/outputs.ts).
  */
 export type HookedStage = (
   specs: readonly ContainerSpec[],
   config: ResolvedConfig,
-  options: BuildOptions,
+  plan: BuildPlan,
   logger: Logger,
 ) => Promise<unknown>;
 
@@ -85,13 +74,13 @@ export const APP_STAGES: readonly StageHook[] = [
  * firmware), with every spec and the first app's config.
  */
 export const PROJECT_STAGES: readonly StageHook[] = [
-  // boards: with --board (or the manifest's boards), build/<board>/ west projects embedding every app (report section "boards").
+  // boards: the plan's boards → build/<board>/ west projects embedding every app (report section "boards").
   { section: "boards", run: async (...a) => (await import("../generate/index.js")).generateProjects(...a) },
   // firmware (after the boards stage): with --firmware, build/<board>/firmware/zephyr.{elf,bin,hex} (report section "firmware").
   // Loaded only with --firmware: the stage pulls in execa and the toolchain probes.
   {
     section: "firmware",
-    run: async (...a) => (a[2].firmware ? (await import("../firmware/stage.js")).firmwareStage(...a) : undefined),
+    run: async (...a) => (a[2].firmware.enabled ? (await import("../firmware/stage.js")).firmwareStage(...a) : undefined),
   },
 ];
 
@@ -116,26 +105,9 @@ function elapsed(start: number): number {
   return Math.round((performance.now() - start) * 10) / 10;
 }
 
-/** Options as they enter the cache key: plain data only. */
-function keyOptions(options: BuildOptions): Record<string, unknown> {
-  return {
-    debug: options.debug ?? false,
-    optimize: options.optimize ?? null,
-    runtime: options.runtime ?? null,
-    outDir: options.outDir ?? null,
-    boards: options.boards ?? null,
-    out: options.out ?? null,
-    extra: Object.fromEntries(
-      Object.entries(options)
-        .filter(
-          ([k, v]) =>
-            !["debug", "optimize", "runtime", "outDir", "boards", "out", "force", "logger", "invocation"].includes(k) &&
-            typeof v !== "function",
-        )
-        .sort(([a], [b]) => (a < b ? -1 : 1)),
-    ),
-    stages: [...APP_STAGES, ...PROJECT_STAGES].map((s) => s.section),
-  };
+/** The plan's cache key: the plan's data, the stage list and the tool versions. */
+function planCacheKey(plan: BuildPlan): string {
+  return cacheKey({ plan: planKey(plan), stages: [...APP_STAGES, ...PROJECT_STAGES].map((s) => s.section) });
 }
 
 interface Built {
@@ -147,14 +119,12 @@ interface Built {
 }
 
 /** compile → optimise → validate, in memory. Throws on the first failing stage; writes nothing. */
-async function buildInMemory(appDir: string, options: BuildOptions, logger: Logger): Promise<Built> {
-  const [{ resolveConfig }, { compile }, { optimise }, { validate }] = await Promise.all([
-    import("../config/resolve.js"),
+async function buildInMemory(config: ResolvedConfig, logger: Logger): Promise<Built> {
+  const [{ compile }, { optimise }, { validate }] = await Promise.all([
     import("./compile.js"),
     import("./optimise.js"),
     import("./validate.js"),
   ]);
-  const config = await resolveConfig(appDir, options);
   logger.debug(
     `${config.name}: compiling ${path.relative(config.appDir, config.entry)} (${config.runtime} runtime, ${config.optimize} profile${config.debug ? ", debug" : ""})`,
   );
@@ -195,12 +165,11 @@ async function buildInMemory(appDir: string, options: BuildOptions, logger: Logg
       write: { file: `${config.name}.wasm`, timeMs: 0 },
     },
   };
-  const manifest = { path: path.join(config.appDir, MANIFEST_FILE), found: true };
   return {
     config,
     spec: validated.spec,
     report,
-    inputs: [manifest, ...compiled.inputs],
+    inputs: [{ path: config.manifestPath, found: true }, ...compiled.inputs],
     warnings: [...compiled.warnings, ...validated.warnings],
   };
 }
@@ -245,44 +214,55 @@ export async function buildFromCache(
   return hits.every((h) => h !== undefined) ? { apps: hits as AppBuild[] } : undefined;
 }
 
+function interrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted)
+    throw new OcreError("OCRE_INTERRUPTED", "build interrupted; the previous outputs are unchanged");
+}
+
+/** The plan with every output directory replaced by its staging folder. */
+function stagedPlan(plan: BuildPlan, outputs: StagedOutputs): BuildPlan {
+  return Object.freeze({
+    ...plan,
+    outDir: outputs.stage(plan.outDir),
+    apps: Object.freeze(plan.apps.map((a) => Object.freeze({ ...a, buildDir: outputs.stage(a.buildDir) }))),
+  });
+}
+
 /**
- * `ocre build`: for each app directory, compile → optimise → validate → write
- * build/<name>.wasm → APP_STAGES; then PROJECT_STAGES over all apps; then build/report.json
- * and the cache entry. Every app is compiled and validated before anything is written, so a
- * failing app leaves every build directory as it was. Apps whose inputs are unchanged are
- * served from the cache (no stage runs, nothing is written).
+ * `ocre build`: resolves the BuildPlan, then for each app compile → optimise → validate, then
+ * writes build/<name>.wasm → APP_STAGES; then PROJECT_STAGES over all apps; then
+ * build/report.json and the cache entry. Every output goes to a staging folder first and all of
+ * them are committed together once every stage succeeded, so a failing or interrupted build
+ * leaves every build directory as it was. When the plan and every input are unchanged the build
+ * is served from the cache (no stage runs, nothing is written).
  */
 export async function buildApps(
   dirs: readonly string[],
   options: BuildOptions = {},
   logger: Logger = silent,
 ): Promise<BuildResult> {
-  if (dirs.length === 0) throw new OcreError("OCRE_USAGE", "no app directory given", { hint: "ocre build [dir..]" });
-  const appDirs = dirs.map((d) => path.resolve(d));
-  const optionsKey = keyOptions(options);
+  const { resolveBuildPlan } = await import("../config/plan.js");
+  const plan = await resolveBuildPlan(dirs, options);
+  for (const o of plan.catalog.overridden) logger.debug(`board ${o.id}: ${o.by} overrides ${o.file}`);
+  const key = planCacheKey(plan);
 
-  // Cache check first: it needs only the manifest text and file hashes. A firmware build always
-  // runs: its inputs include the Zephyr tree and toolchain, which only ninja tracks.
-  const cachedApps = await Promise.all(
-    appDirs.map(async (appDir) => {
-      if (options.force || options.firmware) return undefined;
-      const manifestText = await readFile(path.join(appDir, MANIFEST_FILE), "utf8").catch(() => undefined);
-      if (manifestText === undefined) return undefined;
-      const buildDir = path.resolve(appDir, options.outDir ?? "build");
-      const key = cacheKey(manifestText, optionsKey);
-      const hit = await lookupCache(buildDir, key);
-      return hit && { ...hit, buildDir, key };
-    }),
-  );
-  if (cachedApps.every((c) => c !== undefined)) {
-    return {
-      apps: cachedApps.map((hit, i) => cachedAppBuild(appDirs[i]!, hit!.buildDir, hit!.entry, hit!.wasm, logger)),
-    };
+  // A firmware build always runs: its inputs include the Zephyr tree and toolchain, which only
+  // ninja tracks.
+  if (!plan.rebuild && !plan.firmware.enabled) {
+    const hits = await Promise.all(plan.apps.map((config) => lookupCache(config.buildDir, key)));
+    if (hits.every((h) => h !== undefined)) {
+      return {
+        apps: hits.map((hit, i) => cachedAppBuild(plan.apps[i]!.appDir, plan.apps[i]!.buildDir, hit!.entry, hit!.wasm, logger)),
+      };
+    }
   }
 
   // Some app changed: rebuild them all, since project stages combine every app's spec.
   const built: Built[] = [];
-  for (const appDir of appDirs) built.push(await buildInMemory(appDir, options, logger));
+  for (const config of plan.apps) {
+    built.push(await buildInMemory(config, logger));
+    interrupted(options.signal);
+  }
   const names = new Map<string, string>();
   for (const b of built) {
     const other = names.get(`${b.config.buildDir}/${b.config.name}`);
@@ -294,63 +274,79 @@ export async function buildApps(
     names.set(`${b.config.buildDir}/${b.config.name}`, b.config.appDir);
   }
 
-  const sections = new Map<Built, Record<string, unknown>>(built.map((b) => [b, {}]));
-  for (const b of built) {
-    const start = performance.now();
-    await writeFileAtomic(path.join(b.config.buildDir, `${b.config.name}.wasm`), b.spec.wasm);
-    b.report = {
-      ...b.report,
-      stages: { ...b.report.stages, write: { ...b.report.stages.write, timeMs: elapsed(start) } },
-    };
-    for (const stage of APP_STAGES)
-      sections.get(b)![stage.section] = await stage.run([b.spec], b.config, options, logger);
-  }
-  const first = built[0]!;
-  for (const stage of PROJECT_STAGES) {
-    sections.get(first)![stage.section] = await stage.run(
-      built.map((b) => b.spec),
-      first.config,
-      options,
-      logger,
-    );
-  }
+  const outputs = await StagedOutputs.begin([...plan.apps.map((a) => a.buildDir), plan.outDir]);
+  try {
+    const staged = stagedPlan(plan, outputs);
+    const sections = new Map<Built, Record<string, unknown>>(built.map((b) => [b, {}]));
+    for (const [i, b] of built.entries()) {
+      const config = staged.apps[i]!;
+      const start = performance.now();
+      await writeFileAtomic(path.join(config.buildDir, `${b.config.name}.wasm`), b.spec.wasm);
+      b.report = {
+        ...b.report,
+        stages: { ...b.report.stages, write: { ...b.report.stages.write, timeMs: elapsed(start) } },
+      };
+      for (const stage of APP_STAGES) {
+        sections.get(b)![stage.section] = await stage.run([b.spec], config, staged, logger);
+        interrupted(options.signal);
+      }
+    }
+    const first = built[0]!;
+    for (const stage of PROJECT_STAGES) {
+      sections.get(first)![stage.section] = await stage.run(
+        built.map((b) => b.spec),
+        staged.apps[0]!,
+        staged,
+        logger,
+      );
+      interrupted(options.signal);
+    }
 
-  const apps: AppBuild[] = [];
-  for (const b of built) {
-    const report: BuildReport = { ...b.report, ...sections.get(b) };
-    const reportPath = path.join(b.config.buildDir, REPORT_FILE);
-    await writeFileAtomic(reportPath, serializeReport(report));
-    const manifestText = await readFile(b.config.manifestPath, "utf8");
-    // The bytes are build/<name>.wasm; the entry keeps the rest of the spec.
-    const specWithoutBytes = Object.fromEntries(Object.entries(b.spec).filter(([k]) => k !== "wasm")) as Omit<
-      ContainerSpec,
-      "wasm"
-    >;
-    const entry: CacheEntry = {
-      version: 2,
-      key: cacheKey(manifestText, optionsKey),
-      inputs: await hashInputs(b.inputs),
-      spec: specWithoutBytes,
-      report,
-      outputs: await fingerprintOutputs(b.config.buildDir),
-      ...(options.invocation === undefined || options.firmware
-        ? {}
-        : { invocation: { key: options.invocation, appDirs } }),
-    };
-    await storeCache(b.config.buildDir, entry);
-    apps.push({
-      config: b.config,
-      appDir: b.config.appDir,
-      buildDir: b.config.buildDir,
-      spec: b.spec,
-      report,
-      cached: false,
-      wasmPath: path.join(b.config.buildDir, `${b.config.name}.wasm`),
-      reportPath,
-      warnings: b.warnings,
-    });
+    const apps: AppBuild[] = [];
+    for (const [i, b] of built.entries()) {
+      const stageDir = staged.apps[i]!.buildDir;
+      const report: BuildReport = { ...b.report, ...sections.get(b) };
+      await writeFileAtomic(path.join(stageDir, REPORT_FILE), serializeReport(report));
+      // The bytes are build/<name>.wasm; the entry keeps the rest of the spec.
+      const specWithoutBytes = Object.fromEntries(Object.entries(b.spec).filter(([k]) => k !== "wasm")) as Omit<
+        ContainerSpec,
+        "wasm"
+      >;
+      const entry: CacheEntry = {
+        version: CACHE_VERSION,
+        key,
+        inputs: await hashInputs(b.config.buildDir, [...b.inputs, ...plan.inputs]),
+        spec: specWithoutBytes,
+        report,
+        outputs: await fingerprintOutputs(stageDir),
+        ...(options.invocation === undefined || plan.firmware.enabled
+          ? {}
+          : {
+              invocation: {
+                key: options.invocation,
+                appDirs: plan.apps.map((a) => path.relative(b.config.buildDir, a.appDir)),
+              },
+            }),
+      };
+      await storeCache(stageDir, entry);
+      apps.push({
+        config: b.config,
+        appDir: b.config.appDir,
+        buildDir: b.config.buildDir,
+        spec: b.spec,
+        report,
+        cached: false,
+        wasmPath: path.join(b.config.buildDir, `${b.config.name}.wasm`),
+        reportPath: path.join(b.config.buildDir, REPORT_FILE),
+        warnings: b.warnings,
+      });
+    }
+    interrupted(options.signal);
+    await outputs.commit([CACHE_FILE]);
+    return { apps };
+  } finally {
+    await outputs.abort();
   }
-  return { apps };
 }
 
 export interface FromImageBuild {
@@ -378,8 +374,19 @@ export async function buildFromImage(
   const { specFromImage, configFromImage } = await import("../oci/from-image.js");
   const image = await specFromImage(ref, { cwd, registry: { logger } });
   logger.debug(`${image.spec.name} ${image.spec.version}: from ${image.from} (${image.digest})`);
-  const config = configFromImage(image, cwd, options);
-  const sections: Record<string, unknown> = {};
-  for (const stage of PROJECT_STAGES) sections[stage.section] = await stage.run([image.spec], config, options, logger);
-  return { from: image.from, digest: image.digest, spec: image.spec, buildDir: config.buildDir, sections };
+  const { planFor } = await import("../config/plan.js");
+  const plan = await planFor([configFromImage(image, cwd, options)], cwd, options);
+  const outputs = await StagedOutputs.begin([plan.outDir]);
+  try {
+    const staged = stagedPlan(plan, outputs);
+    const sections: Record<string, unknown> = {};
+    for (const stage of PROJECT_STAGES) {
+      sections[stage.section] = await stage.run([image.spec], staged.apps[0]!, staged, logger);
+      interrupted(options.signal);
+    }
+    await outputs.commit();
+    return { from: image.from, digest: image.digest, spec: image.spec, buildDir: plan.outDir, sections };
+  } finally {
+    await outputs.abort();
+  }
 }

@@ -6,6 +6,14 @@ import { packageVersion } from "../version.js";
 import { REPORT_FILE, serializeReport, type BuildReport } from "../report.js";
 import type { ContainerSpec } from "../spec.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { CMAKE_DIR, OLD_DIR, STAGE_DIR } from "./outputs.js";
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
 
 /**
  * The content-hash cache behind no-op rebuilds. After a successful build, build/.ocre-cache.json
@@ -16,21 +24,25 @@ import { writeFileAtomic } from "../util/atomic.js";
  * validator, so a no-op build loads none of them.
  */
 export const CACHE_FILE = ".ocre-cache.json";
-const CACHE_VERSION = 2;
+export const CACHE_VERSION = 3;
 
 export interface CacheEntry {
   readonly version: typeof CACHE_VERSION;
   readonly key: string;
-  /** Absolute paths with the sha256 of their content, or null for "looked for, absent". */
+  /**
+   * Paths relative to the build directory with the sha256 of their content, or null for "looked
+   * for, absent" (relative, so the cache holds no absolute paths and survives a moved checkout).
+   */
   readonly inputs: Readonly<Record<string, string | null>>;
   /** The spec without its bytes (those are build/<name>.wasm, checked by sha256). */
   readonly spec: Omit<ContainerSpec, "wasm">;
   readonly report: BuildReport;
-  /** Fingerprint of everything the stages wrote under build/ (see fingerprintOutputs). */
-  readonly outputs: string;
+  /** The entries the build wrote under build/ and their fingerprint (see fingerprintOutputs). */
+  readonly outputs: { readonly names: readonly string[]; readonly fingerprint: string };
   /**
    * The CLI invocation that produced this build (see invocationKey) and every app directory it
-   * built, so that the same command line can be answered before the CLI's parser loads.
+   * built (relative to the build directory), so that the same command line can be answered
+   * before the CLI's parser loads.
    */
   readonly invocation?: { readonly key: string; readonly appDirs: readonly string[] };
 }
@@ -63,9 +75,9 @@ export function sha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** The cache key: everything besides source files that changes the output. */
-export function cacheKey(manifestText: string, options: unknown): string {
-  return sha256(JSON.stringify({ cache: CACHE_VERSION, tools: toolVersions(), manifest: manifestText, options }));
+/** The cache key: the build plan's data (cli/config/plan.ts planKey) with the tool versions. */
+export function cacheKey(plan: unknown): string {
+  return sha256(JSON.stringify({ cache: CACHE_VERSION, tools: toolVersions(), plan }));
 }
 
 async function hashFile(file: string): Promise<string | null> {
@@ -76,11 +88,14 @@ async function hashFile(file: string): Promise<string | null> {
   }
 }
 
-/** Hashes the inputs of a finished build, for the cache entry. */
+/** Hashes the inputs of a finished build, for the cache entry (paths relative to buildDir). */
 export async function hashInputs(
+  buildDir: string,
   files: readonly { path: string; found: boolean }[],
 ): Promise<Record<string, string | null>> {
-  const entries = await Promise.all(files.map(async (f) => [f.path, f.found ? await hashFile(f.path) : null] as const));
+  const entries = await Promise.all(
+    files.map(async (f) => [path.relative(buildDir, f.path), f.found ? await hashFile(f.path) : null] as const),
+  );
   return Object.fromEntries(entries);
 }
 
@@ -110,7 +125,7 @@ export async function lookupInvocation(
     (entry) =>
       entry.invocation !== undefined &&
       entry.invocation.key === invocation &&
-      entry.invocation.appDirs.join("\0") === appDirs.join("\0"),
+      entry.invocation.appDirs.map((d) => path.resolve(buildDir, d)).join("\0") === appDirs.join("\0"),
   );
 }
 
@@ -141,8 +156,10 @@ async function lookup(
     return undefined;
   }
   if (entry.version !== CACHE_VERSION || !accept(entry)) return undefined;
+  // Leftovers of a killed build: the real build recovers them (cli/pipeline/outputs.ts).
+  if ((await exists(path.join(buildDir, STAGE_DIR))) || (await exists(path.join(buildDir, OLD_DIR)))) return undefined;
   const checks = await Promise.all(
-    Object.entries(entry.inputs).map(async ([file, hash]) => (await hashFile(file)) === hash),
+    Object.entries(entry.inputs).map(async ([file, hash]) => (await hashFile(path.resolve(buildDir, file))) === hash),
   );
   if (!checks.every(Boolean)) return undefined;
   try {
@@ -151,7 +168,8 @@ async function lookup(
       readFile(path.join(buildDir, REPORT_FILE), "utf8"),
     ]);
     if (sha256(wasm) !== entry.spec.sha256 || report !== serializeReport(entry.report)) return undefined;
-    if ((await fingerprintOutputs(buildDir)) !== entry.outputs) return undefined;
+    if ((await fingerprintOutputs(buildDir, entry.outputs.names)).fingerprint !== entry.outputs.fingerprint)
+      return undefined;
     return { entry, wasm: new Uint8Array(wasm.buffer, wasm.byteOffset, wasm.byteLength) };
   } catch {
     return undefined;
@@ -161,23 +179,38 @@ async function lookup(
 /**
  * Names, sizes and modification times of every file under build/ except the cache entry itself,
  * so that a deleted or edited output (build/oci, a generated west project, firmware images)
- * makes the next build run again instead of reporting outputs that are gone. A firmware
- * stage's CMake build tree (firmware/build/) is left out: it is large and ninja tracks it.
+ * makes the next build run again instead of reporting outputs that are gone. The firmware
+ * stage's CMake build trees (.ocre-cmake/) are left out: they are large and ninja tracks them.
+ * A commit moves staged files by rename, which keeps sizes and times: the fingerprint of the
+ * staging folder is the fingerprint of the committed outputs.
  */
-export async function fingerprintOutputs(buildDir: string): Promise<string> {
-  const entries = await readdir(buildDir, { recursive: true, withFileTypes: true }).catch(() => []);
-  const files = entries
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(buildDir, path.join(e.parentPath, e.name)))
-    .filter((rel) => rel !== CACHE_FILE && !/(^|[\\/])firmware[\\/]build[\\/]/.test(rel))
+export async function fingerprintOutputs(
+  buildDir: string,
+  only?: readonly string[],
+): Promise<{ names: string[]; fingerprint: string }> {
+  const names = (only ?? (await readdir(buildDir).catch(() => [] as string[])))
+    .filter((n) => n !== CACHE_FILE && n !== CMAKE_DIR)
     .sort();
+  const files: string[] = [];
+  for (const name of names) {
+    const top = path.join(buildDir, name);
+    const info = await stat(top).catch(() => undefined);
+    if (info === undefined) files.push(`${name}\0missing`);
+    else if (info.isFile()) files.push(name);
+    else {
+      const entries = await readdir(top, { recursive: true, withFileTypes: true });
+      for (const e of entries) if (e.isFile()) files.push(path.relative(buildDir, path.join(e.parentPath, e.name)));
+    }
+  }
+  files.sort();
   const stats = await Promise.all(
     files.map(async (rel) => {
+      if (rel.endsWith("\0missing")) return rel;
       const s = await stat(path.join(buildDir, rel));
       return `${rel}\0${s.size}\0${s.mtimeMs}`;
     }),
   );
-  return sha256(stats.join("\n"));
+  return { names, fingerprint: sha256(stats.join("\n")) };
 }
 
 /** Records a successful build; written last, so an interrupted build never looks cached. */
