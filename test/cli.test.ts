@@ -37,7 +37,8 @@ describe("ocre CLI", () => {
       "--optimize",
       "--profile",
       "--runtime",
-      "--force",
+      "--rebuild",
+      "--allow-over-budget",
       "Examples:",
       "ocre build --optimize speed",
     ])

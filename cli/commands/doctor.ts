@@ -1,9 +1,11 @@
 import { defineCommand } from "./define.js";
+import { boardRootsOf as roots } from "./board-roots.js";
 import { loadAllFirmwareBoards, loadFirmwareBoard } from "../firmware/board.js";
 import { runDoctor, type DoctorCheck, type ToolchainKind } from "../firmware/doctor/doctor.js";
 import type { Style } from "../ui/output.js";
 
 interface DoctorArgs {
+  "board-root": string[];
   board?: string;
   toolchain?: ToolchainKind;
 }
@@ -43,11 +45,17 @@ export const doctorCommand = defineCommand<DoctorArgs>({
   builder: (y) =>
     y
       .option("board", { type: "string", describe: "Check for this board (catalog id or Zephyr board target)" })
+      .option("board-root", {
+        type: "string",
+        array: true,
+        default: [] as string[],
+        describe: "Also load board files (<id>.yaml) from this folder (as `ocre build --board-root`)",
+      })
       .option("toolchain", { choices: ["zephyr-sdk", "gnu"] as const, describe: "Check only this toolchain kind" })
       .example("$0 doctor --board mps2/an521/cpu0", "what building and emulating the AN521 needs"),
   run: async (args, out) => {
-    const board = args.board === undefined ? undefined : await loadFirmwareBoard(args.board, { appDir: args.cwd });
-    const boards = board ? [board] : await loadAllFirmwareBoards({ appDir: args.cwd });
+    const board = args.board === undefined ? undefined : await loadFirmwareBoard(args.board, { appDir: args.cwd, boardRoots: roots(args) });
+    const boards = board ? [board] : await loadAllFirmwareBoards({ appDir: args.cwd, boardRoots: roots(args) });
     const report = await runDoctor({
       cwd: args.cwd,
       ...(board ? { board } : { boards }),

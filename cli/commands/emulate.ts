@@ -1,11 +1,13 @@
 import path from "node:path";
 import { defineCommand } from "./define.js";
+import { boardRootsOf as roots } from "./board-roots.js";
 import { OcreError } from "../errors.js";
 import { loadFirmwareBoard } from "../firmware/board.js";
 import { emulate } from "../firmware/emulate.js";
 import { defaultBuiltBoard, describeArtifact, firmwareDir } from "../firmware/artifacts.js";
 
 interface EmulateArgs {
+  "board-root": string[];
   dir?: string;
   board?: string;
   kernel?: string;
@@ -26,6 +28,12 @@ export const emulateCommand = defineCommand<EmulateArgs>({
         type: "string",
         describe: "Board (catalog id or Zephyr board target); default: the only one built",
       })
+      .option("board-root", {
+        type: "string",
+        array: true,
+        default: [] as string[],
+        describe: "Also load board files (<id>.yaml) from this folder (as `ocre build --board-root`)",
+      })
       .option("kernel", {
         type: "string",
         describe: "Boot this ELF instead of the app's build/<board>/firmware/zephyr.elf",
@@ -44,7 +52,7 @@ export const emulateCommand = defineCommand<EmulateArgs>({
     }
     // Without --board: the only board built under build/.
     const boardName = args.board ?? (await defaultBuiltBoard(path.join(appDir, "build"), "emulate"));
-    const board = await loadFirmwareBoard(boardName, { appDir });
+    const board = await loadFirmwareBoard(boardName, { appDir, boardRoots: roots(args) });
     const kernel = args.kernel
       ? path.resolve(args.cwd, args.kernel)
       : path.join(firmwareDir(path.join(appDir, "build"), board), "zephyr.elf");

@@ -1,10 +1,13 @@
 import path from "node:path";
 import { defineCommand } from "./define.js";
+import { boardRootsOf as roots } from "./board-roots.js";
 import { loadFirmwareBoard } from "../firmware/board.js";
 import { flash } from "../firmware/flash.js";
+import { CMAKE_DIR } from "../pipeline/outputs.js";
 import { defaultBuiltBoard, describeArtifact, firmwareDir } from "../firmware/artifacts.js";
 
 interface FlashArgs {
+  "board-root": string[];
   dir?: string;
   board?: string;
   runner?: string;
@@ -22,6 +25,12 @@ export const flashCommand = defineCommand<FlashArgs>({
         type: "string",
         describe: "Board (catalog id or Zephyr board target); default: the only one built",
       })
+      .option("board-root", {
+        type: "string",
+        array: true,
+        default: [] as string[],
+        describe: "Also load board files (<id>.yaml) from this folder (as `ocre build --board-root`)",
+      })
       .option("runner", {
         alias: "r",
         type: "string",
@@ -33,11 +42,12 @@ export const flashCommand = defineCommand<FlashArgs>({
     const appDir = path.resolve(args.cwd, args.dir ?? ".");
     // Without --board: the only board built under build/.
     const boardName = args.board ?? (await defaultBuiltBoard(path.join(appDir, "build"), "flash"));
-    const board = await loadFirmwareBoard(boardName, { appDir });
+    const board = await loadFirmwareBoard(boardName, { appDir, boardRoots: roots(args) });
     const fwDir = firmwareDir(path.join(appDir, "build"), board);
     const result = await flash({
       board,
       firmwareDir: fwDir,
+      buildTree: path.join(appDir, "build", CMAKE_DIR, board.id),
       ...(args.runner ? { runner: args.runner } : {}),
       extraArgs: (args["--"] ?? []).map(String),
       onOutput: (text) => (out.json ? process.stderr : process.stdout).write(text),

@@ -22,7 +22,7 @@ export function boardProjectDir(buildDir: string, board: Pick<FirmwareBoard, "id
   return path.join(buildDir, board.id);
 }
 
-/** build/<board>/firmware/ : the firmware images, build.log and the CMake build tree (build/). */
+/** build/<board>/firmware/ : the firmware images and build.log (the CMake tree is build/.ocre-cmake/<board>/). */
 export function firmwareDir(buildDir: string, board: Pick<FirmwareBoard, "id">): string {
   return path.join(boardProjectDir(buildDir, board), "firmware");
 }

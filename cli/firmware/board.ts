@@ -1,4 +1,5 @@
-import { findBoard, loadCatalog } from "../boards/catalog.js";
+import { findBoard } from "../boards/catalog.js";
+import { planCatalog } from "../config/plan.js";
 import type { Board, ZephyrTarget } from "../boards/types.js";
 import { DEFAULT_ZEPHYR, targetCovers } from "../boards/zephyr.js";
 import { OcreError } from "../errors.js";
@@ -56,18 +57,25 @@ export function firmwareBoard(board: Board, zephyrVersion: string = DEFAULT_ZEPH
   };
 }
 
-/** Finds a board by catalog id or Zephyr board target (mps2-an521 or mps2/an521/cpu0). */
-export async function loadFirmwareBoard(
-  name: string,
-  options: { appDir?: string; zephyrVersion?: string } = {},
-): Promise<FirmwareBoard> {
-  const catalog = await loadCatalog(options.appDir ? { appDir: options.appDir } : {});
+/** Where a command finds boards: the app's boards/ and its --board-root folders (as `ocre build`). */
+export interface BoardLookup {
+  readonly appDir?: string;
+  readonly boardRoots?: readonly string[];
+  readonly zephyrVersion?: string;
+}
+
+/**
+ * Finds a board by catalog id or Zephyr board target (mps2-an521 or mps2/an521/cpu0) in the
+ * catalog `ocre build` resolves (cli/config/plan.ts planCatalog), with every root.
+ */
+export async function loadFirmwareBoard(name: string, options: BoardLookup = {}): Promise<FirmwareBoard> {
+  const catalog = await planCatalog(options.appDir ?? process.cwd(), options.boardRoots);
   return firmwareBoard(findBoard(catalog, name).board, options.zephyrVersion);
 }
 
 /** Every board in the catalog (for `ocre doctor` without --board). */
-export async function loadAllFirmwareBoards(options: { appDir?: string } = {}): Promise<FirmwareBoard[]> {
-  const catalog = await loadCatalog(options.appDir ? { appDir: options.appDir } : {});
+export async function loadAllFirmwareBoards(options: BoardLookup = {}): Promise<FirmwareBoard[]> {
+  const catalog = await planCatalog(options.appDir ?? process.cwd(), options.boardRoots);
   if (catalog.boards.length === 0)
     throw new OcreError("OCRE_BOARD_CATALOG", "the board catalog is empty", { exitCode: 2 });
   return catalog.boards.map((b) => firmwareBoard(b.board));

@@ -9,13 +9,17 @@ import { which, type Env } from "./doctor/probe.js";
  * `ocre flash`: hands the built firmware to `west flash`, which knows every board's runners
  * (J-Link, pyOCD, nrfjprog, OpenOCD, STM32CubeProgrammer, …). West reads the runner
  * configuration from the build tree, so the firmware must have been built by
- * `ocre build --firmware` (or `west build`) first.
+ * `ocre build --firmware` (or `west build`) first. The tree of `ocre build --firmware` is
+ * build/.ocre-cmake/<board>/, whose source folder only exists during a build: west flash gets
+ * `--skip-rebuild` so that it flashes what was built instead of reconfiguring.
  */
 
 export interface FlashOptions {
   readonly board: FirmwareBoard;
-  /** build/<board>/firmware/ (the build tree). */
+  /** build/<board>/firmware/ (the images). */
   readonly firmwareDir: string;
+  /** The CMake build tree west reads the runner configuration from (build/.ocre-cmake/<board>/). */
+  readonly buildTree: string;
   /** `--runner` passed through to west. */
   readonly runner?: string;
   /** Extra arguments for west flash (after `--`). */
@@ -56,7 +60,8 @@ export async function flash(options: FlashOptions): Promise<FlashResult> {
   const args = [
     "flash",
     "-d",
-    options.firmwareDir,
+    options.buildTree,
+    "--skip-rebuild",
     ...(options.runner ? ["--runner", options.runner] : []),
     ...(options.extraArgs?.length ? ["--", ...options.extraArgs] : []),
   ];
