@@ -6,6 +6,14 @@ export { OcreError, isOcreError, type ExitCode } from "./errors.js";
 export type { ContainerSpec, ImportRef, MemoryLimits } from "./spec.js";
 export type { ResolvedConfig, RuntimeVariant, OptimizeProfile } from "./config/types.js";
 export { resolveConfig, mergeConfig, type ConfigFlags } from "./config/resolve.js";
+export {
+  resolveBuildPlan,
+  planFor,
+  type BuildPlan,
+  type PlanFlags,
+  type PlannedBoard,
+  type ToolchainKind,
+} from "./config/plan.js";
 export { loadManifest, parseManifest, MANIFEST_FILE, SCHEMA_FILE, type Manifest } from "./config/manifest.js";
 export { compile, formatDiagnostic, type CompileResult, type Diagnostic } from "./pipeline/compile.js";
 export { optimise, type OptimiseOptions, type OptimiseResult } from "./pipeline/optimise.js";
