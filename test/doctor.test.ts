@@ -6,6 +6,7 @@ import { runDoctor, type DoctorCheck, type DoctorReport } from "../cli/firmware/
 import { probePython, which } from "../cli/firmware/doctor/probe.js";
 import { missingTools } from "./helpers/tools.js";
 import { runOcre, tempDir } from "./helpers/cli.js";
+import { fakeWorkspace } from "./helpers/workspace.js";
 
 const ARM_TOOLS = ["cmake", "ninja", "dtc", "python3", "arm-none-eabi-gcc", "qemu-system-arm"];
 
@@ -23,20 +24,6 @@ const check = (report: DoctorReport, id: string): DoctorCheck => {
   if (!found) throw new Error(`no check ${id} in ${report.checks.map((c) => c.id).join(", ")}`);
   return found;
 };
-
-/** A directory that looks like a Zephyr tree and one that looks like WAMR, to satisfy those checks. */
-async function fakeWorkspace(root: string): Promise<{ zephyr: string; wamr: string }> {
-  const zephyr = path.join(root, "zephyr");
-  await mkdir(path.join(zephyr, "cmake", "modules"), { recursive: true });
-  await writeFile(
-    path.join(zephyr, "VERSION"),
-    "VERSION_MAJOR = 3\nVERSION_MINOR = 7\nPATCHLEVEL = 1\nVERSION_TWEAK = 0\nEXTRAVERSION =\n",
-  );
-  const wamr = path.join(root, "modules", "lib", "wasm-micro-runtime");
-  await mkdir(path.join(wamr, "build-scripts"), { recursive: true });
-  await writeFile(path.join(wamr, "build-scripts", "runtime_lib.cmake"), "# placeholder\n");
-  return { zephyr, wamr };
-}
 
 describe.skipIf(missingTools(...ARM_TOOLS))("ocre doctor against the Debian toolchains", () => {
   it("finds cmake, ninja, dtc, python3 with Zephyr's modules, arm-none-eabi-gcc and QEMU for the AN521", async () => {

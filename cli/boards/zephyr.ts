@@ -38,8 +38,15 @@ export const ZEPHYR_RELEASES: readonly ZephyrRelease[] = Object.freeze([
 
 export const DEFAULT_ZEPHYR = "3.7";
 export const DEFAULT_BOARD = "mps2-an521";
+/**
+ * Where Zephyr and WAMR live: the one source for the generated west.yml's remotes, doctor's fix
+ * commands and docs/ci.md (test/repos.test.ts checks the docs). WAMR moved from
+ * github.com/bytecodealliance to its own organisation; the old URL redirects.
+ */
 export const ZEPHYR_URL_BASE = "https://github.com/zephyrproject-rtos";
 export const WAMR_URL_BASE = "https://github.com/wasm-micro-runtime";
+export const ZEPHYR_REPO_URL = `${ZEPHYR_URL_BASE}/zephyr`;
+export const WAMR_REPO_URL = `${WAMR_URL_BASE}/wasm-micro-runtime`;
 
 /** Accepts "3.7", "3.7.1", "v3.7.1", "4.4", "v4.4.0". */
 export function resolveZephyrRelease(input: string | undefined): ZephyrRelease {

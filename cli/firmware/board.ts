@@ -26,6 +26,8 @@ export interface FirmwareBoard {
   readonly zephyrSdkTriple: string;
   /** Debian's GNU toolchain for the board; null when Debian has none (ESP32 Xtensa). */
   readonly gnu: Board["toolchain"]["debian"];
+  /** The board file's Kconfig lines (the C library choice among them). */
+  readonly kconfig: readonly string[];
 }
 
 export function familyOf(arch: Board["arch"]): FirmwareBoard["family"] {
@@ -54,6 +56,7 @@ export function firmwareBoard(board: Board, zephyrVersion: string = DEFAULT_ZEPH
     emulator: board.emulator ? board.emulator.command.trim().split(/\s+/) : null,
     zephyrSdkTriple: board.toolchain.zephyrSdk,
     gnu: board.toolchain.debian,
+    kconfig: board.kconfig,
   };
 }
 

@@ -12,7 +12,7 @@ import { firmwareBoard, type FirmwareBoard } from "./board.js";
 import { blocking, runDoctor, type DoctorReport, type ToolchainKind } from "./doctor/doctor.js";
 import type { Env } from "./doctor/probe.js";
 import { parseElf } from "./elf.js";
-import { findModules, type MissingModule } from "./modules.js";
+import type { MissingModule } from "./modules.js";
 import { measureElf, type SizeReport } from "./size.js";
 import { formatSize } from "./size-format.js";
 import { toolchainEnvironment } from "./toolchain.js";
@@ -220,7 +220,15 @@ async function buildBoard(
     env,
     ...(plan.firmware.toolchain ? { toolchain: plan.firmware.toolchain } : {}),
   });
-  if (blocking(doctor, "build").length > 0 || !doctor.zephyr || !doctor.toolchain || !doctor.python)
+  // Doctor's check list is the build's: whatever it reports missing stops the build here.
+  const problems = blocking(doctor, "build");
+  if (problems.length === 1 && problems[0]!.id === "modules" && doctor.zephyr)
+    throw missingModulesError(
+      board,
+      doctor.zephyr.westTopdir ?? path.dirname(doctor.zephyr.base),
+      doctor.missingModules,
+    );
+  if (problems.length > 0 || !doctor.zephyr || !doctor.toolchain || !doctor.python)
     throw prerequisiteError(board, doctor);
   for (const c of doctor.checks) if (c.warning && c.required) logger.warn(`${board.id}: ${c.warning}`);
 
@@ -284,15 +292,13 @@ async function buildBoard(
       },
     ];
   } else {
-    const topdir = doctor.zephyr.westTopdir ?? path.dirname(doctor.zephyr.base);
-    const { found: available, missing } = await findModules(doctor.zephyr.base, topdir, board.modules);
-    if (missing.length > 0) throw missingModulesError(board, topdir, missing);
+    const available = doctor.modules ?? {};
     // Without west, Zephyr processes modules (the project's EXTRA_ZEPHYR_MODULES included) only
     // when ZEPHYR_MODULES is given: always pass it, with the project's own copy of the ocre
     // module (Zephyr keys modules by name, so listing it twice is harmless).
     const ocreModule = path.join(projectDir, "modules", "ocre", "zephyr-module");
     const modules = [
-      ...board.modules.map((m) => available.get(m)!),
+      ...board.modules.map((m) => available[m]!),
       ...((await exists(ocreModule)) ? [ocreModule] : []),
     ];
     if (pristine) await rm(cachePath, { force: true });
@@ -399,7 +405,8 @@ async function buildBoard(
     zephyrVersion: workspaceVersion,
     builder,
     toolchain: { kind: doctor.toolchain.kind, variant: doctor.toolchain.variant, compiler: doctor.toolchain.compiler },
-    buildDir: path.relative(plan.outDir, fwDir),
+    // Relative to the output folder (workDir's parent; plan.outDir is its staging folder now).
+    buildDir: path.relative(path.dirname(plan.workDir), fwDir),
     log: path.relative(plan.outDir, outLog),
     durationMs: Date.now() - started,
     artifacts,

@@ -1,5 +1,7 @@
 import path from "node:path";
+import { DEFAULT_ZEPHYR, resolveZephyrRelease, WAMR_REPO_URL, ZEPHYR_RELEASES, ZEPHYR_REPO_URL } from "../../boards/zephyr.js";
 import type { FirmwareBoard } from "../board.js";
+import { findModules, type MissingModule } from "../modules.js";
 import {
   ZEPHYR_PYTHON_MODULES,
   probePython,
@@ -63,6 +65,10 @@ export interface DoctorReport {
   readonly west: string | null;
   readonly python: string | null;
   readonly toolchain: SelectedToolchain | null;
+  /** The board's Zephyr modules (west project name → folder), when every one was found. */
+  readonly modules: Readonly<Record<string, string>> | null;
+  /** The board's modules the workspace lacks, with where west would put each. */
+  readonly missingModules: readonly MissingModule[];
 }
 
 export interface DoctorOptions {
@@ -81,11 +87,24 @@ export const MIN_ZEPHYR = "3.7";
 const WEST_FIX =
   "west is published on PyPI only (Debian has no package): `pipx install west` (or `python3 -m pip install --user west`) on a machine that reaches PyPI. Without west, `ocre build --firmware` builds with CMake + ninja from ZEPHYR_BASE; `ocre flash` needs west.";
 
-const ZEPHYR_FIX =
-  "export ZEPHYR_BASE=/path/to/zephyr (a Zephyr 3.7 LTS or 4.4 tree), or create a west workspace: west init -m https://github.com/zephyrproject-rtos/zephyr --mr v3.7.1 zephyrproject && cd zephyrproject && west update";
+const DEFAULT_RELEASE = resolveZephyrRelease(DEFAULT_ZEPHYR);
+
+const ZEPHYR_FIX = `export ZEPHYR_BASE=/path/to/zephyr (a Zephyr ${ZEPHYR_RELEASES.map((r) => r.version).join(" or ")} tree), or create a west workspace: west init -m ${ZEPHYR_REPO_URL} --mr ${DEFAULT_RELEASE.zephyrRevision} zephyrproject && cd zephyrproject && west update`;
 
 const WAMR_FIX = (dir: string): string =>
-  `git clone --depth 1 --branch WAMR-2.4.5 https://github.com/bytecodealliance/wasm-micro-runtime ${dir} (or export OCRE_WAMR_DIR=/path/to/wasm-micro-runtime)`;
+  `git clone --depth 1 --branch ${DEFAULT_RELEASE.wamrRevision} ${WAMR_REPO_URL} ${dir} (or export OCRE_WAMR_DIR=/path/to/wasm-micro-runtime)`;
+
+/** How to get the board's missing modules: west, or a clone at the path west would use. */
+export function modulesFix(topdir: string, missing: readonly MissingModule[]): string {
+  const names = missing.map((m) => m.name);
+  const clones = missing
+    .filter((m) => m.expected?.url)
+    .map((m) => {
+      const dir = path.join(topdir, m.expected!.path);
+      return `git clone ${m.expected!.url} ${dir}${m.expected!.revision ? ` && git -C ${dir} checkout ${m.expected!.revision}` : ""}`;
+    });
+  return `west update ${names.join(" ")}${clones.length > 0 ? `; without west: ${clones.join("; ")}` : ""}`;
+}
 
 const SDK_FIX = (triple: string): string =>
   `install the Zephyr SDK with its ${triple} toolchain (sdk-ng release archive, then ./setup.sh -t ${triple}) and export ZEPHYR_SDK_INSTALL_DIR=<its directory>`;
@@ -321,7 +340,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       detail: zephyr.found.source === "ZEPHYR_BASE" ? "from ZEPHYR_BASE" : `west workspace ${zephyr.found.westTopdir}`,
       ...(tooOld
         ? {
-            fix: `use a Zephyr ${MIN_ZEPHYR} LTS or newer tree (west init -m https://github.com/zephyrproject-rtos/zephyr --mr v3.7.1)`,
+            fix: `use a Zephyr ${MIN_ZEPHYR} LTS or newer tree (west init -m ${ZEPHYR_REPO_URL} --mr ${DEFAULT_RELEASE.zephyrRevision})`,
           }
         : {}),
     });
@@ -388,7 +407,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       path: python.path,
       ...(python.version ? { version: python.version } : {}),
       ...(python.notFirst
-        ? { detail: `the first python3 on PATH lacks Zephyr's modules; builds pass -DPYTHON_PREFER=${python.path}` }
+        ? { detail: `the first python3 on PATH lacks Zephyr's modules; builds pass -DPython3_EXECUTABLE=${python.path}` }
         : {}),
     });
   }
@@ -399,6 +418,45 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     const result = await toolchainCheck(b, env, options.toolchain, forBoard);
     checks.push(forBoard ? result.check : { ...result.check, label: `${b.family} toolchain (e.g. ${b.id})` });
     if (forBoard) selected = result.selected;
+  }
+
+  // The C library the toolchain links (Zephyr's newlib/picolibc choice needs its libc.a).
+  if (forBoard && selected?.kind === "gnu") checks.push(await libcCheck(board, selected.compiler, env));
+
+  // The board's Zephyr modules (cmsis, hal_stm32, …) by west project name, where west puts them.
+  let modules: Record<string, string> | null = null;
+  let missingModules: MissingModule[] = [];
+  if (forBoard && zephyr.found && board.modules.length > 0) {
+    const topdir = zephyr.found.westTopdir ?? path.dirname(zephyr.found.base);
+    const lookup = await findModules(zephyr.found.base, topdir, board.modules);
+    missingModules = [...lookup.missing];
+    if (lookup.missing.length === 0) modules = Object.fromEntries(lookup.found);
+    checks.push(
+      lookup.missing.length === 0
+        ? {
+            id: "modules",
+            label: `Zephyr modules (${board.modules.join(", ")})`,
+            status: "ok",
+            required: true,
+            neededFor: build,
+            detail: [...lookup.found].map(([name, dir]) => `${name}: ${dir}`).join(", "),
+          }
+        : {
+            id: "modules",
+            label: `Zephyr modules (${board.modules.join(", ")})`,
+            status: "missing",
+            required: true,
+            neededFor: build,
+            detail: lookup.missing
+              .map((m) =>
+                m.expected
+                  ? `${m.name} not at ${path.join(topdir, m.expected.path)} (its path in Zephyr's west.yml)`
+                  : `${m.name} is not a project of Zephyr's west.yml and not under ${path.join(topdir, "modules")}`,
+              )
+              .join("; "),
+            fix: modulesFix(topdir, lookup.missing),
+          },
+    );
   }
 
   const emulators = new Set<string>();
@@ -428,6 +486,55 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     west,
     python: python && python.missingModules.length === 0 ? python.path : null,
     toolchain: selected,
+    modules,
+    missingModules,
+  };
+}
+
+/**
+ * The C library a GNU toolchain build links. The generated prj.conf leaves Zephyr's default:
+ * picolibc where the toolchain has it (the Zephyr SDK), else Zephyr's own minimal libc, which
+ * needs nothing from the toolchain. A board file that selects CONFIG_NEWLIB_LIBC or
+ * CONFIG_PICOLIBC needs the toolchain's copy, which Debian packages apart from the compiler
+ * (libnewlib-arm-none-eabi, picolibc-riscv64-unknown-elf). The compiler names the file it would
+ * link, or echoes the bare name when it has none.
+ */
+async function libcCheck(board: FirmwareBoard, compiler: string, env: Env): Promise<DoctorCheck> {
+  const wants = board.kconfig.some((l) => /^CONFIG_NEWLIB_LIBC=y$/.test(l.trim()))
+    ? "newlib"
+    : board.kconfig.some((l) => /^CONFIG_PICOLIBC=y$/.test(l.trim()))
+      ? "picolibc"
+      : null;
+  const base = {
+    id: "libc",
+    label: "C library (newlib/picolibc)",
+    required: wants !== null,
+    neededFor: ["build"] as Need[],
+  };
+  const where = async (file: string): Promise<string | null> => {
+    const printed = await versionOf(compiler, [`-print-file-name=${file}`], /^(\S+)$/m, env);
+    return printed !== null && path.isAbsolute(printed) ? printed : null;
+  };
+  const [newlib, picolibc] = await Promise.all([where("libc.a"), where("picolibc.specs")]);
+  const found = [newlib ? "newlib" : null, picolibc ? "picolibc" : null].filter((x): x is string => x !== null);
+  const uses =
+    wants === null ? "the build uses Zephyr's minimal libc (the board selects no toolchain C library)" : null;
+  if (wants === null ? found.length > 0 : found.includes(wants)) {
+    return {
+      ...base,
+      status: "ok",
+      path: (wants === "picolibc" ? picolibc : (newlib ?? picolibc))!,
+      detail: [found.join(" + "), uses].filter(Boolean).join("; "),
+    };
+  }
+  const packages = (board.gnu?.packages ?? []).filter((p) => /newlib|picolibc/.test(p));
+  return {
+    ...base,
+    status: "missing",
+    detail: [`${path.basename(compiler)} finds no ${wants ?? "newlib (libc.a) nor picolibc (picolibc.specs)"}`, uses]
+      .filter(Boolean)
+      .join("; "),
+    fix: packages.length > 0 ? apt(...packages) : `install the toolchain's ${wants ?? "newlib or picolibc"} package`,
   };
 }
 
