@@ -125,19 +125,21 @@ describe.skipIf(!process.env.ZEPHYR_BASE)("firmware build and emulation with a r
 
   it("copies zephyr.elf/.bin/.hex into build/<board>/firmware with digests, and keeps the log", async () => {
     const fw = report["mps2-an521"]!;
-    expect(fw.buildDir).toBe(path.join(app, "build", "mps2-an521", "firmware"));
+    // Paths relative to the output folder: the CMake tree is a cache beside the outputs.
+    expect(fw.buildDir).toBe(path.join(".ocre-cmake", "mps2-an521"));
     for (const kind of ["elf", "bin", "hex"]) {
       const artifact = fw.artifacts.find((a) => a.kind === kind)!;
-      const bytes = await readFile(artifact.path);
+      expect(artifact.path).toBe(path.join("mps2-an521", "firmware", `zephyr.${kind}`));
+      const bytes = await readFile(path.join(app, "build", artifact.path));
       expect(artifact.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
       expect(artifact.bytes).toBe(bytes.length);
     }
-    expect(await readFile(fw.log, "utf8")).toMatch(/Memory region\s+Used Size/);
+    expect(await readFile(path.join(app, "build", fw.log), "utf8")).toMatch(/Memory region\s+Used Size/);
   });
 
   it("measures flash and RAM exactly as the linker's memory-region summary", async () => {
     const fw = report["mps2-an521"]!;
-    const log = await readFile(fw.log, "utf8");
+    const log = await readFile(path.join(app, "build", fw.log), "utf8");
     const used = (region: string): number => {
       const m = new RegExp(`^\\s*${region}:\\s+(\\d+) B`, "m").exec(log);
       if (!m) throw new Error(`no ${region} line`);
@@ -150,7 +152,7 @@ describe.skipIf(!process.env.ZEPHYR_BASE)("firmware build and emulation with a r
   it("boots in QEMU and exits 0 when the container exits 0", async () => {
     const result = await emulate({
       board: await loadFirmwareBoard("mps2-an521"),
-      kernel: path.join(report["mps2-an521"]!.buildDir, "zephyr.elf"),
+      kernel: path.join(app, "build", "mps2-an521", "firmware", "zephyr.elf"),
       timeoutMs: 60_000,
     });
     expect(result).toMatchObject({ ok: true, outcome: "exited", containerExitCode: 0 });
@@ -169,7 +171,8 @@ describe.skipIf(!process.env.ZEPHYR_BASE)("firmware build and emulation with a r
       );
       expect(error.code).toBe("OCRE_FIRMWARE_BUILD");
       expect(error.details.join("\n")).toMatch(/main\.c:\d+:\d+: error: 'undeclared_thing' undeclared/);
-      expect(error.hint).toBe(`full log: ${path.join(app, "build", "mps2-an521", "firmware", "build.log")}`);
+      // The log of a failed build stays in the CMake tree (the outputs are not committed).
+      expect(error.hint).toBe(`full log: ${path.join(app, "build", ".ocre-cmake", "mps2-an521", "build.log")}`);
     } finally {
       await writeFile(main, original);
     }

@@ -188,7 +188,7 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "cmake", "ninja", "dtc", "pyth
       expect(run.stderr).not.toContain("OCRE_FIRMWARE_MODULES");
       expect(run.stderr).toMatch(/error OCRE_FIRMWARE_BUILD: firmware build for nucleo_h743zi failed \(configure\)/);
       expect(run.exitCode).toBe(1);
-      const log = await readFile(path.join(app, "build", "nucleo_h743zi", "firmware", "build.log"), "utf8");
+      const log = await readFile(path.join(app, "build", ".ocre-cmake", "nucleo_h743zi", "build.log"), "utf8");
       const modules = /-DZEPHYR_MODULES=(\S+)/.exec(log)?.[1]?.split(";");
       expect(modules?.slice(0, 2)).toEqual([
         path.join(ws, "modules", "hal", "cmsis"),

@@ -69,6 +69,9 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "cmake", "ninja", "dtc"))(
       const wamr = path.join(root, "ws", "modules", "lib", "wasm-micro-runtime");
       await mkdir(path.join(wamr, "build-scripts"), { recursive: true });
       await writeFile(path.join(wamr, "build-scripts", "runtime_lib.cmake"), "");
+      // The module the AN521 needs (doctor and the build check it, west or not).
+      await mkdir(path.join(root, "ws", "modules", "hal", "cmsis", "zephyr"), { recursive: true });
+      await writeFile(path.join(root, "ws", "modules", "hal", "cmsis", "zephyr", "module.yml"), "name: cmsis\n");
       // The "built" image: a small Cortex-M33 ELF with flash and RAM regions.
       await writeFile(
         path.join(root, "fw.c"),
@@ -119,10 +122,12 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "cmake", "ninja", "dtc"))(
       const fw = report["mps2-an521"]!;
       const project = path.join(app, "build", "mps2-an521");
       const fwDir = path.join(project, "firmware");
+      // The CMake tree is a cache beside the outputs, at a path that stays the same across builds.
+      const tree = path.join(app, "build", ".ocre-cmake", "mps2-an521");
       expect(fw.builder).toBe("west");
       const calls = await westCalls(env.WEST_ARGS_FILE!);
       const build = calls.find((c) => c[0] === "build")!;
-      expect(build.slice(0, 7)).toEqual(["build", "-b", "mps2/an521/cpu0", "-d", fwDir, project, "--"]);
+      expect(build.slice(0, 7)).toEqual(["build", "-b", "mps2/an521/cpu0", "-d", tree, project, "--"]);
       expect(build).toContain(`-DPython3_EXECUTABLE=${env.PYTHON_WITH_MODULES}`);
       expect(build).toContain("-DCONFIG_BUILD_OUTPUT_HEX=y");
       // The toolchain reaches west through the environment, as Zephyr reads it.
@@ -130,14 +135,16 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "cmake", "ninja", "dtc"))(
       const elf = await readFile(path.join(fwDir, "zephyr.elf"));
       expect(fw.artifacts.find((a) => a.kind === "elf")).toEqual({
         kind: "elf",
-        path: path.join(fwDir, "zephyr.elf"),
+        path: path.join("mps2-an521", "firmware", "zephyr.elf"),
         sha256: createHash("sha256").update(elf).digest("hex"),
         bytes: elf.length,
       });
       expect(fw.size.xip).toBe(true);
       expect(fw.size.flash.start).toBe(0x10000000);
       expect(fw.size.ram.start).toBe(0x38000000);
-      expect(await readFile(fw.log, "utf8")).toContain("[1/1] Linking C executable zephyr/zephyr.elf");
+      expect(await readFile(path.join(app, "build", fw.log), "utf8")).toContain(
+        "[1/1] Linking C executable zephyr/zephyr.elf",
+      );
     });
 
     it("flashes with `west flash`, passing --runner and extra arguments through", async () => {
@@ -150,8 +157,8 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "cmake", "ninja", "dtc"))(
       );
       expect(run.exitCode).toBe(0);
       const calls = await westCalls(env.WEST_ARGS_FILE!);
-      const fwDir = path.join(app, "build", "mps2-an521", "firmware");
-      expect(calls.at(-1)).toEqual(["flash", "-d", fwDir, "--runner", "jlink", "--", "--erase"]);
+      const tree = path.join(app, "build", ".ocre-cmake", "mps2-an521");
+      expect(calls.at(-1)).toEqual(["flash", "-d", tree, "--skip-rebuild", "--runner", "jlink", "--", "--erase"]);
       const result = JSON.parse(run.stdout) as {
         ok: boolean;
         runner: string;
@@ -188,13 +195,26 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "cmake", "ninja", "dtc"))(
       expect((error as { hint: string }).hint).toMatch(/--zephyr 4\.4/);
     });
 
-    it("without west, names the Zephyr modules the board needs that the workspace lacks", async () => {
+    it.each([
+      ["with", true],
+      ["without", false],
+    ])("%s west, names the Zephyr modules the board needs that the workspace lacks", async (_, west) => {
+      const bare = path.join(root, `bare-${String(west)}`);
+      await mkdir(path.join(bare, "zephyr", "cmake", "modules"), { recursive: true });
+      await writeFile(path.join(bare, "zephyr", "VERSION"), "VERSION_MAJOR = 3\nVERSION_MINOR = 7\nPATCHLEVEL = 1\n");
       const boards = await generateFor([spec], cfg, { boards: ["mps2-an521"] });
-      const withoutWest = { ...env, PATH: process.env.PATH ?? "" };
-      const error = await firmwareFor(boards, cfg, { env: withoutWest, toolchain: "gnu" }).catch((e: unknown) => e);
+      const error = await firmwareFor(boards, cfg, {
+        env: {
+          ...env,
+          ...(west ? {} : { PATH: process.env.PATH ?? "" }),
+          ZEPHYR_BASE: path.join(bare, "zephyr"),
+          OCRE_WAMR_DIR: path.join(root, "ws", "modules", "lib", "wasm-micro-runtime"),
+        },
+        toolchain: "gnu",
+      }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: "OCRE_FIRMWARE_MODULES" });
       expect((error as Error).message).toMatch(
-        /mps2\/an521\/cpu0 needs the Zephyr module cmsis, not found in the workspace .*ws$/,
+        new RegExp(`mps2/an521/cpu0 needs the Zephyr module cmsis, not found in the workspace ${bare}$`),
       );
     });
   },

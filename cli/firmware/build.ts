@@ -220,6 +220,18 @@ async function buildBoard(
     env,
     ...(plan.firmware.toolchain ? { toolchain: plan.firmware.toolchain } : {}),
   });
+  // A tree of another Zephyr version is the first thing to say: the project must be regenerated.
+  const workspaceVersion = doctor.zephyr?.version ?? null;
+  const wanted = generatedZephyr.replace(/^v/, "").split(".").slice(0, 2).join(".");
+  if (workspaceVersion !== null && workspaceVersion.split(".").slice(0, 2).join(".") !== wanted) {
+    throw new OcreError(
+      "OCRE_FIRMWARE_ZEPHYR_MISMATCH",
+      `the project for ${board.id} was generated for Zephyr ${wanted}, but ${doctor.zephyr!.base} is Zephyr ${workspaceVersion}`,
+      {
+        hint: `regenerate for that tree: ocre build --firmware --board ${board.id} --zephyr ${workspaceVersion.split(".").slice(0, 2).join(".")}`,
+      },
+    );
+  }
   // Doctor's check list is the build's: whatever it reports missing stops the build here.
   const problems = blocking(doctor, "build");
   if (problems.length === 1 && problems[0]!.id === "modules" && doctor.zephyr)
@@ -232,17 +244,6 @@ async function buildBoard(
     throw prerequisiteError(board, doctor);
   for (const c of doctor.checks) if (c.warning && c.required) logger.warn(`${board.id}: ${c.warning}`);
 
-  const workspaceVersion = doctor.zephyr.version;
-  const wanted = generatedZephyr.replace(/^v/, "").split(".").slice(0, 2).join(".");
-  if (workspaceVersion !== null && workspaceVersion.split(".").slice(0, 2).join(".") !== wanted) {
-    throw new OcreError(
-      "OCRE_FIRMWARE_ZEPHYR_MISMATCH",
-      `the project for ${board.id} was generated for Zephyr ${wanted}, but ${doctor.zephyr.base} is Zephyr ${workspaceVersion}`,
-      {
-        hint: `regenerate for that tree: ocre build --firmware --board ${board.id} --zephyr ${workspaceVersion.split(".").slice(0, 2).join(".")}`,
-      },
-    );
-  }
   if (workspaceVersion !== null) board = firmwareBoard(catalogBoard, workspaceVersion);
 
   // The CMake tree is a cache outside the staged outputs; the images and the log are outputs.
