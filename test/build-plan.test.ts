@@ -177,7 +177,10 @@ describe("build plan: board files are inputs", () => {
     for (const file of ["report.json", ".ocre-cache.json"]) {
       const text = await readFile(path.join(dir, "build", file), "utf8");
       expect(text, file).not.toContain(dir);
-      expect(strings(JSON.parse(text)).filter((s) => path.isAbsolute(s)), file).toEqual([]);
+      expect(
+        strings(JSON.parse(text)).filter((s) => path.isAbsolute(s)),
+        file,
+      ).toEqual([]);
     }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { readFile, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -284,9 +284,7 @@ describe("generate: memory budget", () => {
 
 describe("generate: boards", () => {
   it("an unknown board lists the closest ids", async () => {
-    const error = await expectError(
-      generateFor([makeSpec()], makeConfig(await tempDir()), { boards: ["nrf52840"] }),
-    );
+    const error = await expectError(generateFor([makeSpec()], makeConfig(await tempDir()), { boards: ["nrf52840"] }));
     expect(error.code).toBe("OCRE_BOARD_UNKNOWN");
     expect(error.message).toContain("did you mean nrf52840dk");
   });

@@ -11,7 +11,8 @@ import { createOutput } from "../ui/output.js";
  * command for the identical command line.
  */
 export async function tryNoopBuild(argv: readonly string[]): Promise<boolean> {
-  if (argv[0] !== "build" || argv.some((a) => /^(--force|--rebuild|--help|-h|--version|--sign)(=|$)/.test(a))) return false;
+  if (argv[0] !== "build" || argv.some((a) => /^(--force|--rebuild|--help|-h|--version|--sign)(=|$)/.test(a)))
+    return false;
   const cwdAt = argv.findIndex((a) => a === "--cwd" || a.startsWith("--cwd="));
   const cwdArg =
     cwdAt < 0 ? undefined : argv[cwdAt]!.startsWith("--cwd=") ? argv[cwdAt]!.slice("--cwd=".length) : argv[cwdAt + 1];

@@ -54,7 +54,10 @@ export const doctorCommand = defineCommand<DoctorArgs>({
       .option("toolchain", { choices: ["zephyr-sdk", "gnu"] as const, describe: "Check only this toolchain kind" })
       .example("$0 doctor --board mps2/an521/cpu0", "what building and emulating the AN521 needs"),
   run: async (args, out) => {
-    const board = args.board === undefined ? undefined : await loadFirmwareBoard(args.board, { appDir: args.cwd, boardRoots: roots(args) });
+    const board =
+      args.board === undefined
+        ? undefined
+        : await loadFirmwareBoard(args.board, { appDir: args.cwd, boardRoots: roots(args) });
     const boards = board ? [board] : await loadAllFirmwareBoards({ appDir: args.cwd, boardRoots: roots(args) });
     const report = await runDoctor({
       cwd: args.cwd,

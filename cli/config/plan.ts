@@ -148,14 +148,12 @@ export async function planFor(
   const zephyr = resolveZephyrRelease(flags.zephyr);
   const boardRoots = (flags.boardRoots ?? []).map((r) => path.resolve(appDir, r));
   const catalog = await planCatalog(appDir, boardRoots);
-  const boards = selectBoards(catalog, requestedBoards(flags, first.boards)).map(
-    (loaded): PlannedBoard => ({
-      board: loaded.board,
-      file: loaded.file,
-      source: loaded.source,
-      target: boardTarget(loaded.board, zephyr),
-    }),
-  );
+  const boards = selectBoards(catalog, requestedBoards(flags, first.boards)).map((loaded): PlannedBoard => ({
+    board: loaded.board,
+    file: loaded.file,
+    source: loaded.source,
+    target: boardTarget(loaded.board, zephyr),
+  }));
   // Each app's image names the boards it was budgeted for, as catalog ids whatever form was typed.
   const resolvedApps = apps.map((config) => {
     const asked = flags.boards && flags.boards.length > 0 ? flags.boards : config.boards;

@@ -298,10 +298,7 @@ async function buildBoard(
     // when ZEPHYR_MODULES is given: always pass it, with the project's own copy of the ocre
     // module (Zephyr keys modules by name, so listing it twice is harmless).
     const ocreModule = path.join(projectDir, "modules", "ocre", "zephyr-module");
-    const modules = [
-      ...board.modules.map((m) => available[m]!),
-      ...((await exists(ocreModule)) ? [ocreModule] : []),
-    ];
+    const modules = [...board.modules.map((m) => available[m]!), ...((await exists(ocreModule)) ? [ocreModule] : [])];
     if (pristine) await rm(cachePath, { force: true });
     steps = [
       {

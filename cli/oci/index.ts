@@ -1,11 +1,5 @@
 /** The OCI part of the library: image layout, archive, local store, registry push and pull. */
-export {
-  packageImage,
-  packageStage,
-  type ImageReport,
-  type PackageOptions,
-  type OciLogger,
-} from "./package.js";
+export { packageImage, packageStage, type ImageReport, type PackageOptions, type OciLogger } from "./package.js";
 export { renderImage, rfc3339FromEpoch, type ImageMetadata } from "./render.js";
 export { specFromImage, configFromImage, type FromImageOptions, type ImageSpec } from "./from-image.js";
 export { specFromImageContent, readConfig } from "./image-spec.js";

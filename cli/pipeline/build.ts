@@ -80,7 +80,8 @@ export const PROJECT_STAGES: readonly StageHook[] = [
   // Loaded only with --firmware: the stage pulls in execa and the toolchain probes.
   {
     section: "firmware",
-    run: async (...a) => (a[2].firmware.enabled ? (await import("../firmware/stage.js")).firmwareStage(...a) : undefined),
+    run: async (...a) =>
+      a[2].firmware.enabled ? (await import("../firmware/stage.js")).firmwareStage(...a) : undefined,
   },
 ];
 
@@ -215,8 +216,7 @@ export async function buildFromCache(
 }
 
 function interrupted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted)
-    throw new OcreError("OCRE_INTERRUPTED", "build interrupted; the previous outputs are unchanged");
+  if (signal?.aborted) throw new OcreError("OCRE_INTERRUPTED", "build interrupted; the previous outputs are unchanged");
 }
 
 /** The plan with every output directory replaced by its staging folder. */
@@ -252,7 +252,9 @@ export async function buildApps(
     const hits = await Promise.all(plan.apps.map((config) => lookupCache(config.buildDir, key)));
     if (hits.every((h) => h !== undefined)) {
       return {
-        apps: hits.map((hit, i) => cachedAppBuild(plan.apps[i]!.appDir, plan.apps[i]!.buildDir, hit!.entry, hit!.wasm, logger)),
+        apps: hits.map((hit, i) =>
+          cachedAppBuild(plan.apps[i]!.appDir, plan.apps[i]!.buildDir, hit!.entry, hit!.wasm, logger),
+        ),
       };
     }
   }

@@ -1,5 +1,11 @@
 import path from "node:path";
-import { DEFAULT_ZEPHYR, resolveZephyrRelease, WAMR_REPO_URL, ZEPHYR_RELEASES, ZEPHYR_REPO_URL } from "../../boards/zephyr.js";
+import {
+  DEFAULT_ZEPHYR,
+  resolveZephyrRelease,
+  WAMR_REPO_URL,
+  ZEPHYR_RELEASES,
+  ZEPHYR_REPO_URL,
+} from "../../boards/zephyr.js";
 import type { FirmwareBoard } from "../board.js";
 import { findModules, type MissingModule } from "../modules.js";
 import {
@@ -407,7 +413,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       path: python.path,
       ...(python.version ? { version: python.version } : {}),
       ...(python.notFirst
-        ? { detail: `the first python3 on PATH lacks Zephyr's modules; builds pass -DPython3_EXECUTABLE=${python.path}` }
+        ? {
+            detail: `the first python3 on PATH lacks Zephyr's modules; builds pass -DPython3_EXECUTABLE=${python.path}`,
+          }
         : {}),
     });
   }
