@@ -73,19 +73,43 @@ describe.skipIf(missingTools("docker-registry", "htpasswd"))("basic auth (htpass
     expectNoSecret(run, registry.password, basic());
   });
 
-  it("pulls with OCRE_REGISTRY_USERNAME / OCRE_REGISTRY_PASSWORD", async () => {
+  it("pulls with OCRE_REGISTRY_USERNAME / OCRE_REGISTRY_PASSWORD when OCRE_REGISTRY names the registry", async () => {
     const run = await runOcre(["pull", `${registry.host}/app/blinky:1.0.0`, "--verbose"], {
       cwd: store,
       env: {
         XDG_DATA_HOME: store,
+        OCRE_REGISTRY: registry.host,
         OCRE_REGISTRY_USERNAME: registry.username,
         OCRE_REGISTRY_PASSWORD: registry.password,
       },
     });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout.trim()).toBe(report.digest);
-    expect(run.stderr).toContain("credentials from environment");
+    expect(run.stderr).toContain(
+      `registry ${registry.host}: credentials of user "${registry.username}" from environment (OCRE_REGISTRY=${registry.host}), for ${registry.host} only`,
+    );
     expectNoSecret(run, registry.password, basic());
+  });
+
+  it("environment credentials are not used for a registry OCRE_REGISTRY does not name (or when it is unset)", async () => {
+    for (const named of [undefined, "registry.example.com"]) {
+      const run = await runOcre(["pull", `${registry.host}/app/blinky:1.0.0`, "--verbose"], {
+        cwd: store,
+        env: {
+          XDG_DATA_HOME: store,
+          ...(named === undefined ? {} : { OCRE_REGISTRY: named }),
+          OCRE_REGISTRY_USERNAME: registry.username,
+          OCRE_REGISTRY_PASSWORD: registry.password,
+        },
+      });
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toMatch(
+        /error OCRE_REGISTRY_UNAUTHORIZED: registry 127\.0\.0\.1:\d+ requires authentication: 401/,
+      );
+      expect(run.stderr).toContain(`registry ${registry.host}: no credentials (anonymous)`);
+      expect(run.stderr).toContain(`set OCRE_REGISTRY=${registry.host} to use those credentials here`);
+      expectNoSecret(run, registry.password, basic());
+    }
   });
 
   it("pulls with the login stored in docker's config.json (auths)", async () => {
@@ -118,7 +142,9 @@ describe.skipIf(missingTools("docker-registry", "htpasswd"))("basic auth (htpass
       env: { XDG_DATA_HOME: store, DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH}` },
     });
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.stderr).toContain("credentials from docker-credential-ocretest");
+    expect(run.stderr).toContain(
+      `registry ${registry.host}: credentials of user "${registry.username}" from docker-credential-ocretest, for ${registry.host} only`,
+    );
     expectNoSecret(run, registry.password);
   });
 });
@@ -193,6 +219,7 @@ describe.skipIf(missingTools("docker-registry", "openssl"))(
     it("push and pull with a token scoped to the repository; neither password nor token is printed", async () => {
       const env = {
         XDG_DATA_HOME: store,
+        OCRE_REGISTRY: registry.host,
         OCRE_REGISTRY_USERNAME: registry.username,
         OCRE_REGISTRY_PASSWORD: registry.password,
       };

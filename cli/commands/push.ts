@@ -13,6 +13,10 @@ export interface RegistryArgs {
   username?: string;
   "password-stdin": boolean;
   layout?: string;
+  "connect-timeout"?: string;
+  "idle-timeout"?: string;
+  timeout?: string;
+  retries?: number;
 }
 
 export function registryFlags<T>(y: Argv<T>): Argv<T & RegistryArgs> {
@@ -35,6 +39,22 @@ export function registryFlags<T>(y: Argv<T>): Argv<T & RegistryArgs> {
     .option("layout", {
       type: "string",
       describe: "Use this OCI image layout instead of build/oci and the user store",
+    })
+    .option("connect-timeout", {
+      type: "string",
+      describe: "Give up opening a connection after this long (default 10s)",
+    })
+    .option("idle-timeout", {
+      type: "string",
+      describe: "Give up a request when no byte moves for this long (default 30s)",
+    })
+    .option("timeout", {
+      type: "string",
+      describe: "Give up the whole push or pull after this long, retries included (default 15m; 0 = never)",
+    })
+    .option("retries", {
+      type: "number",
+      describe: "Retries after a reset, timeout, 429 or 5xx (default 5)",
     }) as unknown as Argv<T & RegistryArgs>;
 }
 
@@ -53,11 +73,33 @@ export async function registryOptions(args: RegistryArgs, out: Output): Promise<
     throw new OcreError("OCRE_USAGE", "--password-stdin needs --username", { hint: "add --username <user>" });
   }
   const password = args["password-stdin"] ? await readStdin() : undefined;
+  const { parseDuration } = await import("../sim/duration.js");
+  const duration = (flag: "connect-timeout" | "idle-timeout" | "timeout"): number | undefined =>
+    args[flag] === undefined ? undefined : parseDuration(args[flag], `--${flag}`);
+  const connectTimeoutMs = duration("connect-timeout");
+  const idleTimeoutMs = duration("idle-timeout");
+  const totalTimeoutMs = duration("timeout");
+  const retries = args.retries;
+  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 100)) {
+    throw new OcreError("OCRE_USAGE", `--retries ${retries} is not a whole number from 0 to 100`, {
+      hint: "e.g. --retries 2",
+    });
+  }
+  for (const [flag, ms] of [
+    ["--connect-timeout", connectTimeoutMs],
+    ["--idle-timeout", idleTimeoutMs],
+  ] as const) {
+    if (ms === 0) throw new OcreError("OCRE_USAGE", `${flag} must be more than 0`, { hint: "e.g. 10s" });
+  }
   return {
     caFile: args["ca-file"],
     insecure: args.insecure,
     credentials: { username: args.username, password, env: process.env },
     logger: out,
+    ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
+    ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+    ...(totalTimeoutMs === undefined ? {} : { totalTimeoutMs }),
+    ...(retries === undefined ? {} : { retries }),
   };
 }
 
@@ -183,7 +225,17 @@ const FAST_BOOLEAN = new Map([
   ["--insecure", "insecure"],
   ["--password-stdin", "password-stdin"],
 ]);
-const FAST_VALUE = new Set(["--cwd", "--ca-file", "--username", "--layout", "--chunk-size"]);
+const FAST_VALUE = new Set([
+  "--cwd",
+  "--ca-file",
+  "--username",
+  "--layout",
+  "--chunk-size",
+  "--connect-timeout",
+  "--idle-timeout",
+  "--timeout",
+  "--retries",
+]);
 
 /**
  * `ocre push` without the CLI parser: yargs takes ~100 ms to load, as long as a push of a small
@@ -217,6 +269,8 @@ export async function tryFastPush(argv: readonly string[]): Promise<boolean> {
   if (words.length < 1 || words.length > 2) return false;
   const chunk = flags["chunk-size"];
   if (chunk !== undefined && !/^[1-9][0-9]*$/.test(String(chunk))) return false;
+  const retries = flags.retries;
+  if (retries !== undefined && !/^[0-9]+$/.test(String(retries))) return false;
   const str = (key: string): string | undefined =>
     typeof flags[key] === "string" ? (flags[key] as string) : undefined;
   const args: PushArgs & GlobalArgs = {
@@ -226,6 +280,10 @@ export async function tryFastPush(argv: readonly string[]): Promise<boolean> {
     username: str("username"),
     layout: str("layout"),
     "chunk-size": chunk === undefined ? undefined : Number(chunk),
+    "connect-timeout": str("connect-timeout"),
+    "idle-timeout": str("idle-timeout"),
+    timeout: str("timeout"),
+    retries: retries === undefined ? undefined : Number(retries),
     insecure: flags.insecure === true,
     "password-stdin": flags["password-stdin"] === true,
     json: flags.json === true,

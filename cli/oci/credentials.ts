@@ -12,6 +12,13 @@ export interface Credentials {
   readonly source: string;
 }
 
+/** What the lookup found for one registry, and why (for --verbose and for the 401 hint). */
+export interface CredentialLookup {
+  readonly credentials: Credentials | undefined;
+  /** Set when environment credentials exist but name another registry (or none), so were not used. */
+  readonly ignoredEnvironment: string | undefined;
+}
+
 export interface CredentialOptions {
   /** `--username`, with the password read from stdin by the command (`--password-stdin`). */
   readonly username?: string | undefined;
@@ -25,9 +32,32 @@ interface DockerConfig {
   credsStore?: string;
 }
 
-/** Env variables that give credentials for every registry (CI secrets). */
+/**
+ * Env variables for CI secrets. They apply only to the registry OCRE_REGISTRY names, as docker's
+ * config.json entries apply only to their own host: a password meant for one registry must not
+ * reach another that merely asks (a typo in a reference, a hostile redirect, a mirror).
+ */
+export const ENV_REGISTRY = "OCRE_REGISTRY";
 export const ENV_USERNAME = "OCRE_REGISTRY_USERNAME";
 export const ENV_PASSWORD = "OCRE_REGISTRY_PASSWORD";
+
+/** Docker Hub answers to several names; credentials for one are credentials for all. */
+const DOCKER_HUB = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
+
+/** "https://Host:5000/" → "host:5000": how OCRE_REGISTRY may be written, compared with the reference's registry. */
+function normalHost(text: string): string {
+  const host = text
+    .trim()
+    .replace(/^[a-z]+:\/\//i, "")
+    .replace(/\/.*$/, "")
+    .toLowerCase();
+  return DOCKER_HUB.has(host) ? "docker.io" : host;
+}
+
+/** Whether OCRE_REGISTRY names `registry` (host and port, case-insensitive). */
+export function environmentNames(named: string | undefined, registry: string): boolean {
+  return named !== undefined && named.trim() !== "" && normalHost(named) === normalHost(registry);
+}
 
 function dockerConfigPath(env: NodeJS.ProcessEnv): string {
   return path.join(env.DOCKER_CONFIG ?? path.join(env.HOME ?? os.homedir(), ".docker"), "config.json");
@@ -97,10 +127,11 @@ async function fromDockerConfig(registry: string, env: NodeJS.ProcessEnv): Promi
 
 /**
  * Credentials for `registry`, first found wins: `--username` + `--password-stdin`, then
- * OCRE_REGISTRY_USERNAME / OCRE_REGISTRY_PASSWORD, then docker's config.json (`auths`,
- * `credHelpers`, `credsStore`). None means anonymous.
+ * OCRE_REGISTRY_USERNAME / OCRE_REGISTRY_PASSWORD when OCRE_REGISTRY names this registry, then
+ * docker's config.json (`auths`, `credHelpers`, `credsStore`), whose entries are per host. None
+ * means anonymous.
  */
-export async function findCredentials(registry: string, options: CredentialOptions): Promise<Credentials | undefined> {
+export async function findCredentials(registry: string, options: CredentialOptions): Promise<CredentialLookup> {
   const env = options.env ?? process.env;
   if (options.username !== undefined) {
     if (options.password === undefined) {
@@ -108,11 +139,25 @@ export async function findCredentials(registry: string, options: CredentialOptio
         hint: 'pipe it in with --password-stdin, e.g. `echo "$TOKEN" | ocre push --username me --password-stdin …`',
       });
     }
-    return { username: options.username, password: options.password, source: "--username" };
+    return {
+      credentials: { username: options.username, password: options.password, source: "--username" },
+      ignoredEnvironment: undefined,
+    };
   }
   const user = env[ENV_USERNAME];
   const password = env[ENV_PASSWORD];
-  if (user !== undefined && user !== "" && password !== undefined)
-    return { username: user, password, source: "environment" };
-  return fromDockerConfig(registry, env);
+  let ignoredEnvironment: string | undefined;
+  if (user !== undefined && user !== "" && password !== undefined) {
+    const named = env[ENV_REGISTRY];
+    if (environmentNames(named, registry))
+      return {
+        credentials: { username: user, password, source: `environment (${ENV_REGISTRY}=${named})` },
+        ignoredEnvironment: undefined,
+      };
+    ignoredEnvironment =
+      named === undefined || named.trim() === ""
+        ? `${ENV_USERNAME} is set, but ${ENV_REGISTRY} does not name a registry, so it applies to none`
+        : `${ENV_USERNAME} is set for ${ENV_REGISTRY}=${named}, not for ${registry}`;
+  }
+  return { credentials: await fromDockerConfig(registry, env), ignoredEnvironment };
 }

@@ -38,7 +38,15 @@ export {
 export { parseReference, formatReference, type RemoteReference } from "./reference.js";
 export { RegistryClient, type RegistryOptions } from "./registry-client.js";
 export { pushImage, pushWithClient, type PushOptions, type PushResult, type PushedBlob } from "./push.js";
-export { fetchImage, fetchWithClient, type PullOptions } from "./pull.js";
+export {
+  fetchImage,
+  fetchWithClient,
+  pullImage,
+  pullWithClient,
+  type PullOptions,
+  type PullResult,
+  type PulledBlob,
+} from "./pull.js";
 export { sha256Digest, type Digest } from "./digest.js";
 export type { ImageContent, ImageManifest, WasmImageConfig, Descriptor } from "./image-types.js";
 export * as annotations from "./annotations.js";

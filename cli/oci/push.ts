@@ -4,6 +4,7 @@ import type { Digest } from "./digest.js";
 import type { ImageContent } from "./image-types.js";
 import { formatReference, type RemoteReference } from "./reference.js";
 import {
+  checkNameLength,
   RegistryClient,
   registryErrorText,
   TransientRegistryError,
@@ -94,7 +95,10 @@ class BlobUploader {
   }
 
   private async exists(digest: Digest): Promise<boolean> {
-    const res = await this.client.request("HEAD", this.blobPath(digest), { scopes: this.scopes });
+    const res = await this.client.request("HEAD", this.blobPath(digest), {
+      scopes: this.scopes,
+      operation: `checking blob ${digest} of ${this.ref}`,
+    });
     if (res.status === 200) return true;
     if (res.status === 404) return false;
     throw unexpected(res, `checking blob ${digest}`, this.ref);
@@ -108,6 +112,7 @@ class BlobUploader {
     const res = await this.client.request("POST", `/v2/${this.repository}/blobs/uploads/${query}`, {
       scopes: this.scopes,
       headers: { "content-length": "0" },
+      operation: `starting the upload of blob ${digest} to ${this.ref}`,
     });
     if (res.status === 201 && query !== "") return undefined;
     const location = res.headers.get("location");
@@ -117,7 +122,9 @@ class BlobUploader {
 
   /** Where the registry says an interrupted upload stands, or undefined when the session is gone. */
   private async resumePoint(location: string): Promise<{ location: string; offset: number } | undefined> {
-    const res = await this.client.request("GET", location, { scopes: this.scopes }).catch(() => undefined);
+    const res = await this.client
+      .request("GET", location, { scopes: this.scopes, operation: "checking an interrupted upload" })
+      .catch(() => undefined);
     if (!res || res.status !== 204) return undefined;
     const range = /^(?:bytes=)?0-(\d+)$/.exec(res.headers.get("range") ?? "");
     const next = res.headers.get("location");
@@ -142,6 +149,7 @@ class BlobUploader {
         body: bytes,
         headers: { "content-type": "application/octet-stream" },
         retry: false,
+        operation: `uploading blob ${digest}`,
       });
       if (res.status !== 201)
         throw res.status === 416 ? new RangeError("416") : unexpected(res, `uploading blob ${digest}`, this.ref);
@@ -157,6 +165,7 @@ class BlobUploader {
         body: bytes.subarray(at, end),
         headers: { "content-type": "application/octet-stream", "content-range": `${at}-${end - 1}` },
         retry: false,
+        operation: `uploading bytes ${at}-${end - 1} of blob ${digest}`,
       });
       if (res.status === 416) throw new RangeError("416");
       const next = res.headers.get("location");
@@ -171,6 +180,7 @@ class BlobUploader {
       scopes: this.scopes,
       headers: { "content-length": "0" },
       retry: false,
+      operation: `finishing the upload of blob ${digest}`,
     });
     if (res.status === 416) throw new RangeError("416");
     if (res.status !== 201) throw unexpected(res, `finishing blob ${digest}`, this.ref);
@@ -199,9 +209,9 @@ class BlobUploader {
         if (++failures > retries) {
           throw new OcreError(
             "OCRE_REGISTRY_UNAVAILABLE",
-            `uploading blob ${digest} to ${this.ref} failed ${failures} times: ${(error as Error).message}`,
+            `registry ${this.client.registry}: uploading blob ${digest} to ${this.ref} failed ${failures} times; last: ${(error as Error).message}`,
             {
-              hint: "the registry or the network is failing; nothing incomplete was tagged. Retry later",
+              hint: "the registry or the network is failing; nothing incomplete was tagged. Retry later (--retries, --idle-timeout and --timeout set the limits)",
             },
           );
         }
@@ -241,6 +251,7 @@ export async function pushWithClient(
   target: RemoteReference,
   options: PushOptions = {},
 ): Promise<PushResult> {
+  checkNameLength(target);
   const ref = formatReference(target);
   const scopes = [`repository:${target.repository}:pull,push`];
   const from = options.mountFrom;
@@ -270,6 +281,7 @@ export async function pushWithClient(
     scopes,
     body: content.manifestBytes,
     headers: { "content-type": content.manifest.mediaType },
+    operation: `storing the manifest of ${ref}`,
   });
   if (res.status !== 201) throw unexpected(res, "storing the manifest", ref);
   const stored = res.headers.get("docker-content-digest");
@@ -298,6 +310,7 @@ export async function pushImage(
   target: RemoteReference,
   options: PushOptions = {},
 ): Promise<PushResult> {
+  checkNameLength(target);
   const client = await RegistryClient.connect(target.registry, options);
   try {
     return await pushWithClient(client, content, target, options);
