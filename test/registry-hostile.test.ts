@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { fixtureSpec } from "./oci-fixture.mjs";
 import { makeCertificates } from "./registry-server.mjs";
 import { lazyBody, startHostileRegistry } from "./hostile-registry.mjs";
@@ -17,7 +18,7 @@ import type { ContainerSpec } from "../cli/spec.js";
 
 type Hostile = Awaited<ReturnType<typeof startHostileRegistry>>;
 
-const preload = path.join(import.meta.dirname, "helpers", "peak-rss.cjs");
+const preload = path.join(import.meta.dirname, "helpers", "peak-rss.mjs");
 const USER = "alice";
 const PASSWORD = "s3cret-Pa55word";
 const BASIC = Buffer.from(`${USER}:${PASSWORD}`).toString("base64");
@@ -36,11 +37,11 @@ let content: ImageContent;
 let appLayout: string;
 let runs = 0;
 
-/** Runs the built CLI as a user would, measuring its peak RSS (helpers/peak-rss.cjs) and wall time. */
+/** Runs the built CLI as a user would, measuring its peak RSS (helpers/peak-rss.mjs) and wall time. */
 async function ocre(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<Run> {
   const rssFile = path.join(work, `rss-${runs++}`);
   const start = Date.now();
-  const result = await execa(process.execPath, ["--require", preload, cliPath, ...args], {
+  const result = await execa(process.execPath, ["--import", pathToFileURL(preload).href, cliPath, ...args], {
     cwd: work,
     env: { NO_COLOR: "1", OCRE_TEST_RSS_FILE: rssFile, DOCKER_CONFIG: path.join(work, "no-docker"), ...options.env },
     extendEnv: false,

@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, open, readdir, rename, rm, rmdir, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { OcreError } from "../errors.js";
+import { fileError } from "../util/fs-errors.js";
 import { digestHex, isDigest, sha256Digest, verifyDigest, type Digest } from "./digest.js";
 import { MAX_MANIFEST_BYTES, parseImageManifest, parseManifestDocument } from "./documents.js";
 import type { Descriptor, ImageContent, ImageIndex, ImageManifest } from "./image-types.js";
@@ -367,7 +368,9 @@ export async function pullWithClient(
   const scopes = [`repository:${target.repository}:pull`];
   const { bytes, digest, manifest } = await resolveManifest(client, target, scopes, ref);
   const companions = (await options.vet?.(client, digest)) ?? [];
-  const created = await mkdir(layout, { recursive: true });
+  const created = await mkdir(layout, { recursive: true }).catch((error: unknown) => {
+    throw fileError(error, layout, "cannot create");
+  });
   try {
     await sweepStaleStaging(layout);
     const staging = await mkdtemp(path.join(layout, `${STAGING_PREFIX}${process.pid}-`));
@@ -427,7 +430,8 @@ export async function pullWithClient(
     }
   } catch (error) {
     if (created !== undefined) await removeCreated(layout, created);
-    throw error;
+    // A store the user cannot write (permissions, a full disk) is a user error naming the path.
+    throw fileError(error);
   }
 }
 

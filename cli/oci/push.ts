@@ -75,6 +75,22 @@ function unexpected(res: RegistryResponse, what: string, ref: string): OcreError
   );
 }
 
+/**
+ * The upload session cannot go on: a range conflict (416), or the session is unknown or was
+ * invalidated (404; distribution does that to a session whose PATCH was cut off mid-body).
+ * The blob is uploaded again in a new session.
+ */
+class UploadRestart extends Error {
+  constructor(status: number) {
+    super(`the registry ended the upload session (${status})`);
+    this.name = "UploadRestart";
+  }
+}
+
+function restartable(res: RegistryResponse): boolean {
+  return res.status === 416 || res.status === 404;
+}
+
 function withDigest(location: string, digest: Digest): string {
   const url = new URL(location);
   url.searchParams.set("digest", digest);
@@ -152,7 +168,7 @@ class BlobUploader {
         operation: `uploading blob ${digest}`,
       });
       if (res.status !== 201)
-        throw res.status === 416 ? new RangeError("416") : unexpected(res, `uploading blob ${digest}`, this.ref);
+        throw restartable(res) ? new UploadRestart(res.status) : unexpected(res, `uploading blob ${digest}`, this.ref);
       progress(bytes.byteLength);
       return;
     }
@@ -167,7 +183,7 @@ class BlobUploader {
         retry: false,
         operation: `uploading bytes ${at}-${end - 1} of blob ${digest}`,
       });
-      if (res.status === 416) throw new RangeError("416");
+      if (restartable(res)) throw new UploadRestart(res.status);
       const next = res.headers.get("location");
       if (res.status !== 202 || !next) throw unexpected(res, `uploading a chunk of blob ${digest}`, this.ref);
       current = this.client.url(next);
@@ -182,7 +198,7 @@ class BlobUploader {
       retry: false,
       operation: `finishing the upload of blob ${digest}`,
     });
-    if (res.status === 416) throw new RangeError("416");
+    if (restartable(res)) throw new UploadRestart(res.status);
     if (res.status !== 201) throw unexpected(res, `finishing blob ${digest}`, this.ref);
   }
 
@@ -204,7 +220,7 @@ class BlobUploader {
         await this.sendFrom(cursor.location, cursor.offset, digest, bytes, cursor);
         return "uploaded";
       } catch (error) {
-        const conflict = error instanceof RangeError;
+        const conflict = error instanceof UploadRestart;
         if (!(error instanceof TransientRegistryError) && !conflict) throw error;
         if (++failures > retries) {
           throw new OcreError(

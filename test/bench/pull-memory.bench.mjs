@@ -1,6 +1,6 @@
 // Benchmark: memory of `ocre pull` against a real registry on loopback (Debian's docker-registry).
 // A 200 MiB image and a template-sized one are pushed once; then `ocre pull` (a CLI process,
-// its peak RSS taken by test/helpers/peak-rss.cjs) fetches each into a fresh layout, interleaved,
+// its peak RSS taken by test/helpers/peak-rss.mjs) fetches each into a fresh layout, interleaved,
 // RUNS times. Target: the 200 MiB pull's peak RSS stays within 64 MiB of the tiny pull's (blobs
 // stream to a staging file while hashed, so memory must not grow with the image). For reference,
 // `skopeo copy` of the same 200 MiB image into an OCI layout, timed in the same run.
@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { fixtureSpec } from "../oci-fixture.mjs";
 import { startRegistry } from "../registry-server.mjs";
 
@@ -19,7 +19,7 @@ const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../..");
 const cli = path.join(repoRoot, "dist/cli/main.js");
-const preload = path.join(repoRoot, "test/helpers/peak-rss.cjs");
+const preload = path.join(repoRoot, "test/helpers/peak-rss.mjs");
 const oci = await import(path.join(repoRoot, "dist/cli/oci/index.js"));
 
 const RUNS = Number(process.env.OCRE_BENCH_PULL_RUNS ?? 3);
@@ -57,9 +57,13 @@ function bigImage(size) {
 async function pull(ref, layout, work, i) {
   const rssFile = path.join(work, `rss-${path.basename(layout)}-${i}`);
   const start = process.hrtime.bigint();
-  await run(process.execPath, ["--require", preload, cli, "pull", ref, "--layout", layout, "--quiet"], {
-    env: { ...process.env, OCRE_TEST_RSS_FILE: rssFile },
-  });
+  await run(
+    process.execPath,
+    ["--import", pathToFileURL(preload).href, cli, "pull", ref, "--layout", layout, "--quiet"],
+    {
+      env: { ...process.env, OCRE_TEST_RSS_FILE: rssFile },
+    },
+  );
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   return { ms, rssMiB: Number(await readFile(rssFile, "utf8")) / 1024 };
 }
