@@ -35,10 +35,13 @@ export function lazyBody(size, byte = 0x41) {
 }
 
 /**
- * Starts the fake registry. `auth` = { username, password } requires basic auth on `main`;
- * `tls` = { certFile, keyFile } serves `main` over https.
+ * Starts the fake registry. `auth` = { username, password } requires basic auth on `main`, or,
+ * with `bearer: "other" | "plain"`, a token from a realm on that listener (which checks the
+ * basic credentials and issues TOKEN); `tls` = { certFile, keyFile } serves `main` over https.
  */
-export async function startHostileRegistry({ auth, tls } = {}) {
+export const TOKEN = "hostile-registry-token";
+
+export async function startHostileRegistry({ auth, tls, bearer } = {}) {
   /** Blobs by "<repository>@<digest>": each repository has its own, as on a real registry. */
   const blobs = new Map();
   const manifests = new Map();
@@ -74,7 +77,15 @@ export async function startHostileRegistry({ auth, tls } = {}) {
   function serve(req, res, body, listener) {
     const url = new URL(req.url, "http://x");
     const p = url.pathname;
-    if (listener === "main" && expected && req.headers.authorization !== expected) {
+    if (bearer && listener === bearer && p === "/token") {
+      if (req.headers.authorization !== expected) return send(res, 401, {}, "{}");
+      return send(res, 200, { "content-type": "application/json" }, JSON.stringify({ token: TOKEN }));
+    }
+    if (listener === "main" && bearer && req.headers.authorization !== `Bearer ${TOKEN}`) {
+      const challenge = `Bearer realm="${bases[bearer]}/token",service="hostile"`;
+      return send(res, 401, { "www-authenticate": challenge, "content-type": "application/json" }, "{}");
+    }
+    if (listener === "main" && !bearer && expected && req.headers.authorization !== expected) {
       return send(res, 401, { "www-authenticate": 'Basic realm="hostile"', "content-type": "application/json" }, "{}");
     }
     if (listener === "other" && state.otherAuth) {

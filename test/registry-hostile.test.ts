@@ -10,7 +10,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { fixtureSpec } from "./oci-fixture.mjs";
 import { makeCertificates } from "./registry-server.mjs";
-import { lazyBody, startHostileRegistry } from "./hostile-registry.mjs";
+import { lazyBody, startHostileRegistry, TOKEN } from "./hostile-registry.mjs";
 import { cliPath, tempDir } from "./helpers/cli.js";
 import { missingTools } from "./helpers/tools.js";
 import { renderImage, sha256Digest, writeLayout, type ImageContent } from "../cli/oci/index.js";
@@ -172,6 +172,33 @@ describe("credentials stay with the registry that asked for them", () => {
   });
 });
 
+describe("the token flow: credentials to the realm the challenge names, the token to the registry", () => {
+  let reg: Hostile;
+  beforeAll(async () => {
+    reg = await startHostileRegistry({ auth: { username: USER, password: PASSWORD }, bearer: "other" });
+  });
+  afterAll(() => reg?.close());
+
+  it("basic credentials reach only the realm on 127.0.0.2; the registry sees only the token", async () => {
+    const run = await ocre(
+      ["push", "--layout", appLayout, `${reg.host}/iot/tok:1.0.0`, "--username", USER, "--password-stdin", "--verbose"],
+      { input: PASSWORD },
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    const other = reg.requests.filter((r) => r.listener === "other");
+    expect(other.length).toBeGreaterThan(0);
+    expect(other.every((r) => r.path === "/token" && r.authorization === `Basic ${BASIC}`)).toBe(true);
+    const main = reg.requests.filter((r) => r.listener === "main");
+    expect(main.every((r) => r.authorization === undefined || r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    expect(run.stderr).toContain(
+      `credentials of user "alice" (from --username) go to the token service http://${reg.otherHost} its challenge names`,
+    );
+    expect(everythingSaid(run)).not.toContain(PASSWORD);
+    expect(everythingSaid(run)).not.toContain(TOKEN);
+    expect(reg.manifests.has("iot/tok:1.0.0")).toBe(true);
+  });
+});
+
 describe.skipIf(missingTools("openssl"))("never from https down to http", () => {
   let reg: Hostile;
   let caFile: string;
@@ -204,6 +231,38 @@ describe.skipIf(missingTools("openssl"))("never from https down to http", () => 
     expect(run.stderr).toContain(`http://${reg.plainHost}/v2/iot/down/blobs/uploads/`);
     expect(reg.requests.filter((r) => r.listener === "plain")).toEqual([]);
     expect(reg.manifests.has("iot/down:1.0.0")).toBe(false);
+  });
+
+  it("an https registry naming a plain-http token realm gets no credentials sent there", async () => {
+    const certs = { certFile: path.join(work, "certs", "server.crt"), keyFile: path.join(work, "certs", "server.key") };
+    const tok = await startHostileRegistry({
+      auth: { username: USER, password: PASSWORD },
+      tls: certs,
+      bearer: "plain",
+    });
+    try {
+      const run = await ocre(
+        [
+          "push",
+          "--layout",
+          appLayout,
+          `${tok.host}/iot/tok:1.0.0`,
+          "--ca-file",
+          caFile,
+          "--username",
+          USER,
+          "--password-stdin",
+        ],
+        { input: PASSWORD },
+      );
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toContain("error OCRE_REGISTRY_AUTH:");
+      expect(run.stderr).toContain(`sends logins to a token service that is not https (http://${tok.plainHost}/token)`);
+      expect(tok.requests.filter((r) => r.listener === "plain")).toEqual([]);
+      expect(tok.manifests.size).toBe(0);
+    } finally {
+      await tok.close();
+    }
   });
 
   it("a redirect from https to http on pull is refused and the store is untouched", async () => {
