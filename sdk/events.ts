@@ -1,4 +1,4 @@
-import { ocre_get_event, ocre_sleep } from "./bindings/env";
+import { ocre_get_event, ocre_register_dispatcher, ocre_sleep } from "./bindings/env";
 
 /** Resource types `ocre_get_event` reports (upstream numbering). */
 export namespace EventType {
@@ -52,6 +52,25 @@ export function countHandlers(delta: i32): void {
 @lazy let running = false;
 
 /**
+ * ocre's extension handshake (docs/shim.md, "Waiting without polling"): a resource type
+ * upstream answers -EINVAL without side effect, and the extension's name as a C string.
+ */
+// @ts-ignore: decorator
+@inline const EXT_EVENT_TYPE: i32 = 0x6f637265;
+// @ts-ignore: decorator
+@lazy const EXT_WAIT_V1: usize = memory.data<u8>([0x6f, 0x63, 0x72, 0x65, 0x3a, 0x77, 0x61, 0x69, 0x74, 0x2d, 0x76, 0x31, 0x0]);
+
+/** 1: ocre_sleep returns when an event is queued (ocre's runtime); 0: it does not; -1: not asked yet. */
+// @ts-ignore: decorator
+@lazy let wakesOnEvents: i32 = -1;
+
+/** Asks the runtime once whether it wakes a sleeping container for its events. */
+export function runtimeWakesOnEvents(): bool {
+  if (wakesOnEvents < 0) wakesOnEvents = ocre_register_dispatcher(EXT_EVENT_TYPE, EXT_WAIT_V1) == 0 ? 1 : 0;
+  return wakesOnEvents == 1;
+}
+
+/**
  * Takes every pending event and calls its handler. Returns how many events it handled.
  * Never blocks and never allocates.
  */
@@ -80,14 +99,18 @@ export function poll(): i32 {
 }
 
 /**
- * The event loop: polls, dispatches, and sleeps `idleMs` whenever nothing is pending (like
- * upstream's C SDK, 10 ms by default). Returns after stop(), or at once when no handler is
+ * The event loop: polls, dispatches, and waits whenever nothing is pending. On ocre's runtime
+ * it waits for the container's next event with no time limit (the `ocre:wait-v1` extension: an
+ * idle container never wakes); on upstream's, which lacks it, it sleeps `idleMs` between
+ * polls (like upstream's C SDK, 10 ms by default). The same module runs on both: the
+ * handshake uses only upstream's imports. Returns after stop(), or at once when no handler is
  * registered (nothing could ever happen).
  */
 export function run(idleMs: i32 = 10): void {
   running = true;
+  const wait = runtimeWakesOnEvents() ? -1 : idleMs;
   while (running && handlerCount > 0) {
-    if (poll() == 0) ocre_sleep(idleMs);
+    if (poll() == 0) ocre_sleep(wait);
   }
   running = false;
 }

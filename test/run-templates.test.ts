@@ -41,6 +41,8 @@ describe("templates under ocre run --virtual-time", () => {
     expect(led).toHaveLength(n);
     expect(led.map((g) => g.timeMs)).toEqual(Array.from({ length: n }, (_, i) => (i + 1) * 500));
     expect(run.warnings).toEqual([]);
+    // run() waits for events (ocre:wait-v1): it wakes once per tick, not every 10 ms (2000).
+    expect(run.containers[0]!.stats.wakeups).toBe(n);
   });
 
   it("sensor publishes only when the replayed trace crosses the threshold", async () => {

@@ -35,7 +35,15 @@ export class Container {
   readonly stdout: string[] = [];
   readonly stderr: string[] = [];
   readonly warned = new Set<string>();
-  readonly stats = { eventsDelivered: 0, messagesPublished: 0, messagesDroppedNoHeap: 0 };
+  readonly stats = { eventsDelivered: 0, wakeups: 0, messagesPublished: 0, messagesDroppedNoHeap: 0 };
+  /** Opted into ocre:wait-v1: ocre_sleep returns as soon as an event is queued. */
+  extWait = false;
+  /** Suspended in an ocre_sleep that an event ends (ocre:wait-v1). */
+  waitingForEvent = false;
+  /** Suspended (not running): an event may make it ready. */
+  suspended = false;
+  /** The timeline item that ends the current suspension, if it has a time limit. */
+  wakeItem: TimelineItem | undefined;
 
   memory!: GuestMemory;
   heap!: AppHeap;
@@ -112,6 +120,10 @@ export class Container {
    * simulation reads `alive` and `unwinding` afterwards.
    */
   resume(): void {
+    this.suspended = false;
+    this.waitingForEvent = false;
+    if (this.wakeItem) this.wakeItem.cancelled = true;
+    this.wakeItem = undefined;
     if (this.started) {
       this.rewinding = true;
       this.exports.asyncify_start_rewind(this.prepared.memory.asyncifyData);

@@ -4,7 +4,10 @@ import type { Container } from "./container.js";
 import type { HostGroup } from "./host-fn.js";
 import { GuestMemory } from "./memory.js";
 
-const returnZero = (): number => 0;
+
+/** ocre's extension handshake (docs/shim.md): the resource type and "ocre:wait-v1". */
+export const EXT_EVENT_TYPE = 0x6f637265;
+export const EXT_WAIT_V1 = "ocre:wait-v1";
 
 /** Empty ocre_get_event calls in a row, without a sleep, after which the poller waits. */
 export const BUSY_POLLS = 1000;
@@ -78,13 +81,26 @@ export function coreImports(c: Container): HostGroup {
     return 0;
   };
 
+  const woke = (): number => {
+    c.stats.wakeups++;
+    return 0;
+  };
+
   return {
     uname: (buf: number) => (c.memory.write(buf, unameFields()) ? 0 : -ERRNO.EINVAL),
 
     ocre_sleep: (ms: number) => {
+      if (c.rewinding) return c.suspend(0, woke);
+      if (c.extWait) {
+        // ocre:wait-v1: return as soon as an event is pending; a negative time has no limit.
+        c.emptyPolls = 0;
+        if (c.queue.length > 0) return 0;
+        c.waitingForEvent = true;
+        return c.suspend(ms < 0 ? Infinity : sim.now() + ms, woke);
+      }
       if (ms < 0) return -ERRNO.EINVAL;
       c.emptyPolls = 0;
-      return c.suspend(sim.now() + ms, returnZero);
+      return c.suspend(sim.now() + ms, woke);
     },
 
     ocre_get_event: (typeP: number, idP: number, portP: number, stateP: number, extraP: number, lenP: number) => {
@@ -105,6 +121,10 @@ export function coreImports(c: Container): HostGroup {
 
     ocre_register_dispatcher: (type: number, namePtr: number) => {
       const name = c.memory.cString(namePtr, 255);
+      if (type === EXT_EVENT_TYPE && name === EXT_WAIT_V1) {
+        c.extWait = true;
+        return 0;
+      }
       if (name === undefined || !Object.values(EVENT_TYPE).includes(type as 0)) return -ERRNO.EINVAL;
       if (!c.hasExportedFunction(name)) return -ERRNO.EINVAL;
       c.dispatchers.set(type, name);

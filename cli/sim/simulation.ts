@@ -95,9 +95,20 @@ export class Simulation {
     this.warn(c, message);
   }
 
-  /** Queues an event for a container; a full queue drops it, counts it and warns once. */
+  /**
+   * Queues an event for a container (and wakes it when it waits for one, ocre:wait-v1); a
+   * full queue drops it, counts it and warns once.
+   */
   enqueue(c: Container, event: QueuedEvent): boolean {
-    if (c.queue.push(event)) return true;
+    if (c.queue.push(event)) {
+      if (c.waitingForEvent && c.suspended) {
+        c.waitingForEvent = false;
+        if (c.wakeItem) c.wakeItem.cancelled = true;
+        c.wakeItem = undefined;
+        this.ready.push(c);
+      }
+      return true;
+    }
     this.warnOnce(
       c,
       "overflow",
@@ -200,9 +211,10 @@ export class Simulation {
     return Math.max(now, this.timeline.peek()?.at ?? now);
   }
 
-  /** A suspending container goes to sleep until `wakeAt`. */
+  /** A suspending container goes to sleep until `wakeAt` (Infinity: until an event wakes it). */
   sleepUntil(c: Container, wakeAt: number): void {
-    this.timeline.add(wakeAt, () => this.ready.push(c), c);
+    c.suspended = true;
+    c.wakeItem = Number.isFinite(wakeAt) ? this.timeline.add(wakeAt, () => this.ready.push(c), c) : undefined;
   }
 
   /**
@@ -216,6 +228,7 @@ export class Simulation {
     const clock = this.clock as VirtualClock;
     for (;;) {
       const top = this.timeline.peek();
+      if (top === undefined && !Number.isFinite(wakeAt)) return false;
       if (top === undefined || top.at > wakeAt || (top.last && top.at === wakeAt)) {
         clock.jump(wakeAt);
         return true;
@@ -225,6 +238,11 @@ export class Simulation {
       clock.jump(top.at);
       top.run();
       if (this.stopping) throw new StopSignal(this.stopping);
+      // Its own event (say, its timer) ends a wait at once.
+      if (c.waitingForEvent && c.queue.length > 0) {
+        c.waitingForEvent = false;
+        return true;
+      }
       if (this.ready.length > 0) return false;
     }
   }

@@ -55,6 +55,8 @@ export interface TrapInfo {
 
 export interface ContainerStats {
   readonly eventsDelivered: number;
+  /** Returns from ocre_sleep: the times the container woke (the device's "wakeups"). */
+  readonly wakeups: number;
   /** Events dropped because the queue was full (device: counted overflow). */
   readonly eventsOverflowed: number;
   readonly messagesPublished: number;
