@@ -109,7 +109,7 @@ describe("ocre new", () => {
     const run = await runOcre(["new", "x", "--template", "blinki"], { cwd: parent });
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('error OCRE_TEMPLATE_UNKNOWN: no template "blinki"; did you mean blinky?');
-    expect(run.stderr).toContain("hint: templates: hello, blinky, sensor, pubsub");
+    expect(run.stderr).toContain("hint: templates: hello, blinky, sensor, pubsub, health");
     expect(await readdir(parent)).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import { buildApps } from "../cli/pipeline/build.js";
 import { scaffold } from "../cli/scaffold/scaffold.js";
 import { parseSensorTrace } from "../cli/sim/sensor-trace.js";
 import { runContainers } from "../cli/sim/run.js";
+import { healthTopic, parseHealth } from "../cli/abi/health.js";
 import type { ContainerSpec } from "../cli/spec.js";
 import { runOcre, tempDir } from "./helpers/cli.js";
 
@@ -14,14 +15,39 @@ const specs: Record<string, ContainerSpec> = {};
 
 beforeAll(async () => {
   root = await tempDir("ocre-run-templates-");
-  for (const template of ["hello", "blinky", "sensor", "pubsub"])
+  for (const template of ["hello", "blinky", "sensor", "pubsub", "health"] as const)
     await scaffold({ dir: path.join(root, template), template });
-  const dirs = ["hello", "blinky", "sensor", "pubsub/publisher", "pubsub/subscriber"];
+  const dirs = ["hello", "blinky", "sensor", "pubsub/publisher", "pubsub/subscriber", "health/watcher", "health/faulty"];
   const built = await buildApps(dirs.map((d) => path.join(root, d)));
   built.apps.forEach((app, i) => (specs[dirs[i]!] = app.spec));
 });
 
 describe("templates under ocre run --virtual-time", () => {
+  it("health: the watcher prints the faulty container's trap as the device would publish it", async () => {
+    const run = await runContainers({
+      containers: [specs["health/watcher"]!, specs["health/faulty"]!],
+      virtualTime: true,
+      durationMs: 5000,
+    });
+    const [watcher, faulty] = run.containers;
+    expect(faulty).toMatchObject({ status: "trapped", exitCode: 1, stdout: "faulty: tick\n".repeat(3) });
+    const name = faulty!.name;
+    const lines = watcher!.stdout.trimEnd().split("\n");
+    expect(lines).toEqual([
+      `health: event=started container=${name} uptime_ms=0 run=1`,
+      `health: event=trapped container=${name} uptime_ms=3000 ran_ms=3000 reason=unreachable`,
+      `health: event=exited container=${name} uptime_ms=3000 code=1 ran_ms=3000 memory_bytes=196608 dropped=0`,
+    ]);
+    // Every event follows the one definition (cli/abi/health.ts), topics included.
+    for (const h of run.health) {
+      const parsed = parseHealth(h.payload);
+      expect(parsed, h.payload).toBeDefined();
+      expect(h.topic).toBe(healthTopic(parsed!.event, parsed!.container));
+    }
+    // The watcher waited for events: it woke once per event it received.
+    expect(watcher!.stats.wakeups).toBe(3);
+  });
+
   it("hello prints (built from its directory by `ocre run`)", async () => {
     const run = await runOcre(["run", "--virtual-time"], { cwd: path.join(root, "hello") });
     expect(run.stdout, run.stderr).toBe("Hello from an ocre container!");

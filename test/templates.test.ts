@@ -18,6 +18,8 @@ const APPS: [string, string, string][] = [
   ["sensor", "sensor", ""],
   ["pubsub/publisher", "pubsub", "publisher"],
   ["pubsub/subscriber", "pubsub", "subscriber"],
+  ["health/watcher", "health", "watcher"],
+  ["health/faulty", "health", "faulty"],
 ];
 
 /** Size budgets of the optimised containers (issue 2's targets). */

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { defineCommand } from "./define.js";
 import { scaffold } from "../scaffold/scaffold.js";
-import { APP_TEMPLATES, APP_TEMPLATE_NAMES } from "../scaffold/templates.js";
+import { APP_TEMPLATES, APP_TEMPLATE_NAMES, TEMPLATE_APPS } from "../scaffold/templates.js";
 
 interface NewArgs {
   dir: string;
@@ -12,7 +12,7 @@ interface NewArgs {
 
 export const newCommand = defineCommand<NewArgs>({
   command: "new <dir>",
-  describe: "Create an app from a template (hello, blinky, sensor, pubsub)",
+  describe: "Create an app from a template (hello, blinky, sensor, pubsub, health)",
   builder: (y) =>
     y
       .positional("dir", {
@@ -49,14 +49,15 @@ export const newCommand = defineCommand<NewArgs>({
     out.result({ ok: true, ...result });
     const relative = path.relative(args.cwd, result.dir) || ".";
     const shown = /[\s'"$]/.test(relative) ? JSON.stringify(relative) : relative;
+    const apps = TEMPLATE_APPS[result.template];
     out.print(
       [
         `Created ${out.style.bold(result.name)} from the ${result.template} template in ${shown} (${result.files.length} files).`,
         "",
         "Next:",
         ...(shown === "." ? [] : [`  cd ${shown}`]),
-        ...(result.template === "pubsub"
-          ? ["  npx ocre build publisher subscriber", "  npx ocre run subscriber publisher"]
+        ...(apps
+          ? [`  npx ocre build ${apps.join(" ")}`, `  npx ocre run ${apps.join(" ")}`]
           : ["  npm install        # the SDK's editor types", "  npx ocre build", "  npx ocre run ."]),
       ].join("\n"),
     );

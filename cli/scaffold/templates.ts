@@ -7,6 +7,7 @@ export const APP_TEMPLATES = {
   blinky: "toggles led0 from a periodic timer",
   sensor: "reads a sensor, filters it, publishes over a threshold",
   pubsub: "a publisher and a subscriber container",
+  health: "a container that watches the device's health events",
 } as const;
 
 export type AppTemplate = keyof typeof APP_TEMPLATES;
@@ -28,6 +29,13 @@ export const NAME_SUFFIX_LENGTH: Readonly<Record<AppTemplate, number>> = {
   blinky: 0,
   sensor: 0,
   pubsub: "-subscriber".length,
+  health: "-watcher".length,
+};
+
+/** The container directories of a template with several (built and run in this order). */
+export const TEMPLATE_APPS: Readonly<Partial<Record<AppTemplate, readonly string[]>>> = {
+  pubsub: ["subscriber", "publisher"],
+  health: ["watcher", "faulty"],
 };
 
 export function isAppTemplate(name: string): name is AppTemplate {

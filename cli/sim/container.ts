@@ -1,5 +1,6 @@
 import { AppHeap } from "./app-heap.js";
 import { EventQueue } from "./event-queue.js";
+import { publishHealth, reportOverflow } from "./health.js";
 import { GuestMemory } from "./memory.js";
 import type { InstrumentedModule } from "./instrument.js";
 import type { Simulation } from "./simulation.js";
@@ -44,6 +45,9 @@ export class Container {
   suspended = false;
   /** The timeline item that ends the current suspension, if it has a time limit. */
   wakeItem: TimelineItem | undefined;
+  /** queue.overflowed already reported as a health event, and when (app time). */
+  overflowReported = 0;
+  overflowReportedAt = 0;
 
   memory!: GuestMemory;
   heap!: AppHeap;
@@ -127,6 +131,8 @@ export class Container {
     if (this.started) {
       this.rewinding = true;
       this.exports.asyncify_start_rewind(this.prepared.memory.asyncifyData);
+    } else {
+      publishHealth(this, "started", { run: 1 });
     }
     this.started = true;
     try {
@@ -146,6 +152,18 @@ export class Container {
   }
 
   end(status: ContainerStatus, exitCode: number, trap: TrapInfo | undefined, timeMs: number): ContainerResult {
+    // The device's health events for a run that ended (a run's --duration end is no event).
+    if (status !== "stopped") {
+      reportOverflow(this, true);
+      if (status === "timeout") publishHealth(this, "killed", { by: "watchdog" });
+      if (status === "trapped") publishHealth(this, "trapped", { ran_ms: timeMs, reason: trap?.kind ?? "trap" });
+      publishHealth(this, "exited", {
+        code: exitCode,
+        ran_ms: timeMs,
+        memory_bytes: this.memory?.size ?? 0,
+        dropped: this.queue.overflowed,
+      });
+    }
     this.result = {
       name: this.name,
       status,

@@ -2,6 +2,7 @@ import { ERRNO, EVENT_TYPE, UNAME_FIELD_BYTES, UNAME_FIELDS } from "../abi/table
 import { packageVersion } from "../version.js";
 import type { Container } from "./container.js";
 import type { HostGroup } from "./host-fn.js";
+import { reportOverflow } from "./health.js";
 import { GuestMemory } from "./memory.js";
 
 
@@ -106,6 +107,7 @@ export function coreImports(c: Container): HostGroup {
     ocre_get_event: (typeP: number, idP: number, portP: number, stateP: number, extraP: number, lenP: number) => {
       const again = () => poll(typeP, idP, portP, stateP, extraP, lenP);
       if (c.rewinding) return c.suspend(0, again);
+      reportOverflow(c, false);
       const result = again();
       if (result !== -ERRNO.ENOMSG) {
         c.emptyPolls = 0;

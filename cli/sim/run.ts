@@ -30,6 +30,7 @@ export async function runContainers(options: RunOptions): Promise<RunResult> {
     exitCode: sim.exitCode,
     containers: sim.results(),
     gpio: sim.gpio.changes,
+    health: sim.health,
     trace: sim.trace,
     warnings: sim.warnings,
     appTimeMs: sim.now(),

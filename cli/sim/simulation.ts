@@ -49,6 +49,8 @@ export class Simulation {
   readonly warnings: SimWarning[] = [];
   readonly seed: number | undefined;
   messageCounter = 0;
+  /** Health events published so far (cli/abi/health.ts), in order. */
+  readonly health: { timeMs: number; topic: string; payload: string }[] = [];
   /** Bumped whenever the set of receivers may change (a subscription, a container ending). */
   subscriptionGeneration = 0;
 

@@ -115,6 +115,8 @@ export interface RunResult {
   readonly exitCode: number;
   readonly containers: readonly ContainerResult[];
   readonly gpio: readonly GpioChange[];
+  /** Health events the run published (ocre/health/..., cli/abi/health.ts), in order. */
+  readonly health: readonly { readonly timeMs: number; readonly topic: string; readonly payload: string }[];
   /** Every host call, with `trace: true` (empty when tracing to a function or not at all). */
   readonly trace: readonly TraceEntry[];
   readonly warnings: readonly SimWarning[];
