@@ -20,6 +20,8 @@ export interface ImportRef {
  * Produced by the validate stage from the optimised bytes and the resolved config; never
  * re-derived elsewhere.
  */
+export type RestartPolicy = "no" | "on-failure" | "always";
+
 export interface ContainerSpec {
   readonly name: string;
   readonly version: string;
@@ -31,6 +33,10 @@ export interface ContainerSpec {
   /** Ocre features the imports use (always includes "core"); firmware compiles in only these. */
   readonly features: readonly Feature[];
   readonly capabilities: readonly string[];
+  /** GPIO lines it may use (aliases or "port:pin"); undefined: the capability's default. */
+  readonly gpio?: readonly string[] | undefined;
+  /** Restart policy on the device (default "no"). */
+  readonly restart?: RestartPolicy;
   readonly memory: MemoryLimits;
   /** Exported function the runtime calls: "_start". */
   readonly entryPoint: string;

@@ -7,6 +7,7 @@ import { execa } from "execa";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OCRE_ABI, WASI_FUNCTIONS, type ValType } from "../cli/abi/table.js";
+import { healthTopic, parseHealth } from "../cli/abi/health.js";
 import { repoRoot, tempDir } from "./helpers/cli.js";
 import { missingTools } from "./helpers/tools.js";
 
@@ -53,6 +54,21 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config"))("C shim hos
     const printed = await execa(path.join(buildDir, "print_abi"));
     table = JSON.parse(printed.stdout) as PrintedTable;
   }, 300_000);
+
+  it("publishes health events in the one defined format (cli/abi/health.ts)", async () => {
+    const run = await execa(path.join(buildDir, "test_runtime"), [], { reject: false });
+    const lines = run.stdout.split("\n").filter((l) => l.startsWith("HEALTH "));
+    const events = lines.map((l) => {
+      const [, topic, ...payload] = l.split(" ");
+      const parsed = parseHealth(payload.join(" "));
+      expect(parsed, l).toBeDefined();
+      expect(topic).toBe(healthTopic(parsed!.event, parsed!.container));
+      return parsed!;
+    });
+    const crasher = events.filter((e) => e.container === "crasher").map((e) => e.event);
+    expect(crasher).toEqual(["started", "trapped", "exited", "restarted", "started", "exited"]);
+    expect(events.find((e) => e.event === "trapped")!.fields).toMatchObject({ reason: "unreachable" });
+  });
 
   it("builds and runs every CTest suite", () => {
     expect(results.map((r) => r.name).sort()).toEqual([

@@ -27,7 +27,13 @@ describe.skipIf(missingTools(...compilers))("generated main.c compiles with each
   let appDir: string;
   const specs = [
     makeSpec({ name: "reader", uses: ["sensors", "timers"], env: { MODE: "fast" } }),
-    makeSpec({ name: "blinky", uses: ["gpio"], args: ["--led", "led0"] }),
+    makeSpec({
+      name: "blinky",
+      uses: ["gpio"],
+      args: ["--led", "led0"],
+      gpio: ["led0", "0:13"],
+      restart: "on-failure",
+    }),
   ];
 
   beforeAll(async () => {
@@ -61,6 +67,12 @@ describe.skipIf(missingTools(...compilers))("generated main.c compiles with each
     );
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
+    // The manifest's restart policy and GPIO allow-list reach the container's metadata.
+    const main = await readFile(path.join(dir, "src/main.c"), "utf8");
+    expect(main).toContain('static const char *const app1_gpio[] = {\n\t"led0",\n\t"0:13",\n};');
+    expect(main).toContain("\t.restart = OCRE_RESTART_ON_FAILURE,\n");
+    expect(main).toContain("\t.gpio_allow = app1_gpio,\n\t.gpio_allow_count = 2u,\n");
+    expect(main.match(/\.restart = OCRE_RESTART_NO,/g)).toHaveLength(1); // reader's default
   });
 });
 

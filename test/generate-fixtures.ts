@@ -29,6 +29,8 @@ export interface SpecOptions {
   memory?: Partial<MemoryLimits>;
   args?: string[];
   env?: Record<string, string>;
+  gpio?: string[];
+  restart?: "no" | "on-failure" | "always";
 }
 
 export function makeSpec(options: SpecOptions = {}): ContainerSpec {
@@ -56,6 +58,8 @@ export function makeSpec(options: SpecOptions = {}): ContainerSpec {
     entryPoint: "_start",
     args: options.args ?? [],
     env: options.env ?? {},
+    ...(options.gpio ? { gpio: options.gpio } : {}),
+    ...(options.restart ? { restart: options.restart } : {}),
   };
 }
 
@@ -68,6 +72,8 @@ export function makeConfig(appDir: string, boards: string[] = []): ResolvedConfi
     version: "1.0.0",
     entry: path.join(appDir, "assembly/index.ts"),
     capabilities: [],
+    gpio: undefined,
+    restart: "no",
     memory: { initialPages: 1, maxPages: 1, stackBytes: 8192, heapBytes: 4096 },
     runtime: "stub",
     optimize: "size",

@@ -10,6 +10,9 @@ export interface Manifest {
   version: string;
   entry: string;
   capabilities: string[];
+  /** GPIO allow-list (aliases or "port:pin"); absent: the capability's default. */
+  gpio?: string[];
+  restart: "no" | "on-failure" | "always";
   memory: { initialPages: number; maxPages: number; stack: number; heap: number };
   runtime: "stub" | "incremental";
   optimize: "size" | "speed";

@@ -61,6 +61,8 @@ export function mergeConfig(
     version: manifest.version,
     entry,
     capabilities: [...manifest.capabilities],
+    gpio: manifest.gpio === undefined ? undefined : [...manifest.gpio],
+    restart: manifest.restart,
     memory: {
       initialPages: manifest.memory.initialPages,
       maxPages: manifest.memory.maxPages,

@@ -1,4 +1,4 @@
-import type { MemoryLimits } from "../spec.js";
+import type { MemoryLimits, RestartPolicy } from "../spec.js";
 
 export type RuntimeVariant = "stub" | "incremental";
 export type OptimizeProfile = "size" | "speed";
@@ -18,6 +18,9 @@ export interface ResolvedConfig {
   /** Absolute path of the AssemblyScript entry file. */
   readonly entry: string;
   readonly capabilities: readonly string[];
+  /** GPIO allow-list from the manifest (aliases or "port:pin"), or undefined. */
+  readonly gpio: readonly string[] | undefined;
+  readonly restart: RestartPolicy;
   readonly memory: MemoryLimits;
   readonly runtime: RuntimeVariant;
   readonly optimize: OptimizeProfile;

@@ -71,8 +71,18 @@ function containerView(spec: ContainerSpec, index: number) {
     // WASI's argv[0] is the program name; the manifest's args follow it.
     argv: [spec.name, ...spec.args].map(cString),
     envp: Object.entries(spec.env).map(([k, v]) => cString(`${k}=${v}`)),
+    restartC: RESTART_MACROS[spec.restart ?? "no"],
+    // The manifest's GPIO allow-list, embedded in the container's metadata (NULL: none given).
+    gpioAllow: spec.gpio?.map(cString),
   };
 }
+
+/** ocre.yaml's restart → enum ocre_restart_policy (wamr-glue/include/ocre/ocre.h). */
+const RESTART_MACROS: Readonly<Record<NonNullable<ContainerSpec["restart"]>, string>> = {
+  no: "OCRE_RESTART_NO",
+  "on-failure": "OCRE_RESTART_ON_FAILURE",
+  always: "OCRE_RESTART_ALWAYS",
+};
 
 function assertDigest(spec: ContainerSpec): void {
   if (!/^[0-9a-f]{64}$/.test(spec.sha256)) {

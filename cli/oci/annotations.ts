@@ -12,6 +12,10 @@ export const OCI_CREATED = "org.opencontainers.image.created";
 export const OCRE_PREFIX = "io.ocre.";
 /** Comma-separated capability names, as in ocre.yaml. */
 export const OCRE_CAPABILITIES = "io.ocre.capabilities";
+/** Comma-separated GPIO allow-list (aliases or "port:pin"), as ocre.yaml's `gpio`; absent: none given. */
+export const OCRE_GPIO = "io.ocre.gpio";
+/** Restart policy on the device: no, on-failure or always (absent: no). */
+export const OCRE_RESTART = "io.ocre.restart";
 /** Comma-separated Ocre features the module imports (decides what firmware compiles in). */
 export const OCRE_FEATURES = "io.ocre.features";
 export const OCRE_MEMORY_INITIAL_PAGES = "io.ocre.memory.initial-pages";

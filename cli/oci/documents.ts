@@ -307,6 +307,9 @@ export interface OcreAnnotations {
   readonly entryPoint: string | undefined;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** GPIO allow-list (io.ocre.gpio), undefined when absent. */
+  readonly gpio: readonly string[] | undefined;
+  readonly restart: "no" | "on-failure" | "always";
   /** Absent when the image carries no memory annotations at all (not an ocre image). */
   readonly memory:
     | {
@@ -384,9 +387,21 @@ export function parseOcreAnnotations(
         `is ${memory.initialPages}, above ${A.OCRE_MEMORY_MAX_PAGES} (${memory.maxPages})`,
       );
   }
+  // The same shapes ocre.yaml allows (cli/schemas/ocre.schema.json): the firmware embeds them.
+  const gpioText = a[A.OCRE_GPIO];
+  const gpio = gpioText === undefined ? undefined : list(gpioText);
+  gpio?.forEach((line, i) => {
+    if (!/^([a-z][a-z0-9_]{0,62}|[0-9]{1,3}:[0-9]{1,2})$/.test(line) || i >= 32)
+      throw invalidDocument(where, A.OCRE_GPIO, `holds "${line.slice(0, 40)}", not an alias or port:pin (at most 32)`);
+  });
+  const restart = a[A.OCRE_RESTART] ?? "no";
+  if (restart !== "no" && restart !== "on-failure" && restart !== "always")
+    throw invalidDocument(where, A.OCRE_RESTART, `is "${restart.slice(0, 40)}", not no, on-failure or always`);
   return {
     title: a[A.OCI_TITLE],
     version: a[A.OCI_VERSION],
+    gpio,
+    restart,
     capabilities: list(a[A.OCRE_CAPABILITIES]),
     features: list(a[A.OCRE_FEATURES]),
     boards: list(a[A.OCRE_BOARDS]),

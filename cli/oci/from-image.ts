@@ -77,6 +77,8 @@ export function configFromImage(
     version: spec.version,
     entry: "",
     capabilities: spec.capabilities,
+    gpio: spec.gpio,
+    restart: spec.restart ?? "no",
     memory: spec.memory,
     runtime: "stub",
     optimize: "size",

@@ -111,6 +111,8 @@ export function specFromImageContent(content: ImageContent, ref: string): Contai
     exports,
     features: [...features],
     capabilities: [...annotations.capabilities],
+    gpio: annotations.gpio === undefined ? undefined : [...annotations.gpio],
+    restart: annotations.restart,
     memory,
     entryPoint: annotations.entryPoint ?? config.module?.entryPoint ?? "_start",
     args: [...annotations.args],

@@ -27,6 +27,8 @@ function manifestAnnotations(spec: ContainerSpec, meta: ImageMetadata): Record<s
     [A.OCI_TITLE]: spec.name,
     [A.OCI_VERSION]: spec.version,
     [A.OCRE_CAPABILITIES]: spec.capabilities.join(","),
+    ...(spec.gpio === undefined ? {} : { [A.OCRE_GPIO]: spec.gpio.join(",") }),
+    ...(spec.restart === undefined || spec.restart === "no" ? {} : { [A.OCRE_RESTART]: spec.restart }),
     [A.OCRE_FEATURES]: spec.features.join(","),
     [A.OCRE_MEMORY_INITIAL_PAGES]: String(spec.memory.initialPages),
     [A.OCRE_MEMORY_MAX_PAGES]: String(spec.memory.maxPages),

@@ -213,6 +213,8 @@ export async function validate(wasm: Uint8Array, config: ResolvedConfig): Promis
     exports: Object.freeze(exportNames),
     features: Object.freeze(FEATURE_ORDER.filter((f) => features.has(f))),
     capabilities: config.capabilities,
+    gpio: config.gpio,
+    restart: config.restart,
     memory: Object.freeze({
       initialPages: mem.initialPages,
       maxPages: mem.maxPages ?? config.memory.maxPages,

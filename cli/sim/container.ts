@@ -75,6 +75,7 @@ export class Container {
     readonly args: readonly string[],
     readonly env: Readonly<Record<string, string>>,
     readonly prepared: InstrumentedModule,
+    readonly gpioAllow: readonly string[] | undefined = undefined,
   ) {
     this.queue = new EventQueue(sim.limits.eventQueueDepth);
   }

@@ -37,6 +37,11 @@ export class GpioModel {
   }
 
   /** A pin by alias ("led0") or "port.pin" ("0.5"); undefined when unknown. */
+  /** The line a board alias names (not "port.pin"). */
+  resolveAlias(name: string): { port: number; pin: number } | undefined {
+    return this.aliases.get(name);
+  }
+
   resolve(name: string): { port: number; pin: number } | undefined {
     const alias = this.aliases.get(name);
     if (alias) return alias;

@@ -139,6 +139,7 @@ export class Simulation {
         input.args ?? [],
         input.env ?? {},
         prepared,
+        input.gpio,
       );
       this.instantiate(c);
       this.containers.push(c);

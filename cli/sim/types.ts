@@ -12,6 +12,8 @@ export interface ContainerInput {
   readonly wasm: Uint8Array;
   /** Capability strings (see docs/architecture.md); default none beyond the core calls. */
   readonly capabilities?: readonly string[];
+  /** GPIO allow-list (ocre.yaml `gpio`: aliases or "port:pin"); default per the capability. */
+  readonly gpio?: readonly string[] | undefined;
   readonly args?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly memory?: { readonly heapBytes?: number; readonly maxPages?: number };

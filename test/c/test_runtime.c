@@ -389,6 +389,10 @@ static void a_trap_is_seen_by_a_watcher(void **state)
 	assert_non_null(strstr(seen[restarted], " restarts=1 delay_ms=100"));
 	/* and it logged them */
 	assert_int_equal(log_count("health event=trapped container=crasher"), 1);
+	/* for test/c-shim.test.ts, which parses them with cli/abi/health.ts */
+	for (int i = 0; i < nseen; i++) {
+		printf("HEALTH %s %s\n", seen_topic[i], seen[i]);
+	}
 
 	struct ocre_container_status st;
 

@@ -413,12 +413,18 @@ int ocre_port_gpio_irq(uint32_t port, uint32_t pin, bool enable)
 	if (enable && !gpio_cb_added[port]) {
 		gpio_cb_added[port] = gpio_add_callback(dev, &gpio_cbs[port]) == 0;
 	}
-	gpio_irq_pins[port] =
-		enable ? gpio_irq_pins[port] | BIT(pin) : gpio_irq_pins[port] & ~BIT(pin);
-	gpio_cbs[port].pin_mask = gpio_irq_pins[port];
 	int ret = gpio_pin_interrupt_configure(dev, (gpio_pin_t)pin,
 					       enable ? GPIO_INT_EDGE_BOTH : GPIO_INT_DISABLE);
 
+	if (enable && ret == -ENOTSUP) {
+		/* Controllers without both-edge triggers (CMSDK): report edges to active only. */
+		ret = gpio_pin_interrupt_configure(dev, (gpio_pin_t)pin, GPIO_INT_EDGE_TO_ACTIVE);
+	}
+	if (ret == 0 || !enable) {
+		gpio_irq_pins[port] = enable ? gpio_irq_pins[port] | BIT(pin)
+					     : gpio_irq_pins[port] & ~BIT(pin);
+		gpio_cbs[port].pin_mask = gpio_irq_pins[port];
+	}
 	k_mutex_unlock(&gpio_mutex);
 	return ret;
 }

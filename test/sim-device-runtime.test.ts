@@ -1,0 +1,81 @@
+/**
+ * The simulator keeps the device runtime's rules (issue 12): per-line GPIO allow-lists answer
+ * -EPERM outside the list, and a container that opted into ocre:wait-v1 wakes only for its own
+ * events.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { runContainers } from "../cli/sim/run.js";
+import { compileAs } from "./sim-fixtures.js";
+
+const GPIO_CODES = `
+@external("env", "ocre_gpio_configure") declare function ocre_gpio_configure(port: i32, pin: i32, dir: i32): i32;
+const a = ocre_gpio_configure_by_name(cstr("led0"), 1);
+const b = ocre_gpio_configure_by_name(cstr("sw0"), 0);
+const c = ocre_gpio_configure(0, 7, 1);
+print(a.toString() + " " + b.toString() + " " + c.toString() + "\\n");`;
+
+/** Opts into ocre:wait-v1, then waits with no time limit; exits on its first event. */
+const WAITER = `
+@external("env", "ocre_register_dispatcher") declare function ocre_register_dispatcher(t: i32, name: usize): i32;
+@external("env", "ocre_subscribe_message") declare function sub2(topic: usize): i32;
+print("handshake " + ocre_register_dispatcher(0x6f637265, cstr("ocre:wait-v1")).toString() + "\\n");
+sub2(cstr("wake/"));
+ocre_sleep(-1);
+print(nextEvent() == 0 ? "woken by its event\\n" : "woken for nothing\\n");`;
+
+/** Publishes on "wake/now" after 5 s of its own 1 s ticks. */
+const WAKER = `
+ocre_timer_create(1);
+ocre_timer_start(1, 1000, 1);
+let n = 0;
+while (n < 5) {
+  while (nextEvent() == 0) n++;
+  ocre_sleep(10);
+}
+store<u8>(TXT + 64, 0);
+ocre_publish_message(cstr("wake/now"), TXT + 64, TXT + 128, 1);`;
+
+const wasm: Record<string, Uint8Array> = {};
+beforeAll(async () => {
+  wasm.gpio = await compileAs(GPIO_CODES);
+  wasm.waiter = await compileAs(WAITER);
+  wasm.waker = await compileAs(WAKER);
+});
+
+describe("GPIO allow-lists", () => {
+  const run = async (capabilities: string[], gpio?: string[]) =>
+    (await runContainers({ containers: [{ name: "g", wasm: wasm.gpio!, capabilities, gpio }], virtualTime: true }))
+      .containers[0]!;
+
+  it("a list allows exactly its lines (-EPERM, errno 1, for the rest)", async () => {
+    const c = await run(["gpio"], ["sw0", "0:7"]);
+    expect(c.stdout).toBe("-1 0 0\n");
+  });
+
+  it('"gpio" without a list allows the board\'s led/sw aliases only', async () => {
+    expect((await run(["gpio"])).stdout).toBe("0 0 -1\n");
+  });
+
+  it('"ocre:api" without a list allows every line, as upstream', async () => {
+    expect((await run(["ocre:api"])).stdout).toBe("0 0 0\n");
+  });
+});
+
+describe("ocre:wait-v1", () => {
+  it("a waiting container sleeps through 5 s of another's ticks and wakes for its own message", async () => {
+    const result = await runContainers({
+      containers: [
+        { name: "waiter", wasm: wasm.waiter!, capabilities: ["messaging"] },
+        { name: "waker", wasm: wasm.waker!, capabilities: ["timers", "messaging"] },
+      ],
+      virtualTime: true,
+      durationMs: 10_000,
+    });
+    const [waiter, waker] = result.containers;
+    expect(waiter).toMatchObject({ status: "exited", stdout: "handshake 0\nwoken by its event\n", endedAtMs: 5010 });
+    // (the waker sees its 5th tick after its 10 ms poll: it publishes at 5010 ms)
+    expect(waiter!.stats.wakeups).toBe(1);
+    // the waker polled with 10 ms sleeps: hundreds of wake-ups for the same 5 s
+    expect(waker!.stats.wakeups).toBeGreaterThan(400);
+  });
+});
