@@ -131,6 +131,23 @@ describe("resolveConfig", () => {
     expect(error.message).toMatch(/capabilities\[1\] must be one of "ocre:api", .*"messaging"/);
   });
 
+  it("reads the GPIO allow-list and the restart policy (YAML's bare no stays a string)", async () => {
+    const dir = await appWith('name: app\nversion: 1.0.0\ngpio: [led0, "0:13"]\nrestart: no\n');
+    const config = await resolveConfig(dir);
+    expect(config.gpio).toEqual(["led0", "0:13"]);
+    expect(config.restart).toBe("no");
+    const other = await resolveConfig(await appWith("name: app\nversion: 1.0.0\nrestart: on-failure\n"));
+    expect(other.gpio).toBeUndefined();
+    expect(other.restart).toBe("on-failure");
+  });
+
+  it("rejects a GPIO entry that is neither an alias nor port:pin, and an unknown restart policy", async () => {
+    expect((await resolveError("name: app\nversion: 1.0.0\ngpio: [UART_TX]\n")).message).toMatch(/gpio\[0\]/);
+    expect((await resolveError("name: app\nversion: 1.0.0\nrestart: sometimes\n")).message).toMatch(
+      /restart must be one of "no", "on-failure", "always"/,
+    );
+  });
+
   it("names memory.maxPages over its hard limit with the range", async () => {
     const error = await resolveError("name: app\nversion: 1.0.0\nmemory:\n  maxPages: 1000\n");
     expect(error.message).toMatch(/ocre\.yaml:4:13: memory\.maxPages must be in 1\.\.64/);

@@ -168,6 +168,17 @@ describe("io.ocre annotations", () => {
     expect(a.args).toEqual(["a", "b"]);
     expect(a.env).toEqual({ K: "v" });
     expect(a.memory).toEqual({ initialPages: 1, maxPages: 2, stackBytes: 8192, heapBytes: 4096 });
+    expect(a.gpio).toBeUndefined();
+    expect(a.restart).toBe("no");
+  });
+
+  it("reads the GPIO allow-list and the restart policy the firmware embeds", () => {
+    const a = parseOcreAnnotations(
+      { ...memory, "io.ocre.gpio": "led0,0:13", "io.ocre.restart": "on-failure" },
+      "manifest M",
+    );
+    expect(a.gpio).toEqual(["led0", "0:13"]);
+    expect(a.restart).toBe("on-failure");
   });
 
   it.each([
@@ -175,6 +186,12 @@ describe("io.ocre annotations", () => {
     ["args [1]", { "io.ocre.args": "[1]" }, "manifest M annotations: io.ocre.args[0] is a number, not a string"],
     ["args not JSON", { "io.ocre.args": "a b" }, "manifest M annotation io.ocre.args: is not JSON"],
     ["env null", { "io.ocre.env": "null" }, "manifest M annotations: io.ocre.env is null, not an object"],
+    [
+      "a GPIO line that is C, not a name",
+      { "io.ocre.gpio": 'led0,"};evil' },
+      'manifest M annotations: io.ocre.gpio holds ""};evil", not an alias or port:pin',
+    ],
+    ["restart maybe", { "io.ocre.restart": "maybe" }, 'manifest M annotations: io.ocre.restart is "maybe"'],
     [
       "env value number",
       { "io.ocre.env": '{"A":1}' },
