@@ -1,4 +1,5 @@
 import {
+  ocre_register_dispatcher,
   ocre_gpio_configure,
   ocre_gpio_configure_by_name,
   ocre_gpio_get_by_name,
@@ -30,6 +31,30 @@ export type GpioHandler = (level: i32, port: i32, pin: i32) => void;
 // @ts-ignore: decorator
 @lazy let initialised = false;
 
+/** ocre's extension question (ocre_register_dispatcher): which line does an alias name? */
+// @ts-ignore: decorator
+@inline const EXT_EVENT_TYPE: i32 = 0x6f637265;
+// @ts-ignore: decorator
+@inline const GPIO_LINE_PREFIX = "ocre:gpio-line-v1:";
+
+/**
+ * Events carry a port and a pin, never a name: a pin opened by name asks the runtime which
+ * line its alias is ("ocre:gpio-line-v1:<alias>", answered (port << 16) | pin by ocre's
+ * runtime and `ocre run`). Upstream's runtime answers -EINVAL: then a named pin learns its line
+ * from an event only when it is the one named pin still unresolved and the event's level is
+ * the level it reads now, so that two buttons watched by name are never swapped.
+ */
+function resolveLine(g: Gpio): void {
+  const alias = g.alias;
+  if (alias === null || g.port >= 0) return;
+  const q = new CString(GPIO_LINE_PREFIX + alias);
+  const line = ocre_register_dispatcher(EXT_EVENT_TYPE, q.ptr);
+  if (line >= 0) {
+    g.port = line >>> 16;
+    g.pin = line & 0xffff;
+  }
+}
+
 function dispatchGpio(port: u32, pin: u32, level: u32): void {
   let g = pins;
   while (g) {
@@ -37,21 +62,26 @@ function dispatchGpio(port: u32, pin: u32, level: u32): void {
     g = g.next;
   }
   if (!g) {
-    // Events carry port and pin only; a pin watched by name learns them from the first event
-    // no numbered pin claims.
-    g = pins;
-    while (g) {
-      if (g.handler && g.port < 0) {
-        g.port = <i32>port;
-        g.pin = <i32>pin;
-        break;
+    // Upstream's runtime: bind the one unresolved named pin whose level is the event's.
+    let candidate: Gpio | null = null;
+    let count = 0;
+    let h = pins;
+    while (h) {
+      if (h.handler && h.port < 0 && h.get() == <i32>level) {
+        count++;
+        candidate = h;
       }
-      g = g.next;
+      h = h.next;
+    }
+    if (count == 1 && candidate) {
+      candidate.port = <i32>port;
+      candidate.pin = <i32>pin;
+      g = candidate;
     }
   }
   if (g) {
-    const h = g.handler;
-    if (h) h(<i32>level, g.port, g.pin);
+    const f = g.handler;
+    if (f) f(<i32>level, g.port, g.pin);
   }
 }
 
@@ -70,6 +100,7 @@ export class Gpio {
   /** The devicetree name as a C string, or null for a numbered pin. */
   readonly name: CString | null;
   /** @internal */ handler: GpioHandler | null = null;
+  /** @internal The devicetree name, for pins opened by name. */ alias: string | null = null;
   /** @internal */ next: Gpio | null = null;
 
   constructor(port: i32, pin: i32, name: CString | null) {
@@ -89,7 +120,9 @@ export class Gpio {
 
   /** The pin the board's devicetree calls `name` (e.g. "led0"); the name is encoded once. */
   static byName(name: string): Gpio {
-    return new Gpio(-1, -1, new CString(name));
+    const g = new Gpio(-1, -1, new CString(name));
+    g.alias = name;
+    return g;
   }
 
   configure(direction: Direction): i32 {
@@ -119,6 +152,7 @@ export class Gpio {
     const name = this.name;
     const rc = name ? ocre_gpio_register_callback_by_name(name.ptr) : ocre_gpio_register_callback(this.port, this.pin);
     if (rc < 0) return rc;
+    resolveLine(this);
     if (!this.handler) {
       countHandlers(1);
       this.next = pins;

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { runContainers } from "../cli/sim/run.js";
 import { compileAs } from "./sim-fixtures.js";
+import { compileApp, writeFixtureApp } from "./sdk-helpers.js";
 
 const GPIO_CODES = `
 @external("env", "ocre_gpio_configure") declare function ocre_gpio_configure(port: i32, pin: i32, dir: i32): i32;
@@ -77,5 +78,33 @@ describe("ocre:wait-v1", () => {
     expect(waiter!.stats.wakeups).toBe(1);
     // the waker polled with 10 ms sleeps: hundreds of wake-ups for the same 5 s
     expect(waker!.stats.wakeups).toBeGreaterThan(400);
+  });
+});
+
+describe("SDK pins opened by name", () => {
+  it("bind to their own line: sw1 pressed first still reaches sw1's handler", async () => {
+    const app = await writeFixtureApp(
+      `import { console, Gpio, Direction, run } from "ocre";
+const sw0 = Gpio.byName("sw0");
+const sw1 = Gpio.byName("sw1");
+sw0.configure(Direction.Input);
+sw1.configure(Direction.Input);
+sw0.onChange((level: i32, port: i32, pin: i32): void => console.log("sw0 " + level.toString()));
+sw1.onChange((level: i32, port: i32, pin: i32): void => console.log("sw1 " + level.toString()));
+run();`,
+      { capabilities: ["gpio"] },
+    );
+    const wasm = await compileApp(app);
+    const run = await runContainers({
+      containers: [{ name: "buttons", wasm, capabilities: ["gpio"] }],
+      virtualTime: true,
+      durationMs: 1000,
+      gpioScript: [
+        { timeMs: 100, pin: "sw1", level: 1 },
+        { timeMs: 200, pin: "sw0", level: 1 },
+        { timeMs: 300, pin: "sw1", level: 0 },
+      ],
+    });
+    expect(run.containers[0]!.stdout).toBe("sw1 1\nsw0 1\nsw1 0\n");
   });
 });

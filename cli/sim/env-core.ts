@@ -9,6 +9,8 @@ import { GuestMemory } from "./memory.js";
 /** ocre's extension handshake (docs/shim.md): the resource type and "ocre:wait-v1". */
 export const EXT_EVENT_TYPE = 0x6f637265;
 export const EXT_WAIT_V1 = "ocre:wait-v1";
+/** "ocre:gpio-line-v1:<alias>" answers (port << 16) | pin (the SDK binds named pins with it). */
+export const EXT_GPIO_LINE_V1 = "ocre:gpio-line-v1:";
 
 /** Empty ocre_get_event calls in a row, without a sleep, after which the poller waits. */
 export const BUSY_POLLS = 1000;
@@ -126,6 +128,10 @@ export function coreImports(c: Container): HostGroup {
       if (type === EXT_EVENT_TYPE && name === EXT_WAIT_V1) {
         c.extWait = true;
         return 0;
+      }
+      if (type === EXT_EVENT_TYPE && name?.startsWith(EXT_GPIO_LINE_V1)) {
+        const line = sim.gpio.resolveAlias(name.slice(EXT_GPIO_LINE_V1.length));
+        return line ? line.port * 65536 + line.pin : -19; // -ENODEV, as the device
       }
       if (name === undefined || !Object.values(EVENT_TYPE).includes(type as 0)) return -ERRNO.EINVAL;
       if (!c.hasExportedFunction(name)) return -ERRNO.EINVAL;

@@ -298,6 +298,16 @@ static void gpio_allow_list_is_per_pin(void **state)
 	assert_int_equal(ocre_api_ocre_gpio_configure(c, 1, 5, 1), -1);
 	unmake(c);
 
+	/* the SDK's question: which line does an alias name? (POSIX: sw1 is 1:1) */
+	c = make(0, "lines", OCRE_CAP_GPIO);
+	assert_int_equal(ocre_api_ocre_register_dispatcher(c, fake_mem(c), OCRE_EXT_EVENT_TYPE,
+							   put_str(c, 64, "ocre:gpio-line-v1:sw1")),
+			 (1 << 16) | 1);
+	assert_int_equal(ocre_api_ocre_register_dispatcher(c, fake_mem(c), OCRE_EXT_EVENT_TYPE,
+							   put_str(c, 64, "ocre:gpio-line-v1:nope")),
+			 -19);
+	unmake(c);
+
 	/* "ocre:api" without a list: every line, as upstream */
 	c = make(0, "upstream", OCRE_CAP_API);
 	assert_int_equal(ocre_api_ocre_gpio_configure(c, 1, 5, 1), 0);

@@ -257,6 +257,16 @@ int32_t ocre_api_ocre_register_dispatcher(struct ocre_container *c, const struct
 		c->ext_wait = true; /* upstream answers -EINVAL: the SDK then polls */
 		return 0;
 	}
+	if (type == (int32_t)OCRE_EXT_EVENT_TYPE && fn != NULL &&
+	    strncmp(fn, OCRE_EXT_GPIO_LINE_V1, sizeof(OCRE_EXT_GPIO_LINE_V1) - 1) == 0) {
+		uint32_t port, pin;
+
+		if (ocre_port_gpio_lookup(fn + sizeof(OCRE_EXT_GPIO_LINE_V1) - 1, &port, &pin) != 0 ||
+		    port > 0x7fff || pin > 0xffff) {
+			return -OCRE_ENODEV;
+		}
+		return (int32_t)((port << 16) | pin);
+	}
 	if (type < OCRE_EVENT_TIMER || type > OCRE_EVENT_MESSAGE || fn == NULL || fn[0] == 0) {
 		return -OCRE_EINVAL;
 	}

@@ -54,6 +54,11 @@
 #define OCRE_EXT_EVENT_TYPE 0x6f637265
 #endif
 #define OCRE_EXT_WAIT_V1 "ocre:wait-v1"
+/*
+ * "ocre:gpio-line-v1:<alias>": answers the line an alias names as (port << 16) | pin, or
+ * -ENODEV; the SDK binds a pin watched by name to its own events with it.
+ */
+#define OCRE_EXT_GPIO_LINE_V1 "ocre:gpio-line-v1:"
 
 /* ---- logging ---------------------------------------------------------------------------- */
 void ocre_log(enum ocre_log_level level, const char *fmt, ...)
