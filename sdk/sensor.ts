@@ -1,4 +1,5 @@
 import {
+  ocre_register_dispatcher,
   ocre_sensors_discover,
   ocre_sensors_get_channel_count,
   ocre_sensors_get_channel_count_by_name,
@@ -35,6 +36,17 @@ export namespace Channel {
 // @ts-ignore: decorator
 @lazy let discovered: i32 = -1;
 
+/**
+ * ocre's out-of-band read status ("ocre:sensor-status-v1" through ocre_register_dispatcher):
+ * 1000 + errno of the last read on ocre's runtime and `ocre run`; upstream answers -EINVAL.
+ */
+// @ts-ignore: decorator
+@inline const EXT_EVENT_TYPE: i32 = 0x6f637265;
+// @ts-ignore: decorator
+@lazy const EXT_SENSOR_STATUS_V1: usize = memory.data<u8>([0x6f, 0x63, 0x72, 0x65, 0x3a, 0x73, 0x65, 0x6e, 0x73, 0x6f, 0x72, 0x2d, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0x2d, 0x76, 0x31, 0x0]);
+// @ts-ignore: decorator
+@inline const STATUS_BASE: i32 = 1000;
+
 /** Initialises the sensor subsystem and discovers sensors once; returns the count or -errno. */
 function discover(): i32 {
   if (discovered < 0) {
@@ -57,6 +69,12 @@ export class Sensor {
   readonly name: CString | null;
   /** 0, or the negative errno from opening the sensor. */
   readonly status: i32;
+  /**
+   * 0, or the negative errno of the last read(). On ocre's runtime it comes out of band, so
+   * every reading (-1.0, -2.0, -5.0 included) is a value; on upstream's it is read from the
+   * value itself (see isError).
+   */
+  lastError: i32 = 0;
 
   constructor(id: i32, name: CString | null, status: i32) {
     this.id = id;
@@ -116,9 +134,15 @@ export class Sensor {
     return value == -1 || value == -2 || value == -5 || value == -19 || value == -22;
   }
 
-  /** Reads a fresh sample of channel type `channel`; a negative errno (as f64) on failure, see isError. */
+  /**
+   * Reads a fresh sample of channel type `channel`. Check lastError: 0 means the value is a
+   * reading, whatever it is; otherwise the read failed (the value is then the negative errno).
+   */
   read(channel: i32): f64 {
     const name = this.name;
-    return name ? ocre_sensors_read_by_name(name.ptr, channel) : ocre_sensors_read(this.id, channel);
+    const value = name ? ocre_sensors_read_by_name(name.ptr, channel) : ocre_sensors_read(this.id, channel);
+    const status = ocre_register_dispatcher(EXT_EVENT_TYPE, EXT_SENSOR_STATUS_V1);
+    this.lastError = status >= STATUS_BASE ? STATUS_BASE - status : Sensor.isError(value) ? <i32>value : 0;
+    return value;
   }
 }

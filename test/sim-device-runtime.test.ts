@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { runContainers } from "../cli/sim/run.js";
+import { parseSensorTrace } from "../cli/sim/sensor-trace.js";
 import { compileAs } from "./sim-fixtures.js";
 import { compileApp, writeFixtureApp } from "./sdk-helpers.js";
 
@@ -106,5 +107,26 @@ run();`,
       ],
     });
     expect(run.containers[0]!.stdout).toBe("sw1 1\nsw0 1\nsw1 0\n");
+  });
+});
+
+describe("SDK sensor reads", () => {
+  it("report errors out of band: a reading of -5.0 is a value, a missing channel an error", async () => {
+    const app = await writeFixtureApp(
+      `import { console, Sensor } from "ocre";
+const s = Sensor.openByName("temp0");
+const v = s.read(13);
+console.log(v.toString() + " " + s.lastError.toString());
+const w = s.read(99);
+console.log(s.lastError.toString());`,
+      { capabilities: ["sensors"] },
+    );
+    const wasm = await compileApp(app);
+    const run = await runContainers({
+      containers: [{ name: "reader", wasm, capabilities: ["sensors"] }],
+      virtualTime: true,
+      sensors: parseSensorTrace("time,sensor,channel,value\n0,temp0,ambient_temp,-5\n"),
+    });
+    expect(run.containers[0]!.stdout).toBe("-5.0 0\n-22\n");
   });
 });

@@ -45,6 +45,8 @@ export class Container {
   suspended = false;
   /** The timeline item that ends the current suspension, if it has a time limit. */
   wakeItem: TimelineItem | undefined;
+  /** 0 or -errno of the last sensor read (ocre:sensor-status-v1). */
+  sensorStatus = 0;
   /** queue.overflowed already reported as a health event, and when (app time). */
   overflowReported = 0;
   overflowReportedAt = 0;

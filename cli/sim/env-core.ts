@@ -11,6 +11,9 @@ export const EXT_EVENT_TYPE = 0x6f637265;
 export const EXT_WAIT_V1 = "ocre:wait-v1";
 /** "ocre:gpio-line-v1:<alias>" answers (port << 16) | pin (the SDK binds named pins with it). */
 export const EXT_GPIO_LINE_V1 = "ocre:gpio-line-v1:";
+/** "ocre:sensor-status-v1" answers SENSOR_STATUS_BASE + errno of the last sensor read. */
+export const EXT_SENSOR_STATUS_V1 = "ocre:sensor-status-v1";
+export const SENSOR_STATUS_BASE = 1000;
 
 /** Empty ocre_get_event calls in a row, without a sleep, after which the poller waits. */
 export const BUSY_POLLS = 1000;
@@ -129,6 +132,7 @@ export function coreImports(c: Container): HostGroup {
         c.extWait = true;
         return 0;
       }
+      if (type === EXT_EVENT_TYPE && name === EXT_SENSOR_STATUS_V1) return SENSOR_STATUS_BASE - c.sensorStatus;
       if (type === EXT_EVENT_TYPE && name?.startsWith(EXT_GPIO_LINE_V1)) {
         const line = sim.gpio.resolveAlias(name.slice(EXT_GPIO_LINE_V1.length));
         return line ? line.port * 65536 + line.pin : -19; // -ENODEV, as the device

@@ -29,8 +29,11 @@ export function sensorImports(c: Container): HostGroup {
     return def.channels[index]?.type ?? -ERRNO.EINVAL;
   };
   const read = (handle: number, channel: number) => {
-    if (!sensors.get(handle)) return -ERRNO.ENOENT;
-    return sensors.read(handle, channel, sim.now()) ?? -ERRNO.EINVAL;
+    // The status also goes out of band (ocre:sensor-status-v1, see env-core.ts).
+    if (!sensors.get(handle)) return (c.sensorStatus = -ERRNO.ENOENT);
+    const value = sensors.read(handle, channel, sim.now());
+    c.sensorStatus = value === undefined ? -ERRNO.EINVAL : 0;
+    return value ?? -ERRNO.EINVAL;
   };
   const byName = (ptr: number, op: (handle: number) => number) => {
     const handle = named(ptr);
@@ -48,7 +51,10 @@ export function sensorImports(c: Container): HostGroup {
     ocre_sensors_get_handle_by_name: (name: number) => byName(name, handleOf),
     ocre_sensors_get_channel_count_by_name: (name: number) => byName(name, count),
     ocre_sensors_get_channel_type_by_name: (name: number, index: number) => byName(name, (h) => type(h, index)),
-    ocre_sensors_read_by_name: (name: number, channel: number) => byName(name, (h) => read(h, channel)),
+    ocre_sensors_read_by_name: (name: number, channel: number) => {
+      const handle = named(name);
+      return handle < 0 ? (c.sensorStatus = handle) : read(handle, channel);
+    },
     /** How many sensors' names start with the prefix, at most `max` (as the firmware). */
     ocre_sensors_get_list: (prefixPtr: number, max: number) => {
       const prefix = c.memory.cString(prefixPtr, MAX_NAME_BYTES);

@@ -314,6 +314,30 @@ static void gpio_allow_list_is_per_pin(void **state)
 	unmake(c);
 }
 
+/* ---- sensor status out of band (ocre:sensor-status-v1) ---------------------------------------- */
+
+static void sensor_errors_are_reported_out_of_band(void **state)
+{
+	(void)state;
+	struct ocre_container *c = make(0, "reader", OCRE_CAP_API);
+	uint32_t q = put_str(c, 200, OCRE_EXT_SENSOR_STATUS_V1);
+
+	/* before any read: success */
+	assert_int_equal(ocre_api_ocre_register_dispatcher(c, fake_mem(c), OCRE_EXT_EVENT_TYPE, q),
+			 1000);
+	/* a read of a channel type the sensor lacks fails with -EINVAL, told apart from a value */
+	(void)ocre_api_ocre_sensors_read(c, 0, 99);
+	assert_int_equal(ocre_api_ocre_register_dispatcher(c, fake_mem(c), OCRE_EXT_EVENT_TYPE, q),
+			 1022);
+	(void)ocre_api_ocre_sensors_read(c, 0, 13);
+	assert_int_equal(ocre_api_ocre_register_dispatcher(c, fake_mem(c), OCRE_EXT_EVENT_TYPE, q),
+			 1000);
+	(void)ocre_api_ocre_sensors_read_by_name(c, fake_mem(c), put_str(c, 64, "nope"), 13);
+	assert_int_equal(ocre_api_ocre_register_dispatcher(c, fake_mem(c), OCRE_EXT_EVENT_TYPE, q),
+			 1002);
+	unmake(c);
+}
+
 /* ---- health ---------------------------------------------------------------------------------- */
 
 #define MAX_SEEN 16
@@ -430,6 +454,7 @@ int main(void)
 		cmocka_unit_test_setup(interrupt_producers_never_log, setup),
 		cmocka_unit_test_setup(topics_are_matched_outside_the_interrupt_lock, setup),
 		cmocka_unit_test_setup(gpio_allow_list_is_per_pin, setup),
+		cmocka_unit_test_setup(sensor_errors_are_reported_out_of_band, setup),
 		cmocka_unit_test_setup(a_trap_is_seen_by_a_watcher, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

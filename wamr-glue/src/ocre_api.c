@@ -258,6 +258,10 @@ int32_t ocre_api_ocre_register_dispatcher(struct ocre_container *c, const struct
 		return 0;
 	}
 	if (type == (int32_t)OCRE_EXT_EVENT_TYPE && fn != NULL &&
+	    strcmp(fn, OCRE_EXT_SENSOR_STATUS_V1) == 0) {
+		return OCRE_SENSOR_STATUS_BASE - c->sensor_status;
+	}
+	if (type == (int32_t)OCRE_EXT_EVENT_TYPE && fn != NULL &&
 	    strncmp(fn, OCRE_EXT_GPIO_LINE_V1, sizeof(OCRE_EXT_GPIO_LINE_V1) - 1) == 0) {
 		uint32_t port, pin;
 
@@ -592,7 +596,7 @@ static int32_t sensor_channel_type(int32_t handle, int32_t ch)
  * As upstream, a read names the channel by its type (a SENSOR_CHAN_* value, what
  * get_channel_type returns), not by its index: only a type the sensor reports is read.
  */
-static double sensor_read(int32_t handle, int32_t type)
+static double sensor_read(struct ocre_container *c, int32_t handle, int32_t type)
 {
 	double v = 0;
 	int32_t ret = sensor_valid(handle);
@@ -609,6 +613,7 @@ static double sensor_read(int32_t handle, int32_t type)
 			ret = -OCRE_EIO;
 		}
 	}
+	c->sensor_status = ret; /* out of band (ocre:sensor-status-v1) */
 	return ret != 0 ? (double)ret : v;
 }
 
@@ -654,8 +659,7 @@ int32_t ocre_api_ocre_sensors_get_channel_type(struct ocre_container *c, int32_t
 
 double ocre_api_ocre_sensors_read(struct ocre_container *c, int32_t handle, int32_t type)
 {
-	(void)c;
-	return sensor_read(handle, type);
+	return sensor_read(c, handle, type);
 }
 
 int32_t ocre_api_ocre_sensors_open_by_name(struct ocre_container *c, const struct ocre_mem *m,
@@ -696,10 +700,13 @@ int32_t ocre_api_ocre_sensors_get_channel_type_by_name(struct ocre_container *c,
 double ocre_api_ocre_sensors_read_by_name(struct ocre_container *c, const struct ocre_mem *m,
 					  uint32_t name, int32_t type)
 {
-	(void)c;
 	int32_t h = sensor_find(m, name);
 
-	return h < 0 ? (double)h : sensor_read(h, type);
+	if (h < 0) {
+		c->sensor_status = h;
+		return (double)h;
+	}
+	return sensor_read(c, h, type);
 }
 
 int32_t ocre_api_ocre_sensors_get_list(struct ocre_container *c, const struct ocre_mem *m,
@@ -1048,6 +1055,7 @@ void ocre_container_reset_run(struct ocre_container *c)
 	c->dropped_report_ms = 0;
 	c->ext_wait = false;
 	c->watchdog_killed = false;
+	c->sensor_status = 0;
 	c->killed = false;
 	c->proc_exited = false;
 	c->proc_exit_code = 0;

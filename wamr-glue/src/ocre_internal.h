@@ -59,6 +59,12 @@
  * -ENODEV; the SDK binds a pin watched by name to its own events with it.
  */
 #define OCRE_EXT_GPIO_LINE_V1 "ocre:gpio-line-v1:"
+/*
+ * "ocre:sensor-status-v1": answers OCRE_SENSOR_STATUS_BASE + errno of the container's last
+ * sensor read (BASE alone: it succeeded), so that every reading, -5.0 included, is a value.
+ */
+#define OCRE_EXT_SENSOR_STATUS_V1 "ocre:sensor-status-v1"
+#define OCRE_SENSOR_STATUS_BASE   1000
 
 /* ---- logging ---------------------------------------------------------------------------- */
 void ocre_log(enum ocre_log_level level, const char *fmt, ...)
@@ -171,6 +177,7 @@ struct ocre_container {
 	volatile bool stop_requested;
 	volatile bool killed;  /* terminated by stop or the watchdog */
 	bool watchdog_killed;  /* ... by the watchdog */
+	int32_t sensor_status; /* 0 or -errno of its last sensor read */
 	volatile bool in_host; /* inside a host call (not the module's own code) */
 	volatile uint64_t last_host_ms;
 	volatile bool instantiating; /* set by start, cleared once the first instantiate returned */

@@ -37,7 +37,7 @@ if (channel < 0) {
 } else {
   Timer.every(SAMPLE_MS, (): void => {
     const value = sensor.read(channel);
-    if (Sensor.isError(value)) return; // no sample this time
+    if (sensor.lastError != 0) return; // no sample this time (any value, -5.0 too, is a reading)
     const avg = average(value);
     if (!above && avg > THRESHOLD) {
       above = true;
