@@ -256,7 +256,7 @@ async function buildBoard(
   const progress = (line: string): void =>
     logger.progress ? logger.progress(`${board.id}: ${line}`) : logger.debug(`${board.id}: ${line}`);
 
-  const toolchainEnv = await toolchainEnvironment(board, doctor.toolchain, fwDir);
+  const toolchainEnv = await toolchainEnvironment(board, doctor.toolchain, fwDir, env);
   const buildEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) buildEnv[k] = v;
   Object.assign(buildEnv, toolchainEnv, { ZEPHYR_BASE: doctor.zephyr.base });

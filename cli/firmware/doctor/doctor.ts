@@ -8,6 +8,7 @@ import {
 } from "../../boards/zephyr.js";
 import type { FirmwareBoard } from "../board.js";
 import { findModules, type MissingModule } from "../modules.js";
+import { mipsSoftFloatCheck } from "./mips-check.js";
 import {
   ZEPHYR_PYTHON_MODULES,
   probePython,
@@ -217,10 +218,6 @@ async function toolchainCheck(
   }
   if (gnuGcc !== null && board.gnu && wanted !== "zephyr-sdk") {
     const version = await versionOf(gnuGcc, ["--version"], /\)\s*(\d+\.\d+(?:\.\d+)?)/, env);
-    const warning =
-      board.family === "mips"
-        ? "Debian's mips-linux-gnu targets Linux: its libgcc is PIC and the Zephyr link fails (compile-only); use the Zephyr SDK's mips-zephyr-elf for a bootable image"
-        : undefined;
     const env2 = gnuEnv(board, gnuGcc);
     return {
       check: {
@@ -229,7 +226,6 @@ async function toolchainCheck(
         path: gnuGcc,
         ...(version ? { version } : {}),
         detail: `GNU (${env2.ZEPHYR_TOOLCHAIN_VARIANT})`,
-        ...(warning ? { warning } : {}),
       },
       selected: {
         kind: "gnu",
@@ -426,6 +422,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     const result = await toolchainCheck(b, env, options.toolchain, forBoard);
     checks.push(forBoard ? result.check : { ...result.check, label: `${b.family} toolchain (e.g. ${b.id})` });
     if (forBoard) selected = result.selected;
+    if (result.selected?.kind === "gnu" && b.family === "mips")
+      checks.push(await mipsSoftFloatCheck(result.selected.compiler, env, forBoard));
   }
 
   // The C library the toolchain links (Zephyr's newlib/picolibc choice needs its libc.a).
