@@ -201,7 +201,7 @@ export function filterByArch(catalog: BoardCatalog, arch: string | undefined): L
   const wanted = arch.toLowerCase();
   // "riscv" or "arm" are what people type: accept a family prefix too.
   const family = (a: BoardArch) =>
-    a.startsWith("cortex-m") ? ["arm", "cortex-m"] : a === "riscv32" ? ["riscv"] : a === "mips32" ? ["mips"] : [];
+    a.startsWith("cortex-m") ? ["arm", "cortex-m"] : a === "riscv32" ? ["riscv"] : a === "mips32" ? ["mips"] : a === "x86-64" ? ["native", "x86"] : [];
   const matches = catalog.boards.filter((b) => b.board.arch === wanted || family(b.board.arch).includes(wanted));
   if (matches.length === 0) {
     throw new OcreError("OCRE_BOARD_ARCH", `no board has arch "${arch}"`, {

@@ -1,9 +1,9 @@
 /** A board as validated from boards/<id>.yaml (cli/schemas/board.schema.json). */
 
-export type BoardArch = "cortex-m33" | "cortex-m4" | "cortex-m7" | "xtensa" | "riscv32" | "mips32";
+export type BoardArch = "cortex-m33" | "cortex-m4" | "cortex-m7" | "xtensa" | "riscv32" | "mips32" | "x86-64";
 export type BoardStatus = "boots-in-emulator" | "builds" | "generate-only";
 export type WamrTarget =
-  "THUMBV8M" | "THUMBV8M_VFP" | "THUMBV7EM" | "THUMBV7EM_VFP" | "XTENSA" | "RISCV32_ILP32" | "RISCV32" | "MIPS";
+  "THUMBV8M" | "THUMBV8M_VFP" | "THUMBV7EM" | "THUMBV7EM_VFP" | "XTENSA" | "RISCV32_ILP32" | "RISCV32" | "MIPS" | "X86_64";
 
 /** The Zephyr board target valid for a range of Zephyr versions (major.minor, inclusive). */
 export interface ZephyrTarget {
@@ -17,7 +17,7 @@ export interface ZephyrTarget {
 export interface DebianToolchain {
   readonly packages: readonly string[];
   /** ZEPHYR_TOOLCHAIN_VARIANT to use with it. */
-  readonly variant: "gnuarmemb" | "cross-compile";
+  readonly variant: "gnuarmemb" | "cross-compile" | "host";
   readonly compiler: string;
   readonly cflags: readonly string[];
 }

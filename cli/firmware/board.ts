@@ -12,7 +12,7 @@ export interface FirmwareBoard {
   /** Catalog id (boards/<id>.yaml); names the build/<id>/ folder. */
   readonly id: string;
   /** Architecture family the toolchain follows. */
-  readonly family: "arm" | "riscv" | "xtensa" | "mips";
+  readonly family: "arm" | "riscv" | "xtensa" | "mips" | "native";
   readonly arch: string;
   /** Zephyr board target (hardware model v2 name) for the Zephyr version in use. */
   readonly zephyrBoard: string;
@@ -34,6 +34,8 @@ export function familyOf(arch: Board["arch"]): FirmwareBoard["family"] {
   if (arch.startsWith("cortex-m")) return "arm";
   if (arch.startsWith("riscv")) return "riscv";
   if (arch === "xtensa") return "xtensa";
+  // native_sim: Zephyr built as a program for this machine (x86-64 Linux).
+  if (arch === "x86-64") return "native";
   return "mips";
 }
 

@@ -362,7 +362,8 @@ async function buildBoard(
   const zephyrOut = path.join(fwDir, "zephyr");
   const artifacts: Artifact[] = [];
   const relative = (a: Artifact): Artifact => ({ ...a, path: path.relative(plan.outDir, a.path) });
-  for (const ext of ["elf", "bin", "hex"]) {
+  // exe: native_sim's Linux program (what `ocre emulate` runs there).
+  for (const ext of ["elf", "bin", "hex", "exe"]) {
     const source = path.join(zephyrOut, `zephyr.${ext}`);
     const exists = await access(source).then(
       () => true,

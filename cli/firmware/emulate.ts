@@ -1,4 +1,5 @@
 import { access } from "node:fs/promises";
+import path from "node:path";
 import { execa } from "execa";
 import { OcreError } from "../errors.js";
 import type { FirmwareBoard } from "./board.js";
@@ -45,6 +46,9 @@ const STARTUP_FAILED = /ocre: (?:runtime init failed|cannot add container|cannot
 /** Zephyr's fatal error banner and QEMU's own fatal CPU errors (lockup, bad fetch). */
 const FAULT = /(>>> ZEPHYR FATAL ERROR[^\n]*|qemu: fatal:[^\n]*|Kernel panic[^\n]*)/;
 
+/** The emulator "command" of native_sim boards: the built program itself. */
+export const NATIVE_PROGRAM = "zephyr.exe";
+
 /** The emulator command for a board and kernel. */
 export function emulatorCommand(board: FirmwareBoard, kernel: string): string[] {
   if (!board.emulator) {
@@ -52,6 +56,8 @@ export function emulatorCommand(board: FirmwareBoard, kernel: string): string[] 
       hint: "emulated boards: mps2-an521 (mps2/an521/cpu0), qemu_riscv32, qemu_malta; flash real hardware with `ocre flash`",
     });
   }
+  // native_sim: Zephyr is a Linux program, zephyr.exe next to the image; it runs itself.
+  if (board.emulator[0] === NATIVE_PROGRAM) return [path.join(path.dirname(kernel), NATIVE_PROGRAM), ...board.emulator.slice(1)];
   return [...board.emulator, "-kernel", kernel];
 }
 
@@ -63,7 +69,7 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
       hint: `build it first: ocre build --firmware --board ${options.board.zephyrBoard}`,
     });
   });
-  const exe = await which(command[0]!, env);
+  const exe = command[0] === path.join(path.dirname(options.kernel), NATIVE_PROGRAM) ? command[0] : await which(command[0]!, env);
   if (exe === null) {
     throw new OcreError("OCRE_EMULATOR_MISSING", `${command[0]} is not on PATH`, {
       hint: `run \`ocre doctor --board ${options.board.id}\` for the fix (apt-get install ${command[0] === "qemu-system-arm" ? "qemu-system-arm" : /mips/.test(command[0]!) ? "qemu-system-mips" : "qemu-system-misc"})`,

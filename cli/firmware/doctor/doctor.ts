@@ -55,7 +55,7 @@ export interface DoctorCheck {
 export interface SelectedToolchain {
   readonly kind: ToolchainKind;
   /** ZEPHYR_TOOLCHAIN_VARIANT value: zephyr, gnuarmemb or cross-compile. */
-  readonly variant: "zephyr" | "gnuarmemb" | "cross-compile";
+  readonly variant: "zephyr" | "gnuarmemb" | "cross-compile" | "host";
   /** The compiler found (absolute path). */
   readonly compiler: string;
   /** Environment for Zephyr's CMake (ZEPHYR_TOOLCHAIN_VARIANT and its companion variable). */
@@ -177,6 +177,8 @@ function gnuEnv(board: FirmwareBoard, compiler: string): Record<string, string> 
     // GNUARMEMB_TOOLCHAIN_PATH is the prefix holding bin/arm-none-eabi-gcc (/usr on Debian).
     return { ZEPHYR_TOOLCHAIN_VARIANT: "gnuarmemb", GNUARMEMB_TOOLCHAIN_PATH: path.dirname(path.dirname(compiler)) };
   }
+  // native_sim: Zephyr's "host" variant runs the machine's own gcc.
+  if (board.gnu?.variant === "host") return { ZEPHYR_TOOLCHAIN_VARIANT: "host" };
   return { ZEPHYR_TOOLCHAIN_VARIANT: "cross-compile", CROSS_COMPILE: compiler.replace(/gcc$/, "") };
 }
 
@@ -229,7 +231,7 @@ async function toolchainCheck(
       },
       selected: {
         kind: "gnu",
-        variant: env2.ZEPHYR_TOOLCHAIN_VARIANT as "gnuarmemb" | "cross-compile",
+        variant: env2.ZEPHYR_TOOLCHAIN_VARIANT as "gnuarmemb" | "cross-compile" | "host",
         compiler: gnuGcc,
         env: env2,
       },
@@ -466,7 +468,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   }
 
   const emulators = new Set<string>();
-  for (const b of forBoard ? [board] : (options.boards ?? [])) if (b.emulator?.[0]) emulators.add(b.emulator[0]);
+  // native_sim's "emulator" is the built program (zephyr.exe): nothing to install.
+  for (const b of forBoard ? [board] : (options.boards ?? []))
+    if (b.emulator?.[0] && b.emulator[0] !== "zephyr.exe") emulators.add(b.emulator[0]);
   for (const exe of emulators) {
     checks.push(
       await toolCheck(env, {
