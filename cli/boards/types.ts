@@ -46,6 +46,18 @@ export interface Board {
   readonly overlay: string;
   readonly status: BoardStatus;
   readonly statusNote?: string;
+  /** The check that showed `status` (required unless generate-only). */
+  readonly evidence?: BoardEvidence;
+}
+
+export interface BoardEvidence {
+  /** test: a test file shows it on every run; manual: a build by hand, recorded. */
+  readonly kind: "test" | "manual";
+  /** The test file, or the commands run and what they showed. */
+  readonly check: string;
+  /** YYYY-MM-DD */
+  readonly date: string;
+  readonly zephyr?: string;
 }
 
 /** Where a board was loaded from; later sources override earlier ones with the same id. */

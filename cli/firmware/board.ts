@@ -28,6 +28,9 @@ export interface FirmwareBoard {
   readonly gnu: Board["toolchain"]["debian"];
   /** The board file's Kconfig lines (the C library choice among them). */
   readonly kconfig: readonly string[];
+  /** What has been verified for the board, and the check that showed it (doctor prints both). */
+  readonly status: Board["status"];
+  readonly evidence: Board["evidence"] | null;
 }
 
 export function familyOf(arch: Board["arch"]): FirmwareBoard["family"] {
@@ -59,6 +62,8 @@ export function firmwareBoard(board: Board, zephyrVersion: string = DEFAULT_ZEPH
     zephyrSdkTriple: board.toolchain.zephyrSdk,
     gnu: board.toolchain.debian,
     kconfig: board.kconfig,
+    status: board.status,
+    evidence: board.evidence ?? null,
   };
 }
 

@@ -8,6 +8,7 @@ import {
 } from "../../boards/zephyr.js";
 import type { FirmwareBoard } from "../board.js";
 import { findModules, type MissingModule } from "../modules.js";
+import { ESP_XTENSA_FIX, espChecks, isEspressif } from "./esp-check.js";
 import { mipsSoftFloatCheck } from "./mips-check.js";
 import {
   ZEPHYR_PYTHON_MODULES,
@@ -76,6 +77,8 @@ export interface DoctorReport {
   readonly modules: Readonly<Record<string, string>> | null;
   /** The board's modules the workspace lacks, with where west would put each. */
   readonly missingModules: readonly MissingModule[];
+  /** The board's catalog status and the check that showed it (null without a board). */
+  readonly boardStatus: { readonly status: string; readonly evidence: FirmwareBoard["evidence"] } | null;
 }
 
 export interface DoctorOptions {
@@ -197,7 +200,7 @@ async function toolchainCheck(
   const fixes: string[] = [];
   if (wanted !== "zephyr-sdk" && board.gnu) fixes.push(apt(...board.gnu.packages));
   if (wanted !== "gnu" && board.zephyrSdkTriple) fixes.push(SDK_FIX(board.zephyrSdkTriple));
-  const fix = fixes.join("; or ");
+  const fix = board.family === "xtensa" && isEspressif(board) ? ESP_XTENSA_FIX : fixes.join("; or ");
 
   const useSdk = sdkGcc !== null && sdk !== null && wanted !== "gnu";
   if (useSdk) {
@@ -426,6 +429,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     if (forBoard) selected = result.selected;
     if (result.selected?.kind === "gnu" && b.family === "mips")
       checks.push(await mipsSoftFloatCheck(result.selected.compiler, env, forBoard));
+    if (forBoard && isEspressif(b) && result.selected?.kind !== "zephyr-sdk") {
+      const py = python && python.missingModules.length === 0 ? python.path : null;
+      checks.push(...(await espChecks(b, zephyr.found, py, result.selected?.compiler ?? null, env, true)));
+    }
   }
 
   // The C library the toolchain links (Zephyr's newlib/picolibc choice needs its libc.a).
@@ -498,6 +505,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     toolchain: selected,
     modules,
     missingModules,
+    boardStatus: board ? { status: board.status, evidence: board.evidence } : null,
   };
 }
 
