@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from "node:fs";
-import { access, mkdir, readFile, rm } from "node:fs/promises";
+import { access, chmod, mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { OcreError } from "../errors.js";
@@ -376,6 +376,7 @@ async function buildBoard(
     if (!exists) continue;
     const target = path.join(outDir, `zephyr.${ext}`);
     await writeFileAtomic(target, await readFile(source));
+    if (ext === "exe") await chmod(target, 0o755);
     artifacts.push(relative(await describeArtifact(ext, target)));
   }
   const elfPath = path.join(outDir, "zephyr.elf");
