@@ -22,6 +22,8 @@ const REQUIRED_TARGETS = [
   "qemu_riscv32",
   "esp32c3_devkitm",
   "qemu_malta",
+  "qemu_malta/qemu_malta/be",
+  "native_sim/native/64",
 ];
 
 async function caught(promise: Promise<unknown>): Promise<OcreError> {
