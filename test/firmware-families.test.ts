@@ -42,7 +42,11 @@ describe("native_sim", () => {
       const board = await loadFirmwareBoard("native_sim");
       const report = await runDoctor({ board, cwd: await tempDir(), env: envWithoutZephyr() });
       expect(check(report, "toolchain:native")?.status).toBe("ok");
-      expect(report.toolchain).toMatchObject({ kind: "gnu", variant: "host", env: { ZEPHYR_TOOLCHAIN_VARIANT: "host" } });
+      expect(report.toolchain).toMatchObject({
+        kind: "gnu",
+        variant: "host",
+        env: { ZEPHYR_TOOLCHAIN_VARIANT: "host" },
+      });
       expect(report.checks.filter((c) => c.id.startsWith("emulator:"))).toEqual([]);
     });
   });

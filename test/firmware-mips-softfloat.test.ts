@@ -159,7 +159,11 @@ describe("MIPS boards in the catalog", () => {
       "mipsel-linux-gnu-gcc",
       "qemu-system-mipsel",
     ]);
-    expect([be.id, be.gnu?.compiler, be.emulator?.[0]]).toEqual(["qemu_malta_be", "mips-linux-gnu-gcc", "qemu-system-mips"]);
+    expect([be.id, be.gnu?.compiler, be.emulator?.[0]]).toEqual([
+      "qemu_malta_be",
+      "mips-linux-gnu-gcc",
+      "qemu-system-mips",
+    ]);
     // Malta's console is its third UART: the first two go to null, the third to stdio.
     expect(le.emulator?.join(" ")).toMatch(/-serial null -serial null -serial mon:stdio$/);
     for (const b of [le, be]) expect(b.gnu?.packages).toContain("gcc-12-source");

@@ -3,7 +3,15 @@
 export type BoardArch = "cortex-m33" | "cortex-m4" | "cortex-m7" | "xtensa" | "riscv32" | "mips32" | "x86-64";
 export type BoardStatus = "boots-in-emulator" | "builds" | "generate-only";
 export type WamrTarget =
-  "THUMBV8M" | "THUMBV8M_VFP" | "THUMBV7EM" | "THUMBV7EM_VFP" | "XTENSA" | "RISCV32_ILP32" | "RISCV32" | "MIPS" | "X86_64";
+  | "THUMBV8M"
+  | "THUMBV8M_VFP"
+  | "THUMBV7EM"
+  | "THUMBV7EM_VFP"
+  | "XTENSA"
+  | "RISCV32_ILP32"
+  | "RISCV32"
+  | "MIPS"
+  | "X86_64";
 
 /** The Zephyr board target valid for a range of Zephyr versions (major.minor, inclusive). */
 export interface ZephyrTarget {

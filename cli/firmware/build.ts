@@ -268,7 +268,9 @@ async function buildBoard(
     // hal_espressif includes sys/param.h, which Zephyr's minimal libc lacks: use the toolchain's
     // picolibc (Debian's picolibc-riscv64-unknown-elf; doctor checks it). Zephyr assumes it
     // only for its own SDK.
-    ...(doctor.toolchain.kind === "gnu" && board.modules.includes("hal_espressif") ? ["-DTOOLCHAIN_HAS_PICOLIBC=y"] : []),
+    ...(doctor.toolchain.kind === "gnu" && board.modules.includes("hal_espressif")
+      ? ["-DTOOLCHAIN_HAS_PICOLIBC=y"]
+      : []),
   ];
 
   // A build tree configured for another board cannot be reused.

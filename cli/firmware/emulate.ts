@@ -57,7 +57,8 @@ export function emulatorCommand(board: FirmwareBoard, kernel: string): string[] 
     });
   }
   // native_sim: Zephyr is a Linux program, zephyr.exe next to the image; it runs itself.
-  if (board.emulator[0] === NATIVE_PROGRAM) return [path.join(path.dirname(kernel), NATIVE_PROGRAM), ...board.emulator.slice(1)];
+  if (board.emulator[0] === NATIVE_PROGRAM)
+    return [path.join(path.dirname(kernel), NATIVE_PROGRAM), ...board.emulator.slice(1)];
   return [...board.emulator, "-kernel", kernel];
 }
 
@@ -69,7 +70,8 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
       hint: `build it first: ocre build --firmware --board ${options.board.zephyrBoard}`,
     });
   });
-  const exe = command[0] === path.join(path.dirname(options.kernel), NATIVE_PROGRAM) ? command[0] : await which(command[0]!, env);
+  const exe =
+    command[0] === path.join(path.dirname(options.kernel), NATIVE_PROGRAM) ? command[0] : await which(command[0]!, env);
   if (exe === null) {
     throw new OcreError("OCRE_EMULATOR_MISSING", `${command[0]} is not on PATH`, {
       hint: `run \`ocre doctor --board ${options.board.id}\` for the fix (apt-get install ${command[0] === "qemu-system-arm" ? "qemu-system-arm" : /mips/.test(command[0]!) ? "qemu-system-mips" : "qemu-system-misc"})`,

@@ -86,7 +86,14 @@ export async function espChecks(
     const missing = String(stdout).trim().split(/\s+/).filter(Boolean);
     checks.push(
       missing.length === 0
-        ? { id: "python:esptool", label: "python3 modules for esptool", status: "ok", required, neededFor: build, path: python }
+        ? {
+            id: "python:esptool",
+            label: "python3 modules for esptool",
+            status: "ok",
+            required,
+            neededFor: build,
+            path: python,
+          }
         : {
             id: "python:esptool",
             label: "python3 modules for esptool",

@@ -8,7 +8,12 @@ import { probeMipsSoftFloat, softFloatFix } from "../toolchains/mips-softfloat.j
  * is installed (the next firmware build prepares it); missing otherwise, with the apt fix.
  */
 export async function mipsSoftFloatCheck(compiler: string, env: Env, required: boolean): Promise<DoctorCheck> {
-  const base = { id: "mips-softfloat-libgcc", label: "soft-float libgcc (MIPS)", required, neededFor: ["build" as const] };
+  const base = {
+    id: "mips-softfloat-libgcc",
+    label: "soft-float libgcc (MIPS)",
+    required,
+    neededFor: ["build" as const],
+  };
   const probe = await probeMipsSoftFloat(compiler, env);
   if (probe.ready) return { ...base, status: "ok", path: probe.libgcc, detail: "cached" };
   if (probe.source !== null)

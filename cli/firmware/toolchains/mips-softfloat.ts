@@ -1,6 +1,18 @@
 import { execa } from "execa";
 import { createHash } from "node:crypto";
-import { access, chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, symlink, writeFile } from "node:fs/promises";
+import {
+  access,
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { OcreError } from "../../errors.js";
@@ -49,7 +61,11 @@ export interface MipsSoftFloat {
 
 function cacheRoot(env: Env): string {
   const xdg = env.XDG_CACHE_HOME;
-  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME ?? os.homedir(), ".cache"), "ocre", "toolchains");
+  return path.join(
+    xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME ?? os.homedir(), ".cache"),
+    "ocre",
+    "toolchains",
+  );
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -136,7 +152,14 @@ export async function prepareMipsSoftFloat(compiler: string, env: Env): Promise<
     const libgccSrc = path.join(work, top, "libgcc");
     const objDir = path.join(work, "obj");
     await mkdir(objDir);
-    const includes = ["-I", path.join(libgccSrc, "config/mips"), "-I", path.join(libgccSrc, "soft-fp"), "-I", libgccSrc];
+    const includes = [
+      "-I",
+      path.join(libgccSrc, "config/mips"),
+      "-I",
+      path.join(libgccSrc, "soft-fp"),
+      "-I",
+      libgccSrc,
+    ];
     includes.push("-I", path.join(work, top, "include"));
     const objects: string[] = [];
     for (const fn of SOFTFP_FUNCTIONS) {
@@ -152,7 +175,8 @@ export async function prepareMipsSoftFloat(compiler: string, env: Env): Promise<
     await copyFile(realLibgcc.trim(), archive);
     const { stdout: members } = await run(`${prefix}nm`, ["-A", "--defined-only", "-g", archive]);
     const replaced = new Set<string>();
-    for (const m of members.matchAll(/^[^:]+:([^:]+):[0-9a-f]+ [TDR] (\S+)$/gm)) if (symbols.has(m[2]!)) replaced.add(m[1]!);
+    for (const m of members.matchAll(/^[^:]+:([^:]+):[0-9a-f]+ [TDR] (\S+)$/gm))
+      if (symbols.has(m[2]!)) replaced.add(m[1]!);
     if (replaced.size > 0) await run(`${prefix}ar`, ["d", archive, ...replaced]);
     await run(`${prefix}ar`, ["rs", archive, ...objects]);
     await mkdir(probe.cacheDir, { recursive: true });
