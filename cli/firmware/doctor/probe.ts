@@ -69,12 +69,12 @@ export function versionAtLeast(version: string, minimum: string): boolean {
 export const ZEPHYR_PYTHON_MODULES: readonly { module: string; debian: string }[] = [
   { module: "elftools", debian: "python3-pyelftools" },
   { module: "pykwalify", debian: "python3-pykwalify" },
-  // pykwalify imports ruamel.yaml, which a python3-pykwalify installed without its dependencies lacks.
-  { module: "ruamel", debian: "python3-ruamel.yaml" },
   { module: "yaml", debian: "python3-yaml" },
   { module: "packaging", debian: "python3-packaging" },
   { module: "jsonschema", debian: "python3-jsonschema" },
   { module: "dateutil", debian: "python3-dateutil" },
+  // pykwalify imports ruamel.yaml, which a python3-pykwalify installed without its dependencies lacks.
+  { module: "ruamel", debian: "python3-ruamel.yaml" },
 ];
 
 export interface PythonProbe {
