@@ -265,10 +265,10 @@ async function buildBoard(
     `-DPython3_EXECUTABLE=${doctor.python}`,
     "-DCONFIG_BUILD_OUTPUT_HEX=y",
     ...(doctor.wamrDir ? [`-DOCRE_WAMR_DIR=${doctor.wamrDir}`] : []),
-    // hal_espressif includes sys/param.h, which Zephyr's minimal libc lacks: use the toolchain's
-    // picolibc (Debian's picolibc-riscv64-unknown-elf; doctor checks it). Zephyr assumes it
-    // only for its own SDK.
-    ...(doctor.toolchain.kind === "gnu" && board.modules.includes("hal_espressif")
+    // A board that selects picolibc (ESP32-C3: hal_espressif needs its sys/param.h) gets the
+    // toolchain's copy (Debian's picolibc-riscv64-unknown-elf, which doctor's C library check
+    // found): Zephyr assumes a toolchain picolibc only for its own SDK.
+    ...(doctor.toolchain.kind === "gnu" && board.kconfig.includes("CONFIG_PICOLIBC=y")
       ? ["-DTOOLCHAIN_HAS_PICOLIBC=y"]
       : []),
   ];

@@ -8,7 +8,7 @@ import {
 } from "../../boards/zephyr.js";
 import type { FirmwareBoard } from "../board.js";
 import { findModules, type MissingModule } from "../modules.js";
-import { ESP_XTENSA_FIX, espChecks, isEspressif } from "./esp-check.js";
+import { ESP_XTENSA_FIX, esptoolPythonCheck, isEspressif } from "./esp-check.js";
 import { mipsSoftFloatCheck } from "./mips-check.js";
 import {
   ZEPHYR_PYTHON_MODULES,
@@ -429,10 +429,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     if (forBoard) selected = result.selected;
     if (result.selected?.kind === "gnu" && b.family === "mips")
       checks.push(await mipsSoftFloatCheck(result.selected.compiler, env, forBoard));
-    if (forBoard && isEspressif(b) && result.selected?.kind !== "zephyr-sdk") {
-      const py = python && python.missingModules.length === 0 ? python.path : null;
-      checks.push(...(await espChecks(b, zephyr.found, py, result.selected?.compiler ?? null, env, true)));
-    }
+    if (forBoard && isEspressif(b) && result.selected?.kind !== "zephyr-sdk" && python?.missingModules.length === 0)
+      checks.push(await esptoolPythonCheck(python.path, env, true));
   }
 
   // The C library the toolchain links (Zephyr's newlib/picolibc choice needs its libc.a).
