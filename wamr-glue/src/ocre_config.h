@@ -83,6 +83,20 @@
 #else
 #define OCRE_HAS_WASI_FULL 0
 #endif
+/*
+ * Signature checking before a container is loaded: Kconfig CONFIG_OCRE_VERIFY on Zephyr,
+ * -DOCRE_VERIFY=1 elsewhere (it needs the port's ocre_port_sha256/ecdsa_p256_verify).
+ */
+#if defined(CONFIG_OCRE_VERIFY) || (defined(OCRE_VERIFY) && OCRE_VERIFY)
+#define OCRE_HAS_VERIFY 1
+#else
+#define OCRE_HAS_VERIFY 0
+#endif
+#ifdef CONFIG_OCRE_MAX_TRUSTED_KEYS
+#define OCRE_MAX_TRUSTED_KEYS CONFIG_OCRE_MAX_TRUSTED_KEYS
+#elif !defined(OCRE_MAX_TRUSTED_KEYS)
+#define OCRE_MAX_TRUSTED_KEYS 4
+#endif
 
 /* Longest topic and content type accepted by publish, in bytes without the NUL. */
 #define OCRE_MAX_TOPIC_BYTES   127
