@@ -14,6 +14,7 @@ export interface Manifest {
   runtime: "stub" | "incremental";
   optimize: "size" | "speed";
   boards: string[];
+  trust: string[];
   image: { repository?: string; tag?: string };
   args: string[];
   env: Record<string, string>;

@@ -71,6 +71,7 @@ export function mergeConfig(
     optimize: flags.optimize ?? manifest.optimize,
     debug: flags.debug ?? false,
     boards: [...(flags.boards ?? manifest.boards)],
+    trust: (manifest.trust ?? []).map((file) => path.resolve(appDir, file)),
     image: { repository: manifest.image.repository ?? manifest.name, tag: manifest.image.tag ?? manifest.version },
     args: [...manifest.args],
     env: { ...manifest.env },

@@ -67,6 +67,8 @@ export interface StageHook {
 export const APP_STAGES: readonly StageHook[] = [
   // oci.package: build/oci, the app as an OCI image (report section "image").
   { section: "image", run: async (...a) => (await import("../oci/package.js")).packageStage(...a) },
+  // signature (--sign): the image in build/oci signed in cosign's format, before boards embed it.
+  { section: "signature", run: async (...a) => (await import("../sign/stage.js")).signStage(a[0], a[1], a[2]) },
 ];
 
 /**

@@ -19,7 +19,7 @@ import {
 } from "./cosign.js";
 import { keyFingerprint } from "./keys.js";
 import { fetchSignature, pushSignature, type PushedSignature } from "./remote.js";
-import { readLocalSignature, writeLocalSignature } from "./store.js";
+import { readLocalSignature, signatureRefFor, writeLocalSignature } from "./store.js";
 
 /** Signing and verifying images: the library behind `ocre sign`, `verify`, `build --sign`, `pull --verify-key`. */
 export { type VerifiedSignature, verifySignatures } from "./cosign.js";
@@ -92,7 +92,7 @@ export async function signLocalImage(
       image: name,
       digest,
       layout: local.layout,
-      signatureRef: "",
+      signatureRef: signatureRefFor(local.ref, digest),
       keyFingerprint: fingerprint,
       payload: new TextDecoder().decode(payload),
       signature: same.signature,

@@ -133,6 +133,8 @@ int ocre_init(void); /* 0 or -errno */
 int ocre_trust_keys(const uint8_t (*keys)[OCRE_P256_KEY_SIZE], size_t count); /* 0 or -errno */
 int ocre_container_add(const uint8_t *wasm, size_t wasm_size,
 		       const struct ocre_container_meta *meta); /* id >= 0 or -errno */
+/* ocre_container_add's answer for a container signature checking refused (-EPERM; logged). */
+#define OCRE_ADD_REFUSED (-1)
 int ocre_start_all(void);                                       /* 0 or -errno */
 int ocre_wait_all(void); /* blocks; first non-zero exit code, else 0 */
 
