@@ -188,6 +188,7 @@ int ocre_verify_container(const uint8_t *wasm, size_t wasm_size,
 			  const struct ocre_container_meta *meta, const char **why)
 {
 	const struct ocre_signature *sig = meta->signature;
+	uint64_t started = ocre_port_monotonic_ns();
 	uint8_t hash[32];
 	char digest[DIGEST_TEXT_LEN + 1];
 	size_t from;
@@ -246,8 +247,9 @@ int ocre_verify_container(const uint8_t *wasm, size_t wasm_size,
 	}
 	for (size_t i = 0; i < trusted_count; i++) {
 		if (ocre_port_ecdsa_p256_verify(trusted_keys[i], hash, raw) == 0) {
-			ocre_log(OCRE_LOG_INF, "%s: signature verified (trusted key %u)",
-				 meta->name, (unsigned int)i);
+			ocre_log(OCRE_LOG_INF, "%s: signature verified (trusted key %u, %u us)",
+				 meta->name, (unsigned int)i,
+				 (unsigned int)((ocre_port_monotonic_ns() - started) / 1000u));
 			return 0;
 		}
 	}
