@@ -147,6 +147,9 @@ static void good_starts_while_unsigned_tampered_and_untrusted_are_refused(void *
 	assert_int_equal(log_count("manifest: refused, not started: tampered: the manifest's sha256"), 1);
 	assert_int_equal(log_count("untrusted: refused, not started: the signature is not by a trusted key"), 1);
 	assert_int_equal(log_count("badsig: refused, not started: the signature is not by a trusted key"), 1);
+	/* Each refusal is also a health event (ocre/health/refused/<name>). */
+	assert_int_equal(log_count("event=refused container=tampered"), 1);
+	assert_int_equal(log_count("reason=the signature is not by a trusted key"), 2);
 	assert_int_equal(ocre_container_destroy(ok), 0);
 
 	/* A second trusted key: the other key's signature is accepted now. */

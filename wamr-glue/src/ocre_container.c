@@ -234,7 +234,8 @@ int ocre_container_add(const uint8_t *wasm, size_t wasm_size,
 	const char *why = "";
 
 	if (ocre_verify_container(wasm, wasm_size, meta, &why) != 0) {
-		ocre_health_container_refused(meta->name, why);
+		ocre_log(OCRE_LOG_ERR, "%s: refused, not started: %s", meta->name, why);
+		ocre_health_emit(OCRE_HEALTH_REFUSED, meta->name, "reason=%s", why);
 		return -OCRE_EPERM;
 	}
 	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {

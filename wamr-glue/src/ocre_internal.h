@@ -71,11 +71,6 @@ int ocre_verify_container(const uint8_t *wasm, size_t wasm_size,
 			  const struct ocre_container_meta *meta, const char **why);
 /* ASN.1 DER ECDSA-Sig-Value (SEQUENCE { r, s }, strict DER) to raw r || s (OCRE_VERIFY only). */
 bool ocre_der_to_p256_raw(const uint8_t *der, size_t n, uint8_t raw[64]);
-/*
- * Health hook: a container refused at start. Logs it; this is where the health events
- * (ocre/health/...) publish the refusal once the core has them.
- */
-void ocre_health_container_refused(const char *name, const char *why);
 
 /* ---- the ABI: indexes and capabilities from ocre_abi.def ------------------------------- */
 enum ocre_abi_index {

@@ -41,11 +41,6 @@ int ocre_trust_keys(const uint8_t (*keys)[OCRE_P256_KEY_SIZE], size_t count)
 	return 0;
 }
 
-void ocre_health_container_refused(const char *name, const char *why)
-{
-	ocre_log(OCRE_LOG_ERR, "%s: refused, not started: %s", name, why);
-}
-
 #if OCRE_HAS_VERIFY
 
 /* Offset of `needle` in hay[0..n), or -1. */
