@@ -8,6 +8,7 @@ import { runOcre, tempDir } from "./helpers/cli.js";
 import { missingTools } from "./helpers/tools.js";
 import { packageImage } from "../cli/oci/index.js";
 import { generateProjects } from "../cli/generate/index.js";
+import { planFor } from "../cli/config/plan.js";
 import { loadPrivateKey, signLocalImage } from "../cli/sign/index.js";
 import type { ContainerSpec } from "../cli/spec.js";
 import type { ResolvedConfig } from "../cli/config/types.js";
@@ -40,17 +41,16 @@ describe.skipIf(missingTools("openssl"))("generate --trust: the firmware's root 
   it("embeds the trusted key points and each container's signed manifest, payload and signature", async () => {
     const { root, specs, configs, digest } = await setup();
     const warnings: string[] = [];
-    const report = await generateProjects(
-      specs,
-      configs[0]!,
-      {
-        boards: ["mps2-an521"],
-        trust: [path.join(root, "a.pub"), path.join(root, "b.pub")],
-        signatureLayouts: configs.map((c) => path.join(c.buildDir, "oci")),
-      },
-      { info: () => undefined, debug: () => undefined, warn: (w) => warnings.push(w) },
-    );
-    const dir = report!["mps2-an521"]!.dir;
+    const plan = await planFor(configs, root, {
+      boards: ["mps2-an521"],
+      trust: [path.join(root, "a.pub"), path.join(root, "b.pub")],
+    });
+    const report = await generateProjects(specs, configs[0]!, plan, {
+      info: () => undefined,
+      debug: () => undefined,
+      warn: (w) => warnings.push(w),
+    });
+    const dir = path.join(plan.outDir, report!["mps2-an521"]!.dir);
     expect(warnings).toEqual([
       "unsigned: no signature found for its image; the device will refuse it (sign it: ocre build --sign <key>)",
     ]);
@@ -97,9 +97,10 @@ describe.skipIf(missingTools("openssl"))("generate --trust: the firmware's root 
   });
 
   it("without --trust, nothing about signatures is generated", async () => {
-    const { specs, configs } = await setup();
-    const report = await generateProjects(specs, configs[0]!, { boards: ["mps2-an521"] });
-    const dir = report!["mps2-an521"]!.dir;
+    const { root, specs, configs } = await setup();
+    const plan = await planFor(configs, root, { boards: ["mps2-an521"] });
+    const report = await generateProjects(specs, configs[0]!, plan);
+    const dir = path.join(plan.outDir, report!["mps2-an521"]!.dir);
     expect(await readFile(path.join(dir, "prj.conf"), "utf8")).not.toContain("OCRE_VERIFY");
     const main = await readFile(path.join(dir, "src", "main.c"), "utf8");
     expect(main).not.toContain("ocre_signature");
@@ -111,8 +112,7 @@ describe.skipIf(missingTools("openssl"))("generate --trust: the firmware's root 
     const { root, specs, configs } = await setup();
     await execa("openssl", ["genpkey", "-algorithm", "ed25519", "-out", "ed.key"], { cwd: root });
     await execa("openssl", ["pkey", "-in", "ed.key", "-pubout", "-out", "ed.pub"], { cwd: root });
-    await expect(
-      generateProjects(specs, configs[0]!, { boards: ["mps2-an521"], trust: [path.join(root, "ed.pub")] }),
-    ).rejects.toThrow(/ECDSA P-256 only/);
+    const plan = await planFor(configs, root, { boards: ["mps2-an521"], trust: [path.join(root, "ed.pub")] });
+    await expect(generateProjects(specs, configs[0]!, plan)).rejects.toThrow(/ECDSA P-256 only/);
   });
 });
