@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { OcreError } from "../errors.js";
@@ -272,6 +273,8 @@ export class RegistryClient {
     );
     const total = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
     const deadline = total > 0 ? AbortSignal.timeout(total) : undefined;
+    // Every request and back-off listens on it; a pushed fleet has dozens in flight at once.
+    if (deadline) setMaxListeners(1024, deadline);
     const host = apiHost(registry);
     const allowHttp = options.insecure === true || isLoopbackHost(registry);
     let lastError: unknown;
