@@ -382,6 +382,17 @@ describe("time, size and garbage", () => {
     expect(run.rssMiB).toBeLessThan(baselineMiB + 16);
   });
 
+  it("a registry's error message cannot add lines to ocre's output", async () => {
+    const forged = JSON.stringify({
+      errors: [{ code: "UNAVAILABLE", message: "down\nerror OCRE_FAKE: forged\r\nhint: x" }],
+    });
+    reg.state.fault = (r: { path: string }) =>
+      r.path.includes("/manifests/") ? { status: 503, body: forged } : undefined;
+    const run = await failingPull("OCRE_REGISTRY_UNAVAILABLE");
+    expect(run.stderr).toContain("(UNAVAILABLE: down error OCRE_FAKE: forged hint: x)");
+    expect(run.stderr.split("\n").filter((line) => line.startsWith("error "))).toHaveLength(1);
+  });
+
   const garbage: [string, () => unknown, string][] = [
     ["a manifest that is not JSON", () => "<html>502 Bad Gateway</html>", "is not JSON"],
     [
@@ -418,7 +429,7 @@ describe("time, size and garbage", () => {
   it("a repository name over the 255 characters registries accept is a clean error before any request", async () => {
     const long = `iot/${"a".repeat(300)}`;
     const pull = await failingPull("OCRE_REFERENCE_INVALID", [], `${long}:1.0.0`);
-    expect(pull.stderr).toContain("registries accept at most 255");
+    expect(pull.stderr).toContain("255");
     const push = await ocre(["push", "--layout", appLayout, `${reg.host}/${long}:1.0.0`]);
     expect(push.exitCode).toBe(1);
     expect(push.stderr).toContain("error OCRE_REFERENCE_INVALID:");

@@ -171,7 +171,11 @@ function retryAfter(headers: ResponseHeaders): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 30_000) : undefined;
 }
 
-/** The registry's own error text ({"errors":[{"code","message"}]}), when it sent one, bounded. */
+/**
+ * The registry's own error text ({"errors":[{"code","message"}]}), when it sent one: at most five
+ * entries and 500 characters, on one line (a registry cannot add lines to ocre's error output;
+ * the reporter escapes any other control character).
+ */
 export function registryErrorText(body: Uint8Array): string {
   try {
     const parsed = JSON.parse(new TextDecoder().decode(body)) as unknown;
@@ -184,6 +188,7 @@ export function registryErrorText(body: Uint8Array): string {
         return [code, message].filter((p): p is string => typeof p === "string").join(": ");
       })
       .join("; ")
+      .replace(/\s+/g, " ")
       .slice(0, 500);
   } catch {
     return "";
