@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
 import { readdir, readFile, writeFile } from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { fixtureSpec } from "./oci-fixture.mjs";
@@ -290,6 +291,41 @@ describe.skipIf(missingTools("openssl"))("never from https down to http", () => 
     expect(run.stderr).toContain("error OCRE_REGISTRY_DOWNGRADE");
     expect(reg.requests.filter((r) => r.listener === "plain")).toEqual([]);
     expect(await filesUnder(store)).toBeUndefined();
+  });
+});
+
+describe.skipIf(missingTools("openssl"))("the connect timeout", () => {
+  it("a server that accepts but never completes the TLS handshake is given up after --connect-timeout", async () => {
+    const certs = await makeCertificates(path.join(work, "certs-connect"));
+    // TCP accepted, then silence: the handshake never finishes, so the connection never opens.
+    const silent = net.createServer(() => undefined);
+    const sockets = new Set<net.Socket>();
+    silent.on("connection", (s) => sockets.add(s));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const host = `127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    try {
+      const store = newStore();
+      const run = await ocre([
+        "pull",
+        `${host}/iot/app:1.0.0`,
+        "--layout",
+        store,
+        "--ca-file",
+        certs.caFile,
+        "--connect-timeout",
+        "500ms",
+        "--idle-timeout",
+        "60s",
+      ]);
+      expect(run.exitCode, run.stderr).toBe(1);
+      expect(run.stderr).toContain(`error OCRE_REGISTRY_UNAVAILABLE: registry ${host}: connecting failed`);
+      expect(run.stderr).toContain("no connection within 500 ms (connect timeout)");
+      expect(run.ms).toBeLessThan(10_000);
+      expect(await filesUnder(store)).toBeUndefined();
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 });
 
