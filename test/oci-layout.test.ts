@@ -193,7 +193,8 @@ describe("oci-archive export and import", () => {
     await exportArchive(content, "1.0.0", path.join(dir, "b.tar"));
     expect(sha256(await readFile(path.join(dir, "a.tar")))).toBe(sha256(await readFile(path.join(dir, "b.tar"))));
     const imported = await importArchive(path.join(dir, "a.tar"), path.join(dir, "store"));
-    expect(imported.map((i) => [i.ref, i.content.manifestDigest])).toEqual([["1.0.0", report.digest]]);
+    // The archive names the tag; the store keeps the full reference (title + tag).
+    expect(imported.map((i) => [i.ref, i.digest, i.size])).toEqual([["blinky:1.0.0", report.digest, report.size]]);
   });
 
   it("refuses a file that is not an OCI archive, adding nothing", async () => {
@@ -250,8 +251,10 @@ describe.skipIf(missingTools("skopeo"))("skopeo reads what ocre writes, ocre rea
       env: { XDG_DATA_HOME: store },
     });
     expect(imported.exitCode, imported.stderr).toBe(0);
-    expect(JSON.parse(imported.stdout).images).toEqual([{ ref: "copied", digest: report.digest }]);
-    const back = await specFromImage("copied", { cwd: dir, env: { XDG_DATA_HOME: store } });
+    expect(JSON.parse(imported.stdout).images).toEqual([
+      { ref: "blinky:copied", digest: report.digest, size: report.size },
+    ]);
+    const back = await specFromImage("blinky:copied", { cwd: dir, env: { XDG_DATA_HOME: store } });
     expect(back.spec.sha256).toBe(spec.sha256);
   });
 });
