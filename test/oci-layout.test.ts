@@ -114,9 +114,10 @@ describe("image layout written by packageImage", () => {
     const undated = await packageImage(spec, fixtureConfig(spec, again) as ResolvedConfig, {});
     const manifest = await json(path.join(again, "build", "oci"), undated.digest);
     expect(manifest.annotations).toHaveProperty("org.opencontainers.image.created", "1970-01-01T00:00:00Z");
-    expect(
-      await json(path.join(again, "build", "oci"), (manifest.config as { digest: string }).digest),
-    ).toHaveProperty("created", "1970-01-01T00:00:00Z");
+    expect(await json(path.join(again, "build", "oci"), (manifest.config as { digest: string }).digest)).toHaveProperty(
+      "created",
+      "1970-01-01T00:00:00Z",
+    );
     expect(undated.digest).toBe((await packageImage(spec, fixtureConfig(spec, again) as ResolvedConfig, {})).digest);
   });
 

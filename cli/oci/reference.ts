@@ -98,7 +98,10 @@ export function parseImageName(text: string): ImageName {
     path = rest.slice(slash + 1);
   }
   if (!REPOSITORY.test(path))
-    throw invalid(text, `${quoted(path)} is not a valid repository name (lowercase letters, digits, separators . _ - and /)`);
+    throw invalid(
+      text,
+      `${quoted(path)} is not a valid repository name (lowercase letters, digits, separators . _ - and /)`,
+    );
   return { name: rest, tag, digest };
 }
 
@@ -135,11 +138,17 @@ export function parseReference(text: string): RemoteReference {
     if (!TAG.test(tag)) throw invalid(text, `${quoted(tag)} is not a valid tag`);
   }
   if (registry.length + 1 + rest.length > MAX_NAME_LENGTH)
-    throw invalid(text, `the name is ${registry.length + 1 + rest.length} characters, over the limit of ${MAX_NAME_LENGTH}`);
+    throw invalid(
+      text,
+      `the name is ${registry.length + 1 + rest.length} characters, over the limit of ${MAX_NAME_LENGTH}`,
+    );
   if (registry !== "docker.io" && !HOST.test(registry)) throw invalid(text, `${quoted(registry)} is not a host[:port]`);
   if (registry === "docker.io" && !rest.includes("/")) rest = `library/${rest}`;
   if (!REPOSITORY.test(rest))
-    throw invalid(text, `${quoted(rest)} is not a valid repository name (lowercase letters, digits, separators . _ - and /)`);
+    throw invalid(
+      text,
+      `${quoted(rest)} is not a valid repository name (lowercase letters, digits, separators . _ - and /)`,
+    );
   if (tag === undefined && digest === undefined) tag = "latest";
   return { registry, repository: rest, tag, digest };
 }

@@ -9,9 +9,7 @@
  * single 0x9B byte is a CSI on some terminals), the line and paragraph separators and the
  * bidirectional overrides and isolates.
  */
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-// eslint-disable-next-line no-control-regex
 const UNSAFE_KEEP_LINES = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\u001b": "\\e" };
@@ -39,7 +37,6 @@ export function escapeLines(text: string): string {
  */
 export function escapeJson(value: unknown, indent = 2): string {
   return JSON.stringify(value, null, indent).replace(
-    // eslint-disable-next-line no-control-regex
     /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
     (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
