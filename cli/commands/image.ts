@@ -35,9 +35,22 @@ const lsCommand = defineCommand<LayoutArgs>({
   builder: (y) => layoutFlag(y),
   run: async (args, out) => {
     // The library loads on use, so other commands do not pay for it at start-up.
-    const { listImages } = await import("../oci/index.js");
-    const images = await listImages({ cwd: args.cwd, layout: args.layout });
-    out.result({ ok: true, images: images.map(summary) });
+    const { listLayouts } = await import("../oci/index.js");
+    const { images, skipped } = await listLayouts({ cwd: args.cwd, layout: args.layout });
+    for (const entry of skipped)
+      out.warn(
+        `skipped ${entry.ref === undefined ? entry.digest : escapeText(entry.ref)} in ${entry.layout}: ${escapeText(entry.error.message)}`,
+      );
+    out.result({
+      ok: true,
+      images: images.map(summary),
+      skipped: skipped.map((e) => ({
+        ref: e.ref ?? null,
+        digest: e.digest,
+        layout: e.layout,
+        error: e.error.toJSON(),
+      })),
+    });
     if (images.length === 0) {
       out.info("no local images; `ocre build` makes one, `ocre pull` fetches one");
       return;
@@ -219,7 +232,7 @@ const rmCommand = defineCommand<RmArgs>({
     for (const image of images) {
       await removeFromLayout(
         image.layout,
-        (e) => e.descriptor.digest === image.descriptor.digest && e.ref === image.ref,
+        (e) => e.descriptor.digest === (image.via ?? image.descriptor).digest && e.ref === image.ref,
       );
       removed.push({ ref: image.ref ?? null, digest: image.descriptor.digest, layout: image.layout });
       out.info(

@@ -13,6 +13,7 @@ import { fileError } from "../util/fs-errors.js";
 import {
   ANNOTATION_REF_NAME,
   MEDIA_TYPE_DOCKER_MANIFEST,
+  MEDIA_TYPE_DOCKER_MANIFEST_LIST,
   MEDIA_TYPE_INDEX,
   MEDIA_TYPE_MANIFEST,
 } from "./media-types.js";
@@ -295,6 +296,29 @@ export async function addStagedToLayout(
   });
 }
 
+/** Adds the blobs `d` reaches (an index's children, a manifest's config and layers) to `live`. */
+async function markLive(dir: string, d: Descriptor, live: Set<string>, depth: number): Promise<void> {
+  live.add(d.digest);
+  if (d.mediaType === MEDIA_TYPE_INDEX || d.mediaType === MEDIA_TYPE_DOCKER_MANIFEST_LIST) {
+    if (depth > 4) throw new OcreError("OCRE_OCI_INVALID", `${dir}: indexes nest more than 4 deep`);
+    const index = parseImageIndex(await readBlob(dir, d.digest, d.size), `index ${d.digest} in ${dir}`);
+    for (const child of index.manifests) {
+      // A child the layout does not hold (another platform) has nothing to keep.
+      if (
+        !(await stat(blobPath(dir, child.digest)).then(
+          () => true,
+          () => false,
+        ))
+      )
+        continue;
+      await markLive(dir, child, live, depth + 1);
+    }
+    return;
+  }
+  const manifest = parseManifest(await readBlob(dir, d.digest, d.size), `manifest ${d.digest} in ${dir}`);
+  for (const blob of [manifest.config, ...manifest.layers]) live.add(blob.digest);
+}
+
 /**
  * Removes index entries, then deletes blobs no remaining manifest references. Returns the number
  * of blobs deleted.
@@ -308,10 +332,12 @@ async function removeLocked(dir: string, remove: (entry: LayoutEntry) => boolean
   const kept = entries.filter((e) => !remove(e));
   await writeFileAtomic(path.join(dir, "index.json"), indexBytes(kept.map((e) => e.descriptor)));
   const live = new Set<string>();
-  for (const entry of kept) {
-    live.add(entry.descriptor.digest);
-    const manifest = parseManifest(await readBlob(dir, entry.descriptor.digest), `manifest ${entry.descriptor.digest}`);
-    for (const d of [manifest.config, ...manifest.layers]) live.add(d.digest);
+  try {
+    for (const entry of kept) await markLive(dir, entry.descriptor, live, 0);
+  } catch (error) {
+    // An entry that cannot be read might use any blob: delete none rather than guess.
+    if (error instanceof OcreError) return 0;
+    throw error;
   }
   const blobDir = path.join(dir, "blobs", "sha256");
   let removed = 0;
