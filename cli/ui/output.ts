@@ -1,5 +1,13 @@
 import { OcreError } from "../errors.js";
 import { escapeJson, escapeLines } from "./escape.js";
+import { fileError } from "../util/fs-errors.js";
+
+const ENVIRONMENT_FS_CODES = new Set(["EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT"]);
+
+function isEnvironmentFsError(error: unknown): error is NodeJS.ErrnoException {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return !(error instanceof OcreError) && typeof code === "string" && ENVIRONMENT_FS_CODES.has(code);
+}
 
 /** Global flags every command receives (defined once in cli/main.ts). */
 export interface GlobalArgs {
@@ -89,7 +97,10 @@ export function createOutput(args: Pick<GlobalArgs, "json" | "verbose" | "quiet"
 }
 
 /** Prints an error once, at the top level. Returns the exit code to use. */
-export function reportError(error: unknown, args: Pick<GlobalArgs, "json" | "verbose">): 1 | 2 {
+export function reportError(thrown: unknown, args: Pick<GlobalArgs, "json" | "verbose">): 1 | 2 {
+  // Permission and disk errors are the user's to fix (a read-only output folder, a full disk),
+  // wherever they surface: a user error naming the path, never "please report it".
+  const error = isEnvironmentFsError(thrown) ? fileError(thrown) : thrown;
   const style = makeStyle(!args.json && colorEnabled(process.stderr));
   if (error instanceof OcreError) {
     if (args.json) process.stdout.write(`${escapeJson({ ok: false, error: error.toJSON() })}\n`);
