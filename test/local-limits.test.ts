@@ -30,7 +30,7 @@ describe("ocre.yaml limits", () => {
     expect(result.stderr).toContain(
       `error OCRE_MANIFEST_TOO_LARGE: ${path.join(app, "ocre.yaml")} is 307231 bytes, over the 262144-byte limit`,
     );
-    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(performance.now() - started).toBeLessThan(30_000);
   });
 
   it("refuses an alias bomb with exit 1, not OCRE_INTERNAL", async () => {
@@ -46,7 +46,7 @@ describe("ocre.yaml limits", () => {
     expect(result.exitCode, result.stderr).toBe(1);
     expect(result.stderr).toContain("error OCRE_MANIFEST_INVALID");
     expect(result.stderr).toContain("alias");
-    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(performance.now() - started).toBeLessThan(30_000);
   });
 
   it("refuses more than 10000 keys and items (env included) with a clear error", async () => {

@@ -41,6 +41,9 @@ function describeEnd(r: ContainerResult): string {
   return `${r.name}: exited with ${r.exitCode} at ${seconds(r.endedAtMs)}`;
 }
 
+/** A line held back for its prefix longer than this is printed as it is (bounded memory). */
+const MAX_PARTIAL_LINE = 64 * 1024;
+
 /** Prints container output as it comes (prefixed by the container's name when several run). */
 function livePrinter(out: Output, prefixed: boolean): (event: SimEvent) => void {
   const partial = new Map<string, string>();
@@ -49,7 +52,12 @@ function livePrinter(out: Output, prefixed: boolean): (event: SimEvent) => void 
     if (!prefixed) return write(text);
     const key = `${container}\u0000${stream}`;
     const lines = ((partial.get(key) ?? "") + text).split("\n");
-    partial.set(key, lines.pop()!);
+    let rest = lines.pop()!;
+    if (rest.length > MAX_PARTIAL_LINE) {
+      lines.push(rest);
+      rest = "";
+    }
+    partial.set(key, rest);
     for (const line of lines) write(`${out.style.dim(`${container} |`)} ${line}\n`);
   };
   return (event) => {
@@ -197,6 +205,7 @@ export const runCommand = defineCommand<RunArgs>({
     if (tracer) {
       tracer.commit();
       out.info(`trace: ${tracer.count()} host calls in ${args.trace}`);
+      if (tracer.truncated()) out.warn(`the trace reached its size cap; later host calls are not in ${args.trace}`);
     }
     out.info(
       `${result.containers.length} container${result.containers.length === 1 ? "" : "s"}, ${seconds(result.appTimeMs)} of ${result.virtualTime ? "virtual" : "real"} time in ${seconds(result.wallTimeMs)}; exit ${result.exitCode}`,

@@ -34,6 +34,9 @@ export class Container {
   readonly dispatchers = new Map<number, string>();
   readonly stdout: string[] = [];
   readonly stderr: string[] = [];
+  /** UTF-16 code units kept per stream so far (the cap is on these). */
+  private readonly kept = { stdout: 0, stderr: 0 };
+  readonly truncated = { stdout: false, stderr: false };
   readonly warned = new Set<string>();
   readonly stats = { eventsDelivered: 0, messagesPublished: 0, messagesDroppedNoHeap: 0 };
 
@@ -77,6 +80,24 @@ export class Container {
     const plan = this.prepared.memory;
     this.heap = new AppHeap(plan.heapBase, plan.heapBytes);
     this.entry = entry;
+  }
+
+  /**
+   * Keeps output for the result, up to `cap` characters per stream; the first overflow keeps
+   * what fits plus a notice, and returns true (so the run warns once).
+   */
+  keepOutput(stream: "stdout" | "stderr", text: string, cap: number): boolean {
+    if (this.truncated[stream]) return false;
+    const room = cap - this.kept[stream];
+    if (text.length <= room) {
+      this[stream].push(text);
+      this.kept[stream] += text.length;
+      return false;
+    }
+    this[stream].push(text.slice(0, Math.max(0, room)), `\n[ocre: ${stream} truncated after ${cap} characters]\n`);
+    this.kept[stream] = cap;
+    this.truncated[stream] = true;
+    return true;
   }
 
   hasExportedFunction(name: string): boolean {
