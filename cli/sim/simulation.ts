@@ -142,7 +142,10 @@ export class Simulation {
   output(c: Container, stream: "stdout" | "stderr", text: string): void {
     const cap = this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
     if (c.keepOutput(stream, text, cap))
-      this.warn(c, `${c.name}: ${stream} over ${cap} characters; the result keeps the first ${cap} (live output continues)`);
+      this.warn(
+        c,
+        `${c.name}: ${stream} over ${cap} characters; the result keeps the first ${cap} (live output continues)`,
+      );
     this.emit({ type: stream, timeMs: this.now(), container: c.name, text });
   }
 
