@@ -69,7 +69,6 @@ describe("ocre.yaml limits", () => {
     const large = await time(9000);
     // Quadratic would be 100x; linear 10x. Allow noise on a shared machine.
     expect(large).toBeLessThan(Math.max(small, 5) * 40);
-    expect(large).toBeLessThan(3000);
   });
 
   it("still refuses duplicate keys, with their line", async () => {
