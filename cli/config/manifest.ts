@@ -11,8 +11,8 @@ export interface Manifest {
   version: string;
   entry: string;
   capabilities: string[];
-  memory: { initialPages: number; maxPages: number; stack: number; heap: number };
-  runtime: "stub" | "incremental";
+  memory: { initialPages: number; maxPages: number; stack: number; heap: number; arena?: number };
+  runtime: "stub" | "minimal" | "incremental";
   optimize: "size" | "speed";
   boards: string[];
   trust: string[];
@@ -279,6 +279,35 @@ export async function parseManifest(text: string, manifestPath: string): Promise
     });
   }
   const manifest = data as Manifest;
+  if (manifest.memory.arena !== undefined) {
+    // Fixed memory: the build sizes the memory from the arena; pages would say otherwise.
+    const pages = ["initialPages", "maxPages"].find((k) => doc.hasIn(["memory", k]));
+    if (pages !== undefined) {
+      throw new OcreError(
+        "OCRE_MANIFEST_INVALID",
+        `${locate(`/memory/${pages}`)}: memory.${pages} (growable memory) and memory.arena (fixed memory) exclude each other`,
+        {
+          hint: "keep memory.arena for a container that never grows its memory, or the pages for one that does (docs/manifest.md)",
+        },
+      );
+    }
+  }
+  if (
+    manifest.memory.arena === undefined &&
+    manifest.memory.heap > 0 &&
+    manifest.memory.initialPages === manifest.memory.maxPages
+  ) {
+    // sdk/heap.ts keeps the whole initial memory clear for WAMR's app heap; with no page to grow
+    // into, the app's first allocation traps at start.
+    const kib = manifest.memory.initialPages * 64;
+    throw new OcreError(
+      "OCRE_MANIFEST_INVALID",
+      `${locate("/memory/maxPages")}: memory.maxPages (${manifest.memory.maxPages}) equals memory.initialPages: the SDK keeps the initial ${kib} KiB clear for the ${manifest.memory.heap} B app heap (memory.heap), so the app could not allocate at all`,
+      {
+        hint: `use fixed memory (memory.arena: <bytes> instead of the pages), raise memory.maxPages to ${manifest.memory.maxPages + 1}, or set memory.heap: 0 if the app receives no messages`,
+      },
+    );
+  }
   if (manifest.memory.initialPages > manifest.memory.maxPages) {
     throw new OcreError(
       "OCRE_MANIFEST_INVALID",

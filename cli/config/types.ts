@@ -1,6 +1,6 @@
 import type { MemoryLimits } from "../spec.js";
 
-export type RuntimeVariant = "stub" | "incremental";
+export type RuntimeVariant = "stub" | "minimal" | "incremental";
 export type OptimizeProfile = "size" | "speed";
 
 /**

@@ -141,8 +141,19 @@ async function buildInMemory(config: ResolvedConfig, logger: Logger): Promise<Bu
   const optimised = await optimise(compiled.wasm, { profile: config.optimize, debug: config.debug });
   const optimiseMs = elapsed(start);
 
+  // Fixed memory: export what WAMR needs to shrink the memory to static data + arena.
+  const fixed =
+    config.memory.arenaBytes === undefined
+      ? undefined
+      : await (
+          await import("./fixed-memory.js")
+        ).finishFixedMemory(optimised.wasm, config.memory.arenaBytes, {
+          debug: config.debug,
+          manifestPath: config.manifestPath,
+        });
+
   start = performance.now();
-  const validated = await validate(optimised.wasm, config);
+  const validated = await validate(fixed?.wasm ?? optimised.wasm, config, fixed?.fixedBytes);
   const validateMs = elapsed(start);
   for (const w of validated.warnings) logger.warn(w);
 

@@ -76,8 +76,8 @@ export class Container {
 
   attach(instance: WasmInstance, memory: WasmMemory, entry: () => void): void {
     this.exports = instance.exports as WasmExports & AsyncifyExports;
-    this.memory = new GuestMemory(memory);
     const plan = this.prepared.memory;
+    this.memory = new GuestMemory(memory, plan.visibleBytes);
     this.heap = new AppHeap(plan.heapBase, plan.heapBytes);
     this.entry = entry;
   }
@@ -120,8 +120,8 @@ export class Container {
     if (this.sim.runAhead(this, wakeAt)) return after(startedAt);
     this.suspendedAt = startedAt;
     const plan = this.prepared.memory;
-    this.memory.setU32(plan.asyncifyData, plan.asyncifyData + 8);
-    this.memory.setU32(plan.asyncifyData + 4, plan.asyncifyEnd);
+    this.memory.setReservedU32(plan.asyncifyData, plan.asyncifyData + 8);
+    this.memory.setReservedU32(plan.asyncifyData + 4, plan.asyncifyEnd);
     this.exports.asyncify_start_unwind(plan.asyncifyData);
     this.unwinding = true;
     this.sim.sleepUntil(this, wakeAt);
