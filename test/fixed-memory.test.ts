@@ -218,3 +218,35 @@ describe("manifests the build refuses", () => {
     );
   });
 });
+
+describe("runtime: minimal collects garbage between events", () => {
+  const source = [
+    'import { console, Timer, run } from "ocre";',
+    "let n = 0;",
+    "Timer.every(1000, (): void => {",
+    "  n++;",
+    '  const line = "tick " + n.toString() + " at " + (n * 1000).toString() + " ms";',
+    "  if (n % 21600 == 0) console.log(line);",
+    "});",
+    "run();",
+  ].join("\n");
+  const gcManifest = (runtime: string) =>
+    `name: gc\nversion: 0.1.0\ncapabilities: [timers]\nmemory:\n  arena: 2048\n  heap: 0\nruntime: ${runtime}\n`;
+
+  it("an app that builds a string per event runs 24 h of virtual time in a 2 KiB arena", async () => {
+    const spec = await build({ "ocre.yaml": gcManifest("minimal"), "assembly/index.ts": source });
+    const run = await runContainers({ containers: [spec], virtualTime: true, durationMs: 24 * 3600_000 });
+    expect(run.containers[0]!.stdout).toBe(
+      [21600, 43200, 64800, 86400].map((n) => `tick ${n} at ${n * 1000} ms\n`).join(""),
+    );
+    expect(run.containers[0]!.trap).toBeUndefined();
+    expect(run.appTimeMs).toBe(24 * 3600_000);
+  }, 120_000);
+
+  it("the same app on the stub runtime runs out of its arena within seconds", async () => {
+    const spec = await build({ "ocre.yaml": gcManifest("stub"), "assembly/index.ts": source });
+    const run = await runContainers({ containers: [spec], virtualTime: true, durationMs: 24 * 3600_000 });
+    expect(run.containers[0]!.stderr).toBe("ocre: out of memory (memory.arena)\n");
+    expect(run.containers[0]!.endedAtMs).toBeLessThan(60_000);
+  });
+});
