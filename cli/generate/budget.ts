@@ -1,5 +1,6 @@
 import type { Board } from "../boards/types.js";
 import type { ContainerSpec } from "../spec.js";
+import { fixedLinearMemoryBytes } from "../pipeline/fixed-memory.js";
 
 /**
  * Where the numbers come from (all Zephyr 3.7.1 + WAMR-2.4.5, fast interpreter, Debian
@@ -81,6 +82,8 @@ function roundUp(value: number, step: number): number {
  * it enlarges that page.
  */
 export function linearMemoryBytes(memory: ContainerSpec["memory"]): number {
+  // Fixed memory: WAMR shrinks it to static data + arena and appends the heap (pipeline/fixed-memory.ts).
+  if (memory.fixedBytes !== undefined) return fixedLinearMemoryBytes(memory.fixedBytes, memory.heapBytes);
   if (memory.heapBytes === 0) return memory.maxPages * PAGE;
   if (memory.initialPages === 1 && memory.maxPages === 1) return PAGE + memory.heapBytes;
   return (memory.maxPages + Math.ceil(memory.heapBytes / PAGE)) * PAGE;

@@ -85,6 +85,19 @@ int ocre_engine_instantiate(struct ocre_container *c)
 	}
 	wasm_runtime_set_custom_data(inst, c);
 	c->engine_inst = inst;
+	{
+		/* What instantiation really takes from the pool: the figures ocre's pool sizing
+		 * (cli/generate/pool.ts) is measured against (CONFIG_OCRE_LOG_LEVEL_DBG).
+		 */
+		mem_alloc_info_t info;
+
+		if (wasm_runtime_get_mem_alloc_info(&info)) {
+			ocre_log(OCRE_LOG_DBG, "%s: WAMR pool %u of %u bytes in use, high mark %u",
+				 c->meta.name,
+				 (unsigned int)(info.total_size - info.total_free_size),
+				 (unsigned int)info.total_size, (unsigned int)info.highmark_size);
+		}
+	}
 	return 0;
 }
 
