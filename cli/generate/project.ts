@@ -85,7 +85,9 @@ function containerView(spec: ContainerSpec, index: number, signature?: EmbeddedS
     capabilityList: spec.capabilities.length === 0 ? "none" : spec.capabilities.map((c) => markdownText(c)).join(", "),
     stackBytes: spec.memory.stackBytes,
     heapBytes: spec.memory.heapBytes,
-    maxPages: spec.memory.maxPages,
+    // 0: no override. WAMR has made a fixed-memory module's memory one page of static data +
+    // arena (pipeline/fixed-memory.ts); a page count would only draw a warning at boot.
+    maxPages: spec.memory.fixedBytes === undefined ? spec.memory.maxPages : 0,
     // WASI's argv[0] is the program name; the manifest's args follow it.
     argv: [spec.name, ...spec.args].map(cString),
     envp: Object.entries(spec.env).map(([k, v]) => cString(`${k}=${v}`)),

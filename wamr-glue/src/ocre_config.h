@@ -51,6 +51,13 @@
 #define OCRE_WATCHDOG_MS 5000
 #endif
 
+/* Log WAMR's pool use after each instantiation: debug builds only (it costs flash). */
+#if defined(CONFIG_OCRE_LOG_LEVEL) && CONFIG_OCRE_LOG_LEVEL >= 4
+#define OCRE_LOG_POOL_USE 1
+#elif !defined(OCRE_LOG_POOL_USE)
+#define OCRE_LOG_POOL_USE 0
+#endif
+
 #ifdef CONFIG_OCRE_WAMR_HEAP_POOL_SIZE
 #define OCRE_WAMR_HEAP_POOL_SIZE CONFIG_OCRE_WAMR_HEAP_POOL_SIZE
 #elif !defined(OCRE_WAMR_HEAP_POOL_SIZE)

@@ -61,7 +61,7 @@ struct ocre_container_meta {
 	uint32_t capabilities;     /* OCRE_CAP_* bits */
 	uint32_t stack_size;       /* bytes: WAMR execution stack */
 	uint32_t heap_size;        /* bytes: WAMR app heap */
-	uint32_t max_memory_pages; /* linear memory maximum (64 KiB pages) */
+	uint32_t max_memory_pages; /* linear memory maximum (64 KiB pages); 0: the module's own */
 	enum ocre_restart_policy restart;
 	const char *const *argv; /* argc entries */
 	uint32_t argc;

@@ -85,6 +85,7 @@ int ocre_engine_instantiate(struct ocre_container *c)
 	}
 	wasm_runtime_set_custom_data(inst, c);
 	c->engine_inst = inst;
+#if OCRE_LOG_POOL_USE
 	{
 		/* What instantiation really takes from the pool: the figures ocre's pool sizing
 		 * (cli/generate/pool.ts) is measured against (CONFIG_OCRE_LOG_LEVEL_DBG).
@@ -98,6 +99,7 @@ int ocre_engine_instantiate(struct ocre_container *c)
 				 (unsigned int)info.total_size, (unsigned int)info.highmark_size);
 		}
 	}
+#endif
 	return 0;
 }
 
