@@ -76,7 +76,7 @@ export const buildCommand = defineCommand<BuildArgs>({
         describe: "Optimisation profile (default: the manifest's, else size)",
       })
       .option("runtime", {
-        choices: ["stub", "incremental"] as const,
+        choices: ["stub", "minimal", "incremental"] as const,
         describe: "AssemblyScript runtime (default: the manifest's, else stub)",
       })
       .option("rebuild", {
