@@ -36,6 +36,13 @@ export interface MemoryBudget {
     /** Part of the pool kept free so that a grow still finds one contiguous block. */
     readonly poolSlackBytes: number;
     readonly threadStackBytes: number;
+    /**
+     * The embedded containers' bytes: the generated main.c keeps them in a writable array
+     * (.data; WAMR's loader may rewrite the buffer), so they are copied from flash into RAM.
+     */
+    readonly containerDataBytes: number;
+    /** Code and constants in RAM on a board without execute-in-place flash (memory.xip: false); else 0. */
+    readonly imageBytes: number;
   };
   readonly flash: {
     readonly totalBytes: number;
@@ -52,7 +59,9 @@ export interface MemoryBudget {
 
 
 /**
- * RAM = Zephyr baseline + runtime and shim statics + WAMR heap pool + thread stacks;
+ * RAM = Zephyr baseline + runtime and shim statics + WAMR heap pool + thread stacks + the
+ * containers' bytes (.data, copied from flash) + on a board without execute-in-place flash
+ * (memory.xip: false) the code and constants too, since the whole image runs from RAM;
  * flash = baseline + runtime + shim + the embedded modules. The pool follows from the containers
  * alone: every container's peak (linear memory during its last grow, WAMR stack, precompiled
  * code, instance bookkeeping) at the same time, the runtime's own allocations and the slack above.
@@ -64,7 +73,6 @@ export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): M
   const runtimeRam = (RUNTIME_RAM_KB + SHIM_RAM_KB) * KB;
   const threadStacks = specs.length * THREAD_STACK_BYTES + MAIN_STACK_BYTES;
   const availableRam = board.memory.ramKb * KB;
-  const fixedRam = zephyrRam + runtimeRam + threadStacks;
 
   const modules = specs.reduce((sum, s) => sum + s.wasm.byteLength, 0);
   const flash = {
@@ -74,7 +82,8 @@ export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): M
     modulesBytes: modules,
   };
   const flashTotal = flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes + flash.modulesBytes;
-  const ramTotal = fixedRam + heapPool;
+  const imageBytes = board.memory.xip === false ? flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes : 0;
+  const ramTotal = zephyrRam + runtimeRam + threadStacks + heapPool + modules + imageBytes;
   const availableFlash = board.memory.flashKb * KB;
   return {
     ram: {
@@ -85,6 +94,8 @@ export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): M
       heapPoolBytes: heapPool,
       poolSlackBytes: slack,
       threadStackBytes: threadStacks,
+      containerDataBytes: modules,
+      imageBytes,
     },
     flash: { totalBytes: flashTotal, availableBytes: availableFlash, ...flash },
     containers,
@@ -102,7 +113,7 @@ export function describeBudget(budget: MemoryBudget): string[] {
   const r = budget.ram;
   const f = budget.flash;
   return [
-    `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} (${kb(r.poolSlackBytes)} of it slack) + stacks ${kb(r.threadStackBytes)}`,
+    `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} (${kb(r.poolSlackBytes)} of it slack) + stacks ${kb(r.threadStackBytes)} + containers ${kb(r.containerDataBytes)} (.data)${r.imageBytes > 0 ? ` + code ${kb(r.imageBytes)} (no XIP: the image runs from RAM)` : ""}`,
     `flash ${kb(f.totalBytes)} of ${kb(f.availableBytes)}: Zephyr ${kb(f.zephyrBytes)} + WAMR ${kb(f.runtimeBytes)} + shim ${kb(f.shimBytes)} + modules ${kb(f.modulesBytes)}`,
     ...budget.containers.map(
       (c) =>
