@@ -151,15 +151,19 @@ describe.skipIf(!process.env.ZEPHYR_BASE)("firmware build and emulation with a r
   });
 
   it("the budget estimate does not undercount what the linker placed in RAM and flash", async () => {
-    const estimate = (await generateFor([spec()], { ...cfg, buildDir: path.join(app, "estimate") }, {
-      boards: ["mps2-an521"],
-    }))!["mps2-an521"]!.budget;
+    const estimate = (await generateFor(
+      [spec()],
+      { ...cfg, buildDir: path.join(app, "estimate") },
+      {
+        boards: ["mps2-an521"],
+      },
+    ))!["mps2-an521"]!.budget;
     const fw = report["mps2-an521"]!;
     expect(estimate.ram.totalBytes).toBeGreaterThanOrEqual(fw.size.ram.used);
     expect(estimate.flash.totalBytes).toBeGreaterThanOrEqual(fw.size.flash.used);
   });
 
-    it("boots in QEMU and exits 0 when the container exits 0", async () => {
+  it("boots in QEMU and exits 0 when the container exits 0", async () => {
     const result = await emulate({
       board: await loadFirmwareBoard("mps2-an521"),
       kernel: path.join(app, "build", "mps2-an521", "firmware", "zephyr.elf"),

@@ -121,7 +121,8 @@ export const runCommand = defineCommand<RunArgs>({
       })
       .option("board", {
         type: "string",
-        describe: "Board whose GPIO aliases and sensors to simulate (default: the app's manifest board, else mps2-an521)",
+        describe:
+          "Board whose GPIO aliases and sensors to simulate (default: the app's manifest board, else mps2-an521)",
       })
       .option("board-root", {
         type: "string",

@@ -10,14 +10,7 @@ import { which, type Env } from "./doctor/probe.js";
  * exited, `ocre: containers finished (exit N)`; that line ends the run with N's verdict.
  */
 
-export type EmulateOutcome =
-  | "exited"
-  | "expected"
-  | "ran"
-  | "timeout"
-  | "fault"
-  | "startup-failed"
-  | "emulator-exited";
+export type EmulateOutcome = "exited" | "expected" | "ran" | "timeout" | "fault" | "startup-failed" | "emulator-exited";
 
 export interface EmulateOptions {
   readonly board: FirmwareBoard;

@@ -57,7 +57,6 @@ export interface MemoryBudget {
   readonly source: string;
 }
 
-
 /**
  * RAM = Zephyr baseline + runtime and shim statics + WAMR heap pool + thread stacks + the
  * containers' bytes (.data, copied from flash) + on a board without execute-in-place flash

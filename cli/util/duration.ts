@@ -20,6 +20,7 @@ export function parseFlagDuration(text: string, flag: string): number {
     });
   }
   const ms = Number(match[1]) * UNITS[match[2]]!;
-  if (!(ms > 0)) throw new OcreError("OCRE_FLAG_INVALID", `${flag} must be longer than 0`, { hint: `e.g. ${flag} 10s` });
+  if (!(ms > 0))
+    throw new OcreError("OCRE_FLAG_INVALID", `${flag} must be longer than 0`, { hint: `e.g. ${flag} 10s` });
   return ms;
 }
