@@ -88,6 +88,10 @@ export function run(idleMs: i32 = 10): void {
   running = true;
   while (running && handlerCount > 0) {
     if (poll() == 0) ocre_sleep(idleMs);
+    // The "minimal" runtime collects only when asked: here, between events, no handler's
+    // locals are on the stack, so everything still in use is reachable from globals.
+    // @ts-ignore: defined by the build for runtime: minimal
+    else if (isDefined(OCRE_COLLECT_BETWEEN_EVENTS)) __collect();
   }
   running = false;
 }

@@ -63,6 +63,7 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config"))("C shim hos
       "mem",
       "policy",
       "runtime",
+      "verify",
       "wasi",
     ]);
   });

@@ -113,6 +113,6 @@ describe("ocre run", () => {
     expect(cap.stderr).toMatch(/OCRE_RUN_CAPABILITY.*"gpoi".*did you mean gpio/);
     const missing = await runOcre(["run", "nope.wasm"], { cwd: dir });
     expect(missing.exitCode).toBe(1);
-    expect(missing.stderr).toContain("no such file");
+    expect(missing.stderr).toContain("error OCRE_RUN_NOT_FOUND: no such app or file");
   });
 });

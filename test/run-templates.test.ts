@@ -68,7 +68,10 @@ describe("templates under ocre run --virtual-time", () => {
 
   it("ocre run --sensors replays a CSV trace into the sensor template", async () => {
     const dir = path.join(root, "sensor");
-    const csv = ["time,sensor,channel,value", "0,temp0,ambient_temp,20", "10s,temp0,ambient_temp,40"].join("\n");
+    // `ocre run .` simulates the manifest's board, b_u585i_iot02a: its first sensor is die-temp0.
+    const csv = ["time,sensor,channel,value", "0,die-temp0,ambient_temp,20", "10s,die-temp0,ambient_temp,40"].join(
+      "\n",
+    );
     await writeFile(path.join(dir, "temps.csv"), `${csv}\n`);
     const args = [
       "run",

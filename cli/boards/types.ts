@@ -43,6 +43,8 @@ export interface Board {
   readonly memory: {
     readonly ramKb: number;
     readonly flashKb: number;
+    /** false: the image runs from RAM (no execute-in-place flash); absent means true. */
+    readonly xip?: boolean;
     readonly baseline: { readonly ramKb: number; readonly flashKb: number };
   };
   readonly limits: { readonly heapPoolKb: number; readonly stackBytes: number; readonly maxPages: number };

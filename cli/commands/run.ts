@@ -1,10 +1,12 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { defineCommand } from "./define.js";
 import { CAPABILITIES } from "../abi/table.js";
 import { OcreError } from "../errors.js";
 import { didYouMean } from "../util/suggest.js";
 import { loadBoard } from "../sim/board.js";
-import { parseDuration } from "../sim/duration.js";
+import { parseFlagDuration } from "../util/duration.js";
+import { boardRootsOf as roots } from "./board-roots.js";
 import { loadGpioScript } from "../sim/gpio-script.js";
 import { runContainers } from "../sim/run.js";
 import { loadSensorTrace } from "../sim/sensor-trace.js";
@@ -19,6 +21,7 @@ interface RunArgs {
   timeout?: string;
   duration?: string;
   board?: string;
+  "board-root": string[];
   "gpio-script"?: string;
   sensors?: string;
   trace?: string;
@@ -41,6 +44,9 @@ function describeEnd(r: ContainerResult): string {
   return `${r.name}: exited with ${r.exitCode} at ${seconds(r.endedAtMs)}`;
 }
 
+/** A line held back for its prefix longer than this is printed as it is (bounded memory). */
+const MAX_PARTIAL_LINE = 64 * 1024;
+
 /** Prints container output as it comes (prefixed by the container's name when several run). */
 function livePrinter(out: Output, prefixed: boolean): (event: SimEvent) => void {
   const partial = new Map<string, string>();
@@ -49,7 +55,12 @@ function livePrinter(out: Output, prefixed: boolean): (event: SimEvent) => void 
     if (!prefixed) return write(text);
     const key = `${container}\u0000${stream}`;
     const lines = ((partial.get(key) ?? "") + text).split("\n");
-    partial.set(key, lines.pop()!);
+    let rest = lines.pop()!;
+    if (rest.length > MAX_PARTIAL_LINE) {
+      lines.push(rest);
+      rest = "";
+    }
+    partial.set(key, rest);
     for (const line of lines) write(`${out.style.dim(`${container} |`)} ${line}\n`);
   };
   return (event) => {
@@ -70,6 +81,18 @@ function livePrinter(out: Output, prefixed: boolean): (event: SimEvent) => void 
       else out.debug(line);
     }
   };
+}
+
+/** The first target that is an app directory, with the first board its manifest names. */
+async function firstApp(targets: readonly string[], cwd: string): Promise<{ dir: string; board?: string } | undefined> {
+  const { loadManifest, MANIFEST_FILE } = await import("../config/manifest.js");
+  for (const target of targets) {
+    const dir = path.resolve(cwd, target);
+    if (!existsSync(path.join(dir, MANIFEST_FILE))) continue;
+    const { manifest } = await loadManifest(dir);
+    return manifest.boards[0] === undefined ? { dir } : { dir, board: manifest.boards[0] };
+  }
+  return undefined;
 }
 
 export const runCommand = defineCommand<RunArgs>({
@@ -98,7 +121,14 @@ export const runCommand = defineCommand<RunArgs>({
       })
       .option("board", {
         type: "string",
-        describe: "Board whose GPIO aliases and sensors to simulate (default: the default board)",
+        describe:
+          "Board whose GPIO aliases and sensors to simulate (default: the app's manifest board, else mps2-an521)",
+      })
+      .option("board-root", {
+        type: "string",
+        array: true,
+        default: [] as string[],
+        describe: "Also load board files (<id>.yaml) from this folder (as `ocre build --board-root`)",
       })
       .option("gpio-script", {
         type: "string",
@@ -168,9 +198,15 @@ export const runCommand = defineCommand<RunArgs>({
     if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) {
       throw new OcreError("OCRE_RUN_LIMIT", `--event-queue-depth must be a positive integer, not ${depth}`);
     }
-    const timeoutMs = args.timeout === undefined ? undefined : parseDuration(args.timeout, "--timeout");
-    const durationMs = args.duration === undefined ? undefined : parseDuration(args.duration, "--duration");
-    const board = await loadBoard(args.board, { appDir: args.cwd });
+    const timeoutMs = args.timeout === undefined ? undefined : parseFlagDuration(args.timeout, "--timeout");
+    const durationMs = args.duration === undefined ? undefined : parseFlagDuration(args.duration, "--duration");
+    // Without --board, an app's own board (its manifest's first `boards` entry), from its catalog.
+    const app = await firstApp(args.targets, args.cwd);
+    const board = await loadBoard(args.board ?? app?.board, {
+      appDir: app?.dir ?? args.cwd,
+      boardRoots: roots(args),
+    });
+    if (args.board === undefined && app?.board !== undefined) out.debug(`board ${app.board} (from ${app.dir})`);
     const gpioScript = args["gpio-script"]
       ? await loadGpioScript(path.resolve(args.cwd, args["gpio-script"]))
       : undefined;
@@ -197,6 +233,7 @@ export const runCommand = defineCommand<RunArgs>({
     if (tracer) {
       tracer.commit();
       out.info(`trace: ${tracer.count()} host calls in ${args.trace}`);
+      if (tracer.truncated()) out.warn(`the trace reached its size cap; later host calls are not in ${args.trace}`);
     }
     out.info(
       `${result.containers.length} container${result.containers.length === 1 ? "" : "s"}, ${seconds(result.appTimeMs)} of ${result.virtualTime ? "virtual" : "real"} time in ${seconds(result.wallTimeMs)}; exit ${result.exitCode}`,

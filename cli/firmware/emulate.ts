@@ -11,7 +11,7 @@ import { which, type Env } from "./doctor/probe.js";
  * exited, `ocre: containers finished (exit N)`; that line ends the run with N's verdict.
  */
 
-export type EmulateOutcome = "exited" | "expected" | "timeout" | "fault" | "startup-failed" | "emulator-exited";
+export type EmulateOutcome = "exited" | "expected" | "ran" | "timeout" | "fault" | "startup-failed" | "emulator-exited";
 
 export interface EmulateOptions {
   readonly board: FirmwareBoard;
@@ -20,6 +20,11 @@ export interface EmulateOptions {
   readonly timeoutMs: number;
   /** Succeed as soon as this text appears on the console. */
   readonly expect?: string;
+  /**
+   * `--for`: succeed once the containers have started (`ocre: containers started (N)`) and run
+   * this long without a fault or an exit: for apps that never exit (blinky, pubsub).
+   */
+  readonly runForMs?: number;
   /** Console output as it arrives (already decoded). */
   readonly onConsole?: (text: string) => void;
   readonly env?: Env;
@@ -41,6 +46,8 @@ export interface EmulateResult {
 
 /** `ocre: containers finished (exit N)` (generated main.c), or the shim's `all containers exited (code N)`. */
 const EXIT_LINE = /ocre: (?:containers finished \(exit (-?\d+)\)|all containers exited \(code (-?\d+)\))/;
+/** The generated main.c once every container is started. */
+const STARTED_LINE = /ocre: containers started \((\d+)\)/;
 /** The runtime could not even start a container. */
 const STARTUP_FAILED = /ocre: (?:runtime init failed|cannot add container|cannot start containers)[^\n]*/;
 /** Zephyr's fatal error banner and QEMU's own fatal CPU errors (lockup, bad fetch). */
@@ -60,6 +67,10 @@ export function emulatorCommand(board: FirmwareBoard, kernel: string): string[] 
   if (board.emulator[0] === NATIVE_PROGRAM)
     return [path.join(path.dirname(kernel), NATIVE_PROGRAM), ...board.emulator.slice(1)];
   return [...board.emulator, "-kernel", kernel];
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
@@ -91,6 +102,7 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
   let consoleText = "";
   let pending = "";
   let decided: { outcome: EmulateOutcome; ok: boolean; code: number | null; reason: string } | null = null;
+  let runTimer: NodeJS.Timeout | undefined;
 
   const decide = (outcome: EmulateOutcome, ok: boolean, code: number | null, reason: string): void => {
     if (decided) return;
@@ -111,6 +123,13 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
       else decide("exited", code === 0, code, exit[0]);
       return;
     }
+    if (options.runForMs !== undefined && runTimer === undefined && STARTED_LINE.test(line)) {
+      const line0 = STARTED_LINE.exec(line)![0];
+      runTimer = setTimeout(
+        () => decide("ran", true, null, `${line0}, then ran ${seconds(options.runForMs!)} without a fault`),
+        options.runForMs,
+      );
+    }
     const startup = STARTUP_FAILED.exec(line);
     if (startup) return decide("startup-failed", false, null, startup[0]);
     const fault = FAULT.exec(line);
@@ -118,7 +137,7 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
   };
 
   // The user asked for one thing: the timeout says which, and how long it waited.
-  const waited = `${Number((options.timeoutMs / 1000).toFixed(1))} s`;
+  const waited = seconds(options.timeoutMs);
   const timer = setTimeout(
     () =>
       decide(
@@ -127,7 +146,9 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
         null,
         options.expect !== undefined
           ? `"${options.expect}" did not appear within ${waited}`
-          : `no exit line ("ocre: containers finished (exit N)") within ${waited}`,
+          : options.runForMs !== undefined
+            ? `the containers did not start and run ${seconds(options.runForMs)} within ${waited}`
+            : `no exit line ("ocre: containers finished (exit N)") within ${waited}; for an app that never exits use --for <duration>`,
       ),
     options.timeoutMs,
   );
@@ -146,6 +167,7 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
 
   const finished = await child;
   clearTimeout(timer);
+  clearTimeout(runTimer);
   if (pending !== "") inspect(pending);
   if (!decided) {
     const code = finished.exitCode ?? null;

@@ -30,11 +30,14 @@ function notOcre(what: string, ref: string): OcreError {
  */
 export function readConfig(content: ImageContent): unknown {
   const { config } = content.manifest;
-  const bytes = content.blobs.get(config.digest) ?? new Uint8Array();
-  const document = `config ${config.digest}`;
-  if (config.mediaType === MEDIA_TYPE_WASM_CONFIG) return parseWasmConfig(bytes, document);
-  if (config.mediaType.endsWith("json")) return parseOtherConfig(bytes, document);
-  return { mediaType: config.mediaType, size: bytes.byteLength };
+  return parseConfig(config.mediaType, content.blobs.get(config.digest) ?? new Uint8Array(), `config ${config.digest}`);
+}
+
+/** A config blob by media type: see readConfig. */
+export function parseConfig(mediaType: string, bytes: Uint8Array, document: string): unknown {
+  if (mediaType === MEDIA_TYPE_WASM_CONFIG) return parseWasmConfig(bytes, document);
+  if (mediaType.endsWith("json")) return parseOtherConfig(bytes, document);
+  return { mediaType, size: bytes.byteLength };
 }
 
 /** The memory the module itself declares (undefined when it has none it defines or imports). */

@@ -41,6 +41,13 @@ export interface RunOptions {
   readonly limits?: Partial<SimLimits>;
   /** Live notifications (output, GPIO changes, warnings, exits), in app-time order. */
   readonly onEvent?: (event: SimEvent) => void;
+  /**
+   * Output kept per container and stream for the result (default 1 MiB); beyond it the rest
+   * is still passed to onEvent but not kept, and the kept text ends with a truncation notice.
+   */
+  readonly maxOutputBytes?: number;
+  /** Host calls kept in the result's trace when `trace: true` (default 1,000,000). */
+  readonly maxTraceEntries?: number;
 }
 
 export type ContainerStatus = "exited" | "trapped" | "timeout" | "stopped";

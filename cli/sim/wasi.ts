@@ -67,19 +67,21 @@ export function wasiImports(c: Container): HostGroup {
   return {
     fd_write: (fd: number, iovs: number, iovsLen: number, nwrittenP: number) => {
       if (fd !== 1 && fd !== 2) return E.BADF;
+      const stream = fd === 1 ? "stdout" : "stderr";
       let total = 0;
-      let text = "";
+      // Each buffer is decoded and handed on as it is read: one call with 8192 iovecs of 64 KiB
+      // must not become one 512 MiB string (or a crash of the whole run).
       for (let i = 0; i < iovsLen; i++) {
         const ptr = m().u32(iovs + 8 * i);
         const len = m().u32(iovs + 8 * i + 4);
         if (ptr === undefined || len === undefined) return E.FAULT;
         const bytes = m().bytes(ptr, len);
         if (bytes === undefined) return E.FAULT;
-        text += decoders[fd - 1]!.decode(bytes, { stream: true });
+        const text = decoders[fd - 1]!.decode(bytes, { stream: true });
+        if (text) sim.output(c, stream, text);
         total += len;
       }
       if (!m().setU32(nwrittenP, total)) return E.FAULT;
-      if (text) sim.output(c, fd === 1 ? "stdout" : "stderr", text);
       return E.SUCCESS;
     },
     fd_read: (fd: number, _iovs: number, _iovsLen: number, nreadP: number) => {

@@ -51,6 +51,13 @@
 #define OCRE_WATCHDOG_MS 5000
 #endif
 
+/* Log WAMR's pool use after each instantiation: debug builds only (it costs flash). */
+#if defined(CONFIG_OCRE_LOG_LEVEL) && CONFIG_OCRE_LOG_LEVEL >= 4
+#define OCRE_LOG_POOL_USE 1
+#elif !defined(OCRE_LOG_POOL_USE)
+#define OCRE_LOG_POOL_USE 0
+#endif
+
 #ifdef CONFIG_OCRE_WAMR_HEAP_POOL_SIZE
 #define OCRE_WAMR_HEAP_POOL_SIZE CONFIG_OCRE_WAMR_HEAP_POOL_SIZE
 #elif !defined(OCRE_WAMR_HEAP_POOL_SIZE)
@@ -82,6 +89,20 @@
 #define OCRE_HAS_WASI_FULL 1
 #else
 #define OCRE_HAS_WASI_FULL 0
+#endif
+/*
+ * Signature checking before a container is loaded: Kconfig CONFIG_OCRE_VERIFY on Zephyr,
+ * -DOCRE_VERIFY=1 elsewhere (it needs the port's ocre_port_sha256/ecdsa_p256_verify).
+ */
+#if defined(CONFIG_OCRE_VERIFY) || (defined(OCRE_VERIFY) && OCRE_VERIFY)
+#define OCRE_HAS_VERIFY 1
+#else
+#define OCRE_HAS_VERIFY 0
+#endif
+#ifdef CONFIG_OCRE_MAX_TRUSTED_KEYS
+#define OCRE_MAX_TRUSTED_KEYS CONFIG_OCRE_MAX_TRUSTED_KEYS
+#elif !defined(OCRE_MAX_TRUSTED_KEYS)
+#define OCRE_MAX_TRUSTED_KEYS 4
 #endif
 
 /* Longest topic and content type accepted by publish, in bytes without the NUL. */

@@ -62,6 +62,16 @@ void ocre_log(enum ocre_log_level level, const char *fmt, ...)
 #endif
 	;
 
+/* ---- signatures (ocre_verify.c) ---------------------------------------------------------- */
+/*
+ * 0 when `meta` carries a valid signature, by a trusted key, of an image whose manifest names
+ * exactly these Wasm bytes as a layer; else -OCRE_EPERM and *why says which check failed.
+ */
+int ocre_verify_container(const uint8_t *wasm, size_t wasm_size,
+			  const struct ocre_container_meta *meta, const char **why);
+/* ASN.1 DER ECDSA-Sig-Value (SEQUENCE { r, s }, strict DER) to raw r || s (OCRE_VERIFY only). */
+bool ocre_der_to_p256_raw(const uint8_t *der, size_t n, uint8_t raw[64]);
+
 /* ---- the ABI: indexes and capabilities from ocre_abi.def ------------------------------- */
 enum ocre_abi_index {
 #define OCRE_ABI_FN(name, sig, cap) OCRE_FN_##name,
