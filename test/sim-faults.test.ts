@@ -171,12 +171,12 @@ describe("faults", () => {
     expect(run.gpio).toEqual([]);
   });
 
-  it("enforces the device's timer count: ids 1..4 per container, a taken id is busy", async () => {
+  it("enforces upstream's timer count: ids 1..8 per container, a taken id is busy", async () => {
     const timers = await compileWat(`(module ${IMPORTS}
       (memory (export "memory") 1)
       (func (export "_start")
-        (drop (call $timer_create (i32.const 1))) (drop (call $timer_create (i32.const 4)))
-        (drop (call $timer_create (i32.const 5))) (drop (call $timer_create (i32.const 0)))
+        (drop (call $timer_create (i32.const 1))) (drop (call $timer_create (i32.const 8)))
+        (drop (call $timer_create (i32.const 9))) (drop (call $timer_create (i32.const 0)))
         (drop (call $timer_create (i32.const 1)))))`);
     const run = await runContainers({
       containers: [{ name: "timers", wasm: timers, capabilities: ["timers"] }],
@@ -185,8 +185,8 @@ describe("faults", () => {
     });
     expect(run.trace.map((e) => [e.args[0], e.result])).toEqual([
       [1, 0],
-      [4, 0],
-      [5, -22],
+      [8, 0],
+      [9, -22],
       [0, -22],
       [1, -16],
     ]);

@@ -2,10 +2,6 @@ import { ERRNO, EVENT_TYPE, MAX_TOPIC_PREFIX_BYTES } from "../abi/table.js";
 import type { Container } from "./container.js";
 import type { HostGroup } from "./host-fn.js";
 
-/** Longest topic and content type a publisher may send, in bytes (the shim's OCRE_MAX_TOPIC_BYTES). */
-export const MAX_TOPIC_BYTES = 127;
-export const MAX_CONTENT_TYPE_BYTES = 127;
-
 /** Bytes as a latin1 string (one char per byte): cheap for short topics, unlike TextDecoder. */
 function latin1(bytes: Uint8Array): string {
   let s = "";
@@ -39,8 +35,8 @@ export function messagingImports(c: Container): HostGroup {
 
     ocre_publish_message: (topicPtr: number, typePtr: number, payloadPtr: number, len: number) => {
       const m = c.memory;
-      const topicLen = m.cStringLength(topicPtr, MAX_TOPIC_BYTES);
-      const typeLen = m.cStringLength(typePtr, MAX_CONTENT_TYPE_BYTES);
+      const topicLen = m.cStringLength(topicPtr, sim.limits.maxTopicBytes);
+      const typeLen = m.cStringLength(typePtr, sim.limits.maxTopicBytes);
       if (topicLen <= 0 || typeLen < 0 || len < 0 || len > sim.limits.maxMessageBytes) return -ERRNO.EINVAL;
       const payload = m.copyOut(payloadPtr, len);
       if (payload === undefined) return -ERRNO.EINVAL;
