@@ -14,3 +14,9 @@ export namespace Errno {
   export const ENOSYS: i32 = 38;
   export const ENOMSG: i32 = 42;
 }
+
+/** ocre's extensions (cli/abi/contract.ts EXTENSIONS): opted into through ocre_register_dispatcher. */
+export namespace Extension {
+  export const EVENT_TYPE: i32 = 0x6f637265;
+  export const ERRNO_V1: string = "ocre:errno-v1";
+}

@@ -31,6 +31,19 @@ export type ErrnoName = keyof typeof ERRNO;
 export const EVENT_TYPE = Object.freeze({ timer: 0, gpio: 1, sensor: 2, message: 3 } as const);
 
 /**
+ * ocre's extensions, which a container opts into so that upstream apps keep upstream's codes.
+ * The handshake is a call upstream answers -EINVAL without side effect:
+ * ocre_register_dispatcher(OCRE_EXT_EVENT_TYPE, "<extension>") answers 0 on ocre's runtime.
+ * "ocre:errno-v1": a publish that reached no queue because every subscriber's queue was full
+ * answers -EBUSY, and one whose payload exceeds OCRE_MAX_MESSAGE_SIZE answers -ENOMEM; without
+ * it both answer -ENOENT, as upstream (where "no subscriber" and "queue full" look the same).
+ */
+export const EXTENSIONS = Object.freeze({
+  OCRE_EXT_EVENT_TYPE: 0x6f637265,
+  OCRE_EXT_ERRNO_V1: "ocre:errno-v1",
+} as const);
+
+/**
  * Capability names a container may hold, in bit order (bit i of the firmware's container
  * metadata). Upstream recognises only "ocre:api" (the whole API) and its runtime options;
  * "timers", "gpio", "sensors" and "messaging" are ocre's finer grants, each of which maps to

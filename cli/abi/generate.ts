@@ -4,7 +4,7 @@
  * root) and their text. `npm run gen:abi` writes them (regenerate.ts); a test compares them with
  * the files on disk, so a stale copy fails CI.
  */
-import { ABI_CONSTANTS, CAPABILITY_DEFS, ERRNO, EVENT_TYPE, LIMITS, type LimitDef } from "./contract.js";
+import { ABI_CONSTANTS, CAPABILITY_DEFS, ERRNO, EVENT_TYPE, EXTENSIONS, LIMITS, type LimitDef } from "./contract.js";
 import { OCRE_ABI } from "./table.js";
 
 export interface GeneratedFile {
@@ -88,6 +88,12 @@ export function renderAbiHeader(): string {
   }
   out.push("};", "", "/* Fixed sizes and ranges of the ABI. */");
   for (const [name, value] of Object.entries(ABI_CONSTANTS)) out.push(`#define ${pad(name, 23)}${value}`);
+  out.push(
+    "",
+    "/* ocre's extensions: ocre_register_dispatcher(OCRE_EXT_EVENT_TYPE, name) opts in (upstream: -EINVAL). */",
+    `#define OCRE_EXT_EVENT_TYPE 0x${EXTENSIONS.OCRE_EXT_EVENT_TYPE.toString(16)}`,
+    `#define OCRE_EXT_ERRNO_V1   "${EXTENSIONS.OCRE_EXT_ERRNO_V1}"`,
+  );
   out.push("", "#endif /* OCRE_OCRE_ABI_H_ */");
   return `${out.join("\n")}\n`;
 }
@@ -150,7 +156,15 @@ export function renderSdkErrno(): string {
     "export namespace Errno {",
   ];
   for (const [name, value] of Object.entries(ERRNO)) out.push(`  export const ${name}: i32 = ${value};`);
-  out.push("}");
+  out.push(
+    "}",
+    "",
+    "/** ocre's extensions (cli/abi/contract.ts EXTENSIONS): opted into through ocre_register_dispatcher. */",
+    "export namespace Extension {",
+    `  export const EVENT_TYPE: i32 = 0x${EXTENSIONS.OCRE_EXT_EVENT_TYPE.toString(16)};`,
+    `  export const ERRNO_V1: string = "${EXTENSIONS.OCRE_EXT_ERRNO_V1}";`,
+    "}",
+  );
   return `${out.join("\n")}\n`;
 }
 

@@ -49,4 +49,8 @@ enum ocre_event_type {
 #define OCRE_TIMER_MIN_MS      1
 #define OCRE_TIMER_MAX_MS      65535
 
+/* ocre's extensions: ocre_register_dispatcher(OCRE_EXT_EVENT_TYPE, name) opts in (upstream: -EINVAL). */
+#define OCRE_EXT_EVENT_TYPE 0x6f637265
+#define OCRE_EXT_ERRNO_V1   "ocre:errno-v1"
+
 #endif /* OCRE_OCRE_ABI_H_ */
