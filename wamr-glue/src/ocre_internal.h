@@ -87,6 +87,12 @@ void *ocre_mem_range(const struct ocre_mem *m, uint32_t off, uint32_t len);
  */
 const char *ocre_mem_str(const struct ocre_mem *m, uint32_t off, uint32_t max_len,
 			 uint32_t *len_out);
+/*
+ * The bytes at off up to the first NUL, at most max_len of them and never past the end of the
+ * memory (upstream's strncpy of a subscription prefix): their count, with *out pointing at them
+ * (NULL when off itself is outside the memory).
+ */
+uint32_t ocre_mem_strn(const struct ocre_mem *m, uint32_t off, uint32_t max_len, const char **out);
 bool ocre_mem_put_u32(const struct ocre_mem *m, uint32_t off, uint32_t value);
 bool ocre_mem_put_u64(const struct ocre_mem *m, uint32_t off, uint64_t value);
 bool ocre_mem_get_u32(const struct ocre_mem *m, uint32_t off, uint32_t *value);
@@ -158,6 +164,7 @@ struct ocre_container {
 	volatile bool instantiating; /* set by start, cleared once the first instantiate returned */
 	bool proc_exited;
 	int32_t proc_exit_code;
+	bool ext_errno; /* opted into OCRE_EXT_ERRNO_V1: distinct publish codes */
 
 	void *engine_module;
 	void *engine_inst;
