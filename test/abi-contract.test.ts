@@ -8,7 +8,14 @@ import { execa } from "execa";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ABI_CONSTANTS, CAPABILITY_DEFS, ERRNO, EVENT_TYPE, LIMITS, upstreamCapabilities } from "../cli/abi/contract.js";
+import {
+  ABI_CONSTANTS,
+  CAPABILITY_DEFS,
+  ERRNO,
+  EVENT_TYPE,
+  LIMITS,
+  upstreamCapabilities,
+} from "../cli/abi/contract.js";
 import { generatedFiles } from "../cli/abi/generate.js";
 import { DEFAULT_LIMITS } from "../cli/sim/limits.js";
 import { repoRoot, tempDir } from "./helpers/cli.js";
@@ -28,7 +35,9 @@ describe("generated copies of the ABI contract", () => {
 
   it("every limit in Kconfig.limits has its contract default, range and help", async () => {
     const text = await readFile(path.join(repoRoot, "zephyr-module/Kconfig.limits"), "utf8");
-    const options = [...text.matchAll(/^config (\w+)\n\tint "[^"]+"\n\tdefault (\d+)\n\trange (\d+) (\d+)\n\thelp\n/gm)];
+    const options = [
+      ...text.matchAll(/^config (\w+)\n\tint "[^"]+"\n\tdefault (\d+)\n\trange (\d+) (\d+)\n\thelp\n/gm),
+    ];
     expect(options.map((m) => m[1])).toEqual(Object.values(LIMITS).map((l) => l.symbol));
     expect(options.find((m) => m[1] === "OCRE_MAX_CONTAINERS")?.slice(2)).toEqual(["2", "1", "16"]);
     expect(options.find((m) => m[1] === "OCRE_WAMR_HEAP_POOL_SIZE")?.[2]).toBe("98304");

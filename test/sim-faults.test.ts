@@ -105,11 +105,20 @@ describe("faults", () => {
   });
 
   it.each([
-    ["a payload pointer outside memory", "(call $publish (i32.const 16) (i32.const 16) (i32.const 0xfffffff0) (i32.const 4))"],
-    ["a topic pointer outside memory", "(call $publish (i32.const 0xfffffff0) (i32.const 16) (i32.const 16) (i32.const 1))"],
+    [
+      "a payload pointer outside memory",
+      "(call $publish (i32.const 16) (i32.const 16) (i32.const 0xfffffff0) (i32.const 4))",
+    ],
+    [
+      "a topic pointer outside memory",
+      "(call $publish (i32.const 0xfffffff0) (i32.const 16) (i32.const 16) (i32.const 1))",
+    ],
     ["a prefix pointer outside memory", "(call $subscribe (i32.const 0x7ffffff0))"],
     ["a uname buffer outside memory", "(call $uname (i32.const -1))"],
-    ["a GPIO name running past the end of memory", "(call $gpio_cfg (i32.sub (call $end) (i32.const 1)) (i32.const 1))"],
+    [
+      "a GPIO name running past the end of memory",
+      "(call $gpio_cfg (i32.sub (call $end) (i32.const 1)) (i32.const 1))",
+    ],
   ])("%s traps, as WAMR does on the device and upstream", async (_what, call) => {
     const wasm = await compileWat(`(module ${IMPORTS}
       (memory (export "memory") 1)

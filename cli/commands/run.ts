@@ -13,6 +13,8 @@ import { loadSensorTrace } from "../sim/sensor-trace.js";
 import { resolveTarget } from "../sim/sources.js";
 import { createTraceWriter } from "../sim/trace-file.js";
 import type { ContainerResult, SimEvent } from "../sim/types.js";
+import { RUNTIME_NAMES, type RuntimeName } from "../sim/profile.js";
+import { LIMITS } from "../abi/contract.js";
 import type { Output } from "../ui/output.js";
 
 interface RunArgs {
@@ -29,6 +31,7 @@ interface RunArgs {
   seed?: number;
   "event-queue-depth"?: number;
   "verify-key"?: string[];
+  runtime: RuntimeName;
 }
 
 function seconds(ms: number): string {
@@ -155,7 +158,12 @@ export const runCommand = defineCommand<RunArgs>({
       })
       .option("event-queue-depth", {
         type: "number",
-        describe: "Events a container's queue holds (default 16, as CONFIG_OCRE_EVENT_QUEUE_DEPTH)",
+        describe: `Events a container's queue holds (default ${LIMITS.eventQueueDepth.default}, as CONFIG_OCRE_EVENT_QUEUE_DEPTH)`,
+      })
+      .option("runtime", {
+        choices: RUNTIME_NAMES,
+        default: "ocre" as RuntimeName,
+        describe: "Runtime to imitate: ocre's firmware, or a stock upstream Ocre 0.7 device (docs/compat.md)",
       }) as never,
   run: async (args, out) => {
     const caps = args.cap
@@ -224,6 +232,7 @@ export const runCommand = defineCommand<RunArgs>({
       trace: tracer?.write,
       seed: args.seed,
       limits: depth === undefined ? undefined : { eventQueueDepth: depth },
+      runtime: args.runtime,
       onEvent: livePrinter(out, targets.length > 1),
     });
     const result = await running.catch((error: unknown) => {

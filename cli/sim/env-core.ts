@@ -103,6 +103,8 @@ export function coreImports(c: Container): HostGroup {
     ocre_sleep: (ms: number) => {
       // Upstream ignores usleep's answer: a negative time returns 0 at once.
       if (ms < 0) return 0;
+      const refused = sim.profile.sleepRefusedFromMs;
+      if (refused !== undefined && ms >= refused) return 0;
       c.emptyPolls = 0;
       return c.suspend(sim.now() + ms, returnZero);
     },

@@ -31,6 +31,11 @@ export interface RuntimeProfile {
   readonly copyOnPublish: boolean;
   /** ocre_messaging_free_module_event_data frees any address and answers 0 (heap corruption). */
   readonly freeAnyAddress: boolean;
+  /**
+   * ocre_sleep of this many ms or more returns at once without sleeping (upstream on Zephyr
+   * sleeps with usleep(), which refuses a second or more); undefined: every sleep is honoured.
+   */
+  readonly sleepRefusedFromMs: number | undefined;
   /** ocre's extension handshake (ocre_register_dispatcher on OCRE_EXT_EVENT_TYPE) answers 0. */
   readonly extensions: boolean;
   readonly limits: SimLimits;
@@ -45,6 +50,7 @@ export const PROFILES: Readonly<Record<RuntimeName, RuntimeProfile>> = Object.fr
     eventPerSubscription: false,
     copyOnPublish: false,
     freeAnyAddress: false,
+    sleepRefusedFromMs: undefined,
     extensions: true,
     limits: DEFAULT_LIMITS,
   }),
@@ -56,6 +62,7 @@ export const PROFILES: Readonly<Record<RuntimeName, RuntimeProfile>> = Object.fr
     eventPerSubscription: true,
     copyOnPublish: true,
     freeAnyAddress: true,
+    sleepRefusedFromMs: 1000,
     extensions: false,
     // Upstream's Zephyr defaults; payloads and topics are bounded only by the receiver's heap
     // there, so the simulator's bounds are set far above anything an app heap holds.
