@@ -132,15 +132,15 @@ describe("faults", () => {
       containers: [{ name: "oob", wasm, capabilities: ["ocre:api"] }],
       virtualTime: true,
     });
-    expect(run.containers[0]).toMatchObject({ status: "trapped", exitCode: 1 });
+    expect(run.containers[0]).toMatchObject({ status: "trapped", exitCode: 134 });
     expect(run.containers[0]!.trap).toMatchObject({ kind: "out-of-bounds memory access", function: "bad_call" });
   });
 
   it("a trap reports its kind and the Wasm function, and fails the run", async () => {
     const run = await runContainers({ containers: [{ name: "div", wasm: wat.traps! }], virtualTime: true });
-    expect(run.containers[0]).toMatchObject({ status: "trapped", exitCode: 1, endedAtMs: 5 });
+    expect(run.containers[0]).toMatchObject({ status: "trapped", exitCode: 134, endedAtMs: 5 });
     expect(run.containers[0]!.trap).toMatchObject({ kind: "integer divide by zero", function: "divide" });
-    expect(run.exitCode).toBe(1);
+    expect(run.exitCode).toBe(134);
     const other = await runContainers({ containers: [{ name: "u", wasm: wat.unreachable! }], virtualTime: true });
     expect(other.containers[0]!.trap).toMatchObject({ kind: "unreachable", function: "give_up" });
     const deep = await runContainers({ containers: [{ name: "r", wasm: wat.recurse! }], virtualTime: true });

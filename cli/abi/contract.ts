@@ -259,3 +259,22 @@ export const UNAME_FIELD_BYTES = ABI_CONSTANTS.OCRE_UNAME_FIELD_BYTES;
 export const UNAME_FIELDS = ABI_CONSTANTS.OCRE_UNAME_FIELDS;
 /** Longest subscription prefix, in bytes, excluding the NUL (longer ones are truncated). */
 export const MAX_TOPIC_PREFIX_BYTES = ABI_CONSTANTS.OCRE_MAX_PREFIX_BYTES;
+
+/**
+ * WASI argv[0] of a container, as upstream Ocre 0.7 on Zephyr passes it: the image's path under
+ * its default working directory (CONFIG_OCRE_DEFAULT_WORKING_DIRECTORY "/lfs/ocre").
+ */
+export function argv0(containerName: string): string {
+  return `/lfs/ocre/images/${containerName}.wasm`;
+}
+
+/** uname's sysname: upstream's "Project Ocre (<OS>)". */
+export const UNAME_SYSNAME = "Project Ocre (Zephyr)";
+
+/** Exit codes a runtime reports for containers that did not exit by themselves. */
+export const EXIT_CODES = Object.freeze({
+  /** The module trapped (like SIGABRT). Upstream 0.7 reports 0 (WAMR's WASI exit code). */
+  OCRE_EXIT_TRAP: 134,
+  /** Stopped by the watchdog or by ocre_container_stop (like SIGKILL). */
+  OCRE_EXIT_KILLED: 137,
+} as const);

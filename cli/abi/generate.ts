@@ -4,7 +4,16 @@
  * root) and their text. `npm run gen:abi` writes them (regenerate.ts); a test compares them with
  * the files on disk, so a stale copy fails CI.
  */
-import { ABI_CONSTANTS, CAPABILITY_DEFS, ERRNO, EVENT_TYPE, EXTENSIONS, LIMITS, type LimitDef } from "./contract.js";
+import {
+  ABI_CONSTANTS,
+  CAPABILITY_DEFS,
+  ERRNO,
+  EVENT_TYPE,
+  EXIT_CODES,
+  EXTENSIONS,
+  LIMITS,
+  type LimitDef,
+} from "./contract.js";
 import { OCRE_ABI } from "./table.js";
 
 export interface GeneratedFile {
@@ -94,7 +103,9 @@ export function renderAbiHeader(): string {
   for (const [name, value] of Object.entries(EVENT_TYPE)) {
     out.push(`\tOCRE_EVENT_${name === "message" ? "MESSAGE" : name.toUpperCase()} = ${value},`);
   }
-  out.push("};", "", "/* Fixed sizes and ranges of the ABI. */");
+  out.push("};", "", "/* Exit codes the runtime reports for containers that did not exit by themselves. */");
+  for (const [name, value] of Object.entries(EXIT_CODES)) out.push(`#define ${pad(name, 17)}${value}`);
+  out.push("", "/* Fixed sizes and ranges of the ABI. */");
   for (const [name, value] of Object.entries(ABI_CONSTANTS)) out.push(`#define ${pad(name, 23)}${value}`);
   out.push(
     "",

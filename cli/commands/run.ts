@@ -38,13 +38,19 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(3)}s`;
 }
 
+/** An exit code as a shell would see it too, when they differ: "-1 (status 255)". */
+function exitText(code: number): string {
+  const status = code & 0xff || (code === 0 ? 0 : 1);
+  return status === code ? `${code}` : `${code} (status ${status})`;
+}
+
 function describeEnd(r: ContainerResult): string {
   if (r.status === "trapped" && r.trap) {
-    return `${r.name}: trapped at ${seconds(r.endedAtMs)}: ${r.trap.kind}${r.trap.function ? ` in ${r.trap.function}` : ""} (exit ${r.exitCode})`;
+    return `${r.name}: trapped at ${seconds(r.endedAtMs)}: ${r.trap.kind}${r.trap.function ? ` in ${r.trap.function}` : ""} (exit ${exitText(r.exitCode)})`;
   }
   if (r.status === "timeout") return `${r.name}: stopped by --timeout at ${seconds(r.endedAtMs)} (exit ${r.exitCode})`;
   if (r.status === "stopped") return `${r.name}: stopped after --duration at ${seconds(r.endedAtMs)}`;
-  return `${r.name}: exited with ${r.exitCode} at ${seconds(r.endedAtMs)}`;
+  return `${r.name}: exited with ${exitText(r.exitCode)} at ${seconds(r.endedAtMs)}`;
 }
 
 /** A line held back for its prefix longer than this is printed as it is (bounded memory). */
@@ -81,6 +87,8 @@ function livePrinter(out: Output, prefixed: boolean): (event: SimEvent) => void 
         if (rest && key.startsWith(`${event.container}\u0000`)) emitText(event.container, "stdout", "\n");
       const line = describeEnd(event.result);
       if (event.result.exitCode !== 0) process.stderr.write(`${out.style.red("error")} ${line}\n`);
+      else if (event.result.status === "trapped")
+        out.warn(line); // upstream reports a trap as exit 0
       else out.debug(line);
     }
   };

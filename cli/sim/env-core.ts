@@ -1,4 +1,4 @@
-import { EXTENSIONS } from "../abi/contract.js";
+import { EXTENSIONS, UNAME_SYSNAME } from "../abi/contract.js";
 import { ERRNO, EVENT_TYPE, UNAME_FIELD_BYTES, UNAME_FIELDS } from "../abi/table.js";
 import type { QueuedEvent } from "./event-queue.js";
 import { packageVersion } from "../version.js";
@@ -15,13 +15,15 @@ export const BUSY_POLLS = 1000;
 export function coreImports(c: Container): HostGroup {
   const sim = c.sim;
   const unameFields = (): Uint8Array => {
+    // Upstream's layout: "Project Ocre (<OS>)", node name, "<app version> (<OS release>)",
+    // OS version, machine, domain name.
     const values = [
-      "Ocre",
-      c.name,
-      packageVersion(),
-      `ocre run ${sim.virtual ? "(virtual time)" : "(real time)"}`,
+      UNAME_SYSNAME,
+      "zephyr",
+      `${packageVersion()} (ocre run)`,
+      `ocre run, ${sim.virtual ? "virtual" : "real"} time`,
       sim.board.id,
-      "host",
+      "",
     ];
     const out = new Uint8Array(UNAME_FIELD_BYTES * UNAME_FIELDS);
     values.forEach((v, i) => out.set(GuestMemory.encode(v).subarray(0, UNAME_FIELD_BYTES - 1), i * UNAME_FIELD_BYTES));

@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS, type SimLimits } from "./limits.js";
+import { TRAP_EXIT_CODE } from "./signals.js";
 
 /** Runtimes `ocre run --runtime` can imitate. */
 export const RUNTIME_NAMES = ["ocre", "upstream-0.7"] as const;
@@ -36,6 +37,8 @@ export interface RuntimeProfile {
    * sleeps with usleep(), which refuses a second or more); undefined: every sleep is honoured.
    */
   readonly sleepRefusedFromMs: number | undefined;
+  /** Exit code reported for a trap (upstream 0.7 reports WAMR's WASI exit code: 0). */
+  readonly trapExitCode: number;
   /** ocre's extension handshake (ocre_register_dispatcher on OCRE_EXT_EVENT_TYPE) answers 0. */
   readonly extensions: boolean;
   readonly limits: SimLimits;
@@ -51,6 +54,7 @@ export const PROFILES: Readonly<Record<RuntimeName, RuntimeProfile>> = Object.fr
     copyOnPublish: false,
     freeAnyAddress: false,
     sleepRefusedFromMs: undefined,
+    trapExitCode: TRAP_EXIT_CODE,
     extensions: true,
     limits: DEFAULT_LIMITS,
   }),
@@ -63,6 +67,7 @@ export const PROFILES: Readonly<Record<RuntimeName, RuntimeProfile>> = Object.fr
     copyOnPublish: true,
     freeAnyAddress: true,
     sleepRefusedFromMs: 1000,
+    trapExitCode: 0,
     extensions: false,
     // Upstream's Zephyr defaults; payloads and topics are bounded only by the receiver's heap
     // there, so the simulator's bounds are set far above anything an app heap holds.

@@ -15,7 +15,7 @@ import { createProbe } from "./probe.js";
 import { PROFILES, type RuntimeProfile } from "./profile.js";
 import { EventQueue } from "./event-queue.js";
 import { SensorModel } from "./sensors.js";
-import { ExitSignal, StopSignal, TIMEOUT_EXIT_CODE, TRAP_EXIT_CODE } from "./signals.js";
+import { ExitSignal, StopSignal, TIMEOUT_EXIT_CODE } from "./signals.js";
 import { Timeline } from "./timeline.js";
 import { describeTrap } from "./trap.js";
 import type {
@@ -340,7 +340,7 @@ export class Simulation {
     }
     const trap = describeTrap(error, c.prepared.functionNames);
     if (!trap) throw error;
-    this.finish(c, "trapped", TRAP_EXIT_CODE, trap);
+    this.finish(c, "trapped", this.profile.trapExitCode, trap);
   }
 
   private stopContainer(c: Container, reason: "timeout" | "duration"): void {

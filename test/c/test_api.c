@@ -7,6 +7,8 @@
  * (Capabilities are checked by the dispatcher: test_dispatch.c.)
  */
 
+#include <sys/utsname.h>
+
 #include "test_support.h"
 
 static struct fake_module mod = {.magic = FAKE_MAGIC, .exports = {"on_timer"}};
@@ -73,8 +75,15 @@ static void uname_fills_six_80_byte_fields(void **state)
 
 	memset(m->base + 100, 0x5a, 480);
 	assert_int_equal(ocre_api_uname(a, m, 100), 0);
-	assert_string_equal((char *)m->base + 100, "ocre-posix");
-	assert_string_equal((char *)m->base + 100 + 4 * 80, "host");
+	struct utsname u;
+
+	assert_int_equal(uname(&u), 0);
+	/* upstream's layout on Linux: "Project Ocre (Linux)", node, "1.0.0 (<release>)", ... */
+	assert_string_equal((char *)m->base + 100, "Project Ocre (Linux)");
+	assert_string_equal((char *)m->base + 100 + 80, u.nodename);
+	assert_memory_equal((char *)m->base + 100 + 2 * 80, "1.0.0 (", 7);
+	assert_string_equal((char *)m->base + 100 + 4 * 80, u.machine);
+	assert_string_equal((char *)m->base + 100 + 5 * 80, "");
 	assert_int_equal(m->base[100 + 479], 0);
 	/* 480 bytes must fit: a buffer 479 bytes before the end is refused with upstream's -1 */
 	assert_int_equal(ocre_api_uname(a, m, FAKE_MEM_SIZE - 479), -1);

@@ -18,11 +18,6 @@
 extern "C" {
 #endif
 
-/* Exit codes the runtime reports for containers that did not exit by themselves. */
-#define OCRE_EXIT_TRAP   134 /* the module trapped (like SIGABRT) */
-#define OCRE_EXIT_KILLED 137 /* stopped by the watchdog or by ocre_container_stop (like SIGKILL)   \
-			      */
-
 enum ocre_restart_policy {
 	OCRE_RESTART_NO = 0,
 	OCRE_RESTART_ON_FAILURE = 1,

@@ -41,6 +41,10 @@ enum ocre_event_type {
 	OCRE_EVENT_MESSAGE = 3,
 };
 
+/* Exit codes the runtime reports for containers that did not exit by themselves. */
+#define OCRE_EXIT_TRAP   134
+#define OCRE_EXIT_KILLED 137
+
 /* Fixed sizes and ranges of the ABI. */
 #define OCRE_MAX_PREFIX_BYTES  63
 #define OCRE_MAX_NAME_BYTES    63
