@@ -187,6 +187,29 @@ export function renderSdkErrno(): string {
   return `${out.join("\n")}\n`;
 }
 
+/** docs/limits.md: the limits, their defaults and ranges, and upstream's values. */
+export function renderLimitsDoc(): string {
+  const out = [
+    "# Runtime limits",
+    "",
+    `<!-- ${NOTICE} -->`,
+    "",
+    "The limits of ocre's runtime, the same for the firmware (Kconfig `CONFIG_<symbol>`, or",
+    "`-D<symbol>=` for other ports) and for `ocre run` (`runContainers({ limits })`). Defaults are",
+    "upstream Ocre 0.7's where upstream has one; [compat.md](compat.md) explains each difference.",
+    "",
+    "| symbol | default | range | meaning | upstream 0.7 |",
+    "|---|---|---|---|---|",
+  ];
+  for (const l of Object.values(LIMITS) as LimitDef[]) {
+    const where = l.zephyrOnly ? " (Zephyr port)" : "";
+    out.push(`| \`${l.symbol}\` | ${l.default} | ${l.min}..${l.max} | ${l.help}${where} | ${l.upstream} |`);
+  }
+  out.push("", "Fixed by the ABI:", "", "| constant | value |", "|---|---|");
+  for (const [name, value] of Object.entries(ABI_CONSTANTS)) out.push(`| \`${name}\` | ${value} |`);
+  return `${out.join("\n")}\n`;
+}
+
 /** Every generated file of the repository. */
 export function generatedFiles(): GeneratedFile[] {
   return [
@@ -195,5 +218,6 @@ export function generatedFiles(): GeneratedFile[] {
     { path: "wamr-glue/src/ocre_limits.h", text: renderLimitsHeader() },
     { path: "zephyr-module/Kconfig.limits", text: renderKconfigLimits() },
     { path: "sdk/errno.ts", text: renderSdkErrno() },
+    { path: "docs/limits.md", text: renderLimitsDoc() },
   ];
 }
