@@ -19,4 +19,5 @@ export namespace Errno {
 export namespace Extension {
   export const EVENT_TYPE: i32 = 0x6f637265;
   export const ERRNO_V1: string = "ocre:errno-v1";
+  export const WAIT_V1: string = "ocre:wait-v1";
 }

@@ -41,6 +41,8 @@ export const EVENT_TYPE = Object.freeze({ timer: 0, gpio: 1, sensor: 2, message:
 export const EXTENSIONS = Object.freeze({
   OCRE_EXT_EVENT_TYPE: 0x6f637265,
   OCRE_EXT_ERRNO_V1: "ocre:errno-v1",
+  /** ocre_sleep returns as soon as an event is pending; ocre_sleep(-1) waits for one. */
+  OCRE_EXT_WAIT_V1: "ocre:wait-v1",
 } as const);
 
 /**

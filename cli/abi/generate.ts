@@ -112,6 +112,7 @@ export function renderAbiHeader(): string {
     "/* ocre's extensions: ocre_register_dispatcher(OCRE_EXT_EVENT_TYPE, name) opts in (upstream: -EINVAL). */",
     `#define OCRE_EXT_EVENT_TYPE 0x${EXTENSIONS.OCRE_EXT_EVENT_TYPE.toString(16)}`,
     `#define OCRE_EXT_ERRNO_V1   "${EXTENSIONS.OCRE_EXT_ERRNO_V1}"`,
+    `#define OCRE_EXT_WAIT_V1    "${EXTENSIONS.OCRE_EXT_WAIT_V1}"`,
   );
   out.push("", "#endif /* OCRE_OCRE_ABI_H_ */");
   return `${out.join("\n")}\n`;
@@ -182,6 +183,7 @@ export function renderSdkErrno(): string {
     "export namespace Extension {",
     `  export const EVENT_TYPE: i32 = 0x${EXTENSIONS.OCRE_EXT_EVENT_TYPE.toString(16)};`,
     `  export const ERRNO_V1: string = "${EXTENSIONS.OCRE_EXT_ERRNO_V1}";`,
+    `  export const WAIT_V1: string = "${EXTENSIONS.OCRE_EXT_WAIT_V1}";`,
     "}",
   );
   return `${out.join("\n")}\n`;

@@ -56,5 +56,6 @@ enum ocre_event_type {
 /* ocre's extensions: ocre_register_dispatcher(OCRE_EXT_EVENT_TYPE, name) opts in (upstream: -EINVAL). */
 #define OCRE_EXT_EVENT_TYPE 0x6f637265
 #define OCRE_EXT_ERRNO_V1   "ocre:errno-v1"
+#define OCRE_EXT_WAIT_V1    "ocre:wait-v1"
 
 #endif /* OCRE_OCRE_ABI_H_ */
