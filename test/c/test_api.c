@@ -295,7 +295,9 @@ static void sensors_by_handle_and_name(void **state)
 
 	assert_int_equal(ocre_api_ocre_sensors_discover(a), 2);
 	assert_int_equal(ocre_api_ocre_sensors_get_handle(a, 1), 1);
-	assert_int_equal(ocre_api_ocre_sensors_get_handle(a, 2), -2);
+	/* upstream: a bad handle is -EINVAL, an unknown name -ENOENT */
+	assert_int_equal(ocre_api_ocre_sensors_get_handle(a, 2), -22);
+	assert_int_equal(ocre_api_ocre_sensors_get_handle_by_name(a, ma, put_str(a, 64, "nope")), -2);
 	assert_int_equal(ocre_api_ocre_sensors_get_channel_count(a, 1), 3);
 	assert_int_equal(ocre_api_ocre_sensors_get_channel_type(a, 0, 0), 13);
 	assert_int_equal(ocre_api_ocre_sensors_get_channel_type(a, 0, 1), -22);
@@ -308,7 +310,7 @@ static void sensors_by_handle_and_name(void **state)
 	assert_true(ocre_api_ocre_sensors_read(a, 1, 2) == 102.5);
 	assert_true(ocre_api_ocre_sensors_read(a, 1, 13) == -22.0);
 	assert_true(ocre_api_ocre_sensors_read(a, 1, 3) == -22.0);
-	assert_true(ocre_api_ocre_sensors_read(a, 2, 0) == -2.0);
+	assert_true(ocre_api_ocre_sensors_read(a, 2, 0) == -22.0);
 	uint32_t name = put_str(a, 64, "sim_accel");
 
 	assert_int_equal(ocre_api_ocre_sensors_get_handle_by_name(a, ma, name), 1);
@@ -321,6 +323,7 @@ static void sensors_by_handle_and_name(void **state)
 	assert_true(ocre_api_ocre_sensors_read_by_name(a, ma, name, 0) == -22.0);
 	assert_int_equal(ocre_api_ocre_sensors_get_list(a, ma, put_str(a, 128, "sim_"), 10), 2);
 	assert_int_equal(ocre_api_ocre_sensors_get_list(a, ma, 128, 1), 1);
+	assert_int_equal(ocre_api_ocre_sensors_get_list(a, ma, 128, 0), -22);
 }
 
 static void dispatcher_needs_an_exported_function(void **state)

@@ -577,7 +577,8 @@ int32_t ocre_api_ocre_messaging_free_module_event_data(struct ocre_container *c,
 
 static int32_t sensor_valid(int32_t handle)
 {
-	return handle >= 0 && handle < ocre_port_sensor_count() ? 0 : -OCRE_ENOENT;
+	/* upstream: -EINVAL for a bad handle, -ENOENT for an unknown name */
+	return handle >= 0 && handle < ocre_port_sensor_count() ? 0 : -OCRE_EINVAL;
 }
 
 static int32_t sensor_find(const struct ocre_mem *m, uint32_t name)
@@ -738,7 +739,7 @@ int32_t ocre_api_ocre_sensors_get_list(struct ocre_container *c, const struct oc
 	const char *p = ocre_mem_str(m, prefix, OCRE_MAX_NAME_BYTES, &n);
 	int32_t count = 0;
 
-	if (p == NULL || max < 0) {
+	if (p == NULL || max <= 0) {
 		return -OCRE_EINVAL;
 	}
 	/* The number of sensors whose name starts with the prefix, at most max. */
