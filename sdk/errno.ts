@@ -18,6 +18,9 @@ export namespace Errno {
 /** ocre's extensions (cli/abi/contract.ts EXTENSIONS): opted into through ocre_register_dispatcher. */
 export namespace Extension {
   export const EVENT_TYPE: i32 = 0x6f637265;
-  export const ERRNO_V1: string = "ocre:errno-v1";
-  export const WAIT_V1: string = "ocre:wait-v1";
+  // Lazy: an app that never negotiates does not carry the strings.
+  // @ts-ignore: decorator
+  @lazy export const ERRNO_V1: string = "ocre:errno-v1";
+  // @ts-ignore: decorator
+  @lazy export const WAIT_V1: string = "ocre:wait-v1";
 }

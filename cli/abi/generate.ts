@@ -182,8 +182,11 @@ export function renderSdkErrno(): string {
     "/** ocre's extensions (cli/abi/contract.ts EXTENSIONS): opted into through ocre_register_dispatcher. */",
     "export namespace Extension {",
     `  export const EVENT_TYPE: i32 = 0x${EXTENSIONS.OCRE_EXT_EVENT_TYPE.toString(16)};`,
-    `  export const ERRNO_V1: string = "${EXTENSIONS.OCRE_EXT_ERRNO_V1}";`,
-    `  export const WAIT_V1: string = "${EXTENSIONS.OCRE_EXT_WAIT_V1}";`,
+    "  // Lazy: an app that never negotiates does not carry the strings.",
+    "  // @ts-ignore: decorator",
+    `  @lazy export const ERRNO_V1: string = "${EXTENSIONS.OCRE_EXT_ERRNO_V1}";`,
+    "  // @ts-ignore: decorator",
+    `  @lazy export const WAIT_V1: string = "${EXTENSIONS.OCRE_EXT_WAIT_V1}";`,
     "}",
   );
   return `${out.join("\n")}\n`;

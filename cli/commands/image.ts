@@ -211,7 +211,7 @@ const importCommand = defineCommand<ImportArgs>({
 interface WrapArgs extends LayoutArgs {
   file: string;
   name?: string;
-  version?: string;
+  tag?: string;
   cap?: string[];
   memory?: number;
   heap?: number;
@@ -226,7 +226,7 @@ const wrapCommand = defineCommand<WrapArgs>({
     layoutFlag(y)
       .positional("file", { type: "string", demandOption: true, describe: "the .wasm file" })
       .option("name", { type: "string", describe: "Image name (default: the file name)" })
-      .option("version", { type: "string", describe: "Image version and tag (default 0.1.0)" })
+      .option("tag", { type: "string", describe: "Image version and tag (default 0.1.0)" })
       .option("cap", {
         type: "string",
         array: true,
@@ -258,7 +258,7 @@ const wrapCommand = defineCommand<WrapArgs>({
     const layout = writableLayout({ cwd: args.cwd, layout: args.layout });
     const result = await wrapWasm(new Uint8Array(wasm), file, layout, {
       ...(args.name === undefined ? {} : { name: args.name }),
-      ...(args.version === undefined ? {} : { version: args.version }),
+      ...(args.tag === undefined ? {} : { version: args.tag }),
       ...(caps === undefined ? {} : { capabilities: caps }),
       ...(args.memory === undefined ? {} : { maxPages: args.memory }),
       ...(args.heap === undefined ? {} : { heapBytes: args.heap }),

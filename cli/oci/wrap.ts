@@ -81,6 +81,8 @@ export async function wrapWasm(
   const importedMemory = summary.imports.find((i) => i.kind === "memory");
   const declaredMax =
     importedMemory?.kind === "memory" ? importedMemory.limits.maximum : (summary.memories[0]?.maximum ?? null);
+  // --memory may lower the module's own maximum: the runtime caps growth at the image's limit
+  // (WAMR's max_memory_pages on the device, the simulator likewise).
   const maxPages = options.maxPages ?? declaredMax;
   if (maxPages === null || maxPages === undefined) {
     throw new OcreError("OCRE_WRAP_MEMORY", `${file} declares no memory maximum`, {
@@ -109,7 +111,8 @@ export async function wrapWasm(
     capabilities: Object.freeze([...(options.capabilities ?? [...new Set(used)].sort())]),
     memory: Object.freeze({
       initialPages: 1,
-      maxPages,
+      // Validated against the module's own maximum; the image records the (lower) limit.
+      maxPages: declaredMax ?? maxPages,
       stackBytes: options.stackBytes ?? DEFAULT_STACK_BYTES,
       heapBytes: options.heapBytes ?? DEFAULT_HEAP_BYTES,
     }),
@@ -121,8 +124,19 @@ export async function wrapWasm(
     args: Object.freeze([...(options.args ?? [])]),
     env: Object.freeze({ ...(options.env ?? {}) }),
   });
-  const result = await validate(wasm, config);
-  const content = renderImage(result.spec, { boards: [], sdkVersion: packageVersion() });
+  const validated = await validate(wasm, config);
+  const initial = validated.memory.initialPages;
+  if (initial > maxPages) {
+    throw new OcreError("OCRE_WRAP_MEMORY", `${file} starts with ${initial} pages, more than --memory ${maxPages}`, {
+      hint: `give --memory ${initial} or more`,
+    });
+  }
+  const spec: ContainerSpec = Object.freeze({
+    ...validated.spec,
+    memory: Object.freeze({ ...validated.spec.memory, maxPages: Math.min(maxPages, declaredMax ?? maxPages) }),
+  });
+  const result = { spec, warnings: validated.warnings };
+  const content = renderImage(spec, { boards: [], sdkVersion: packageVersion() });
   const ref = `${name}:${version}`;
   await addToLayout(layout, [{ content, ref }]);
   return { spec: result.spec, ref, digest: content.manifestDigest, layout, warnings: result.warnings };
