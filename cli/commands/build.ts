@@ -186,6 +186,15 @@ export const buildCommand = defineCommand<BuildArgs>({
       return;
     }
     const dirs = (args.dirs.length === 0 ? ["."] : args.dirs).map((d) => path.resolve(args.cwd, d));
+    // A prebuilt module is not an app: say what to do with it before anything looks for boards in it.
+    const wasmTarget = dirs.find((d) => /\.wasm$/i.test(d));
+    if (wasmTarget !== undefined) {
+      const { OcreError } = await import("../errors.js");
+      const rel = path.relative(args.cwd, wasmTarget) || wasmTarget;
+      throw new OcreError("OCRE_BUILD_WASM_TARGET", `${rel} is a Wasm module, not an app directory`, {
+        hint: `make it an image, then build firmware from that: ocre image wrap ${rel} --cap <caps> && ocre build --from-image <name>:<version> --board <id>`,
+      });
+    }
     // The key is read (and decrypted) before anything is built, so a wrong passphrase costs nothing.
     const signingKey =
       args.sign === undefined

@@ -208,6 +208,73 @@ const importCommand = defineCommand<ImportArgs>({
   },
 });
 
+interface WrapArgs extends LayoutArgs {
+  file: string;
+  name?: string;
+  tag?: string;
+  cap?: string[];
+  memory?: number;
+  heap?: number;
+  stack?: number;
+  arg?: string[];
+}
+
+const wrapCommand = defineCommand<WrapArgs>({
+  command: "wrap <file>",
+  describe: "Make an ocre image of a prebuilt .wasm (C, Rust, TinyGo…), checked like `ocre build` checks an app",
+  builder: (y) =>
+    layoutFlag(y)
+      .positional("file", { type: "string", demandOption: true, describe: "the .wasm file" })
+      .option("name", { type: "string", describe: "Image name (default: the file name)" })
+      .option("tag", { type: "string", describe: "Image version and tag (default 0.1.0)" })
+      .option("cap", {
+        type: "string",
+        array: true,
+        describe: "Capabilities, repeatable or comma lists (default: the features the module imports)",
+      })
+      .option("memory", { type: "number", describe: "Linear memory maximum in 64 KiB pages (default: the module's)" })
+      .option("heap", { type: "number", describe: "WAMR app heap in bytes (default 4096)" })
+      .option("stack", { type: "number", describe: "WAMR execution stack in bytes (default 8192)" })
+      .option("arg", {
+        type: "string",
+        array: true,
+        describe: "Arguments after argv[0] (repeatable)",
+      }) as unknown as Argv<WrapArgs>,
+  run: async (args, out) => {
+    const { readFile } = await import("node:fs/promises");
+    const { wrapWasm } = await import("../oci/wrap.js");
+    const { writableLayout } = await import("../oci/index.js");
+    const { OcreError } = await import("../errors.js");
+    const file = path.resolve(args.cwd, args.file);
+    const wasm = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+      throw new OcreError("OCRE_WRAP_FILE", `cannot read ${args.file}: ${error.code ?? error.message}`, {
+        hint: "give the path of a .wasm file",
+      });
+    });
+    const caps = args.cap
+      ?.flatMap((c) => c.split(","))
+      .map((c) => c.trim())
+      .filter((c) => c !== "");
+    const layout = writableLayout({ cwd: args.cwd, layout: args.layout });
+    const result = await wrapWasm(new Uint8Array(wasm), file, layout, {
+      ...(args.name === undefined ? {} : { name: args.name }),
+      ...(args.tag === undefined ? {} : { version: args.tag }),
+      ...(caps === undefined ? {} : { capabilities: caps }),
+      ...(args.memory === undefined ? {} : { maxPages: args.memory }),
+      ...(args.heap === undefined ? {} : { heapBytes: args.heap }),
+      ...(args.stack === undefined ? {} : { stackBytes: args.stack }),
+      ...(args.arg === undefined ? {} : { args: args.arg }),
+    });
+    for (const w of result.warnings) out.warn(w);
+    out.info(
+      `wrapped ${args.file} as ${result.ref} in ${layout} (capabilities: ${result.spec.capabilities.join(", ") || "none"}; ${result.spec.memory.maxPages} pages)`,
+    );
+    out.info(`firmware: ocre build --from-image ${result.ref} --board <id>; run: ocre run ${result.ref}`);
+    out.print(result.digest);
+    out.result({ ok: true, ref: result.ref, digest: result.digest, layout, warnings: result.warnings });
+  },
+});
+
 interface RmArgs extends LayoutArgs {
   refs: string[];
 }
@@ -245,14 +312,18 @@ const rmCommand = defineCommand<RmArgs>({
 
 export const imageCommand = defineCommand<GlobalArgs>({
   command: "image",
-  describe: "Manage local OCI images: ls, inspect, export, import, rm",
+  describe: "Manage local OCI images: ls, inspect, export, import, wrap, rm",
   builder: (y) =>
     y
       .command(lsCommand)
       .command(inspectCommand)
       .command(exportCommand)
       .command(importCommand)
+      .command(wrapCommand)
       .command(rmCommand)
-      .demandCommand(1, "Name an image command: ls, inspect, export, import or rm.") as unknown as Argv<GlobalArgs>,
+      .demandCommand(
+        1,
+        "Name an image command: ls, inspect, export, import, wrap or rm.",
+      ) as unknown as Argv<GlobalArgs>,
   run: async () => undefined,
 });

@@ -13,6 +13,8 @@ import { loadSensorTrace } from "../sim/sensor-trace.js";
 import { resolveTarget } from "../sim/sources.js";
 import { createTraceWriter } from "../sim/trace-file.js";
 import type { ContainerResult, SimEvent } from "../sim/types.js";
+import { RUNTIME_NAMES, type RuntimeName } from "../sim/profile.js";
+import { LIMITS } from "../abi/contract.js";
 import type { Output } from "../ui/output.js";
 
 interface RunArgs {
@@ -29,19 +31,26 @@ interface RunArgs {
   seed?: number;
   "event-queue-depth"?: number;
   "verify-key"?: string[];
+  runtime: RuntimeName;
 }
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(3)}s`;
 }
 
+/** An exit code as a shell would see it too, when they differ: "-1 (status 255)". */
+function exitText(code: number): string {
+  const status = code & 0xff || (code === 0 ? 0 : 1);
+  return status === code ? `${code}` : `${code} (status ${status})`;
+}
+
 function describeEnd(r: ContainerResult): string {
   if (r.status === "trapped" && r.trap) {
-    return `${r.name}: trapped at ${seconds(r.endedAtMs)}: ${r.trap.kind}${r.trap.function ? ` in ${r.trap.function}` : ""} (exit ${r.exitCode})`;
+    return `${r.name}: trapped at ${seconds(r.endedAtMs)}: ${r.trap.kind}${r.trap.function ? ` in ${r.trap.function}` : ""} (exit ${exitText(r.exitCode)})`;
   }
   if (r.status === "timeout") return `${r.name}: stopped by --timeout at ${seconds(r.endedAtMs)} (exit ${r.exitCode})`;
   if (r.status === "stopped") return `${r.name}: stopped after --duration at ${seconds(r.endedAtMs)}`;
-  return `${r.name}: exited with ${r.exitCode} at ${seconds(r.endedAtMs)}`;
+  return `${r.name}: exited with ${exitText(r.exitCode)} at ${seconds(r.endedAtMs)}`;
 }
 
 /** A line held back for its prefix longer than this is printed as it is (bounded memory). */
@@ -78,6 +87,8 @@ function livePrinter(out: Output, prefixed: boolean): (event: SimEvent) => void 
         if (rest && key.startsWith(`${event.container}\u0000`)) emitText(event.container, "stdout", "\n");
       const line = describeEnd(event.result);
       if (event.result.exitCode !== 0) process.stderr.write(`${out.style.red("error")} ${line}\n`);
+      else if (event.result.status === "trapped")
+        out.warn(line); // upstream reports a trap as exit 0
       else out.debug(line);
     }
   };
@@ -155,7 +166,12 @@ export const runCommand = defineCommand<RunArgs>({
       })
       .option("event-queue-depth", {
         type: "number",
-        describe: "Events a container's queue holds (default 16, as CONFIG_OCRE_EVENT_QUEUE_DEPTH)",
+        describe: `Events a container's queue holds (default ${LIMITS.eventQueueDepth.default}, as CONFIG_OCRE_EVENT_QUEUE_DEPTH)`,
+      })
+      .option("runtime", {
+        choices: RUNTIME_NAMES,
+        default: "ocre" as RuntimeName,
+        describe: "Runtime to imitate: ocre's firmware, or a stock upstream Ocre 0.7 device (docs/compat.md)",
       }) as never,
   run: async (args, out) => {
     const caps = args.cap
@@ -224,6 +240,7 @@ export const runCommand = defineCommand<RunArgs>({
       trace: tracer?.write,
       seed: args.seed,
       limits: depth === undefined ? undefined : { eventQueueDepth: depth },
+      runtime: args.runtime,
       onEvent: livePrinter(out, targets.length > 1),
     });
     const result = await running.catch((error: unknown) => {

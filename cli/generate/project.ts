@@ -1,3 +1,4 @@
+import { argv0 } from "../abi/contract.js";
 import { cp, readdir, stat, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { OcreError } from "../errors.js";
@@ -88,8 +89,8 @@ function containerView(spec: ContainerSpec, index: number, signature?: EmbeddedS
     // 0: no override. WAMR has made a fixed-memory module's memory one page of static data +
     // arena (pipeline/fixed-memory.ts); a page count would only draw a warning at boot.
     maxPages: spec.memory.fixedBytes === undefined ? spec.memory.maxPages : 0,
-    // WASI's argv[0] is the program name; the manifest's args follow it.
-    argv: [spec.name, ...spec.args].map(cString),
+    // WASI's argv[0] is the image's path, as upstream passes it; the manifest's args follow it.
+    argv: [argv0(spec.name), ...spec.args].map(cString),
     envp: Object.entries(spec.env).map(([k, v]) => cString(`${k}=${v}`)),
   };
 }

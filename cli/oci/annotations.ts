@@ -12,6 +12,11 @@ export const OCI_CREATED = "org.opencontainers.image.created";
 export const OCRE_PREFIX = "io.ocre.";
 /** Comma-separated capability names, as in ocre.yaml. */
 export const OCRE_CAPABILITIES = "io.ocre.capabilities";
+/**
+ * Comma-separated capabilities to give a stock upstream Ocre runtime for the same grants
+ * (`ocre ... -k <list>`): ocre's fine-grained API grants become "ocre:api", upstream's only one.
+ */
+export const OCRE_CAPABILITIES_UPSTREAM = "io.ocre.capabilities.upstream";
 /** Comma-separated Ocre features the module imports (decides what firmware compiles in). */
 export const OCRE_FEATURES = "io.ocre.features";
 export const OCRE_MEMORY_INITIAL_PAGES = "io.ocre.memory.initial-pages";

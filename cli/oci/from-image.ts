@@ -21,6 +21,8 @@ export interface ImageSpec {
   /** Where the image was found: a layout path or a registry reference. */
   readonly from: string;
   readonly digest: string;
+  /** Defaults taken for an image without io.ocre.* annotations. */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -34,8 +36,10 @@ export async function specFromImage(ref: string, options: FromImageOptions): Pro
     if (explicitRegistry) throw new OcreError("OCRE_IMAGE_NOT_FOUND", "explicit registry transport");
     const local = await resolveLocalImage(ref, options);
     const content = await readLayoutImage(local.layout, local.descriptor);
+    const warnings: string[] = [];
     return {
-      spec: specFromImageContent(content, ref),
+      spec: specFromImageContent(content, ref, (w) => warnings.push(w)),
+      warnings,
       boards: annotatedBoards(content.manifest.annotations),
       from: `${local.layout}${local.ref ? `:${local.ref}` : ""}`,
       digest: content.manifestDigest,
@@ -54,8 +58,10 @@ export async function specFromImage(ref: string, options: FromImageOptions): Pro
   }
   const remote = parseReference(ref);
   const content = await fetchImage(remote, options.registry ?? {});
+  const warnings: string[] = [];
   return {
-    spec: specFromImageContent(content, ref),
+    spec: specFromImageContent(content, ref, (w) => warnings.push(w)),
+    warnings,
     boards: annotatedBoards(content.manifest.annotations),
     from: formatReference(remote),
     digest: content.manifestDigest,

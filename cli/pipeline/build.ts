@@ -389,6 +389,7 @@ export async function buildFromImage(
   const { specFromImage, configFromImage } = await import("../oci/from-image.js");
   const image = await specFromImage(ref, { cwd, registry: { logger } });
   logger.debug(`${image.spec.name} ${image.spec.version}: from ${image.from} (${image.digest})`);
+  for (const w of image.warnings) logger.warn(w);
   const { planFor } = await import("../config/plan.js");
   const plan = await planFor([configFromImage(image, cwd, options)], cwd, options);
   const outputs = await StagedOutputs.begin([plan.outDir]);

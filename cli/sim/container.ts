@@ -52,6 +52,8 @@ export class Container {
   started = false;
   /** Sleeps and yields so far: the --timeout probe tells a busy container from a working one. */
   yields = 0;
+  /** Opted into ocre's distinct publish codes (EXTENSIONS.OCRE_EXT_ERRNO_V1). */
+  extErrno = false;
   /** Empty polls since the last sleep (see ocre_get_event). */
   emptyPolls = 0;
   /** App time at which the current suspension began (poll_oneoff's relative timeouts). */

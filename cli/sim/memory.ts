@@ -79,6 +79,19 @@ export class GuestMemory {
     return -1;
   }
 
+  /**
+   * The bytes at ptr up to the first NUL, at most `max` of them and never past the end of
+   * memory (upstream's strncpy of a subscription prefix): a copy.
+   */
+  boundedString(ptr: number, max: number): Uint8Array {
+    this.refresh();
+    const p = ptr >>> 0;
+    const limit = Math.min(this.u8.length, p + max);
+    let end = p;
+    while (end < limit && this.u8[end] !== 0) end++;
+    return this.u8.slice(p, end);
+  }
+
   /** Whether memory at ptr holds exactly `bytes` (caller has checked the range). */
   equals(ptr: number, bytes: Uint8Array): boolean {
     const u8 = this.u8;

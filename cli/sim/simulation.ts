@@ -10,10 +10,12 @@ import { GpioModel } from "./gpio.js";
 import type { GpioScriptStep } from "./gpio-script.js";
 import { buildImports } from "./host-imports.js";
 import { PROBE_MODULE, PROBE_NAME, instrumentModule } from "./instrument.js";
-import { DEFAULT_HEAP_BYTES, DEFAULT_LIMITS, type SimLimits } from "./limits.js";
+import { DEFAULT_HEAP_BYTES, type SimLimits } from "./limits.js";
 import { createProbe } from "./probe.js";
+import { PROFILES, type RuntimeProfile } from "./profile.js";
+import { EventQueue } from "./event-queue.js";
 import { SensorModel } from "./sensors.js";
-import { ExitSignal, StopSignal, TIMEOUT_EXIT_CODE, TRAP_EXIT_CODE } from "./signals.js";
+import { ExitSignal, StopSignal, TIMEOUT_EXIT_CODE } from "./signals.js";
 import { Timeline } from "./timeline.js";
 import { describeTrap } from "./trap.js";
 import type {
@@ -87,6 +89,14 @@ export class Simulation {
   readonly record: (entry: TraceEntry) => void;
   readonly warnings: SimWarning[] = [];
   readonly seed: number | undefined;
+  readonly profile: RuntimeProfile;
+  /** Upstream profile: the one event queue of every container (owner in each event). */
+  readonly sharedQueue: EventQueue | undefined;
+  /** Upstream profile: timer id → owner, ids shared by all containers. */
+  readonly timerOwners = new Map<number, Container>();
+  /** Upstream profile: the one subscription table (slots, first free one reused). */
+  readonly subscriptionTable: ({ owner: Container; prefix: string } | undefined)[] = [];
+  /** Id of the next message published (upstream counts from 0, once per delivered publish). */
   messageCounter = 0;
   /** Set once the in-memory trace reached maxTraceEntries. */
   traceTruncated = false;
@@ -107,7 +117,9 @@ export class Simulation {
   ) {
     this.virtual = options.virtualTime === true;
     this.clock = this.virtual ? new VirtualClock() : new RealClock();
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.profile = PROFILES[options.runtime ?? "ocre"];
+    this.limits = { ...this.profile.limits, ...options.limits };
+    this.sharedQueue = this.profile.sharedEventQueue ? new EventQueue(this.limits.eventQueueDepth) : undefined;
     this.tracing = options.trace !== undefined && options.trace !== false;
     const maxTrace = options.maxTraceEntries ?? DEFAULT_MAX_TRACE_ENTRIES;
     this.record =
@@ -163,6 +175,16 @@ export class Simulation {
 
   /** Queues an event for a container; a full queue drops it, counts it and warns once. */
   enqueue(c: Container, event: QueuedEvent): boolean {
+    if (this.sharedQueue) {
+      if (this.sharedQueue.push({ ...event, owner: c })) return true;
+      c.queue.overflowed++;
+      this.warnOnce(
+        c,
+        "overflow",
+        `${c.name}: the shared event queue is full (depth ${this.sharedQueue.depth}); events are dropped and counted`,
+      );
+      return false;
+    }
     if (c.queue.push(event)) return true;
     this.warnOnce(
       c,
@@ -318,7 +340,7 @@ export class Simulation {
     }
     const trap = describeTrap(error, c.prepared.functionNames);
     if (!trap) throw error;
-    this.finish(c, "trapped", TRAP_EXIT_CODE, trap);
+    this.finish(c, "trapped", this.profile.trapExitCode, trap);
   }
 
   private stopContainer(c: Container, reason: "timeout" | "duration"): void {
@@ -328,6 +350,11 @@ export class Simulation {
 
   finish(c: Container, status: ContainerStatus, exitCode: number, trap: TrapInfo | undefined): void {
     const result = c.end(status, exitCode, trap, this.now());
+    // Upstream releases a dead container's timer ids and subscriptions, not its queued events.
+    for (const [id, owner] of this.timerOwners) if (owner === c) this.timerOwners.delete(id);
+    this.subscriptionTable.forEach((s, i) => {
+      if (s?.owner === c) this.subscriptionTable[i] = undefined;
+    });
     this.subscriptionGeneration++;
     if (exitCode !== 0) this.failures.push(result);
     this.emit({ type: "exit", timeMs: result.endedAtMs, container: c.name, result });

@@ -1,3 +1,4 @@
+import { argv0 } from "../abi/contract.js";
 import { randomBytes } from "node:crypto";
 import type { Container } from "./container.js";
 import type { HostGroup } from "./host-fn.js";
@@ -35,7 +36,8 @@ export function wasiImports(c: Container): HostGroup {
   const sim = c.sim;
   const m = () => c.memory;
   const decoders = [new TextDecoder("utf-8"), new TextDecoder("utf-8")];
-  const argv = [c.name, ...c.args].map((a) => GuestMemory.encode(`${a}\0`));
+  // argv[0] is the image's path on a device, as upstream passes it.
+  const argv = [argv0(c.name), ...c.args].map((a) => GuestMemory.encode(`${a}\0`));
   const envv = Object.entries(c.env).map(([k, v]) => GuestMemory.encode(`${k}=${v}\0`));
   const seed = sim.seed;
   const fill =
@@ -103,7 +105,8 @@ export function wasiImports(c: Container): HostGroup {
     fd_prestat_get: () => E.BADF,
     fd_prestat_dir_name: () => E.BADF,
     proc_exit: (code: number) => {
-      throw new ExitSignal(code >>> 0);
+      // WASI's exit code is a u32; C's exit(-1) passes 0xffffffff: shown as -1, like a C int.
+      throw new ExitSignal(code | 0);
     },
     clock_time_get: (clock: number, _precision: bigint, timeP: number) => {
       const ns = nowNs(clock);

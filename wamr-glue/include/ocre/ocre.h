@@ -12,24 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ocre/ocre_abi.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Capability bits of struct ocre_container_meta.capabilities. */
-#define OCRE_CAP_API         (1u << 0) /* "ocre:api": the whole Ocre API, as upstream */
-#define OCRE_CAP_TIMERS      (1u << 1)
-#define OCRE_CAP_GPIO        (1u << 2)
-#define OCRE_CAP_SENSORS     (1u << 3)
-#define OCRE_CAP_MESSAGING   (1u << 4)
-#define OCRE_CAP_SHARED_HEAP (1u << 5)
-#define OCRE_CAP_NETWORKING  (1u << 6)
-#define OCRE_CAP_FILESYSTEM  (1u << 7)
-
-/* Exit codes the runtime reports for containers that did not exit by themselves. */
-#define OCRE_EXIT_TRAP   134 /* the module trapped (like SIGABRT) */
-#define OCRE_EXIT_KILLED 137 /* stopped by the watchdog or by ocre_container_stop (like SIGKILL)   \
-			      */
 
 enum ocre_restart_policy {
 	OCRE_RESTART_NO = 0,
