@@ -8,6 +8,16 @@ export interface MemoryLimits {
   readonly stackBytes: number;
   /** WAMR app heap (module-side malloc for host copies), in bytes. */
   readonly heapBytes: number;
+  /**
+   * Fixed memory (manifest memory.arena): the bytes the SDK's allocator may use. The module
+   * never grows its memory; absent for growable memory.
+   */
+  readonly arenaBytes?: number;
+  /**
+   * Fixed memory, in a built spec: the linear memory WAMR keeps before it appends the app heap
+   * (its `__heap_base` rounded up to 8: static data, then the arena). See pipeline/fixed-memory.ts.
+   */
+  readonly fixedBytes?: number;
 }
 
 export interface ImportRef {

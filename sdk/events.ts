@@ -1,4 +1,6 @@
 import { ocre_get_event, ocre_register_dispatcher, ocre_sleep } from "./bindings/env";
+import { scratchCString, SCRATCH_SIZE } from "./cstring";
+import { Extension } from "./errno";
 
 /** Resource types `ocre_get_event` reports (upstream numbering). */
 export namespace EventType {
@@ -51,22 +53,19 @@ export function countHandlers(delta: i32): void {
 // @ts-ignore: decorator
 @lazy let running = false;
 
-/**
- * ocre's extension handshake (docs/shim.md, "Waiting without polling"): a resource type
- * upstream answers -EINVAL without side effect, and the extension's name as a C string.
- */
-// @ts-ignore: decorator
-@inline const EXT_EVENT_TYPE: i32 = 0x6f637265;
-// @ts-ignore: decorator
-@lazy const EXT_WAIT_V1: usize = memory.data<u8>([0x6f, 0x63, 0x72, 0x65, 0x3a, 0x77, 0x61, 0x69, 0x74, 0x2d, 0x76, 0x31, 0x0]);
-
 /** 1: ocre_sleep returns when an event is queued (ocre's runtime); 0: it does not; -1: not asked yet. */
 // @ts-ignore: decorator
 @lazy let wakesOnEvents: i32 = -1;
 
-/** Asks the runtime once whether it wakes a sleeping container for its events. */
+/**
+ * Asks the runtime once whether it wakes a sleeping container for its events (ocre's extension
+ * handshake "ocre:wait-v1", docs/shim.md; upstream answers -EINVAL).
+ */
 export function runtimeWakesOnEvents(): bool {
-  if (wakesOnEvents < 0) wakesOnEvents = ocre_register_dispatcher(EXT_EVENT_TYPE, EXT_WAIT_V1) == 0 ? 1 : 0;
+  if (wakesOnEvents < 0) {
+    const name = scratchCString(Extension.WAIT_V1, 0, SCRATCH_SIZE);
+    wakesOnEvents = ocre_register_dispatcher(Extension.EVENT_TYPE, name) == 0 ? 1 : 0;
+  }
   return wakesOnEvents == 1;
 }
 
@@ -111,6 +110,10 @@ export function run(idleMs: i32 = 10): void {
   const wait = runtimeWakesOnEvents() ? -1 : idleMs;
   while (running && handlerCount > 0) {
     if (poll() == 0) ocre_sleep(wait);
+    // The "minimal" runtime collects only when asked: here, between events, no handler's
+    // locals are on the stack, so everything still in use is reachable from globals.
+    // @ts-ignore: defined by the build for runtime: minimal
+    else if (isDefined(OCRE_COLLECT_BETWEEN_EVENTS)) __collect();
   }
   running = false;
 }

@@ -15,6 +15,7 @@ import {
   ocre_gpio_unregister_callback_by_name,
 } from "./bindings/env";
 import { CString } from "./cstring";
+import { Extension } from "./errno";
 import { countHandlers, setGpioDispatcher } from "./events";
 
 /** Pin direction, as upstream numbers it. */
@@ -31,11 +32,6 @@ export type GpioHandler = (level: i32, port: i32, pin: i32) => void;
 // @ts-ignore: decorator
 @lazy let initialised = false;
 
-/** ocre's extension question (ocre_register_dispatcher): which line does an alias name? */
-// @ts-ignore: decorator
-@inline const EXT_EVENT_TYPE: i32 = 0x6f637265;
-// @ts-ignore: decorator
-@inline const GPIO_LINE_PREFIX = "ocre:gpio-line-v1:";
 
 /**
  * Events carry a port and a pin, never a name: a pin opened by name asks the runtime which
@@ -47,8 +43,8 @@ export type GpioHandler = (level: i32, port: i32, pin: i32) => void;
 function resolveLine(g: Gpio): void {
   const alias = g.alias;
   if (alias === null || g.port >= 0) return;
-  const q = new CString(GPIO_LINE_PREFIX + alias);
-  const line = ocre_register_dispatcher(EXT_EVENT_TYPE, q.ptr);
+  const q = new CString(Extension.GPIO_LINE_V1 + alias);
+  const line = ocre_register_dispatcher(Extension.EVENT_TYPE, q.ptr);
   if (line >= 0) {
     g.port = line >>> 16;
     g.pin = line & 0xffff;

@@ -1,5 +1,7 @@
 /**
- * Keeps AssemblyScript's allocator out of the WAMR app heap (upstream defect 1).
+ * Growable memory (manifest memory.initialPages/maxPages): keeps AssemblyScript's allocator
+ * out of the WAMR app heap (upstream defect 1). Fixed memory (memory.arena) needs none of this:
+ * see below and sdk/rt/arena.ts.
  *
  * Upstream Ocre copies a received message (topic, content type, payload) into the receiver with
  * WAMR's module_malloc, whose heap WAMR places right after the memory the module declares: in
@@ -39,11 +41,17 @@ export function reserveAppHeap(): void {
   }
 }
 
+// A fixed-memory container (manifest memory.arena; the build defines OCRE_ARENA_SIZE) has its
+// allocator confined to an arena below the memory WAMR keeps (sdk/rt/arena.ts): WAMR puts the app
+// heap after it, so there is nothing to reserve, and this file must not even ask memory.size().
 // A build that knows the container gets no app heap (manifest memory.heap: 0) and never
 // subscribes may say so with `--use OCRE_APP_HEAP=0`; then there is nothing to keep clear and
 // the rest of the initial memory stays usable.
 // @ts-ignore: defined by the build, if at all
-if (isDefined(OCRE_APP_HEAP)) {
+if (isDefined(OCRE_ARENA_SIZE)) {
+  // fixed memory: nothing to do
+  // @ts-ignore: defined by the build, if at all
+} else if (isDefined(OCRE_APP_HEAP)) {
   // @ts-ignore: defined by the build
   if (OCRE_APP_HEAP != 0) reserveAppHeap();
 } else {

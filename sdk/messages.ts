@@ -1,12 +1,13 @@
-import { ocre_messaging_free_module_event_data, ocre_publish_message, ocre_subscribe_message } from "./bindings/env";
+import {
+  ocre_messaging_free_module_event_data,
+  ocre_publish_message,
+  ocre_register_dispatcher,
+  ocre_subscribe_message,
+} from "./bindings/env";
 import { CString, cstrlen, encodeUtf8, encodedUpTo, scratch, scratchCString, SCRATCH_SIZE } from "./cstring";
-import { Errno } from "./errno";
+import { Errno, Extension } from "./errno";
 import { countHandlers, setMessageDispatcher } from "./events";
 import { TextBuffer } from "./text";
-
-/** Longest subscription prefix in bytes (upstream keeps 63 plus the NUL). */
-// @ts-ignore: decorator
-@inline const MAX_PREFIX_BYTES: i32 = 63;
 
 // Scratch layout while publishing: topic, content type, then the payload when it fits.
 // @ts-ignore: decorator
@@ -90,7 +91,17 @@ function bytesEqual(a: usize, b: usize, n: i32): bool {
   return true;
 }
 
+// Upstream queues one event per matching subscription: a container whose prefixes overlap gets
+// the same message (same id) twice in a row. Each handler must see it once.
+// @ts-ignore: decorator
+@lazy let lastId: i64 = -1;
+
 function dispatchMessage(id: u32, topic: usize, contentType: usize, payload: usize, length: u32): void {
+  if (<i64>id == lastId) {
+    ocre_messaging_free_module_event_data(topic, contentType, payload);
+    return;
+  }
+  lastId = <i64>id;
   const m = received!;
   m.id = id;
   m.topicPtr = topic;
@@ -106,17 +117,47 @@ function dispatchMessage(id: u32, topic: usize, contentType: usize, payload: usi
   ocre_messaging_free_module_event_data(topic, contentType, payload);
 }
 
+// 0: not asked yet; 1: ocre's runtime ("ocre:errno-v1": -EBUSY when every receiver is full);
+// -1: upstream's, where -ENOENT means "not delivered" for either reason.
+// @ts-ignore: decorator
+@lazy let distinctCodes: i32 = 0;
+
+/** Asks the runtime once for ocre's distinct publish codes (upstream answers -EINVAL: no effect). */
+function negotiate(): void {
+  if (distinctCodes != 0) return;
+  const name = new CString(Extension.ERRNO_V1);
+  distinctCodes = ocre_register_dispatcher(Extension.EVENT_TYPE, name.ptr) == 0 ? 1 : -1;
+}
+
+// Topics and content types too long for the scratch area are encoded into allocated memory.
+function topicCString(s: string, offset: usize, cap: usize): usize {
+  const p = scratchCString(s, offset, cap);
+  return p ? p : new CString(s).ptr;
+}
+
 /** Publish/subscribe between containers (upstream Ocre's messaging). */
 export namespace messages {
   /**
-   * Publishes `text` (UTF-8) on `topic`. Returns 0, -ENOENT when no container is subscribed,
-   * or another negative errno. Topic and content type are encoded without allocating; so is a
-   * payload of up to 320 bytes.
+   * Whether the runtime tells "every receiver's queue is full" (-EBUSY) from "nobody
+   * subscribes" (-ENOENT). ocre's runtime does; upstream Ocre answers -ENOENT for both, so there
+   * -ENOENT means "not delivered: retry later or drop".
+   */
+  export function distinguishesFullQueues(): bool {
+    negotiate();
+    return distinctCodes > 0;
+  }
+
+  /**
+   * Publishes `text` (UTF-8) on `topic`. Returns 0; -ENOENT when no receiver queued it (on
+   * upstream Ocre also when every receiver's queue was full); -EBUSY on ocre's runtime when
+   * every receiver's queue was full (retry later); -EINVAL for an empty topic, content type or
+   * payload. Short topics and content types are encoded without allocating; so is a payload of
+   * up to 320 bytes.
    */
   export function publish(topic: string, text: string, contentType: string = "text/plain"): i32 {
-    const t = scratchCString(topic, 0, TOPIC_CAP);
-    const ct = scratchCString(contentType, TOPIC_CAP, TYPE_CAP);
-    if (!t || !ct) return -Errno.EINVAL;
+    negotiate();
+    const t = topicCString(topic, 0, TOPIC_CAP);
+    const ct = topicCString(contentType, TOPIC_CAP, TYPE_CAP);
     const len = encodeUtf8(text, 0, scratch + PAYLOAD_AT, SCRATCH_SIZE - PAYLOAD_AT);
     if (encodedUpTo == text.length) return ocre_publish_message(t, ct, scratch + PAYLOAD_AT, <i32>len);
     const data = String.UTF8.encode(text);
@@ -125,9 +166,9 @@ export namespace messages {
 
   /** Publishes `length` bytes at `data` (e.g. a struct in static memory) on `topic`. */
   export function publishRaw(topic: string, data: usize, length: i32, contentType: string = "application/octet-stream"): i32 {
-    const t = scratchCString(topic, 0, TOPIC_CAP);
-    const ct = scratchCString(contentType, TOPIC_CAP, TYPE_CAP);
-    if (!t || !ct) return -Errno.EINVAL;
+    negotiate();
+    const t = topicCString(topic, 0, TOPIC_CAP);
+    const ct = topicCString(contentType, TOPIC_CAP, TYPE_CAP);
     return ocre_publish_message(t, ct, data, length);
   }
 
@@ -142,12 +183,13 @@ export namespace messages {
   }
 
   /**
-   * Calls `handler` from the event loop for every message whose topic starts with `prefix`
-   * (at most 63 bytes). Returns 0 or a negative errno.
+   * Calls `handler` from the event loop for every message whose topic starts with `prefix`.
+   * Returns 0 or a negative errno (-EINVAL for an empty prefix). The runtime keeps 63 bytes of
+   * a longer prefix, as upstream does; the SDK still matches the whole prefix.
    */
   export function subscribe(prefix: string, handler: MessageHandler): i32 {
     const p = new CString(prefix);
-    if (p.length == 0 || p.length > MAX_PREFIX_BYTES) return -Errno.EINVAL;
+    if (p.length == 0) return -Errno.EINVAL;
     const rc = ocre_subscribe_message(p.ptr);
     if (rc < 0) return rc;
     if (!received) received = new Message();

@@ -12,7 +12,8 @@ import {
   ocre_sensors_read,
   ocre_sensors_read_by_name,
 } from "./bindings/env";
-import { CString } from "./cstring";
+import { CString, scratchCString, SCRATCH_SIZE } from "./cstring";
+import { Extension } from "./errno";
 
 /** Common channel types (Zephyr's enum sensor_channel), for Sensor.read(). */
 export namespace Channel {
@@ -35,17 +36,6 @@ export namespace Channel {
 
 // @ts-ignore: decorator
 @lazy let discovered: i32 = -1;
-
-/**
- * ocre's out-of-band read status ("ocre:sensor-status-v1" through ocre_register_dispatcher):
- * 1000 + errno of the last read on ocre's runtime and `ocre run`; upstream answers -EINVAL.
- */
-// @ts-ignore: decorator
-@inline const EXT_EVENT_TYPE: i32 = 0x6f637265;
-// @ts-ignore: decorator
-@lazy const EXT_SENSOR_STATUS_V1: usize = memory.data<u8>([0x6f, 0x63, 0x72, 0x65, 0x3a, 0x73, 0x65, 0x6e, 0x73, 0x6f, 0x72, 0x2d, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0x2d, 0x76, 0x31, 0x0]);
-// @ts-ignore: decorator
-@inline const STATUS_BASE: i32 = 1000;
 
 /** Initialises the sensor subsystem and discovers sensors once; returns the count or -errno. */
 function discover(): i32 {
@@ -141,8 +131,13 @@ export class Sensor {
   read(channel: i32): f64 {
     const name = this.name;
     const value = name ? ocre_sensors_read_by_name(name.ptr, channel) : ocre_sensors_read(this.id, channel);
-    const status = ocre_register_dispatcher(EXT_EVENT_TYPE, EXT_SENSOR_STATUS_V1);
-    this.lastError = status >= STATUS_BASE ? STATUS_BASE - status : Sensor.isError(value) ? <i32>value : 0;
+    // ocre's out-of-band status ("ocre:sensor-status-v1"): SENSOR_STATUS_BASE + errno of this
+    // read on ocre's runtime and `ocre run`; upstream answers -EINVAL. The scratch buffer is
+    // free here (a name lives in its own CString).
+    const query = scratchCString(Extension.SENSOR_STATUS_V1, 0, SCRATCH_SIZE);
+    const status = ocre_register_dispatcher(Extension.EVENT_TYPE, query);
+    const base = Extension.SENSOR_STATUS_BASE;
+    this.lastError = status >= base ? base - status : Sensor.isError(value) ? <i32>value : 0;
     return value;
   }
 }

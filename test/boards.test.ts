@@ -22,6 +22,8 @@ const REQUIRED_TARGETS = [
   "qemu_riscv32",
   "esp32c3_devkitm",
   "qemu_malta",
+  "qemu_malta/qemu_malta/be",
+  "native_sim/native/64",
 ];
 
 async function caught(promise: Promise<unknown>): Promise<OcreError> {
@@ -60,24 +62,26 @@ describe("board catalog", () => {
     }
   });
 
-  it("records status honestly: two emulated boots, seven builds, the rest generate-only", async () => {
+  it("records status honestly: four emulated boots, nine builds, the rest generate-only", async () => {
     const catalog = await loadCatalog();
     const by = (status: string) =>
       catalog.boards
         .filter((b) => b.board.status === status)
         .map((b) => b.board.id)
         .sort();
-    expect(by("boots-in-emulator")).toEqual(["mps2-an521", "qemu_riscv32"]);
+    expect(by("boots-in-emulator")).toEqual(["mps2-an521", "native_sim", "qemu_malta", "qemu_riscv32"]);
     expect(by("builds")).toEqual([
       "b_u585i_iot02a",
+      "esp32c3_devkitm",
       "frdm_k64f",
       "mimxrt1064_evk",
       "nrf52840dk",
       "nrf5340dk",
       "nucleo_h743zi",
+      "qemu_malta_be",
       "stm32f746g_disco",
     ]);
-    expect(by("generate-only")).toEqual(["esp32_devkitc", "esp32c3_devkitm", "qemu_malta"]);
+    expect(by("generate-only")).toEqual(["esp32_devkitc"]);
     for (const b of catalog.boards.filter((b) => b.board.status === "boots-in-emulator"))
       expect(b.board.emulator, b.board.id).toBeDefined();
   });
@@ -151,7 +155,7 @@ describe("ocre boards (CLI)", () => {
     const run = await runOcre(["boards", "--cwd", appDir]);
     expect(run.exitCode).toBe(0);
     const lines = run.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^ID\s+ZEPHYR BOARD\s+ARCH\s+RAM\s+FLASH\s+WAMR\s+STATUS$/);
+    expect(lines[0]).toMatch(/^ID\s+ZEPHYR BOARD\s+ARCH\s+RAM\s+FLASH\s+WAMR\s+STATUS\s+SHOWN BY$/);
     expect(lines).toHaveLength(REQUIRED_TARGETS.length + 1);
     expect(run.stdout).toMatch(/^mps2-an521 \(default\)\s+mps2\/an521\/cpu0\s+cortex-m33/m);
   });

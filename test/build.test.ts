@@ -229,7 +229,7 @@ describe("ocre build failures: exit 1, a message, nothing written", () => {
 
   it("memory over the limit: static data larger than memory.maxPages", async () => {
     const dir = await appFrom("hello", {
-      "ocre.yaml": "name: big\nversion: 1.0.0\nmemory: { initialPages: 1, maxPages: 1 }\n",
+      "ocre.yaml": "name: big\nversion: 1.0.0\nmemory: { initialPages: 1, maxPages: 1, heap: 0 }\n",
       "assembly/index.ts": "const big = memory.data(100000);\nstore<u8>(big, 1);\n",
     });
     const run = await runOcre(["build", dir]);

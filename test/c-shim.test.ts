@@ -6,6 +6,7 @@
 import { execa } from "execa";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CAPABILITY_DEFS } from "../cli/abi/contract.js";
 import { OCRE_ABI, WASI_FUNCTIONS, type ValType } from "../cli/abi/table.js";
 import { healthTopic, parseHealth } from "../cli/abi/health.js";
 import { repoRoot, tempDir } from "./helpers/cli.js";
@@ -21,7 +22,7 @@ interface PrintedTable {
   wasi: { name: string; wamr: string }[];
 }
 
-const CAP_BITS: Record<string, number> = { timers: 1 << 1, gpio: 1 << 2, sensors: 1 << 3, messaging: 1 << 4 };
+const CAP_BITS: Record<string, number> = Object.fromEntries(CAPABILITY_DEFS.map((c) => [c.name, 1 << c.bit]));
 
 /** Wasm types of a WAMR signature: I is i64, F f64, every other letter an i32. */
 function wasmTypes(sig: string): { params: ValType[]; results: ValType[] } {
@@ -79,6 +80,7 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config"))("C shim hos
       "mem",
       "policy",
       "runtime",
+      "verify",
       "wasi",
     ]);
   });

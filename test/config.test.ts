@@ -123,7 +123,7 @@ describe("resolveConfig", () => {
   it("names the path and the allowed values of a bad enum field", async () => {
     const error = await resolveError("name: app\nversion: 1.0.0\nruntime: fast\n");
     expect(error.code).toBe("OCRE_MANIFEST_INVALID");
-    expect(error.message).toMatch(/ocre\.yaml:3:10: runtime must be one of "stub", "incremental"/);
+    expect(error.message).toMatch(/ocre\.yaml:3:10: runtime must be one of "stub", "minimal", "incremental"/);
   });
 
   it("names the array element of an unknown capability", async () => {

@@ -302,6 +302,10 @@ describe("component heuristics", () => {
     expect(componentOf({ name: "app1_wasm", file: undefined })).toBe("container");
     expect(componentOf({ name: "ocre_container_add", file: undefined })).toBe("shim");
     expect(componentOf({ name: "helper", file: "ocre_timers.c" })).toBe("shim");
+    expect(componentOf({ name: "ocre_verify_container", file: undefined })).toBe("crypto");
+    expect(componentOf({ name: "mbedtls_sha256", file: undefined })).toBe("crypto");
+    expect(componentOf({ name: "u256_sub", file: "p256-m.c" })).toBe("crypto");
+    expect(componentOf({ name: "app0_payload", file: undefined })).toBe("crypto");
     expect(componentOf({ name: "wasm_interp_call_func_bytecode", file: undefined })).toBe("wamr");
     expect(componentOf({ name: "helper", file: "bh_hashmap.c" })).toBe("wamr");
     expect(componentOf({ name: "z_impl_k_sleep", file: "sched.c" })).toBe("zephyr");
@@ -316,7 +320,7 @@ describe("size report lines", () => {
       sectionBytes: used,
       start: 0,
       total,
-      components: { zephyr: used - 1100, wamr: 1000, shim: 0, container: 100, other: 0 },
+      components: { zephyr: used - 1100, wamr: 1000, shim: 0, crypto: 0, container: 100, other: 0 },
       sections: [],
       elsewhere: [],
     });

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadFirmwareBoard } from "../cli/firmware/board.js";
+import type { FirmwareReport } from "../cli/firmware/build.js";
 import { runDoctor } from "../cli/firmware/doctor/doctor.js";
 import { toolchainEnvironment } from "../cli/firmware/toolchain.js";
 import { emulate } from "../cli/firmware/emulate.js";
@@ -114,7 +115,7 @@ describe.skipIf(missingTools("riscv64-unknown-elf-gcc"))("RISC-V toolchain quirk
 describe.skipIf(!process.env.ZEPHYR_BASE)("firmware build and emulation with a real Zephyr (ZEPHYR_BASE)", () => {
   let app = "";
   let cfg: ResolvedConfig;
-  let report: Awaited<ReturnType<typeof buildFirmware>>;
+  let report: FirmwareReport;
 
   beforeAll(async () => {
     app = await tempDir("ocre-fw-real-");
@@ -147,6 +148,19 @@ describe.skipIf(!process.env.ZEPHYR_BASE)("firmware build and emulation with a r
     };
     expect(fw.size.flash.used).toBe(used("FLASH"));
     expect(fw.size.ram.used).toBe(used("RAM"));
+  });
+
+  it("the budget estimate does not undercount what the linker placed in RAM and flash", async () => {
+    const estimate = (await generateFor(
+      [spec()],
+      { ...cfg, buildDir: path.join(app, "estimate") },
+      {
+        boards: ["mps2-an521"],
+      },
+    ))!["mps2-an521"]!.budget;
+    const fw = report["mps2-an521"]!;
+    expect(estimate.ram.totalBytes).toBeGreaterThanOrEqual(fw.size.ram.used);
+    expect(estimate.flash.totalBytes).toBeGreaterThanOrEqual(fw.size.flash.used);
   });
 
   it("boots in QEMU and exits 0 when the container exits 0", async () => {

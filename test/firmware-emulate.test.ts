@@ -57,6 +57,9 @@ const IMAGES: Record<string, { message: string; fault?: boolean }> = {
   hanging: { message: "waiting forever\\n" },
   faulting: { message: "about to fault\\n", fault: true },
   startup: { message: "ocre: runtime init failed (-12)\\n" },
+  // A firmware whose containers never exit (blinky), its last line without a newline.
+  running: { message: "ocre: containers started (1)\\nled0 on> " },
+  startedThenFault: { message: "ocre: containers started (1)\\n", fault: true },
 };
 
 interface EmulateJson {
@@ -91,7 +94,7 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
     });
 
     it("streams the console and exits 0 when the containers exit 0", async () => {
-      const run = await runOcre(["emulate", "--board", "mps2/an521/cpu0", "--kernel", elf.ok!, "--timeout", "20"]);
+      const run = await runOcre(["emulate", "--board", "mps2/an521/cpu0", "--kernel", elf.ok!, "--timeout", "20s"]);
       expect(run.stdout).toContain("hello from the container\n");
       expect(run.stderr).toMatch(/exited: ocre: containers finished \(exit 0\)/);
       expect(run.exitCode).toBe(0);
@@ -124,7 +127,7 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
       await mkdir(path.join(app, "build", "qemu_riscv32", "firmware"), { recursive: true });
       await mkdir(path.join(app, "build", "mps2-an521", "firmware"), { recursive: true });
       await copyFile(elf.ok!, path.join(app, "build", "mps2-an521", "firmware", "zephyr.elf"));
-      const run = await runOcre(["emulate", "--timeout", "20", "--json"], { cwd: app });
+      const run = await runOcre(["emulate", "--timeout", "20s", "--json"], { cwd: app });
       expect(run.exitCode).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ board: "mps2-an521", outcome: "exited" });
       await copyFile(elf.ok!, path.join(app, "build", "qemu_riscv32", "firmware", "zephyr.elf"));
@@ -132,6 +135,47 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
       expect(two.exitCode).toBe(1);
       expect(two.stderr).toMatch(/several boards are built: mps2-an521, qemu_riscv32/);
       expect(two.stderr).toMatch(/hint: name one: ocre emulate --board mps2-an521/);
+    });
+
+    it("--for passes an app that never exits once it has run that long; the verdict gets its own line", async () => {
+      const args = ["emulate", "--board", "mps2-an521", "--kernel", elf.running!, "--for", "2s", "--timeout", "30s"];
+      const run = await runOcre(args);
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.stdout).toBe("ocre: containers started (1)\nled0 on> ");
+      expect(run.stderr).toMatch(/^ran: ocre: containers started \(1\), then ran 2 s without a fault/m);
+      // With --json, console and verdict share stderr: the console's last line had no newline,
+      // and ocre ends it before the verdict.
+      const withJson = await runOcre([...args, "--json"]);
+      expect(withJson.stderr).toMatch(/led0 on> \nran: ocre: containers started/);
+      expect(JSON.parse(withJson.stdout) as EmulateJson).toMatchObject({ ok: true, outcome: "ran", exitCode: 0 });
+      // Without --for the same image times out, and the message points at --for.
+      const plain = await runOcre(["emulate", "--board", "mps2-an521", "--kernel", elf.running!, "--timeout", "3s"]);
+      expect(plain.exitCode).toBe(1);
+      expect(plain.stderr).toMatch(/timeout: .* use --for <duration>/);
+    });
+
+    it("--for still fails on a fault after the containers started", async () => {
+      const run = await runOcre([
+        "emulate",
+        "--board",
+        "mps2-an521",
+        "--kernel",
+        elf.startedThenFault!,
+        "--for",
+        "10s",
+        "--timeout",
+        "30s",
+        "--json",
+      ]);
+      expect(run.exitCode).toBe(1);
+      expect((JSON.parse(run.stdout) as EmulateJson).outcome).not.toBe("ran");
+    });
+
+    it("durations need a unit: a bare number is refused with the two readings", async () => {
+      const run = await runOcre(["emulate", "--board", "mps2-an521", "--kernel", elf.ok!, "--timeout", "20"]);
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toMatch(/--timeout 20 has no unit/);
+      expect(run.stderr).toMatch(/--timeout 20s for seconds or --timeout 20ms for milliseconds/);
     });
 
     it("exits 1 with the containers' exit code when they fail", async () => {
@@ -142,7 +186,7 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
         "--kernel",
         elf.failing!,
         "--timeout",
-        "20",
+        "20s",
         "--json",
       ]);
       expect(run.exitCode).toBe(1);
@@ -158,14 +202,15 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
         "--kernel",
         elf.hanging!,
         "--timeout",
-        "2",
+        "2s",
         "--json",
       ]);
       expect(run.exitCode).toBe(1);
       expect(JSON.parse(run.stdout)).toMatchObject({
         ok: false,
         outcome: "timeout",
-        reason: 'no exit line ("ocre: containers finished (exit N)") within 2 s',
+        reason:
+          'no exit line ("ocre: containers finished (exit N)") within 2 s; for an app that never exits use --for <duration>',
       });
       expect(run.stderr).toContain("waiting forever");
       expect(Date.now() - started).toBeLessThan(15_000);
@@ -179,7 +224,7 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
         "--kernel",
         elf.hanging!,
         "--timeout",
-        "1.5",
+        "1.5s",
         "--expect",
         "demo/counter = 3",
       ]);
@@ -197,7 +242,7 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
         "--kernel",
         elf.hanging!,
         "--timeout",
-        "20",
+        "20s",
         "--expect",
         "waiting forever",
       ]);
@@ -213,7 +258,7 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
         "--kernel",
         elf.faulting!,
         "--timeout",
-        "20",
+        "20s",
         "--json",
       ]);
       expect(run.exitCode).toBe(1);
@@ -230,7 +275,7 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
         "--kernel",
         elf.startup!,
         "--timeout",
-        "20",
+        "20s",
         "--json",
       ]);
       expect(run.exitCode).toBe(1);

@@ -154,7 +154,11 @@ describe("generate: --board all, one project per catalog board", () => {
     expect(r.containers).toEqual(["hello"]);
     expect(r.budget.fits).toBe(true);
     expect(r.budget.ram.totalBytes).toBe(
-      r.budget.ram.zephyrBytes + r.budget.ram.runtimeBytes + r.budget.ram.heapPoolBytes + r.budget.ram.threadStackBytes,
+      r.budget.ram.zephyrBytes +
+        r.budget.ram.runtimeBytes +
+        r.budget.ram.heapPoolBytes +
+        r.budget.ram.threadStackBytes +
+        r.budget.ram.containerDataBytes,
     );
     expect(r.budget.flash.modulesBytes).toBe(spec.wasm.byteLength);
   });
@@ -229,6 +233,29 @@ describe("generate: several containers", () => {
 
 describe("generate: memory budget", () => {
   const big = makeSpec({ name: "big", memory: { maxPages: 8, heapBytes: 65536 } });
+
+  it("counts the containers' bytes in RAM (.data) and, without XIP, the whole image", async () => {
+    const report = await generate([makeSpec()], makeConfig(await tempDir()), {
+      boards: ["mps2-an521", "qemu_riscv32"],
+    });
+    const wasm = makeSpec().wasm.byteLength;
+    const xip = report["mps2-an521"]!.budget;
+    expect(xip.ram.containerDataBytes).toBe(wasm);
+    expect(xip.ram.imageBytes).toBe(0);
+    // qemu_riscv32 loads the image into RAM: code and constants count there too.
+    const ramOnly = report.qemu_riscv32!.budget;
+    expect(ramOnly.ram.imageBytes).toBe(ramOnly.flash.totalBytes - ramOnly.flash.modulesBytes);
+    const parts = (b: typeof xip) =>
+      b.ram.zephyrBytes +
+      b.ram.runtimeBytes +
+      b.ram.heapPoolBytes +
+      b.ram.threadStackBytes +
+      b.ram.containerDataBytes +
+      b.ram.imageBytes;
+    expect(xip.ram.totalBytes).toBe(parts(xip));
+    expect(ramOnly.ram.totalBytes).toBe(parts(ramOnly));
+    expect(ramOnly.ram.totalBytes - ramOnly.ram.imageBytes).toBeLessThan(ramOnly.ram.totalBytes);
+  });
 
   it("refuses a container that does not fit, naming the numbers", async () => {
     const appDir = await tempDir("ocre-gen-budget-");

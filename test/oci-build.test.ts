@@ -36,6 +36,8 @@ describe("ocre build writes the app's OCI image", () => {
     const layer = await readFile(path.join(layout, "blobs", "sha256", manifest.layers[0].digest.slice(7)));
     expect(Buffer.compare(layer, await readFile(path.join(app, "build", "blinky.wasm")))).toBe(0);
     expect(manifest.annotations["io.ocre.capabilities"]).toBe("timers,gpio");
+    // What to pass a stock upstream runtime (-k) for the same grants: its only API capability.
+    expect(manifest.annotations["io.ocre.capabilities.upstream"]).toBe("ocre:api");
     expect(manifest.annotations["io.ocre.features"]).toContain("gpio");
   });
 

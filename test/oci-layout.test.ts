@@ -101,7 +101,7 @@ describe("image layout written by packageImage", () => {
     expect((manifest.annotations as Record<string, string>)["io.ocre.sdk.version"]).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it("is deterministic: same inputs give the same digest; a different date a different one; no date leaves created out", async () => {
+  it("is deterministic: same inputs give the same digest; a different date a different one; no date gives the epoch", async () => {
     const again = await tempDir("ocre-oci-layout-");
     const second = await packageImage(spec, fixtureConfig(spec, again) as ResolvedConfig, {
       sourceDateEpoch: "1700000000",
@@ -113,10 +113,11 @@ describe("image layout written by packageImage", () => {
     expect(later.digest).not.toBe(report.digest);
     const undated = await packageImage(spec, fixtureConfig(spec, again) as ResolvedConfig, {});
     const manifest = await json(path.join(again, "build", "oci"), undated.digest);
-    expect(manifest.annotations).not.toHaveProperty("org.opencontainers.image.created");
-    expect(
-      await json(path.join(again, "build", "oci"), (manifest.config as { digest: string }).digest),
-    ).not.toHaveProperty("created");
+    expect(manifest.annotations).toHaveProperty("org.opencontainers.image.created", "1970-01-01T00:00:00Z");
+    expect(await json(path.join(again, "build", "oci"), (manifest.config as { digest: string }).digest)).toHaveProperty(
+      "created",
+      "1970-01-01T00:00:00Z",
+    );
     expect(undated.digest).toBe((await packageImage(spec, fixtureConfig(spec, again) as ResolvedConfig, {})).digest);
   });
 
@@ -193,7 +194,8 @@ describe("oci-archive export and import", () => {
     await exportArchive(content, "1.0.0", path.join(dir, "b.tar"));
     expect(sha256(await readFile(path.join(dir, "a.tar")))).toBe(sha256(await readFile(path.join(dir, "b.tar"))));
     const imported = await importArchive(path.join(dir, "a.tar"), path.join(dir, "store"));
-    expect(imported.map((i) => [i.ref, i.content.manifestDigest])).toEqual([["1.0.0", report.digest]]);
+    // The archive names the tag; the store keeps the full reference (title + tag).
+    expect(imported.map((i) => [i.ref, i.digest, i.size])).toEqual([["blinky:1.0.0", report.digest, report.size]]);
   });
 
   it("refuses a file that is not an OCI archive, adding nothing", async () => {
@@ -250,8 +252,10 @@ describe.skipIf(missingTools("skopeo"))("skopeo reads what ocre writes, ocre rea
       env: { XDG_DATA_HOME: store },
     });
     expect(imported.exitCode, imported.stderr).toBe(0);
-    expect(JSON.parse(imported.stdout).images).toEqual([{ ref: "copied", digest: report.digest }]);
-    const back = await specFromImage("copied", { cwd: dir, env: { XDG_DATA_HOME: store } });
+    expect(JSON.parse(imported.stdout).images).toEqual([
+      { ref: "blinky:copied", digest: report.digest, size: report.size },
+    ]);
+    const back = await specFromImage("blinky:copied", { cwd: dir, env: { XDG_DATA_HOME: store } });
     expect(back.spec.sha256).toBe(spec.sha256);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../cli/oci/canonical-json.js";
 import { formatReference, isLoopbackHost, parseReference } from "../cli/oci/reference.js";
-import { stripUrlCredentials } from "../cli/oci/source-info.js";
+import { namesRegistry, parseImageName } from "../cli/oci/reference.js";
 
 const digest = `sha256:${"ab".repeat(32)}`;
 
@@ -69,9 +69,59 @@ describe("canonical JSON", () => {
   });
 });
 
-describe("source URLs in annotations", () => {
-  it("lose embedded credentials", () => {
-    expect(stripUrlCredentials("https://bot:ghp_secret@github.com/org/app.git")).toBe("https://github.com/org/app.git");
-    expect(stripUrlCredentials("git@github.com:org/app.git")).toBe("git@github.com:org/app.git");
+describe("which references reach a registry", () => {
+  it.each([
+    ["localhost:5000/iot/blinky:1.0.0", true],
+    ["localhost/blinky", true],
+    ["ghcr.io/org/app", true],
+    ["registry:5000/app", true],
+    ["docker://blinky:1.0", true],
+    ["blinky:1.0.0", false],
+    ["hello", false],
+    ["apps/blinki", false],
+    ["./apps/blinki", false],
+    ["library/hello:latest", false],
+    ["/abs/path", false],
+  ])("%s → %s", (text, expected) => {
+    expect(namesRegistry(text)).toBe(expected);
+  });
+});
+
+describe("local image names (OCI reference grammar)", () => {
+  it("accepts names with host, port, tag and digest", () => {
+    expect(parseImageName("localhost:5000/iot/blinky:1.0.0")).toEqual({
+      name: "localhost:5000/iot/blinky",
+      tag: "1.0.0",
+      digest: undefined,
+    });
+    expect(parseImageName(`hello@${digest}`)).toEqual({ name: "hello", tag: undefined, digest });
+  });
+
+  it.each([
+    ["x".repeat(300), "over the limit of 255"],
+    [`${"a/".repeat(130)}b:1`, "over the limit of 255"],
+    ["Hello:1.0", "is not a valid repository name"],
+    ["hello:1.0\u001b]0;pwned\u0007", "is not a valid tag"],
+    ["hel\nlo:1", "is not a valid repository name"],
+    ["hello:", "is not a valid tag"],
+    ["bad_host_:5000/x:1", "is not a host[:port]"],
+    ["hello@sha256:1234", "is not a sha256 digest"],
+  ])("refuses %s", (raw, why) => {
+    const text = raw;
+    let message = "";
+    try {
+      parseImageName(text);
+    } catch (error) {
+      expect((error as { code: string }).code).toBe("OCRE_REFERENCE_INVALID");
+      message = (error as Error).message;
+    }
+    expect(message).toContain(why);
+    // The offending text is quoted with its control characters escaped, and bounded.
+    expect(message).not.toMatch(/[\u0000-\u001f]/);
+    expect(message.length).toBeLessThan(400);
+  });
+
+  it("a 300-character repository is a clean reference error for registry references too", () => {
+    expect(() => parseReference(`localhost:5000/${"a".repeat(300)}:1`)).toThrow(/over the limit of 255/);
   });
 });

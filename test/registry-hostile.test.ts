@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
 import { readdir, readFile, writeFile } from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { fixtureSpec } from "./oci-fixture.mjs";
@@ -293,6 +294,41 @@ describe.skipIf(missingTools("openssl"))("never from https down to http", () => 
   });
 });
 
+describe.skipIf(missingTools("openssl"))("the connect timeout", () => {
+  it("a server that accepts but never completes the TLS handshake is given up after --connect-timeout", async () => {
+    const certs = await makeCertificates(path.join(work, "certs-connect"));
+    // TCP accepted, then silence: the handshake never finishes, so the connection never opens.
+    const silent = net.createServer(() => undefined);
+    const sockets = new Set<net.Socket>();
+    silent.on("connection", (s) => sockets.add(s));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const host = `127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    try {
+      const store = newStore();
+      const run = await ocre([
+        "pull",
+        `${host}/iot/app:1.0.0`,
+        "--layout",
+        store,
+        "--ca-file",
+        certs.caFile,
+        "--connect-timeout",
+        "500ms",
+        "--idle-timeout",
+        "60s",
+      ]);
+      expect(run.exitCode, run.stderr).toBe(1);
+      expect(run.stderr).toContain(`error OCRE_REGISTRY_UNAVAILABLE: registry ${host}: connecting failed`);
+      expect(run.stderr).toContain("no connection within 500 ms (connect timeout)");
+      expect(run.ms).toBeLessThan(10_000);
+      expect(await filesUnder(store)).toBeUndefined();
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+});
+
 describe("time, size and garbage", () => {
   let reg: Hostile;
   let baselineMiB: number;
@@ -382,6 +418,17 @@ describe("time, size and garbage", () => {
     expect(run.rssMiB).toBeLessThan(baselineMiB + 16);
   });
 
+  it("a registry's error message cannot add lines to ocre's output", async () => {
+    const forged = JSON.stringify({
+      errors: [{ code: "UNAVAILABLE", message: "down\nerror OCRE_FAKE: forged\r\nhint: x" }],
+    });
+    reg.state.fault = (r: { path: string }) =>
+      r.path.includes("/manifests/") ? { status: 503, body: forged } : undefined;
+    const run = await failingPull("OCRE_REGISTRY_UNAVAILABLE");
+    expect(run.stderr).toContain("(UNAVAILABLE: down error OCRE_FAKE: forged hint: x)");
+    expect(run.stderr.split("\n").filter((line) => line.startsWith("error "))).toHaveLength(1);
+  });
+
   const garbage: [string, () => unknown, string][] = [
     ["a manifest that is not JSON", () => "<html>502 Bad Gateway</html>", "is not JSON"],
     [
@@ -418,7 +465,7 @@ describe("time, size and garbage", () => {
   it("a repository name over the 255 characters registries accept is a clean error before any request", async () => {
     const long = `iot/${"a".repeat(300)}`;
     const pull = await failingPull("OCRE_REFERENCE_INVALID", [], `${long}:1.0.0`);
-    expect(pull.stderr).toContain("registries accept at most 255");
+    expect(pull.stderr).toContain("255");
     const push = await ocre(["push", "--layout", appLayout, `${reg.host}/${long}:1.0.0`]);
     expect(push.exitCode).toBe(1);
     expect(push.stderr).toContain("error OCRE_REFERENCE_INVALID:");

@@ -29,6 +29,7 @@ beforeAll(async () => {
     "hello.wasm": await compileWat(printer("hello", 0, 0)),
     "three.wasm": await compileWat(printer("exiting with 3", 5, 3)),
     "late.wasm": await compileWat(printer("failing later", 50, 7)),
+    "minus.wasm": await compileWat(printer("exit(-1)", 0, -1)),
     "trap.wasm": await compileWat(
       `(module (memory (export "memory") 1) (func $bad_pointer (drop (i32.load (i32.const -1)))) (func (export "_start") (call $bad_pointer)))`,
     ),
@@ -54,10 +55,22 @@ describe("ocre run", () => {
     expect(run.stderr).toContain("late: exited with 7 at 0.050s");
   });
 
-  it("reports a trap with its kind and function", async () => {
+  it("reports a trap with its kind and function, exit 134 as the device", async () => {
     const run = await runOcre(["run", "trap.wasm", "--virtual-time"], { cwd: dir });
-    expect(run.exitCode).toBe(1);
-    expect(run.stderr).toContain("trap: trapped at 0.000s: out-of-bounds memory access in bad_pointer");
+    expect(run.exitCode).toBe(134);
+    expect(run.stderr).toContain("trap: trapped at 0.000s: out-of-bounds memory access in bad_pointer (exit 134)");
+  });
+
+  it("shows proc_exit(-1) as -1 and exits with the status a shell sees, 255", async () => {
+    const run = await runOcre(["run", "minus.wasm", "--virtual-time"], { cwd: dir });
+    expect(run.exitCode).toBe(255);
+    expect(run.stderr).toContain("minus: exited with -1 (status 255)");
+  });
+
+  it("under --runtime upstream-0.7 a trap exits 0, as upstream reports it", async () => {
+    const run = await runOcre(["run", "trap.wasm", "--virtual-time", "--runtime", "upstream-0.7"], { cwd: dir });
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toContain("trap: trapped at 0.000s: out-of-bounds memory access in bad_pointer (exit 0)");
   });
 
   it("stops an endless loop at --timeout with exit 124", async () => {
@@ -113,6 +126,6 @@ describe("ocre run", () => {
     expect(cap.stderr).toMatch(/OCRE_RUN_CAPABILITY.*"gpoi".*did you mean gpio/);
     const missing = await runOcre(["run", "nope.wasm"], { cwd: dir });
     expect(missing.exitCode).toBe(1);
-    expect(missing.stderr).toContain("no such file");
+    expect(missing.stderr).toContain("error OCRE_RUN_NOT_FOUND: no such app or file");
   });
 });

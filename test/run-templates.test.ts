@@ -97,7 +97,10 @@ describe("templates under ocre run --virtual-time", () => {
 
   it("ocre run --sensors replays a CSV trace into the sensor template", async () => {
     const dir = path.join(root, "sensor");
-    const csv = ["time,sensor,channel,value", "0,temp0,ambient_temp,20", "10s,temp0,ambient_temp,40"].join("\n");
+    // `ocre run .` simulates the manifest's board, b_u585i_iot02a: its first sensor is die-temp0.
+    const csv = ["time,sensor,channel,value", "0,die-temp0,ambient_temp,20", "10s,die-temp0,ambient_temp,40"].join(
+      "\n",
+    );
     await writeFile(path.join(dir, "temps.csv"), `${csv}\n`);
     const args = [
       "run",
@@ -187,6 +190,85 @@ describe("templates under ocre run --virtual-time", () => {
       ["pubsub-publisher", 1, 0],
     ]);
     expect(run.gpio).toHaveLength(6);
+    expect(run.trace.filter((e) => e.call === "ocre_publish_message")).toHaveLength(3);
+  });
+});
+
+/**
+ * The same templates on a simulated stock Ocre 0.7 device (`--runtime upstream-0.7`): one event
+ * queue for all containers, global timer ids, copies made at publish time. They must survive it.
+ */
+describe("templates under ocre run --runtime upstream-0.7", () => {
+  const upstream = { virtualTime: true, runtime: "upstream-0.7" } as const;
+
+  it("hello prints, from the command line", async () => {
+    const run = await runOcre(["run", "--virtual-time", "--runtime", "upstream-0.7"], {
+      cwd: path.join(root, "hello"),
+    });
+    expect(run.stdout, run.stderr).toBe("Hello from an ocre container!");
+    expect(run.exitCode).toBe(0);
+  });
+
+  it("refuses an unknown runtime, naming the choices", async () => {
+    const run = await runOcre(["run", "--runtime", "upstream-0.6"], { cwd: path.join(root, "hello") });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain("upstream-0.7");
+  });
+
+  it("blinky toggles led0 every 500 ms", async () => {
+    const run = await runContainers({ ...upstream, containers: [specs.blinky!], durationMs: 20 * 500 });
+    const led = run.gpio.filter((g) => g.alias === "led0");
+    expect(led.map((g) => g.timeMs)).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * 500));
+    expect(run.warnings).toEqual([]);
+  });
+
+  it("sensor publishes at the same crossings", async () => {
+    const rows = ["time,sensor,channel,value", "0,temp0,ambient_temp,20", "10s,temp0,ambient_temp,40"];
+    const run = await runContainers({
+      ...upstream,
+      containers: [specs.sensor!],
+      durationMs: 30_000,
+      sensors: parseSensorTrace(rows.join("\n")),
+      trace: true,
+    });
+    const publishes = run.trace.filter((e) => e.call === "ocre_publish_message");
+    expect(publishes.map((e) => Math.floor(e.t / 1000))).toEqual([14]);
+  });
+
+  it("pubsub delivers 500 messages in order through the shared queue", async () => {
+    const run = await runContainers({
+      ...upstream,
+      containers: [specs["pubsub/subscriber"]!, specs["pubsub/publisher"]!],
+      durationMs: 500_500,
+    });
+    const [subscriber] = run.containers;
+    expect(subscriber!.trap).toBeUndefined();
+    const lines = subscriber!.stdout.trimEnd().split("\n");
+    expect(lines).toEqual(Array.from({ length: 500 }, (_, i) => `demo/counter = ${i + 1}`));
+    expect(subscriber!.stats).toMatchObject({ eventsOverflowed: 0, messagesDroppedNoHeap: 0, appHeapInUse: 0 });
+  });
+
+  it("two containers: upstream's global timer ids give the second one id 2, and both work", async () => {
+    const run = await runContainers({
+      ...upstream,
+      containers: [specs.blinky!, specs["pubsub/publisher"]!],
+      durationMs: 3050,
+      trace: true,
+    });
+    const creates = run.trace
+      .filter((e) => e.call === "ocre_timer_create")
+      .map((e) => [e.container, e.args[0], e.result]);
+    expect(creates).toEqual([
+      ["blinky", 1, 0],
+      ["pubsub-publisher", 1, -16],
+      ["pubsub-publisher", 2, 0],
+    ]);
+    // The shared queue delays an event while another container's is ahead of it: by at most
+    // one idle poll (10 ms) here.
+    const toggles = run.gpio.map((g) => g.timeMs);
+    expect(toggles).toHaveLength(6);
+    toggles.forEach((t, i) => expect(t - (i + 1) * 500).toBeGreaterThanOrEqual(0));
+    toggles.forEach((t, i) => expect(t - (i + 1) * 500).toBeLessThanOrEqual(10));
     expect(run.trace.filter((e) => e.call === "ocre_publish_message")).toHaveLength(3);
   });
 });

@@ -190,6 +190,9 @@ run();
     const host: TinyHost = new TinyHost({
       ocre_get_event: (...a) => eventQueue(host, events)(...a),
       ocre_sleep: stopWhenIdle,
+      // ocre's runtime names sw0's line (port 1, pin 4); other extensions: as upstream, -EINVAL.
+      ocre_register_dispatcher: (_type, name) =>
+        readCString(host.memory, name!) === "ocre:gpio-line-v1:sw0" ? (1 << 16) | 4 : -22,
     });
     host.run(await host.start(await compileApp(dir)));
     expect(host.output.get(1)).toBe(["button 1 0/13", "sw0 1 1/4", "button 0 0/13", "sw0 0 1/4", ""].join("\n"));

@@ -37,10 +37,10 @@ describe("memory layout (as WAMR)", () => {
     (import "env" "ocre_get_event" (func $get_event (param i32 i32 i32 i32 i32 i32) (result i32)))
     (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))`;
   const BODY = `
-    (data (i32.const 64) "m/1\\00")
+    (data (i32.const 64) "m/1\\00t\\00")
     (func (export "_start")
       (drop (call $subscribe (i32.const 64)))
-      (drop (call $publish (i32.const 64) (i32.const 67) (i32.const 64) (i32.const 3)))
+      (drop (call $publish (i32.const 64) (i32.const 68) (i32.const 64) (i32.const 3)))
       (drop (call $get_event (i32.const 0) (i32.const 4) (i32.const 8) (i32.const 12) (i32.const 16) (i32.const 20)))
       ;; exit code: pages seen at startup * 1000 + (topic copy at or above the module's own memory end)
       (call $exit (i32.add (i32.mul (memory.size) (i32.const 1000)) (i32.ge_u (i32.load (i32.const 8)) (i32.const 131072)))))`;

@@ -34,7 +34,8 @@ while (n < 5) {
   while (nextEvent() == 0) n++;
   ocre_sleep(10);
 }
-store<u8>(TXT + 64, 0);
+// a non-empty content type ("t"): an empty one answers -EINVAL, as upstream
+store<u16>(TXT + 64, 0x74);
 ocre_publish_message(cstr("wake/now"), TXT + 64, TXT + 128, 1);`;
 
 const wasm: Record<string, Uint8Array> = {};

@@ -24,7 +24,6 @@ beforeAll(async () => {
     (func (export "_start")
       (i32.store8 (i32.sub (call $end) (i32.const 1)) (i32.const 120))
       (drop (call $publish (i32.const 16) (i32.const 16) (i32.sub (call $end) (i32.const 2)) (i32.const 100)))
-      (drop (call $publish (i32.const 16) (i32.const 16) (i32.const 0xfffffff0) (i32.const 4)))
       (drop (call $publish (i32.sub (call $end) (i32.const 1)) (i32.const 16) (i32.const 0) (i32.const 0)))
       (drop (call $subscribe (i32.sub (call $end) (i32.const 1))))
       (drop (call $get_event (i32.const 0) (i32.const 4) (i32.const 8) (i32.const 12) (i32.const 16) (i32.sub (call $end) (i32.const 2))))
@@ -59,10 +58,10 @@ beforeAll(async () => {
   // Floods: one container publishes 100 messages at once to one that reads them 1 s later.
   wat.flooder = await compileWat(`(module ${IMPORTS}
     (memory (export "memory") 1)
-    (data (i32.const 16) "f/x\\00")
+    (data (i32.const 16) "f/x\\00t\\00")
     (func (export "_start") (local $i i32)
       (loop $l
-        (drop (call $publish (i32.const 16) (i32.const 19) (i32.const 0) (i32.const 4)))
+        (drop (call $publish (i32.const 16) (i32.const 20) (i32.const 16) (i32.const 4)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $l (i32.lt_u (local.get $i) (i32.const 100))))))`);
   wat.sink = await compileWat(`(module ${IMPORTS}
@@ -86,7 +85,7 @@ beforeAll(async () => {
 });
 
 describe("faults", () => {
-  it("an out-of-bounds pointer to a host call gets -EINVAL and the host reads nothing outside memory", async () => {
+  it("a buffer running past the end of memory gets -EINVAL and the host reads nothing outside memory", async () => {
     const run = await runContainers({
       containers: [{ name: "oob", wasm: wat.oob!, capabilities: ["ocre:api"] }],
       virtualTime: true,
@@ -95,22 +94,53 @@ describe("faults", () => {
     expect(run.containers[0]).toMatchObject({ status: "exited", exitCode: 0 });
     const results = run.trace.map((e) => [e.call, e.result]);
     expect(results).toEqual([
-      ["ocre_publish_message", -22],
-      ["ocre_publish_message", -22],
-      ["ocre_publish_message", -22],
-      ["ocre_subscribe_message", -22],
+      ["ocre_publish_message", -22], // payload starts inside, ends outside
+      ["ocre_publish_message", -22], // topic not terminated before the end
+      ["ocre_subscribe_message", 0], // upstream copies at most 63 bytes: "x", cut at the end
       ["ocre_get_event", -22],
-      ["uname", -22],
+      ["uname", -1], // upstream's answer when the 480 bytes do not fit
       ["fd_write", 21], // WASI EFAULT
     ]);
     expect(run.containers[0]!.stdout).toBe("");
   });
 
+  it.each([
+    [
+      "a payload pointer outside memory",
+      "(call $publish (i32.const 16) (i32.const 16) (i32.const 0xfffffff0) (i32.const 4))",
+    ],
+    [
+      "a topic pointer outside memory",
+      "(call $publish (i32.const 0xfffffff0) (i32.const 16) (i32.const 16) (i32.const 1))",
+    ],
+    ["a prefix pointer outside memory", "(call $subscribe (i32.const 0x7ffffff0))"],
+    ["a uname buffer outside memory", "(call $uname (i32.const -1))"],
+    [
+      "a GPIO name running past the end of memory",
+      "(call $gpio_cfg (i32.sub (call $end) (i32.const 1)) (i32.const 1))",
+    ],
+  ])("%s traps, as WAMR does on the device and upstream", async (_what, call) => {
+    const wasm = await compileWat(`(module ${IMPORTS}
+      (memory (export "memory") 1)
+      (data (i32.const 16) "t/x\\00")
+      (func $end (result i32) (i32.mul (memory.size) (i32.const 65536)))
+      (func $bad_call (drop ${call}))
+      (func (export "_start")
+        (i32.store8 (i32.sub (call $end) (i32.const 1)) (i32.const 120))
+        (call $bad_call)))`);
+    const run = await runContainers({
+      containers: [{ name: "oob", wasm, capabilities: ["ocre:api"] }],
+      virtualTime: true,
+    });
+    expect(run.containers[0]).toMatchObject({ status: "trapped", exitCode: 134 });
+    expect(run.containers[0]!.trap).toMatchObject({ kind: "out-of-bounds memory access", function: "bad_call" });
+  });
+
   it("a trap reports its kind and the Wasm function, and fails the run", async () => {
     const run = await runContainers({ containers: [{ name: "div", wasm: wat.traps! }], virtualTime: true });
-    expect(run.containers[0]).toMatchObject({ status: "trapped", exitCode: 1, endedAtMs: 5 });
+    expect(run.containers[0]).toMatchObject({ status: "trapped", exitCode: 134, endedAtMs: 5 });
     expect(run.containers[0]!.trap).toMatchObject({ kind: "integer divide by zero", function: "divide" });
-    expect(run.exitCode).toBe(1);
+    expect(run.exitCode).toBe(134);
     const other = await runContainers({ containers: [{ name: "u", wasm: wat.unreachable! }], virtualTime: true });
     expect(other.containers[0]!.trap).toMatchObject({ kind: "unreachable", function: "give_up" });
     const deep = await runContainers({ containers: [{ name: "r", wasm: wat.recurse! }], virtualTime: true });
@@ -171,12 +201,12 @@ describe("faults", () => {
     expect(run.gpio).toEqual([]);
   });
 
-  it("enforces the device's timer count: ids 1..4 per container, a taken id is busy", async () => {
+  it("enforces upstream's timer count: ids 1..8 per container, a taken id is busy", async () => {
     const timers = await compileWat(`(module ${IMPORTS}
       (memory (export "memory") 1)
       (func (export "_start")
-        (drop (call $timer_create (i32.const 1))) (drop (call $timer_create (i32.const 4)))
-        (drop (call $timer_create (i32.const 5))) (drop (call $timer_create (i32.const 0)))
+        (drop (call $timer_create (i32.const 1))) (drop (call $timer_create (i32.const 8)))
+        (drop (call $timer_create (i32.const 9))) (drop (call $timer_create (i32.const 0)))
         (drop (call $timer_create (i32.const 1)))))`);
     const run = await runContainers({
       containers: [{ name: "timers", wasm: timers, capabilities: ["timers"] }],
@@ -185,8 +215,8 @@ describe("faults", () => {
     });
     expect(run.trace.map((e) => [e.args[0], e.result])).toEqual([
       [1, 0],
-      [4, 0],
-      [5, -22],
+      [8, 0],
+      [9, -22],
       [0, -22],
       [1, -16],
     ]);

@@ -113,6 +113,7 @@ while (true) {
 
 /** Reads temp0 every 100 ms and publishes "hot"/"cold" only when it crosses 30.0. */
 export const SENSOR = `
+store<u16>(TXT + 64, 0x74); // content type "t" (upstream refuses an empty one)
 ocre_timer_create(1);
 ocre_timer_start(1, 100, 1);
 let hot = false;
@@ -135,13 +136,14 @@ while (true) {
 /** Publishes COUNT messages carrying 0..COUNT-1 on "data/seq", 16 per ms, retrying when the receiver is full. */
 export function publisher(count: number): string {
   return `
-store<u8>(TXT + 64, 0);
+store<u16>(TXT + 64, 0x74); // content type "t" (upstream refuses an empty one)
 let i: u32 = 0;
 while (i < ${count}) {
   for (let k = 0; k < 16 && i < ${count}; k++) {
     store<u32>(TXT + 128, i);
     const r = ocre_publish_message(cstr("data/seq"), TXT + 64, TXT + 128, 4);
-    if (r == -16) break;
+    // Not delivered (queue full, or the subscriber not there yet): retry after a sleep.
+    if (r != 0) break;
     i++;
   }
   ocre_sleep(1);

@@ -5,6 +5,7 @@
 #   OCRE_CORE_SOURCES   portable C without WAMR or RTOS headers (host-tested, cross-compiled)
 #   OCRE_WAMR_SOURCES   the engine and natives on WAMR (need wasm_export.h)
 #   OCRE_POSIX_SOURCES  the POSIX port
+#   OCRE_POSIX_CRYPTO_SOURCES  its signature-checking crypto (libcrypto)
 #   OCRE_INCLUDE_DIRS   public headers (ocre/ocre.h, ocre/ocre_port.h)
 
 set(OCRE_GLUE_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -18,6 +19,7 @@ set(OCRE_CORE_SOURCES
   ${OCRE_GLUE_DIR}/src/ocre_log.c
   ${OCRE_GLUE_DIR}/src/ocre_mem.c
   ${OCRE_GLUE_DIR}/src/ocre_policy.c
+  ${OCRE_GLUE_DIR}/src/ocre_verify.c
   ${OCRE_GLUE_DIR}/src/ocre_wasi.c
 )
 set(OCRE_WAMR_SOURCES
@@ -26,5 +28,9 @@ set(OCRE_WAMR_SOURCES
 )
 set(OCRE_POSIX_SOURCES
   ${OCRE_GLUE_DIR}/port/posix/ocre_port_posix.c
+)
+# The POSIX port's crypto for signature checking (OCRE_VERIFY=1), on OpenSSL's libcrypto.
+set(OCRE_POSIX_CRYPTO_SOURCES
+  ${OCRE_GLUE_DIR}/port/posix/ocre_crypto_openssl.c
 )
 set(OCRE_INCLUDE_DIRS ${OCRE_GLUE_DIR}/include)

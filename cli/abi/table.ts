@@ -34,31 +34,15 @@ export interface WasiFunction {
   readonly results: readonly ValType[];
 }
 
-/** Upstream capability names plus ours. Unknown strings are rejected by our manifest schema. */
-export const CAPABILITIES = [
-  "ocre:api",
-  "ocre:shared_heap",
-  "networking",
-  "filesystem",
-  "timers",
-  "gpio",
-  "sensors",
-  "messaging",
-] as const;
-export type Capability = (typeof CAPABILITIES)[number];
-
-/** Upstream error values (negative errno) returned by Ocre calls. */
-export const ERRNO = { EPERM: 1, ENOENT: 2, ENOMEM: 12, EBUSY: 16, EINVAL: 22, ENOSYS: 38, ENOMSG: 42 } as const;
-
-/** Event resource types delivered by ocre_get_event. */
-export const EVENT_TYPE = { timer: 0, gpio: 1, sensor: 2, message: 3 } as const;
-
-/** Bytes per uname field and field count (upstream writes 6 x 80; its C header wrongly says 65). */
-export const UNAME_FIELD_BYTES = 80;
-export const UNAME_FIELDS = 6;
-
-/** Longest subscription prefix, in bytes, excluding the NUL. */
-export const MAX_TOPIC_PREFIX_BYTES = 63;
+export {
+  CAPABILITIES,
+  ERRNO,
+  EVENT_TYPE,
+  MAX_TOPIC_PREFIX_BYTES,
+  UNAME_FIELD_BYTES,
+  UNAME_FIELDS,
+  type Capability,
+} from "./contract.js";
 
 /** Builds the Wasm signature from a WAMR signature string: every argument is an i32 except I/F. */
 function fromWamr(wamr: string): { params: ValType[]; results: ValType[] } {

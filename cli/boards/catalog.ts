@@ -195,13 +195,20 @@ export function selectBoards(catalog: BoardCatalog, requested: readonly string[]
   return picked;
 }
 
+/** Family names `--arch` accepts besides the exact arch (Cortex-M: "arm", "cortex-m"). */
+const ARCH_FAMILIES: Partial<Record<BoardArch, string[]>> = {
+  riscv32: ["riscv"],
+  mips32: ["mips"],
+  "x86-64": ["native", "x86"],
+};
+
 export function filterByArch(catalog: BoardCatalog, arch: string | undefined): LoadedBoard[] {
   if (arch === undefined) return [...catalog.boards];
   const archs = [...new Set(catalog.boards.map((b) => b.board.arch))];
   const wanted = arch.toLowerCase();
   // "riscv" or "arm" are what people type: accept a family prefix too.
-  const family = (a: BoardArch) =>
-    a.startsWith("cortex-m") ? ["arm", "cortex-m"] : a === "riscv32" ? ["riscv"] : a === "mips32" ? ["mips"] : [];
+  const family = (a: BoardArch): string[] =>
+    a.startsWith("cortex-m") ? ["arm", "cortex-m"] : (ARCH_FAMILIES[a] ?? []);
   const matches = catalog.boards.filter((b) => b.board.arch === wanted || family(b.board.arch).includes(wanted));
   if (matches.length === 0) {
     throw new OcreError("OCRE_BOARD_ARCH", `no board has arch "${arch}"`, {

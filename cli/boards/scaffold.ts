@@ -51,11 +51,14 @@ export async function addBoard(catalog: BoardCatalog, options: AddBoardOptions):
   doc.set("name", `${base.board.name} (custom copy: ${options.id})`);
   doc.set("status", "generate-only");
   doc.set("statusNote", `Copied from ${base.board.id} by \`ocre boards add\`; not verified yet.`);
+  // The base board's evidence is not this board's.
+  doc.delete("evidence");
   doc.commentBefore =
     ` Board ${options.id}, scaffolded from ${base.board.id} by \`ocre boards add\`.\n` +
     ` Edit the Zephyr board target (zephyr[].board), memory, aliases, modules and toolchain to match\n` +
     ` your hardware; fields are described in docs/boards.md and checked by board.schema.json.\n` +
-    ` Set status to "builds" or "boots-in-emulator" once you have verified it.`;
+    ` Set status to "builds" or "boots-in-emulator" once you have verified it, with the evidence\n` +
+    ` (kind: manual or test, check: the commands or test that showed it, date: YYYY-MM-DD).`;
   await writeFileAtomic(file, doc.toString({ lineWidth: 0 }));
   // Read it back through the validator: what we wrote must load like any other board file.
   const board = await readBoardFile(file, "app");

@@ -1,9 +1,17 @@
 /** A board as validated from boards/<id>.yaml (cli/schemas/board.schema.json). */
 
-export type BoardArch = "cortex-m33" | "cortex-m4" | "cortex-m7" | "xtensa" | "riscv32" | "mips32";
+export type BoardArch = "cortex-m33" | "cortex-m4" | "cortex-m7" | "xtensa" | "riscv32" | "mips32" | "x86-64";
 export type BoardStatus = "boots-in-emulator" | "builds" | "generate-only";
 export type WamrTarget =
-  "THUMBV8M" | "THUMBV8M_VFP" | "THUMBV7EM" | "THUMBV7EM_VFP" | "XTENSA" | "RISCV32_ILP32" | "RISCV32" | "MIPS";
+  | "THUMBV8M"
+  | "THUMBV8M_VFP"
+  | "THUMBV7EM"
+  | "THUMBV7EM_VFP"
+  | "XTENSA"
+  | "RISCV32_ILP32"
+  | "RISCV32"
+  | "MIPS"
+  | "X86_64";
 
 /** The Zephyr board target valid for a range of Zephyr versions (major.minor, inclusive). */
 export interface ZephyrTarget {
@@ -17,7 +25,7 @@ export interface ZephyrTarget {
 export interface DebianToolchain {
   readonly packages: readonly string[];
   /** ZEPHYR_TOOLCHAIN_VARIANT to use with it. */
-  readonly variant: "gnuarmemb" | "cross-compile";
+  readonly variant: "gnuarmemb" | "cross-compile" | "host";
   readonly compiler: string;
   readonly cflags: readonly string[];
 }
@@ -35,6 +43,8 @@ export interface Board {
   readonly memory: {
     readonly ramKb: number;
     readonly flashKb: number;
+    /** false: the image runs from RAM (no execute-in-place flash); absent means true. */
+    readonly xip?: boolean;
     readonly baseline: { readonly ramKb: number; readonly flashKb: number };
   };
   readonly limits: { readonly heapPoolKb: number; readonly stackBytes: number; readonly maxPages: number };
@@ -46,6 +56,18 @@ export interface Board {
   readonly overlay: string;
   readonly status: BoardStatus;
   readonly statusNote?: string;
+  /** The check that showed `status` (required unless generate-only). */
+  readonly evidence?: BoardEvidence;
+}
+
+export interface BoardEvidence {
+  /** test: a test file shows it on every run; manual: a build by hand, recorded. */
+  readonly kind: "test" | "manual";
+  /** The test file, or the commands run and what they showed. */
+  readonly check: string;
+  /** YYYY-MM-DD */
+  readonly date: string;
+  readonly zephyr?: string;
 }
 
 /** Where a board was loaded from; later sources override earlier ones with the same id. */

@@ -37,6 +37,7 @@ function summary(b: LoadedBoard, zephyr: string) {
     flashKb: b.board.memory.flashKb,
     wamrTarget: b.board.wamrTarget,
     status: b.board.status,
+    evidence: b.board.evidence ?? null,
     default: b.board.id === DEFAULT_BOARD,
     source: b.source,
     file: b.file,
@@ -56,7 +57,7 @@ const listBoards = async (args: CatalogArgs & GlobalArgs & { arch?: string; zeph
   const boards = filterByArch(catalog, args.arch).map((b) => summary(b, args.zephyr));
   out.result({ ok: true, zephyr: resolveZephyrRelease(args.zephyr).zephyrRevision, boards });
   const rows = [
-    ["ID", "ZEPHYR BOARD", "ARCH", "RAM", "FLASH", "WAMR", "STATUS"],
+    ["ID", "ZEPHYR BOARD", "ARCH", "RAM", "FLASH", "WAMR", "STATUS", "SHOWN BY"],
     ...boards.map((b) => [
       b.default ? `${b.id} (default)` : b.id,
       b.zephyrBoard ?? "-",
@@ -65,6 +66,7 @@ const listBoards = async (args: CatalogArgs & GlobalArgs & { arch?: string; zeph
       `${b.flashKb} KB`,
       b.wamrTarget,
       b.source === "built-in" ? b.status : `${b.status} [${b.source}]`,
+      b.evidence ? `${b.evidence.kind === "test" ? b.evidence.check : "manual build"} ${b.evidence.date}` : "-",
     ]),
   ];
   out.print(table(rows));
@@ -86,6 +88,11 @@ const showCommand = defineCommand({
       `${out.style.bold(b.id)}  ${b.name} (${b.vendor})`,
       `  file        ${found.file}${found.source === "built-in" ? "" : ` [${found.source}]`}`,
       `  status      ${b.status}${b.statusNote ? `: ${b.statusNote}` : ""}`,
+      ...(b.evidence
+        ? [
+            `  shown by    ${b.evidence.kind === "test" ? "test" : "manual build"} ${b.evidence.date}${b.evidence.zephyr ? ` (Zephyr ${b.evidence.zephyr})` : ""}: ${b.evidence.check}`,
+          ]
+        : []),
       `  core        ${b.arch} (${b.cpu}, ${b.floatAbi}-float), WAMR ${b.wamrTarget}, ${b.interpreter} interpreter`,
       ...b.zephyr.map(
         (t) =>

@@ -21,6 +21,7 @@ interface BuildArgs {
   zephyr: string | undefined;
   sign?: string;
   "passphrase-stdin": boolean;
+  trust: string[];
 }
 
 function bytes(n: number): string {
@@ -75,7 +76,7 @@ export const buildCommand = defineCommand<BuildArgs>({
         describe: "Optimisation profile (default: the manifest's, else size)",
       })
       .option("runtime", {
-        choices: ["stub", "incremental"] as const,
+        choices: ["stub", "minimal", "incremental"] as const,
         describe: "AssemblyScript runtime (default: the manifest's, else stub)",
       })
       .option("rebuild", {
@@ -128,6 +129,13 @@ export const buildCommand = defineCommand<BuildArgs>({
         type: "string",
         describe: "Sign each app's image with this private key (cosign format; `ocre push` sends the signature)",
       })
+      .option("trust", {
+        type: "string",
+        array: true,
+        default: [] as string[],
+        describe:
+          "Public key (PEM) the generated firmware trusts (repeatable; also ocre.yaml `trust:`): the device runs only containers it signed",
+      })
       .option("passphrase-stdin", {
         type: "boolean",
         default: false,
@@ -158,6 +166,7 @@ export const buildCommand = defineCommand<BuildArgs>({
         ? {}
         : { boardRoots: args["board-root"].map((d) => path.resolve(args.cwd, d)) }),
       ...(args.zephyr === undefined ? {} : { zephyr: args.zephyr }),
+      ...(args.trust.length === 0 ? {} : { trust: args.trust.map((k) => path.resolve(args.cwd, k)) }),
       // Reproducible images: the image's `created` time (docs/image.md).
       ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: process.env.SOURCE_DATE_EPOCH } : {}),
       signal: interruptSignal(),
@@ -177,6 +186,15 @@ export const buildCommand = defineCommand<BuildArgs>({
       return;
     }
     const dirs = (args.dirs.length === 0 ? ["."] : args.dirs).map((d) => path.resolve(args.cwd, d));
+    // A prebuilt module is not an app: say what to do with it before anything looks for boards in it.
+    const wasmTarget = dirs.find((d) => /\.wasm$/i.test(d));
+    if (wasmTarget !== undefined) {
+      const { OcreError } = await import("../errors.js");
+      const rel = path.relative(args.cwd, wasmTarget) || wasmTarget;
+      throw new OcreError("OCRE_BUILD_WASM_TARGET", `${rel} is a Wasm module, not an app directory`, {
+        hint: `make it an image, then build firmware from that: ocre image wrap ${rel} --cap <caps> && ocre build --from-image <name>:<version> --board <id>`,
+      });
+    }
     // The key is read (and decrypted) before anything is built, so a wrong passphrase costs nothing.
     const signingKey =
       args.sign === undefined
@@ -188,21 +206,16 @@ export const buildCommand = defineCommand<BuildArgs>({
     const logger = args.firmware ? (await import("../firmware/progress.js")).firmwareLogger(out) : out;
     // Recorded with the cache entry, so repeating this command line is a no-op before yargs loads.
     const { invocationKey } = await import("../pipeline/cache.js");
+    const { signOption } = await import("../sign/stage.js");
     const result = await buildApps(
       dirs,
-      { ...options, invocation: invocationKey(process.argv.slice(2), args.cwd, process.env) },
+      {
+        ...options,
+        ...(signingKey === undefined ? {} : { sign: signOption(signingKey) }),
+        invocation: invocationKey(process.argv.slice(2), args.cwd, process.env),
+      },
       logger,
     );
-    if (signingKey !== undefined) {
-      const { signLocalImage } = await import("../sign/index.js");
-      for (const app of result.apps) {
-        const image = app.report.image as { layout: string; tag: string } | undefined;
-        if (image === undefined) continue;
-        const layout = path.join(app.buildDir, image.layout);
-        const signed = await signLocalImage(image.tag, signingKey, { cwd: app.appDir, layout });
-        out.info(`signed ${signed.image} (${signed.digest}) with ${signed.keyFingerprint}`);
-      }
-    }
     printBuild(result, args.cwd, out);
   },
 });

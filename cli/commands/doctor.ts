@@ -69,6 +69,12 @@ export const doctorCommand = defineCommand<DoctorArgs>({
       ? `ocre doctor for ${board.id} (${board.zephyrBoard})`
       : "ocre doctor (all architectures; pass --board to check one)";
     out.print(`${out.style.bold(title)}\n${table(report.checks, out.style)}`);
+    if (report.boardStatus) {
+      const e = report.boardStatus.evidence;
+      out.print(
+        `\nboard status: ${report.boardStatus.status}${e ? `, shown by ${e.kind === "test" ? "the test" : "a manual build"} on ${e.date}${e.zephyr ? ` (Zephyr ${e.zephyr})` : ""}: ${e.check}` : ""}`,
+      );
+    }
     const blocking = report.checks.filter((c) => c.required && c.status !== "ok");
     if (blocking.length > 0) {
       out.print(

@@ -204,8 +204,14 @@ export const pushCommand = defineCommand<PushArgs>({
     for (const blob of result.blobs) out.debug(`${blob.digest} ${blob.mediaType} ${blob.size} bytes: ${blob.action}`);
     out.info(`pushed ${result.ref} (${humanBytes(result.size)}, ${humanBytes(result.uploadedBytes)} uploaded)`);
     // Signatures stored with the image (`ocre sign`, `ocre build --sign`) go up after it, under cosign's tag.
-    const { pushLocalSignature } = await import("../sign/index.js");
-    const signature = await pushLocalSignature(local.layout, result.digest, destination, options);
+    // Only the layout is read unless there is one (the quick push path stays quick).
+    const { readLocalSignature } = await import("../sign/store.js");
+    const signatures = await readLocalSignature(local.layout, result.digest);
+    const signature = signatures
+      ? await (
+          await import("../sign/remote.js")
+        ).connectAndPushSignature(destination, result.digest, signatures, options)
+      : undefined;
     if (signature)
       out.info(
         `pushed signature ${signature.ref}${signature.referrers ? " (also listed by the registry's referrers API)" : ""}`,

@@ -1,16 +1,20 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { defineCommand } from "./define.js";
 import { CAPABILITIES } from "../abi/table.js";
 import { OcreError } from "../errors.js";
 import { didYouMean } from "../util/suggest.js";
 import { loadBoard } from "../sim/board.js";
-import { parseDuration } from "../sim/duration.js";
+import { parseFlagDuration } from "../util/duration.js";
+import { boardRootsOf as roots } from "./board-roots.js";
 import { loadGpioScript } from "../sim/gpio-script.js";
 import { runContainers } from "../sim/run.js";
 import { loadSensorTrace } from "../sim/sensor-trace.js";
 import { resolveTarget } from "../sim/sources.js";
 import { createTraceWriter } from "../sim/trace-file.js";
 import type { ContainerResult, SimEvent } from "../sim/types.js";
+import { RUNTIME_NAMES, type RuntimeName } from "../sim/profile.js";
+import { LIMITS } from "../abi/contract.js";
 import type { Output } from "../ui/output.js";
 
 interface RunArgs {
@@ -19,6 +23,7 @@ interface RunArgs {
   timeout?: string;
   duration?: string;
   board?: string;
+  "board-root": string[];
   "gpio-script"?: string;
   sensors?: string;
   trace?: string;
@@ -26,20 +31,30 @@ interface RunArgs {
   seed?: number;
   "event-queue-depth"?: number;
   "verify-key"?: string[];
+  runtime: RuntimeName;
 }
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(3)}s`;
 }
 
+/** An exit code as a shell would see it too, when they differ: "-1 (status 255)". */
+function exitText(code: number): string {
+  const status = code & 0xff || (code === 0 ? 0 : 1);
+  return status === code ? `${code}` : `${code} (status ${status})`;
+}
+
 function describeEnd(r: ContainerResult): string {
   if (r.status === "trapped" && r.trap) {
-    return `${r.name}: trapped at ${seconds(r.endedAtMs)}: ${r.trap.kind}${r.trap.function ? ` in ${r.trap.function}` : ""} (exit ${r.exitCode})`;
+    return `${r.name}: trapped at ${seconds(r.endedAtMs)}: ${r.trap.kind}${r.trap.function ? ` in ${r.trap.function}` : ""} (exit ${exitText(r.exitCode)})`;
   }
   if (r.status === "timeout") return `${r.name}: stopped by --timeout at ${seconds(r.endedAtMs)} (exit ${r.exitCode})`;
   if (r.status === "stopped") return `${r.name}: stopped after --duration at ${seconds(r.endedAtMs)}`;
-  return `${r.name}: exited with ${r.exitCode} at ${seconds(r.endedAtMs)}`;
+  return `${r.name}: exited with ${exitText(r.exitCode)} at ${seconds(r.endedAtMs)}`;
 }
+
+/** A line held back for its prefix longer than this is printed as it is (bounded memory). */
+const MAX_PARTIAL_LINE = 64 * 1024;
 
 /** Prints container output as it comes (prefixed by the container's name when several run). */
 function livePrinter(out: Output, prefixed: boolean): (event: SimEvent) => void {
@@ -49,7 +64,12 @@ function livePrinter(out: Output, prefixed: boolean): (event: SimEvent) => void 
     if (!prefixed) return write(text);
     const key = `${container}\u0000${stream}`;
     const lines = ((partial.get(key) ?? "") + text).split("\n");
-    partial.set(key, lines.pop()!);
+    let rest = lines.pop()!;
+    if (rest.length > MAX_PARTIAL_LINE) {
+      lines.push(rest);
+      rest = "";
+    }
+    partial.set(key, rest);
     for (const line of lines) write(`${out.style.dim(`${container} |`)} ${line}\n`);
   };
   return (event) => {
@@ -67,9 +87,23 @@ function livePrinter(out: Output, prefixed: boolean): (event: SimEvent) => void 
         if (rest && key.startsWith(`${event.container}\u0000`)) emitText(event.container, "stdout", "\n");
       const line = describeEnd(event.result);
       if (event.result.exitCode !== 0) process.stderr.write(`${out.style.red("error")} ${line}\n`);
+      else if (event.result.status === "trapped")
+        out.warn(line); // upstream reports a trap as exit 0
       else out.debug(line);
     }
   };
+}
+
+/** The first target that is an app directory, with the first board its manifest names. */
+async function firstApp(targets: readonly string[], cwd: string): Promise<{ dir: string; board?: string } | undefined> {
+  const { loadManifest, MANIFEST_FILE } = await import("../config/manifest.js");
+  for (const target of targets) {
+    const dir = path.resolve(cwd, target);
+    if (!existsSync(path.join(dir, MANIFEST_FILE))) continue;
+    const { manifest } = await loadManifest(dir);
+    return manifest.boards[0] === undefined ? { dir } : { dir, board: manifest.boards[0] };
+  }
+  return undefined;
 }
 
 export const runCommand = defineCommand<RunArgs>({
@@ -98,7 +132,14 @@ export const runCommand = defineCommand<RunArgs>({
       })
       .option("board", {
         type: "string",
-        describe: "Board whose GPIO aliases and sensors to simulate (default: the default board)",
+        describe:
+          "Board whose GPIO aliases and sensors to simulate (default: the app's manifest board, else mps2-an521)",
+      })
+      .option("board-root", {
+        type: "string",
+        array: true,
+        default: [] as string[],
+        describe: "Also load board files (<id>.yaml) from this folder (as `ocre build --board-root`)",
       })
       .option("gpio-script", {
         type: "string",
@@ -125,7 +166,12 @@ export const runCommand = defineCommand<RunArgs>({
       })
       .option("event-queue-depth", {
         type: "number",
-        describe: "Events a container's queue holds (default 16, as CONFIG_OCRE_EVENT_QUEUE_DEPTH)",
+        describe: `Events a container's queue holds (default ${LIMITS.eventQueueDepth.default}, as CONFIG_OCRE_EVENT_QUEUE_DEPTH)`,
+      })
+      .option("runtime", {
+        choices: RUNTIME_NAMES,
+        default: "ocre" as RuntimeName,
+        describe: "Runtime to imitate: ocre's firmware, or a stock upstream Ocre 0.7 device (docs/compat.md)",
       }) as never,
   run: async (args, out) => {
     const caps = args.cap
@@ -168,9 +214,15 @@ export const runCommand = defineCommand<RunArgs>({
     if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) {
       throw new OcreError("OCRE_RUN_LIMIT", `--event-queue-depth must be a positive integer, not ${depth}`);
     }
-    const timeoutMs = args.timeout === undefined ? undefined : parseDuration(args.timeout, "--timeout");
-    const durationMs = args.duration === undefined ? undefined : parseDuration(args.duration, "--duration");
-    const board = await loadBoard(args.board, { appDir: args.cwd });
+    const timeoutMs = args.timeout === undefined ? undefined : parseFlagDuration(args.timeout, "--timeout");
+    const durationMs = args.duration === undefined ? undefined : parseFlagDuration(args.duration, "--duration");
+    // Without --board, an app's own board (its manifest's first `boards` entry), from its catalog.
+    const app = await firstApp(args.targets, args.cwd);
+    const board = await loadBoard(args.board ?? app?.board, {
+      appDir: app?.dir ?? args.cwd,
+      boardRoots: roots(args),
+    });
+    if (args.board === undefined && app?.board !== undefined) out.debug(`board ${app.board} (from ${app.dir})`);
     const gpioScript = args["gpio-script"]
       ? await loadGpioScript(path.resolve(args.cwd, args["gpio-script"]))
       : undefined;
@@ -188,6 +240,7 @@ export const runCommand = defineCommand<RunArgs>({
       trace: tracer?.write,
       seed: args.seed,
       limits: depth === undefined ? undefined : { eventQueueDepth: depth },
+      runtime: args.runtime,
       onEvent: livePrinter(out, targets.length > 1),
     });
     const result = await running.catch((error: unknown) => {
@@ -197,6 +250,7 @@ export const runCommand = defineCommand<RunArgs>({
     if (tracer) {
       tracer.commit();
       out.info(`trace: ${tracer.count()} host calls in ${args.trace}`);
+      if (tracer.truncated()) out.warn(`the trace reached its size cap; later host calls are not in ${args.trace}`);
     }
     out.info(
       `${result.containers.length} container${result.containers.length === 1 ? "" : "s"}, ${seconds(result.appTimeMs)} of ${result.virtualTime ? "virtual" : "real"} time in ${seconds(result.wallTimeMs)}; exit ${result.exitCode}`,

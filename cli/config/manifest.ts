@@ -1,8 +1,9 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { OcreError } from "../errors.js";
 import { schemasDir } from "../paths.js";
 import { closest } from "../util/suggest.js";
+import { fileError } from "../util/fs-errors.js";
 
 /** ocre.yaml after schema validation, with the schema's defaults filled in. */
 export interface Manifest {
@@ -13,10 +14,11 @@ export interface Manifest {
   /** GPIO allow-list (aliases or "port:pin"); absent: the capability's default. */
   gpio?: string[];
   restart: "no" | "on-failure" | "always";
-  memory: { initialPages: number; maxPages: number; stack: number; heap: number };
-  runtime: "stub" | "incremental";
+  memory: { initialPages: number; maxPages: number; stack: number; heap: number; arena?: number };
+  runtime: "stub" | "minimal" | "incremental";
   optimize: "size" | "speed";
   boards: string[];
+  trust: string[];
   image: { repository?: string; tag?: string };
   args: string[];
   env: Record<string, string>;
@@ -133,6 +135,63 @@ function describeError(error: AjvError, schema: SchemaNode): { path: string; mes
   }
 }
 
+/** Largest ocre.yaml read: a real one is a few hundred bytes; this bounds memory and time. */
+export const MAX_MANIFEST_BYTES = 256 * 1024;
+/** Most keys and items in the whole document (env and args included). */
+export const MAX_MANIFEST_NODES = 10_000;
+/** Aliases (*name) resolved; more is the shape of an alias bomb. */
+export const MAX_ALIAS_COUNT = 50;
+
+function tooBig(manifestPath: string, size: number): OcreError {
+  return new OcreError(
+    "OCRE_MANIFEST_TOO_LARGE",
+    `${manifestPath} is ${size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit`,
+    {
+      hint: "ocre.yaml describes one app in a few lines; keep data out of it",
+    },
+  );
+}
+
+/**
+ * Walks the parsed document once: counts keys and items against MAX_MANIFEST_NODES and refuses
+ * duplicate keys (a Set per mapping, so the check stays linear in the document's size).
+ */
+function checkShape(doc: import("yaml").Document, where: (offset: number) => string, manifestPath: string): void {
+  let nodes = 0;
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop() as { items?: unknown[] } | null | undefined;
+    if (node === null || node === undefined || !Array.isArray(node.items)) continue;
+    const keys = new Set<string>();
+    for (const item of node.items) {
+      nodes += 1;
+      if (nodes > MAX_MANIFEST_NODES) {
+        throw new OcreError(
+          "OCRE_MANIFEST_TOO_LARGE",
+          `${manifestPath} has more than ${MAX_MANIFEST_NODES} keys and items`,
+          {
+            hint: "ocre.yaml describes one app in a few lines; keep data out of it",
+          },
+        );
+      }
+      const pair = item as { key?: { value?: unknown; range?: [number, number, number] }; value?: unknown };
+      if (pair !== null && typeof pair === "object" && "key" in pair) {
+        const key =
+          pair.key && typeof pair.key === "object" && "value" in pair.key ? String(pair.key.value) : String(pair.key);
+        if (keys.has(key)) {
+          throw new OcreError(
+            "OCRE_MANIFEST_SYNTAX",
+            `${pair.key?.range ? where(pair.key.range[0]) : manifestPath}: Map keys must be unique ("${key.slice(0, 80)}" appears twice)`,
+            { hint: "ocre.yaml is YAML; see docs/manifest.md" },
+          );
+        }
+        keys.add(key);
+        stack.push(pair.value);
+      } else stack.push(item);
+    }
+  }
+}
+
 /**
  * Reads and validates `<appDir>/ocre.yaml`. YAML errors and schema errors name the file, the
  * line:col and the field's path, and say what is allowed.
@@ -143,23 +202,28 @@ export async function loadManifest(
   const manifestPath = path.join(appDir, MANIFEST_FILE);
   let text: string;
   try {
+    const info = await stat(manifestPath);
+    if (info.isFile() && info.size > MAX_MANIFEST_BYTES) throw tooBig(manifestPath, info.size);
     text = await readFile(manifestPath, "utf8");
   } catch (error) {
+    if (error instanceof OcreError) throw error;
     if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR") {
       throw new OcreError("OCRE_MANIFEST_MISSING", `no ${MANIFEST_FILE} in ${appDir}`, {
         hint: `run \`ocre build\` in an app directory, or create one with \`ocre new <dir>\``,
       });
     }
-    throw error;
+    throw fileError(error, manifestPath, "cannot read");
   }
   return { manifest: await parseManifest(text, manifestPath), manifestPath, text };
 }
 
 /** Parses and validates manifest text; `manifestPath` is only used in messages. */
 export async function parseManifest(text: string, manifestPath: string): Promise<Manifest> {
+  if (Buffer.byteLength(text) > MAX_MANIFEST_BYTES) throw tooBig(manifestPath, Buffer.byteLength(text));
   const [{ parseDocument, LineCounter, isNode }, v] = await Promise.all([import("yaml"), loadValidator()]);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // uniqueKeys is checked by checkShape in linear time: yaml's own check is quadratic per mapping.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const where = (offset: number): string => {
     const { line, col } = lineCounter.linePos(offset);
     return `${manifestPath}:${line}:${col}`;
@@ -174,7 +238,16 @@ export async function parseManifest(text: string, manifestPath: string): Promise
       },
     );
   }
-  const data: unknown = doc.toJS() ?? {};
+  checkShape(doc, where, manifestPath);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    // yaml refuses an alias bomb ("billion laughs") here, with a plain Error.
+    throw new OcreError("OCRE_MANIFEST_INVALID", `${manifestPath}: ${(error as Error).message}`, {
+      hint: `ocre.yaml may use at most ${MAX_ALIAS_COUNT} aliases (*name); write the values out`,
+    });
+  }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     throw new OcreError(
       "OCRE_MANIFEST_INVALID",
@@ -209,6 +282,35 @@ export async function parseManifest(text: string, manifestPath: string): Promise
     });
   }
   const manifest = data as Manifest;
+  if (manifest.memory.arena !== undefined) {
+    // Fixed memory: the build sizes the memory from the arena; pages would say otherwise.
+    const pages = ["initialPages", "maxPages"].find((k) => doc.hasIn(["memory", k]));
+    if (pages !== undefined) {
+      throw new OcreError(
+        "OCRE_MANIFEST_INVALID",
+        `${locate(`/memory/${pages}`)}: memory.${pages} (growable memory) and memory.arena (fixed memory) exclude each other`,
+        {
+          hint: "keep memory.arena for a container that never grows its memory, or the pages for one that does (docs/manifest.md)",
+        },
+      );
+    }
+  }
+  if (
+    manifest.memory.arena === undefined &&
+    manifest.memory.heap > 0 &&
+    manifest.memory.initialPages === manifest.memory.maxPages
+  ) {
+    // sdk/heap.ts keeps the whole initial memory clear for WAMR's app heap; with no page to grow
+    // into, the app's first allocation traps at start.
+    const kib = manifest.memory.initialPages * 64;
+    throw new OcreError(
+      "OCRE_MANIFEST_INVALID",
+      `${locate("/memory/maxPages")}: memory.maxPages (${manifest.memory.maxPages}) equals memory.initialPages: the SDK keeps the initial ${kib} KiB clear for the ${manifest.memory.heap} B app heap (memory.heap), so the app could not allocate at all`,
+      {
+        hint: `use fixed memory (memory.arena: <bytes> instead of the pages), raise memory.maxPages to ${manifest.memory.maxPages + 1}, or set memory.heap: 0 if the app receives no messages`,
+      },
+    );
+  }
   if (manifest.memory.initialPages > manifest.memory.maxPages) {
     throw new OcreError(
       "OCRE_MANIFEST_INVALID",

@@ -8,6 +8,7 @@ import { boardsDir, templatesDir, wamrGlueDir, zephyrModuleDir } from "../paths.
 import { CMAKE_DIR } from "../pipeline/outputs.js";
 import { resolveConfig, type ConfigFlags } from "./resolve.js";
 import type { ResolvedConfig } from "./types.js";
+import type { SignOption } from "../sign/stage.js";
 
 export type ToolchainKind = "zephyr-sdk" | "gnu";
 
@@ -29,6 +30,10 @@ export interface PlanFlags extends ConfigFlags {
   readonly zephyr?: string;
   /** SOURCE_DATE_EPOCH as the command found it (the image's `created` time). */
   readonly sourceDateEpoch?: string;
+  /** --sign: sign each app's image (cli/sign/stage.ts) before the board stages embed it. */
+  readonly sign?: SignOption;
+  /** --trust: public key files the generated firmware trusts, besides the manifests' `trust:`. */
+  readonly trust?: readonly string[];
 }
 
 /** A board the plan generates a project for, with the file it came from and its Zephyr target. */
@@ -71,6 +76,10 @@ export interface BuildPlan {
   readonly rebuild: boolean;
   readonly allowOverBudget: boolean;
   readonly sourceDateEpoch?: string;
+  /** --sign: the key every app's image is signed with. */
+  readonly sign?: SignOption;
+  /** Public key files (absolute) the generated firmware trusts: every manifest's `trust:` and --trust. */
+  readonly trust: readonly string[];
   /** Board files, project templates and module sources the plan uses (for the cache). */
   readonly inputs: readonly PlanInput[];
 }
@@ -169,6 +178,11 @@ export async function planFor(
     for (const dir of [path.join(templatesDir, "west"), zephyrModuleDir, wamrGlueDir])
       for (const file of await filesUnder(dir)) inputs.push({ path: file, found: true });
   }
+  const trust = [
+    ...new Set([...apps.flatMap((a) => a.trust ?? []), ...(flags.trust ?? []).map((k) => path.resolve(appDir, k))]),
+  ];
+  // The key files' bytes are part of what the firmware embeds.
+  for (const file of trust) inputs.push({ path: file, found: true });
   const outDir = flags.out ? path.resolve(appDir, flags.out) : first.buildDir;
   return deepFreeze({
     apps: resolvedApps,
@@ -182,6 +196,8 @@ export async function planFor(
     rebuild: flags.rebuild === true,
     allowOverBudget: flags.allowOverBudget === true,
     ...(flags.sourceDateEpoch ? { sourceDateEpoch: flags.sourceDateEpoch } : {}),
+    ...(flags.sign ? { sign: flags.sign } : {}),
+    trust,
     inputs,
   } satisfies BuildPlan);
 }
@@ -209,5 +225,7 @@ export function planKey(plan: BuildPlan): unknown {
     firmware: plan.firmware,
     allowOverBudget: plan.allowOverBudget,
     sourceDateEpoch: plan.sourceDateEpoch ?? null,
+    sign: plan.sign?.fingerprint ?? null,
+    trust: plan.trust.map(rel),
   };
 }

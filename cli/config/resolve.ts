@@ -1,6 +1,7 @@
 import path from "node:path";
 import { stat } from "node:fs/promises";
 import { OcreError } from "../errors.js";
+import { fixedMemoryPages } from "../pipeline/fixed-memory.js";
 import { loadManifest, type Manifest } from "./manifest.js";
 import type { OptimizeProfile, ResolvedConfig, RuntimeVariant } from "./types.js";
 
@@ -16,7 +17,7 @@ export interface ConfigFlags {
 }
 
 const OPTIMIZE: readonly OptimizeProfile[] = ["size", "speed"];
-const RUNTIME: readonly RuntimeVariant[] = ["stub", "incremental"];
+const RUNTIME: readonly RuntimeVariant[] = ["stub", "minimal", "incremental"];
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
@@ -42,6 +43,17 @@ export function mergeConfig(
   if (flags.runtime !== undefined && !RUNTIME.includes(flags.runtime)) {
     throw new OcreError("OCRE_FLAG_INVALID", `--runtime must be one of ${RUNTIME.join(", ")} (got "${flags.runtime}")`);
   }
+  const runtime = flags.runtime ?? manifest.runtime;
+  if (runtime === "incremental" && manifest.memory.arena !== undefined) {
+    // The incremental collector sizes itself from memory.size(), which fixed memory must not ask.
+    throw new OcreError(
+      "OCRE_MANIFEST_INVALID",
+      `${manifestPath}: runtime "incremental" needs growable memory, but memory.arena makes the memory fixed`,
+      {
+        hint: 'use runtime "minimal" (collected between events) with memory.arena, or memory.initialPages/maxPages instead of the arena',
+      },
+    );
+  }
   const entry = path.resolve(appDir, manifest.entry);
   const rel = path.relative(appDir, entry);
   if (rel.startsWith("..") || path.isAbsolute(rel)) {
@@ -63,16 +75,25 @@ export function mergeConfig(
     capabilities: [...manifest.capabilities],
     gpio: manifest.gpio === undefined ? undefined : [...manifest.gpio],
     restart: manifest.restart,
-    memory: {
-      initialPages: manifest.memory.initialPages,
-      maxPages: manifest.memory.maxPages,
-      stackBytes: manifest.memory.stack,
-      heapBytes: manifest.memory.heap,
-    },
-    runtime: flags.runtime ?? manifest.runtime,
+    memory:
+      manifest.memory.arena === undefined
+        ? {
+            initialPages: manifest.memory.initialPages,
+            maxPages: manifest.memory.maxPages,
+            stackBytes: manifest.memory.stack,
+            heapBytes: manifest.memory.heap,
+          }
+        : {
+            ...fixedMemoryPages(manifest.memory.arena),
+            stackBytes: manifest.memory.stack,
+            heapBytes: manifest.memory.heap,
+            arenaBytes: manifest.memory.arena,
+          },
+    runtime,
     optimize: flags.optimize ?? manifest.optimize,
     debug: flags.debug ?? false,
     boards: [...(flags.boards ?? manifest.boards)],
+    trust: (manifest.trust ?? []).map((file) => path.resolve(appDir, file)),
     image: { repository: manifest.image.repository ?? manifest.name, tag: manifest.image.tag ?? manifest.version },
     args: [...manifest.args],
     env: { ...manifest.env },

@@ -1,6 +1,6 @@
 import type { MemoryLimits, RestartPolicy } from "../spec.js";
 
-export type RuntimeVariant = "stub" | "incremental";
+export type RuntimeVariant = "stub" | "minimal" | "incremental";
 export type OptimizeProfile = "size" | "speed";
 
 /**
@@ -28,6 +28,8 @@ export interface ResolvedConfig {
   readonly debug: boolean;
   /** Default boards from the manifest (flags override). */
   readonly boards: readonly string[];
+  /** Public key files the firmware trusts (manifest `trust:`, absolute paths; --trust adds more). */
+  readonly trust?: readonly string[];
   readonly image: { readonly repository: string; readonly tag: string };
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;

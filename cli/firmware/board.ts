@@ -12,7 +12,7 @@ export interface FirmwareBoard {
   /** Catalog id (boards/<id>.yaml); names the build/<id>/ folder. */
   readonly id: string;
   /** Architecture family the toolchain follows. */
-  readonly family: "arm" | "riscv" | "xtensa" | "mips";
+  readonly family: "arm" | "riscv" | "xtensa" | "mips" | "native";
   readonly arch: string;
   /** Zephyr board target (hardware model v2 name) for the Zephyr version in use. */
   readonly zephyrBoard: string;
@@ -28,12 +28,17 @@ export interface FirmwareBoard {
   readonly gnu: Board["toolchain"]["debian"];
   /** The board file's Kconfig lines (the C library choice among them). */
   readonly kconfig: readonly string[];
+  /** What has been verified for the board, and the check that showed it (doctor prints both). */
+  readonly status: Board["status"];
+  readonly evidence: Board["evidence"] | null;
 }
 
 export function familyOf(arch: Board["arch"]): FirmwareBoard["family"] {
   if (arch.startsWith("cortex-m")) return "arm";
   if (arch.startsWith("riscv")) return "riscv";
   if (arch === "xtensa") return "xtensa";
+  // native_sim: Zephyr built as a program for this machine (x86-64 Linux).
+  if (arch === "x86-64") return "native";
   return "mips";
 }
 
@@ -57,6 +62,8 @@ export function firmwareBoard(board: Board, zephyrVersion: string = DEFAULT_ZEPH
     zephyrSdkTriple: board.toolchain.zephyrSdk,
     gnu: board.toolchain.debian,
     kconfig: board.kconfig,
+    status: board.status,
+    evidence: board.evidence ?? null,
   };
 }
 

@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from "node:fs";
-import { access, mkdir, readFile, rm } from "node:fs/promises";
+import { access, chmod, mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { OcreError } from "../errors.js";
@@ -256,7 +256,7 @@ async function buildBoard(
   const progress = (line: string): void =>
     logger.progress ? logger.progress(`${board.id}: ${line}`) : logger.debug(`${board.id}: ${line}`);
 
-  const toolchainEnv = await toolchainEnvironment(board, doctor.toolchain, fwDir);
+  const toolchainEnv = await toolchainEnvironment(board, doctor.toolchain, fwDir, env);
   const buildEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) buildEnv[k] = v;
   Object.assign(buildEnv, toolchainEnv, { ZEPHYR_BASE: doctor.zephyr.base });
@@ -265,6 +265,12 @@ async function buildBoard(
     `-DPython3_EXECUTABLE=${doctor.python}`,
     "-DCONFIG_BUILD_OUTPUT_HEX=y",
     ...(doctor.wamrDir ? [`-DOCRE_WAMR_DIR=${doctor.wamrDir}`] : []),
+    // A board that selects picolibc (ESP32-C3: hal_espressif needs its sys/param.h) gets the
+    // toolchain's copy (Debian's picolibc-riscv64-unknown-elf, which doctor's C library check
+    // found): Zephyr assumes a toolchain picolibc only for its own SDK.
+    ...(doctor.toolchain.kind === "gnu" && board.kconfig.includes("CONFIG_PICOLIBC=y")
+      ? ["-DTOOLCHAIN_HAS_PICOLIBC=y"]
+      : []),
   ];
 
   // A build tree configured for another board cannot be reused.
@@ -362,7 +368,8 @@ async function buildBoard(
   const zephyrOut = path.join(fwDir, "zephyr");
   const artifacts: Artifact[] = [];
   const relative = (a: Artifact): Artifact => ({ ...a, path: path.relative(plan.outDir, a.path) });
-  for (const ext of ["elf", "bin", "hex"]) {
+  // exe: native_sim's Linux program (what `ocre emulate` runs there).
+  for (const ext of ["elf", "bin", "hex", "exe"]) {
     const source = path.join(zephyrOut, `zephyr.${ext}`);
     const exists = await access(source).then(
       () => true,
@@ -371,6 +378,7 @@ async function buildBoard(
     if (!exists) continue;
     const target = path.join(outDir, `zephyr.${ext}`);
     await writeFileAtomic(target, await readFile(source));
+    if (ext === "exe") await chmod(target, 0o755);
     artifacts.push(relative(await describeArtifact(ext, target)));
   }
   const elfPath = path.join(outDir, "zephyr.elf");

@@ -1,4 +1,5 @@
 import { access } from "node:fs/promises";
+import path from "node:path";
 import { execa } from "execa";
 import { OcreError } from "../errors.js";
 import type { FirmwareBoard } from "./board.js";
@@ -10,7 +11,7 @@ import { which, type Env } from "./doctor/probe.js";
  * exited, `ocre: containers finished (exit N)`; that line ends the run with N's verdict.
  */
 
-export type EmulateOutcome = "exited" | "expected" | "timeout" | "fault" | "startup-failed" | "emulator-exited";
+export type EmulateOutcome = "exited" | "expected" | "ran" | "timeout" | "fault" | "startup-failed" | "emulator-exited";
 
 export interface EmulateOptions {
   readonly board: FirmwareBoard;
@@ -19,6 +20,11 @@ export interface EmulateOptions {
   readonly timeoutMs: number;
   /** Succeed as soon as this text appears on the console. */
   readonly expect?: string;
+  /**
+   * `--for`: succeed once the containers have started (`ocre: containers started (N)`) and run
+   * this long without a fault or an exit: for apps that never exit (blinky, pubsub).
+   */
+  readonly runForMs?: number;
   /** Console output as it arrives (already decoded). */
   readonly onConsole?: (text: string) => void;
   readonly env?: Env;
@@ -40,10 +46,15 @@ export interface EmulateResult {
 
 /** `ocre: containers finished (exit N)` (generated main.c), or the shim's `all containers exited (code N)`. */
 const EXIT_LINE = /ocre: (?:containers finished \(exit (-?\d+)\)|all containers exited \(code (-?\d+)\))/;
+/** The generated main.c once every container is started. */
+const STARTED_LINE = /ocre: containers started \((\d+)\)/;
 /** The runtime could not even start a container. */
 const STARTUP_FAILED = /ocre: (?:runtime init failed|cannot add container|cannot start containers)[^\n]*/;
 /** Zephyr's fatal error banner and QEMU's own fatal CPU errors (lockup, bad fetch). */
 const FAULT = /(>>> ZEPHYR FATAL ERROR[^\n]*|qemu: fatal:[^\n]*|Kernel panic[^\n]*)/;
+
+/** The emulator "command" of native_sim boards: the built program itself. */
+export const NATIVE_PROGRAM = "zephyr.exe";
 
 /** The emulator command for a board and kernel. */
 export function emulatorCommand(board: FirmwareBoard, kernel: string): string[] {
@@ -52,7 +63,14 @@ export function emulatorCommand(board: FirmwareBoard, kernel: string): string[] 
       hint: "emulated boards: mps2-an521 (mps2/an521/cpu0), qemu_riscv32, qemu_malta; flash real hardware with `ocre flash`",
     });
   }
+  // native_sim: Zephyr is a Linux program, zephyr.exe next to the image; it runs itself.
+  if (board.emulator[0] === NATIVE_PROGRAM)
+    return [path.join(path.dirname(kernel), NATIVE_PROGRAM), ...board.emulator.slice(1)];
   return [...board.emulator, "-kernel", kernel];
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
@@ -63,7 +81,8 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
       hint: `build it first: ocre build --firmware --board ${options.board.zephyrBoard}`,
     });
   });
-  const exe = await which(command[0]!, env);
+  const exe =
+    command[0] === path.join(path.dirname(options.kernel), NATIVE_PROGRAM) ? command[0] : await which(command[0]!, env);
   if (exe === null) {
     throw new OcreError("OCRE_EMULATOR_MISSING", `${command[0]} is not on PATH`, {
       hint: `run \`ocre doctor --board ${options.board.id}\` for the fix (apt-get install ${command[0] === "qemu-system-arm" ? "qemu-system-arm" : /mips/.test(command[0]!) ? "qemu-system-mips" : "qemu-system-misc"})`,
@@ -83,6 +102,7 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
   let consoleText = "";
   let pending = "";
   let decided: { outcome: EmulateOutcome; ok: boolean; code: number | null; reason: string } | null = null;
+  let runTimer: NodeJS.Timeout | undefined;
 
   const decide = (outcome: EmulateOutcome, ok: boolean, code: number | null, reason: string): void => {
     if (decided) return;
@@ -103,6 +123,13 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
       else decide("exited", code === 0, code, exit[0]);
       return;
     }
+    if (options.runForMs !== undefined && runTimer === undefined && STARTED_LINE.test(line)) {
+      const line0 = STARTED_LINE.exec(line)![0];
+      runTimer = setTimeout(
+        () => decide("ran", true, null, `${line0}, then ran ${seconds(options.runForMs!)} without a fault`),
+        options.runForMs,
+      );
+    }
     const startup = STARTUP_FAILED.exec(line);
     if (startup) return decide("startup-failed", false, null, startup[0]);
     const fault = FAULT.exec(line);
@@ -110,7 +137,7 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
   };
 
   // The user asked for one thing: the timeout says which, and how long it waited.
-  const waited = `${Number((options.timeoutMs / 1000).toFixed(1))} s`;
+  const waited = seconds(options.timeoutMs);
   const timer = setTimeout(
     () =>
       decide(
@@ -119,7 +146,9 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
         null,
         options.expect !== undefined
           ? `"${options.expect}" did not appear within ${waited}`
-          : `no exit line ("ocre: containers finished (exit N)") within ${waited}`,
+          : options.runForMs !== undefined
+            ? `the containers did not start and run ${seconds(options.runForMs)} within ${waited}`
+            : `no exit line ("ocre: containers finished (exit N)") within ${waited}; for an app that never exits use --for <duration>`,
       ),
     options.timeoutMs,
   );
@@ -138,6 +167,7 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
 
   const finished = await child;
   clearTimeout(timer);
+  clearTimeout(runTimer);
   if (pending !== "") inspect(pending);
   if (!decided) {
     const code = finished.exitCode ?? null;

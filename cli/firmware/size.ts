@@ -31,8 +31,8 @@ import {
  * the most bytes); the others are listed in `elsewhere`; `sectionBytes` and the split cover all.
  */
 
-export type Component = "zephyr" | "wamr" | "shim" | "container" | "other";
-export const COMPONENTS: readonly Component[] = ["zephyr", "wamr", "shim", "container", "other"];
+export type Component = "zephyr" | "wamr" | "shim" | "crypto" | "container" | "other";
+export const COMPONENTS: readonly Component[] = ["zephyr", "wamr", "shim", "crypto", "container", "other"];
 
 export interface RegionUsage {
   /** Bytes from the region's first to its last used byte. */
@@ -81,6 +81,11 @@ export interface BoardMemory {
  * Which part of the firmware a symbol belongs to. Names first, then the source file of local
  * symbols; first match wins (documented in docs/flash-emulate.md, "Size report"):
  * - container: the embedded Wasm modules the generator writes (`app<N>_wasm`, `*_wasm_bytes`);
+ * - crypto: signature checking (CONFIG_OCRE_VERIFY): mbedTLS (`mbedtls_*`, `psa_*`), p256-m
+ *   (`p256_*`, and its file), the shim's verifier and port crypto (`ocre_verify*`,
+ *   `ocre_trust_keys`, `ocre_der_to_p256_raw`, `ocre_port_sha256`, `ocre_port_ecdsa_*`,
+ *   files `ocre_verify.c`, `ocre_crypto_*.c`), the embedded signatures and keys
+ *   (`app<N>_{manifest,payload,sig,signature}`, `ocre_trusted_keys`);
  * - shim: `ocre_*`/`OCRE_*` names;
  * - wamr: WAMR's prefixes (`wasm_`, `aot_`, `bh_`, `os_`, `gc_`, `wamr_` — so the shim's
  *   `wamr_pool` heap pool counts as WAMR's —, `wasi_`, `ems_`, `mem_allocator`, `runtime_`,
@@ -94,6 +99,14 @@ export function componentOf(symbol: Pick<ElfSymbol, "name" | "file">): Exclude<C
   const name = symbol.name;
   const file = symbol.file ?? "";
   if (/^app\d+_wasm$/.test(name) || /_wasm_(bytes|image)$/.test(name)) return "container";
+  if (
+    /^(mbedtls_|psa_|p256_|ocre_verify|ocre_trust_keys$|ocre_trusted_keys$|ocre_der_to_p256_raw$|ocre_port_sha256$|ocre_port_ecdsa_)/.test(
+      name,
+    ) ||
+    /^app\d+_(manifest|payload|sig|signature)$/.test(name) ||
+    /(^|\/)(ocre_verify|ocre_crypto_[^/]*|p256-m[^/]*)\.c$/.test(file)
+  )
+    return "crypto";
   if (/^(ocre|OCRE)_/.test(name)) return "shim";
   if (
     /^(wasm_|aot_|bh_|os_|gc_|wamr_|wasi_|ems_|mem_allocator|runtime_|invokeNative|lib_(pthread|wasi|rats|export)|global_heap_buf)/.test(
@@ -159,9 +172,9 @@ function symbolsBySection(symbols: readonly ElfSymbol[]): Map<number, ElfSymbol[
 }
 
 function componentsFor(placed: readonly Placed[], bySection: Map<number, ElfSymbol[]>): Record<Component, number> {
-  const totals: Record<Component, number> = { zephyr: 0, wamr: 0, shim: 0, container: 0, other: 0 };
+  const totals: Record<Component, number> = { zephyr: 0, wamr: 0, shim: 0, crypto: 0, container: 0, other: 0 };
   for (const { section } of placed) {
-    const local: Record<Component, number> = { zephyr: 0, wamr: 0, shim: 0, container: 0, other: 0 };
+    const local: Record<Component, number> = { zephyr: 0, wamr: 0, shim: 0, crypto: 0, container: 0, other: 0 };
     let attributed = 0;
     // Aliases (two names, one address) would count twice: keep one symbol per address range.
     const seen = new Set<string>();

@@ -2,6 +2,8 @@ import { chmod, mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises"
 import path from "node:path";
 import type { FirmwareBoard } from "./board.js";
 import type { SelectedToolchain } from "./doctor/doctor.js";
+import type { Env } from "./doctor/probe.js";
+import { mipsWrappers } from "./toolchains/mips-softfloat.js";
 
 /**
  * Environment for Zephyr's CMake from the toolchain doctor selected, plus the Debian quirks
@@ -11,7 +13,8 @@ import type { SelectedToolchain } from "./doctor/doctor.js";
  *   `-march=rv32imac_zicsr_zifencei`, so libgcc does not link. In ISA spec 2.2 csr and fence.i
  *   are part of "i": the same code builds with `-march=rv32imac -misa-spec=2.2`. ocre puts
  *   small wrappers in front of gcc/g++/cpp that rewrite that flag, and points CROSS_COMPILE at them.
- * - MIPS: Debian's mips-linux-gnu is compile-only (PIC libgcc); doctor warns, the link fails.
+ * - MIPS: Debian's mips(el)-linux-gnu targets Linux: wrappers add the bare-metal flags and point
+ *   at a soft-float libgcc built from gcc-12-source (toolchains/mips-softfloat.ts).
  */
 
 const WRAPPED = ["gcc", "g++", "c++", "cpp"];
@@ -67,10 +70,14 @@ export async function toolchainEnvironment(
   board: FirmwareBoard,
   toolchain: SelectedToolchain,
   scratchDir: string,
+  processEnv: Env = process.env,
 ): Promise<Record<string, string>> {
   const env: Record<string, string> = { ...toolchain.env };
   if (toolchain.kind === "gnu" && board.family === "riscv" && env.CROSS_COMPILE) {
     env.CROSS_COMPILE = await riscvWrappers(env.CROSS_COMPILE, path.join(scratchDir, "toolchain"));
+  }
+  if (toolchain.kind === "gnu" && board.family === "mips" && env.CROSS_COMPILE) {
+    env.CROSS_COMPILE = await mipsWrappers(env.CROSS_COMPILE, path.join(scratchDir, "toolchain"), processEnv);
   }
   return env;
 }

@@ -1,5 +1,8 @@
 import type { Board } from "../boards/types.js";
 import type { ContainerSpec } from "../spec.js";
+import { wamrPool, type ContainerBudget } from "./pool.js";
+
+export type { ContainerBudget } from "./pool.js";
 
 /**
  * Where the numbers come from (all Zephyr 3.7.1 + WAMR-2.4.5, fast interpreter, Debian
@@ -17,35 +20,11 @@ export const RUNTIME_FLASH_KB = 65;
 export const RUNTIME_RAM_KB = 4;
 export const SHIM_FLASH_KB = 12;
 export const SHIM_RAM_KB = 4;
-/** WAMR's fast interpreter re-encodes the bytecode into the pool; ~3x the code size is a safe bound. */
-export const PRECOMPILE_FACTOR = 3;
-/**
- * Per-module loader and instance bookkeeping inside the pool, and the runtime's own allocations
- * (native symbol tables, exec env, thread manager). Measured on mps2-an521 with hello (753 B,
- * one 64 KiB page, 8 KiB stack): a 72 KiB pool fails to instantiate, 80 KiB boots, so both
- * together take under 8 KiB there; each is counted at 8 KiB.
- */
-export const INSTANCE_OVERHEAD_BYTES = 8 * 1024;
-export const POOL_BASE_BYTES = 8 * 1024;
 /** Native thread per container (CONFIG_OCRE_CONTAINER_THREAD_STACK_SIZE). */
 export const THREAD_STACK_BYTES = 8 * 1024;
 /** CONFIG_MAIN_STACK_SIZE in the generated prj.conf. */
 export const MAIN_STACK_BYTES = 4 * 1024;
-/** Pool margin for a lone container that never grows (loader temporaries, alignment). */
-export const MIN_POOL_SLACK_BYTES = 8 * 1024;
-const PAGE = 64 * 1024;
 const KB = 1024;
-
-export interface ContainerBudget {
-  readonly name: string;
-  readonly wasmBytes: number;
-  /** Linear memory at its maximum, plus the WAMR app heap WAMR appends in whole pages. */
-  readonly linearMemoryBytes: number;
-  /** The most linear memory the container holds at once: a grow keeps old and new alive. */
-  readonly peakLinearMemoryBytes: number;
-  readonly stackBytes: number;
-  readonly poolBytes: number;
-}
 
 export interface MemoryBudget {
   readonly ram: {
@@ -57,6 +36,13 @@ export interface MemoryBudget {
     /** Part of the pool kept free so that a grow still finds one contiguous block. */
     readonly poolSlackBytes: number;
     readonly threadStackBytes: number;
+    /**
+     * The embedded containers' bytes: the generated main.c keeps them in a writable array
+     * (.data; WAMR's loader may rewrite the buffer), so they are copied from flash into RAM.
+     */
+    readonly containerDataBytes: number;
+    /** Code and constants in RAM on a board without execute-in-place flash (memory.xip: false); else 0. */
+    readonly imageBytes: number;
   };
   readonly flash: {
     readonly totalBytes: number;
@@ -71,74 +57,21 @@ export interface MemoryBudget {
   readonly source: string;
 }
 
-function roundUp(value: number, step: number): number {
-  return Math.ceil(value / step) * step;
-}
-
 /**
- * WAMR 2.x places the app heap after the module's memory: appended in whole pages (which raise
- * the initial size and the maximum too), except for a one-page memory (initial = max = 1), where
- * it enlarges that page.
- */
-export function linearMemoryBytes(memory: ContainerSpec["memory"]): number {
-  if (memory.heapBytes === 0) return memory.maxPages * PAGE;
-  if (memory.initialPages === 1 && memory.maxPages === 1) return PAGE + memory.heapBytes;
-  return (memory.maxPages + Math.ceil(memory.heapBytes / PAGE)) * PAGE;
-}
-
-/**
- * WAMR on Zephyr grows a linear memory by allocating the new size from the pool, copying and
- * freeing the old block (WAMR-2.4.5 os_mremap_slow, never in place). The worst step is the last
- * one, from max-1 pages to max: both blocks are alive at once. A memory that cannot grow
- * (initial = max) needs only itself.
- */
-export function peakLinearMemoryBytes(memory: ContainerSpec["memory"]): number {
-  const max = linearMemoryBytes(memory);
-  return memory.initialPages < memory.maxPages ? 2 * max - PAGE : max;
-}
-
-export function containerPoolBytes(spec: ContainerSpec): ContainerBudget {
-  const linear = linearMemoryBytes(spec.memory);
-  const peak = peakLinearMemoryBytes(spec.memory);
-  const poolBytes = peak + spec.memory.stackBytes + PRECOMPILE_FACTOR * spec.wasm.byteLength + INSTANCE_OVERHEAD_BYTES;
-  return {
-    name: spec.name,
-    wasmBytes: spec.wasm.byteLength,
-    linearMemoryBytes: linear,
-    peakLinearMemoryBytes: peak,
-    stackBytes: spec.memory.stackBytes,
-    poolBytes,
-  };
-}
-
-/**
- * Fragmentation: when containers share the pool, or one grows, blocks are freed between live
- * ones and the holes left behind may be too small for the next grow. Keeping one more largest
- * memory free bounds that (pubsub on mps2-an521, 10 boots each: the old 512 KiB pool failed 4 in
- * 10, 640 KiB and more never). A single container that never grows only needs a small margin.
- */
-function poolSlackBytes(specs: readonly ContainerSpec[], containers: readonly ContainerBudget[]): number {
-  const grows = specs.some((s) => s.memory.initialPages < s.memory.maxPages);
-  if (specs.length <= 1 && !grows) return MIN_POOL_SLACK_BYTES;
-  return Math.max(MIN_POOL_SLACK_BYTES, ...containers.map((c) => c.linearMemoryBytes));
-}
-
-/**
- * RAM = Zephyr baseline + runtime and shim statics + WAMR heap pool + thread stacks;
+ * RAM = Zephyr baseline + runtime and shim statics + WAMR heap pool + thread stacks + the
+ * containers' bytes (.data, copied from flash) + on a board without execute-in-place flash
+ * (memory.xip: false) the code and constants too, since the whole image runs from RAM;
  * flash = baseline + runtime + shim + the embedded modules. The pool follows from the containers
  * alone: every container's peak (linear memory during its last grow, WAMR stack, precompiled
  * code, instance bookkeeping) at the same time, the runtime's own allocations and the slack above.
  * The board's RAM only decides whether that fits.
  */
 export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): MemoryBudget {
-  const containers = specs.map(containerPoolBytes);
-  const slack = poolSlackBytes(specs, containers);
-  const heapPool = roundUp(POOL_BASE_BYTES + containers.reduce((sum, c) => sum + c.poolBytes, 0) + slack, 4 * KB);
+  const { containers, slackBytes: slack, poolBytes: heapPool } = wamrPool(specs);
   const zephyrRam = board.memory.baseline.ramKb * KB;
   const runtimeRam = (RUNTIME_RAM_KB + SHIM_RAM_KB) * KB;
   const threadStacks = specs.length * THREAD_STACK_BYTES + MAIN_STACK_BYTES;
   const availableRam = board.memory.ramKb * KB;
-  const fixedRam = zephyrRam + runtimeRam + threadStacks;
 
   const modules = specs.reduce((sum, s) => sum + s.wasm.byteLength, 0);
   const flash = {
@@ -148,7 +81,8 @@ export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): M
     modulesBytes: modules,
   };
   const flashTotal = flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes + flash.modulesBytes;
-  const ramTotal = fixedRam + heapPool;
+  const imageBytes = board.memory.xip === false ? flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes : 0;
+  const ramTotal = zephyrRam + runtimeRam + threadStacks + heapPool + modules + imageBytes;
   const availableFlash = board.memory.flashKb * KB;
   return {
     ram: {
@@ -159,6 +93,8 @@ export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): M
       heapPoolBytes: heapPool,
       poolSlackBytes: slack,
       threadStackBytes: threadStacks,
+      containerDataBytes: modules,
+      imageBytes,
     },
     flash: { totalBytes: flashTotal, availableBytes: availableFlash, ...flash },
     containers,
@@ -176,7 +112,7 @@ export function describeBudget(budget: MemoryBudget): string[] {
   const r = budget.ram;
   const f = budget.flash;
   return [
-    `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} (${kb(r.poolSlackBytes)} of it slack) + stacks ${kb(r.threadStackBytes)}`,
+    `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} (${kb(r.poolSlackBytes)} of it slack) + stacks ${kb(r.threadStackBytes)} + containers ${kb(r.containerDataBytes)} (.data)${r.imageBytes > 0 ? ` + code ${kb(r.imageBytes)} (no XIP: the image runs from RAM)` : ""}`,
     `flash ${kb(f.totalBytes)} of ${kb(f.availableBytes)}: Zephyr ${kb(f.zephyrBytes)} + WAMR ${kb(f.runtimeBytes)} + shim ${kb(f.shimBytes)} + modules ${kb(f.modulesBytes)}`,
     ...budget.containers.map(
       (c) =>

@@ -96,6 +96,16 @@ export async function generateProjects(
     );
   }
 
+  // --trust: the keys to embed and each container's signature, found in the apps' (staged)
+  // build/oci or the user store (docs/signing.md).
+  const { planTrust } = await import("../sign/embed.js");
+  const { userStoreDir } = await import("../oci/store.js");
+  const trust = await planTrust(plan.trust, specs, [
+    ...plan.apps.map((a) => path.join(a.buildDir, "oci")),
+    userStoreDir(),
+  ]);
+  for (const w of trust?.warnings ?? []) logger.warn(w);
+
   const outDir = plan.outDir;
   const report: BoardsReport = {};
   for (const plan of plans) {
@@ -113,6 +123,7 @@ export async function generateProjects(
       specs,
       budget: plan.budget,
       dir,
+      trust,
     });
     logger.info(
       `generated ${plan.board.id}/ for ${plan.target.board} (Zephyr ${release.zephyrRevision}, ${plan.board.status})`,

@@ -1,18 +1,12 @@
+import { CAPABILITY_DEFS } from "../abi/contract.js";
 import type { Feature } from "../abi/table.js";
 import type { Board } from "../boards/types.js";
 import type { ContainerSpec } from "../spec.js";
 
-/** Capability name → OCRE_CAP_* macro (bit values live in wamr-glue/include/ocre/ocre.h). */
-export const CAPABILITY_MACROS: Readonly<Record<string, string>> = Object.freeze({
-  "ocre:api": "OCRE_CAP_API",
-  timers: "OCRE_CAP_TIMERS",
-  gpio: "OCRE_CAP_GPIO",
-  sensors: "OCRE_CAP_SENSORS",
-  messaging: "OCRE_CAP_MESSAGING",
-  "ocre:shared_heap": "OCRE_CAP_SHARED_HEAP",
-  networking: "OCRE_CAP_NETWORKING",
-  filesystem: "OCRE_CAP_FILESYSTEM",
-});
+/** Capability name → OCRE_CAP_* macro (bits: cli/abi/contract.ts, rendered into ocre/ocre_abi.h). */
+export const CAPABILITY_MACROS: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(CAPABILITY_DEFS.map((c) => [c.name, c.macro])),
+);
 
 /** `OCRE_CAP_TIMERS | OCRE_CAP_GPIO`, or `0u`. Unknown names were rejected by the manifest schema. */
 export function capabilityExpression(capabilities: readonly string[]): string {

@@ -1,3 +1,4 @@
+import { argv0 } from "../abi/contract.js";
 import { cp, readdir, stat, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { OcreError } from "../errors.js";
@@ -11,6 +12,7 @@ import { MAIN_STACK_BYTES, THREAD_STACK_BYTES, type MemoryBudget } from "./budge
 import { cString, commentText, identifier, kconfigString, markdownText, shellWord } from "./escape.js";
 import { capabilityExpression, planKconfig } from "./metadata.js";
 import { westTemplates } from "./templates.js";
+import type { EmbeddedSignature, TrustPlan } from "../sign/embed.js";
 
 export interface ProjectInput {
   readonly board: Board;
@@ -22,6 +24,8 @@ export interface ProjectInput {
   readonly dir: string;
   /** Where zephyr-module/ and wamr-glue/ are copied from (the installed package by default). */
   readonly moduleSources?: { readonly zephyrModule: string; readonly wamrGlue: string };
+  /** `--trust`: keys the firmware trusts and each container's embedded signature. */
+  readonly trust?: TrustPlan | undefined;
 }
 
 export interface ProjectResult {
@@ -51,9 +55,24 @@ function toolchainEnv(board: Board): string[] {
   return ["ZEPHYR_TOOLCHAIN_VARIANT=gnuarmemb", "GNUARMEMB_TOOLCHAIN_PATH=/usr"];
 }
 
-function containerView(spec: ContainerSpec, index: number) {
+/** A C initialiser list of bytes: "0x04, 0x1f, …", 12 per line. */
+function cBytes(bytes: Uint8Array): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < bytes.length; i += 12)
+    lines.push(Array.from(bytes.subarray(i, i + 12), (b) => `0x${b.toString(16).padStart(2, "0")}`).join(", ") + ",");
+  return lines;
+}
+
+function containerView(spec: ContainerSpec, index: number, signature?: EmbeddedSignature) {
   const symbol = `app${index}`;
   return {
+    signed: signature !== undefined,
+    manifestFile: `${symbol}.manifest.json`,
+    manifestInc: `${symbol}.manifest.json.inc`,
+    payloadFile: `${symbol}.payload.json`,
+    payloadInc: `${symbol}.payload.json.inc`,
+    sigFile: `${symbol}.sig.der`,
+    sigInc: `${symbol}.sig.der.inc`,
     index: index + 1,
     symbol,
     file: `${symbol}.wasm`,
@@ -67,9 +86,11 @@ function containerView(spec: ContainerSpec, index: number) {
     capabilityList: spec.capabilities.length === 0 ? "none" : spec.capabilities.map((c) => markdownText(c)).join(", "),
     stackBytes: spec.memory.stackBytes,
     heapBytes: spec.memory.heapBytes,
-    maxPages: spec.memory.maxPages,
-    // WASI's argv[0] is the program name; the manifest's args follow it.
-    argv: [spec.name, ...spec.args].map(cString),
+    // 0: no override. WAMR has made a fixed-memory module's memory one page of static data +
+    // arena (pipeline/fixed-memory.ts); a page count would only draw a warning at boot.
+    maxPages: spec.memory.fixedBytes === undefined ? spec.memory.maxPages : 0,
+    // WASI's argv[0] is the image's path, as upstream passes it; the manifest's args follow it.
+    argv: [argv0(spec.name), ...spec.args].map(cString),
     envp: Object.entries(spec.env).map(([k, v]) => cString(`${k}=${v}`)),
     restartC: RESTART_MACROS[spec.restart ?? "no"],
     // The manifest's GPIO allow-list, embedded in the container's metadata (NULL: none given).
@@ -131,7 +152,8 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
   const plan = planKconfig(board, specs);
   const projectDir = path.basename(input.dir);
   const names = specs.map((s) => s.name).join(", ");
-  const containers = specs.map(containerView);
+  const trust = input.trust;
+  const containers = specs.map((spec, i) => containerView(spec, i, trust?.signatures[i]));
   const notes = [
     ...(board.statusNote ? [markdownText(board.statusNote)] : []),
     ...(board.wamrTarget.startsWith("RISCV") && board.toolchain.debian
@@ -152,7 +174,14 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
     projectName: identifier(`ocre_${specs[0]?.name ?? "app"}`),
     zephyrUrlBase: ZEPHYR_URL_BASE,
     wamrUrlBase: WAMR_URL_BASE,
-    modules: target.modules,
+    // Signature checking uses Zephyr's mbedTLS module (PSA's p256-m driver, SHA-256).
+    modules: trust && !target.modules.includes("mbedtls") ? [...target.modules, "mbedtls"] : target.modules,
+    trust: trust
+      ? {
+          count: trust.keys.length,
+          keys: trust.keys.map((k) => ({ fingerprint: k.fingerprint, bytes: cBytes(k.point) })),
+        }
+      : undefined,
     containers,
     features: plan.features,
     wasi: plan.wasi,
@@ -196,7 +225,18 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
           name: s.name,
           digest: `sha256:${s.sha256}`,
           file: `containers/${containers[i]?.file}`,
+          ...(trust
+            ? {
+                signature: trust.signatures[i]
+                  ? {
+                      manifestDigest: trust.signatures[i]!.manifestDigest,
+                      keyFingerprint: trust.signatures[i]!.keyFingerprint ?? null,
+                    }
+                  : null,
+              }
+            : {}),
         })),
+        ...(trust ? { trust: trust.keys.map((k) => k.fingerprint) } : {}),
         toolchainEnv: view.toolchainEnv,
         emulator: board.emulator?.command ?? null,
         budget,
@@ -208,6 +248,12 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
   containers.forEach((c, i) => {
     const spec = specs[i];
     if (spec) files[`containers/${c.file}`] = spec.wasm;
+    const signature = trust?.signatures[i];
+    if (signature) {
+      files[`containers/${c.manifestFile}`] = signature.manifest;
+      files[`containers/${c.payloadFile}`] = signature.payload;
+      files[`containers/${c.sigFile}`] = signature.der;
+    }
   });
   const sources = input.moduleSources ?? { zephyrModule: zephyrModuleDir, wamrGlue: wamrGlueDir };
 

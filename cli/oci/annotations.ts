@@ -16,6 +16,11 @@ export const OCRE_CAPABILITIES = "io.ocre.capabilities";
 export const OCRE_GPIO = "io.ocre.gpio";
 /** Restart policy on the device: no, on-failure or always (absent: no). */
 export const OCRE_RESTART = "io.ocre.restart";
+/**
+ * Comma-separated capabilities to give a stock upstream Ocre runtime for the same grants
+ * (`ocre ... -k <list>`): ocre's fine-grained API grants become "ocre:api", upstream's only one.
+ */
+export const OCRE_CAPABILITIES_UPSTREAM = "io.ocre.capabilities.upstream";
 /** Comma-separated Ocre features the module imports (decides what firmware compiles in). */
 export const OCRE_FEATURES = "io.ocre.features";
 export const OCRE_MEMORY_INITIAL_PAGES = "io.ocre.memory.initial-pages";

@@ -6,7 +6,7 @@ import type { ContainerSpec } from "../spec.js";
 import { specFromImageContent } from "./image-spec.js";
 import { readLayoutImage } from "./layout.js";
 import { fetchImage, type PullOptions } from "./pull.js";
-import { parseReference, formatReference } from "./reference.js";
+import { parseReference, formatReference, namesRegistry, REGISTRY_TRANSPORT } from "./reference.js";
 import { resolveLocalImage, type StoreOptions } from "./store.js";
 
 export interface FromImageOptions extends StoreOptions {
@@ -21,6 +21,8 @@ export interface ImageSpec {
   /** Where the image was found: a layout path or a registry reference. */
   readonly from: string;
   readonly digest: string;
+  /** Defaults taken for an image without io.ocre.* annotations. */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -29,22 +31,37 @@ export interface ImageSpec {
  * local image matches and `ref` names a registry, the image fetched (and verified) from there.
  */
 export async function specFromImage(ref: string, options: FromImageOptions): Promise<ImageSpec> {
+  const explicitRegistry = ref.startsWith(REGISTRY_TRANSPORT);
   try {
+    if (explicitRegistry) throw new OcreError("OCRE_IMAGE_NOT_FOUND", "explicit registry transport");
     const local = await resolveLocalImage(ref, options);
     const content = await readLayoutImage(local.layout, local.descriptor);
+    const warnings: string[] = [];
     return {
-      spec: specFromImageContent(content, ref),
+      spec: specFromImageContent(content, ref, (w) => warnings.push(w)),
+      warnings,
       boards: annotatedBoards(content.manifest.annotations),
       from: `${local.layout}${local.ref ? `:${local.ref}` : ""}`,
       digest: content.manifestDigest,
     };
   } catch (error) {
-    if (!(error instanceof OcreError) || error.code !== "OCRE_IMAGE_NOT_FOUND" || !ref.includes("/")) throw error;
+    // Only a reference that names a registry host (or says docker://) is ever fetched, so a
+    // typo or a missing folder never turns into a download from Docker Hub.
+    if (!(error instanceof OcreError) || error.code !== "OCRE_IMAGE_NOT_FOUND" || !namesRegistry(ref)) {
+      if (error instanceof OcreError && error.code === "OCRE_IMAGE_NOT_FOUND" && error.hint !== undefined) {
+        throw new OcreError(error.code, error.message, {
+          hint: `${error.hint}; a registry is contacted only for a reference naming its host (localhost:5000/app:1.0, ghcr.io/org/app:1.0) or docker://`,
+        });
+      }
+      throw error;
+    }
   }
   const remote = parseReference(ref);
   const content = await fetchImage(remote, options.registry ?? {});
+  const warnings: string[] = [];
   return {
-    spec: specFromImageContent(content, ref),
+    spec: specFromImageContent(content, ref, (w) => warnings.push(w)),
+    warnings,
     boards: annotatedBoards(content.manifest.annotations),
     from: formatReference(remote),
     digest: content.manifestDigest,

@@ -21,18 +21,23 @@ export {
   readLayoutEntries,
   readLayoutImage,
   removeFromLayout,
+  addStagedToLayout,
   readBlob,
   type LayoutEntry,
   type LayoutImage,
+  type StagedImage,
 } from "./layout.js";
 export { exportArchive, importArchive, archiveRefName } from "./archive.js";
 export {
   listImages,
+  listLayouts,
   resolveLocalImage,
   userStoreDir,
   appLayoutDir,
   writableLayout,
   type LocalImage,
+  type LayoutListing,
+  type SkippedEntry,
   type StoreOptions,
 } from "./store.js";
 export { parseReference, formatReference, type RemoteReference } from "./reference.js";

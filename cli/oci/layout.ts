@@ -1,8 +1,10 @@
-import { mkdir, readFile, readdir, rm, rmdir, stat } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { copyFile, mkdir, readFile, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
 import { OcreError } from "../errors.js";
-import { writeDirAtomic, writeFileAtomic } from "../util/atomic.js";
+import { tempSibling, writeDirAtomic, writeFileAtomic } from "../util/atomic.js";
 import { canonicalJson } from "./canonical-json.js";
 import { digestHex, isDigest, verifyDigest, type Digest } from "./digest.js";
 import type { Descriptor, ImageContent, ImageIndex, ImageManifest } from "./image-types.js";
@@ -11,6 +13,7 @@ import { fileError } from "../util/fs-errors.js";
 import {
   ANNOTATION_REF_NAME,
   MEDIA_TYPE_DOCKER_MANIFEST,
+  MEDIA_TYPE_DOCKER_MANIFEST_LIST,
   MEDIA_TYPE_INDEX,
   MEDIA_TYPE_MANIFEST,
 } from "./media-types.js";
@@ -221,6 +224,101 @@ async function addLocked(dir: string, images: readonly LayoutImage[]): Promise<v
   await writeFileAtomic(path.join(dir, "index.json"), indexBytes([...kept, ...images.map(manifestDescriptor)]));
 }
 
+/** sha256 of a file, streamed (blobs can be bigger than we want in memory). */
+export async function hashFile(file: string): Promise<{ digest: Digest; size: number }> {
+  const hash = createHash("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { digest: `sha256:${hash.digest("hex")}`, size };
+}
+
+/** An image whose blobs are already verified files on disk (an import's or a pull's staging). */
+export interface StagedImage {
+  readonly ref: string;
+  /** The manifest's descriptor (media type, digest, size), as index.json will list it. */
+  readonly descriptor: Descriptor;
+  /** Extra index-descriptor annotations. */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Adds images whose blobs are verified files (`files`: digest → path) to a layout, streaming:
+ * nothing is held in memory. Blobs go in first (moved when on the same filesystem, else
+ * copied), each through a temp sibling and a rename; a blob already present is re-hashed and
+ * replaced when damaged. index.json is rewritten last, atomically, under the layout lock.
+ */
+export async function addStagedToLayout(
+  dir: string,
+  images: readonly StagedImage[],
+  files: ReadonlyMap<Digest, string>,
+): Promise<void> {
+  await mkdir(dir, { recursive: true }).catch((error: unknown) => {
+    throw fileError(error, dir, "cannot create");
+  });
+  await withLayoutLock(dir, async () => {
+    if (!(await isLayout(dir))) await writeFileAtomic(path.join(dir, "oci-layout"), LAYOUT_MARKER);
+    for (const [digest, file] of files) {
+      const target = blobPath(dir, digest);
+      const present = await hashFile(target).then(
+        (h) => h.digest === digest,
+        () => false,
+      );
+      if (present) continue;
+      await mkdir(path.dirname(target), { recursive: true });
+      const tmp = tempSibling(target);
+      try {
+        await rename(file, tmp).catch(async (error: NodeJS.ErrnoException) => {
+          if (error.code !== "EXDEV") throw error;
+          await copyFile(file, tmp);
+        });
+        await rename(tmp, target);
+      } catch (error) {
+        await rm(tmp, { force: true });
+        throw fileError(error, target, "cannot write");
+      }
+    }
+    const refs = new Set(images.map((i) => i.ref));
+    const kept = (await readLayoutEntries(dir))
+      .filter((e) => e.ref === undefined || !refs.has(e.ref))
+      .map((e) => e.descriptor);
+    const added = images.map((i) => ({
+      mediaType: i.descriptor.mediaType,
+      digest: i.descriptor.digest,
+      size: i.descriptor.size,
+      annotations: { ...i.annotations, [ANNOTATION_REF_NAME]: i.ref },
+    }));
+    await writeFileAtomic(path.join(dir, "index.json"), indexBytes([...kept, ...added])).catch((error: unknown) => {
+      throw fileError(error, path.join(dir, "index.json"), "cannot write");
+    });
+  });
+}
+
+/** Adds the blobs `d` reaches (an index's children, a manifest's config and layers) to `live`. */
+async function markLive(dir: string, d: Descriptor, live: Set<string>, depth: number): Promise<void> {
+  live.add(d.digest);
+  if (d.mediaType === MEDIA_TYPE_INDEX || d.mediaType === MEDIA_TYPE_DOCKER_MANIFEST_LIST) {
+    if (depth > 4) throw new OcreError("OCRE_OCI_INVALID", `${dir}: indexes nest more than 4 deep`);
+    const index = parseImageIndex(await readBlob(dir, d.digest, d.size), `index ${d.digest} in ${dir}`);
+    for (const child of index.manifests) {
+      // A child the layout does not hold (another platform) has nothing to keep.
+      if (
+        !(await stat(blobPath(dir, child.digest)).then(
+          () => true,
+          () => false,
+        ))
+      )
+        continue;
+      await markLive(dir, child, live, depth + 1);
+    }
+    return;
+  }
+  const manifest = parseManifest(await readBlob(dir, d.digest, d.size), `manifest ${d.digest} in ${dir}`);
+  for (const blob of [manifest.config, ...manifest.layers]) live.add(blob.digest);
+}
+
 /**
  * Removes index entries, then deletes blobs no remaining manifest references. Returns the number
  * of blobs deleted.
@@ -234,10 +332,12 @@ async function removeLocked(dir: string, remove: (entry: LayoutEntry) => boolean
   const kept = entries.filter((e) => !remove(e));
   await writeFileAtomic(path.join(dir, "index.json"), indexBytes(kept.map((e) => e.descriptor)));
   const live = new Set<string>();
-  for (const entry of kept) {
-    live.add(entry.descriptor.digest);
-    const manifest = parseManifest(await readBlob(dir, entry.descriptor.digest), `manifest ${entry.descriptor.digest}`);
-    for (const d of [manifest.config, ...manifest.layers]) live.add(d.digest);
+  try {
+    for (const entry of kept) await markLive(dir, entry.descriptor, live, 0);
+  } catch (error) {
+    // An entry that cannot be read might use any blob: delete none rather than guess.
+    if (error instanceof OcreError) return 0;
+    throw error;
   }
   const blobDir = path.join(dir, "blobs", "sha256");
   let removed = 0;

@@ -13,7 +13,15 @@ import { readSourceInfo } from "./source-info.js";
 export interface OciLogger {
   info(line: string): void;
   debug(line: string): void;
+  warn?(line: string): void;
 }
+
+/**
+ * `created` when neither SOURCE_DATE_EPOCH nor a git commit gives a time: the Unix epoch. The
+ * field is required by the reference `oci-wasm` types (wkg, wasmCloud), and a fixed value keeps
+ * the digest free of wall-clock time.
+ */
+export const FALLBACK_CREATED_EPOCH = 0;
 
 export interface PackageOptions {
   /**
@@ -39,7 +47,7 @@ export interface ImageReport {
   readonly tag: string;
   /** The OCI image layout, relative to the build directory ("oci"), so report.json stays portable. */
   readonly layout: string;
-  readonly created?: string;
+  readonly created: string;
 }
 
 function parseSourceDateEpoch(value: string): number {
@@ -59,7 +67,7 @@ function parseSourceDateEpoch(value: string): number {
  * The `oci.package` stage: writes `<buildDir>/oci`, an OCI image layout holding the container as
  * a CNCF Wasm artifact tagged with the manifest's image tag. The same spec, config and source
  * give the same manifest digest: `created` comes from SOURCE_DATE_EPOCH, else the last commit's
- * time, else it is left out.
+ * time, else FALLBACK_CREATED_EPOCH (1970-01-01T00:00:00Z).
  */
 export async function packageImage(
   spec: ContainerSpec,
@@ -71,10 +79,11 @@ export async function packageImage(
   const epoch =
     options.sourceDateEpoch !== undefined && options.sourceDateEpoch !== ""
       ? parseSourceDateEpoch(options.sourceDateEpoch)
-      : source.commitTime;
-  const created = epoch === undefined ? undefined : rfc3339FromEpoch(epoch);
+      : (source.commitTime ?? FALLBACK_CREATED_EPOCH);
+  const created = rfc3339FromEpoch(epoch);
+  if ("sourceOmitted" in source && source.sourceOmitted !== undefined) logger?.warn?.(source.sourceOmitted);
   const content = renderImage(spec, {
-    ...(created === undefined ? {} : { created }),
+    created,
     ...(source.author === undefined ? {} : { author: source.author }),
     ...(source.source === undefined ? {} : { source: source.source }),
     ...(source.revision === undefined ? {} : { revision: source.revision }),
@@ -94,7 +103,7 @@ export async function packageImage(
     ref,
     tag,
     layout: path.relative(config.buildDir, layout),
-    ...(created === undefined ? {} : { created }),
+    created,
   };
 }
 

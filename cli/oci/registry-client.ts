@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { OcreError } from "../errors.js";
@@ -170,7 +171,11 @@ function retryAfter(headers: ResponseHeaders): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 30_000) : undefined;
 }
 
-/** The registry's own error text ({"errors":[{"code","message"}]}), when it sent one, bounded. */
+/**
+ * The registry's own error text ({"errors":[{"code","message"}]}), when it sent one: at most five
+ * entries and 500 characters, on one line (a registry cannot add lines to ocre's error output;
+ * the reporter escapes any other control character).
+ */
 export function registryErrorText(body: Uint8Array): string {
   try {
     const parsed = JSON.parse(new TextDecoder().decode(body)) as unknown;
@@ -183,6 +188,7 @@ export function registryErrorText(body: Uint8Array): string {
         return [code, message].filter((p): p is string => typeof p === "string").join(": ");
       })
       .join("; ")
+      .replace(/\s+/g, " ")
       .slice(0, 500);
   } catch {
     return "";
@@ -272,6 +278,8 @@ export class RegistryClient {
     );
     const total = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
     const deadline = total > 0 ? AbortSignal.timeout(total) : undefined;
+    // Every request and back-off listens on it; a pushed fleet has dozens in flight at once.
+    if (deadline) setMaxListeners(1024, deadline);
     const host = apiHost(registry);
     const allowHttp = options.insecure === true || isLoopbackHost(registry);
     let lastError: unknown;

@@ -1,3 +1,4 @@
+import { upstreamCapabilities } from "../abi/contract.js";
 import type { ContainerSpec } from "../spec.js";
 import { canonicalJsonBytes } from "./canonical-json.js";
 import { sha256Digest, type Digest } from "./digest.js";
@@ -27,6 +28,7 @@ function manifestAnnotations(spec: ContainerSpec, meta: ImageMetadata): Record<s
     [A.OCI_TITLE]: spec.name,
     [A.OCI_VERSION]: spec.version,
     [A.OCRE_CAPABILITIES]: spec.capabilities.join(","),
+    [A.OCRE_CAPABILITIES_UPSTREAM]: upstreamCapabilities(spec.capabilities).join(","),
     ...(spec.gpio === undefined ? {} : { [A.OCRE_GPIO]: spec.gpio.join(",") }),
     ...(spec.restart === undefined || spec.restart === "no" ? {} : { [A.OCRE_RESTART]: spec.restart }),
     [A.OCRE_FEATURES]: spec.features.join(","),

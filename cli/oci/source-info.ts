@@ -8,8 +8,10 @@ export interface SourceInfo {
   readonly commitTime?: number;
   /** "Name <email>" of HEAD's author. */
   readonly author?: string;
-  /** The `origin` remote's URL, without any credentials embedded in it. */
+  /** The `origin` remote's URL: scheme, host and path only (see publicSourceUrl). */
   readonly source?: string;
+  /** Why the remote URL was left out, when it was (for a warning). */
+  readonly sourceOmitted?: string;
 }
 
 function git(cwd: string, args: string[]): Promise<string | undefined> {
@@ -24,20 +26,24 @@ function git(cwd: string, args: string[]): Promise<string | undefined> {
 }
 
 /**
- * Remote URLs sometimes carry a token ("https://user:token@host/..."): those must never reach an
- * image annotation, which anyone who can pull the image reads.
+ * What of a remote URL may be published in `org.opencontainers.image.source`, which anyone who
+ * can pull the image reads. Fails closed: only scheme, host (with port) and path are kept;
+ * userinfo ("https://user:token@host"), query ("?private_token=…") and fragment are dropped.
+ * scp-like "git@host:org/repo.git" becomes "ssh://host/org/repo.git" (the user is dropped too).
+ * Anything else that does not parse as a URL is `undefined`: left out, never copied verbatim.
  */
-export function stripUrlCredentials(url: string): string {
+export function publicSourceUrl(remote: string): string | undefined {
+  const text = remote.trim();
+  const scp = /^(?:[^@/\s]+@)?([A-Za-z0-9.-]+):(?!\/\/)([^\s?#]+)$/.exec(text);
+  if (scp) return publicSourceUrl(`ssh://${scp[1]}/${scp[2]!.replace(/^\/+/, "")}`);
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
-    if (parsed.username === "" && parsed.password === "") return url;
-    parsed.username = "";
-    parsed.password = "";
-    return parsed.toString();
+    parsed = new URL(text);
   } catch {
-    // scp-like "git@host:org/repo.git" is not a URL and holds no secret.
-    return url;
+    return undefined;
   }
+  if (!/^(https?|ssh|git|git\+ssh):$/.test(parsed.protocol) || parsed.hostname === "") return undefined;
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname === "/" ? "" : parsed.pathname}`;
 }
 
 /** Reads git metadata for `dir`; every field is absent outside a git checkout or without git. */
@@ -46,10 +52,14 @@ export async function readSourceInfo(dir: string): Promise<SourceInfo> {
   const remote = await git(dir, ["config", "--get", "remote.origin.url"]);
   const [revision, time, author] = head?.split("\n") ?? [];
   const commitTime = time === undefined ? undefined : Number.parseInt(time, 10);
+  const source = remote === undefined ? undefined : publicSourceUrl(remote);
   return {
     ...(revision ? { revision } : {}),
     ...(commitTime !== undefined && Number.isFinite(commitTime) ? { commitTime } : {}),
     ...(author ? { author } : {}),
-    ...(remote ? { source: stripUrlCredentials(remote) } : {}),
+    ...(source !== undefined ? { source } : {}),
+    ...(remote !== undefined && source === undefined
+      ? { sourceOmitted: "the origin remote URL does not parse as a URL; org.opencontainers.image.source is left out" }
+      : {}),
   };
 }

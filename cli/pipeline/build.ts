@@ -67,6 +67,8 @@ export interface StageHook {
 export const APP_STAGES: readonly StageHook[] = [
   // oci.package: build/oci, the app as an OCI image (report section "image").
   { section: "image", run: async (...a) => (await import("../oci/package.js")).packageStage(...a) },
+  // signature (--sign): the image in build/oci signed in cosign's format, before boards embed it.
+  { section: "signature", run: async (...a) => (await import("../sign/stage.js")).signStage(a[0], a[1], a[2]) },
 ];
 
 /**
@@ -139,8 +141,19 @@ async function buildInMemory(config: ResolvedConfig, logger: Logger): Promise<Bu
   const optimised = await optimise(compiled.wasm, { profile: config.optimize, debug: config.debug });
   const optimiseMs = elapsed(start);
 
+  // Fixed memory: export what WAMR needs to shrink the memory to static data + arena.
+  const fixed =
+    config.memory.arenaBytes === undefined
+      ? undefined
+      : await (
+          await import("./fixed-memory.js")
+        ).finishFixedMemory(optimised.wasm, config.memory.arenaBytes, {
+          debug: config.debug,
+          manifestPath: config.manifestPath,
+        });
+
   start = performance.now();
-  const validated = await validate(optimised.wasm, config);
+  const validated = await validate(fixed?.wasm ?? optimised.wasm, config, fixed?.fixedBytes);
   const validateMs = elapsed(start);
   for (const w of validated.warnings) logger.warn(w);
 
@@ -376,6 +389,7 @@ export async function buildFromImage(
   const { specFromImage, configFromImage } = await import("../oci/from-image.js");
   const image = await specFromImage(ref, { cwd, registry: { logger } });
   logger.debug(`${image.spec.name} ${image.spec.version}: from ${image.from} (${image.digest})`);
+  for (const w of image.warnings) logger.warn(w);
   const { planFor } = await import("../config/plan.js");
   const plan = await planFor([configFromImage(image, cwd, options)], cwd, options);
   const outputs = await StagedOutputs.begin([plan.outDir]);

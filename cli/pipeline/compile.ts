@@ -146,6 +146,61 @@ function toDiagnostic(d: AscDiagnostic, appDir: string, texts: ReadonlyMap<strin
   };
 }
 
+/**
+ * Defines for the SDK: the arena of a fixed-memory container (sdk/rt/arena.ts), and whether the
+ * event loop collects garbage between events (sdk/events.ts; the "minimal" runtime collects only
+ * when asked).
+ */
+function fixedMemoryArgs(config: ResolvedConfig): string[] {
+  const args: string[] = [];
+  if (config.memory.arenaBytes !== undefined) args.push("--use", `OCRE_ARENA_SIZE=${config.memory.arenaBytes}`);
+  if (config.runtime === "minimal") args.push("--use", "OCRE_COLLECT_BETWEEN_EVENTS=1");
+  // Growable memory without an app heap: nothing for sdk/heap.ts to keep clear.
+  if (config.memory.arenaBytes === undefined && config.memory.heapBytes === 0) args.push("--use", "OCRE_APP_HEAP=0");
+  return args;
+}
+
+/**
+ * The SDK's fixed-memory runtimes (sdk/rt/), served as the compiler's own library files in place
+ * of ~lib/rt/index-stub and index-minimal: the compiler then treats them as the stub or minimal
+ * runtime (no shadow stack, which any runtime given by path would get, with 32 KiB reserved for
+ * it), and they reach AssemblyScript's runtime internals (~lib/rt/common, tcms) as the originals do.
+ */
+const FIXED_RUNTIME_FILES: Readonly<Record<"stub" | "minimal", Readonly<Record<string, string>>>> = {
+  stub: { "rt/index-stub": "rt/index-fixed-stub.ts", "rt/fixed-stub": "rt/fixed-stub.ts", "rt/arena": "rt/arena.ts" },
+  minimal: {
+    "rt/index-minimal": "rt/index-fixed-minimal.ts",
+    "rt/fixed-minimal": "rt/fixed-minimal.ts",
+    "rt/arena": "rt/arena.ts",
+  },
+};
+
+/** Compiles run one at a time: a fixed-memory compile swaps library files of the shared compiler. */
+let compileQueue: Promise<unknown> = Promise.resolve();
+
+async function withLibraryFiles<T>(
+  libraryFiles: Record<string, string>,
+  files: Readonly<Record<string, string>>,
+  inputs: Map<string, boolean>,
+  run: () => Promise<T>,
+): Promise<T> {
+  const saved = new Map<string, string | undefined>();
+  for (const [name, file] of Object.entries(files)) {
+    const abs = path.join(sdkRoot(), file);
+    saved.set(name, libraryFiles[name]);
+    libraryFiles[name] = await readFileAsync(abs, "utf8");
+    inputs.set(abs, true);
+  }
+  try {
+    return await run();
+  } finally {
+    for (const [name, text] of saved) {
+      if (text === undefined) delete libraryFiles[name];
+      else libraryFiles[name] = text;
+    }
+  }
+}
+
 /** The AssemblyScript compiler options for a config; also used by the bench to compare. */
 export function compilerArgs(config: ResolvedConfig, entryRel: string, outFile: string): string[] {
   const args = [
@@ -159,6 +214,7 @@ export function compilerArgs(config: ResolvedConfig, entryRel: string, outFile: 
     // env.abort is not part of the Ocre ABI: a failed assertion or a throw traps instead.
     "--use",
     "abort=",
+    ...fixedMemoryArgs(config),
     "--initialMemory",
     String(config.memory.initialPages),
     "--maximumMemory",
@@ -194,30 +250,40 @@ export async function compile(config: ResolvedConfig): Promise<CompileResult> {
   const outFile = "ocre-out.wasm";
   const entryRel = path.relative(appDir, config.entry).split(path.sep).join("/");
 
-  const result = await asc.main(compilerArgs(config, entryRel, outFile), {
-    readFile: async (filename: string, baseDir: string) => {
-      const abs = path.resolve(appDir, baseDir, filename);
-      // ocre.yaml is the app's only build configuration; an asconfig.json must not change it.
-      if (path.basename(abs) === "asconfig.json" && path.dirname(abs) === appDir) return null;
-      const file = serveFrom(abs);
-      try {
-        const text = await readFileAsync(file, "utf8");
-        inputs.set(file, true);
-        texts.set(file, text);
-        return text;
-      } catch {
-        inputs.set(file, false);
-        return null;
-      }
-    },
-    writeFile: (filename: string, contents: Uint8Array | string) => {
-      if (path.basename(filename) === outFile && typeof contents !== "string") wasm = contents;
-    },
-    listFiles: () => null,
-    reportDiagnostic: (d) => diagnostics.push(toDiagnostic(d as unknown as AscDiagnostic, appDir, texts)),
-    stdout: asc.createMemoryStream(),
-    stderr: asc.createMemoryStream(),
-  });
+  const fixedFiles =
+    config.memory.arenaBytes === undefined || config.runtime === "incremental"
+      ? {}
+      : FIXED_RUNTIME_FILES[config.runtime];
+  const compiling = compileQueue.then(() =>
+    withLibraryFiles(asc.libraryFiles as Record<string, string>, fixedFiles, inputs, () =>
+      asc.main(compilerArgs(config, entryRel, outFile), {
+        readFile: async (filename: string, baseDir: string) => {
+          const abs = path.resolve(appDir, baseDir, filename);
+          // ocre.yaml is the app's only build configuration; an asconfig.json must not change it.
+          if (path.basename(abs) === "asconfig.json" && path.dirname(abs) === appDir) return null;
+          const file = serveFrom(abs);
+          try {
+            const text = await readFileAsync(file, "utf8");
+            inputs.set(file, true);
+            texts.set(file, text);
+            return text;
+          } catch {
+            inputs.set(file, false);
+            return null;
+          }
+        },
+        writeFile: (filename: string, contents: Uint8Array | string) => {
+          if (path.basename(filename) === outFile && typeof contents !== "string") wasm = contents;
+        },
+        listFiles: () => null,
+        reportDiagnostic: (d) => diagnostics.push(toDiagnostic(d as unknown as AscDiagnostic, appDir, texts)),
+        stdout: asc.createMemoryStream(),
+        stderr: asc.createMemoryStream(),
+      }),
+    ),
+  );
+  compileQueue = compiling.catch(() => undefined);
+  const result = await compiling;
 
   const errors = diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0 || result.error !== null || wasm === undefined) {

@@ -110,7 +110,11 @@ function sameSignature(
  * with the wrong signature (both shown), a missing `_start` or memory, a memory without a
  * maximum or above the manifest's maxPages.
  */
-export async function validate(wasm: Uint8Array, config: ResolvedConfig): Promise<ValidateResult> {
+/**
+ * `fixedBytes`: for a fixed-memory container, what WAMR shrinks its memory to
+ * (pipeline/fixed-memory.ts); recorded in the spec with the arena.
+ */
+export async function validate(wasm: Uint8Array, config: ResolvedConfig, fixedBytes?: number): Promise<ValidateResult> {
   await checkStructure(wasm);
   const summary: WasmSummary = readWasmSummary(wasm);
   const problems: { message: string; hint?: string }[] = [];
@@ -220,6 +224,9 @@ export async function validate(wasm: Uint8Array, config: ResolvedConfig): Promis
       maxPages: mem.maxPages ?? config.memory.maxPages,
       stackBytes: config.memory.stackBytes,
       heapBytes: config.memory.heapBytes,
+      ...(config.memory.arenaBytes !== undefined && fixedBytes !== undefined
+        ? { arenaBytes: config.memory.arenaBytes, fixedBytes }
+        : {}),
     }),
     entryPoint: ENTRY_POINT,
     args: config.args,

@@ -5,7 +5,7 @@ import type { Descriptor, ImageContent } from "../oci/image-types.js";
 import { readLayoutImage } from "../oci/layout.js";
 import { fetchWithClient, type PullOptions } from "../oci/pull.js";
 import { formatReference, type RemoteReference } from "../oci/reference.js";
-import { RegistryClient, type RegistryOptions } from "../oci/registry-client.js";
+import { RegistryClient } from "../oci/registry-client.js";
 import { resolveLocalImage, type LocalImage, type StoreOptions } from "../oci/store.js";
 import { OCI_TITLE } from "../oci/annotations.js";
 import {
@@ -18,8 +18,8 @@ import {
   type VerifiedSignature,
 } from "./cosign.js";
 import { keyFingerprint } from "./keys.js";
-import { fetchSignature, pushSignature, type PushedSignature } from "./remote.js";
-import { readLocalSignature, writeLocalSignature } from "./store.js";
+import { fetchSignature } from "./remote.js";
+import { readLocalSignature, signatureRefFor, writeLocalSignature } from "./store.js";
 
 /** Signing and verifying images: the library behind `ocre sign`, `verify`, `build --sign`, `pull --verify-key`. */
 export { type VerifiedSignature, verifySignatures } from "./cosign.js";
@@ -92,7 +92,7 @@ export async function signLocalImage(
       image: name,
       digest,
       layout: local.layout,
-      signatureRef: "",
+      signatureRef: signatureRefFor(local.ref, digest),
       keyFingerprint: fingerprint,
       payload: new TextDecoder().decode(payload),
       signature: same.signature,
@@ -163,23 +163,6 @@ export async function fetchSignedImage(
         ? undefined
         : verifySignatures(signatures, content.manifestDigest, keys, formatReference(target));
     return { content, signatures, verified };
-  } finally {
-    await client.close();
-  }
-}
-
-/** Pushes the signatures stored with a local image next to it in the registry (after the image). */
-export async function pushLocalSignature(
-  layout: string,
-  digest: Digest,
-  target: RemoteReference,
-  options: RegistryOptions,
-): Promise<PushedSignature | undefined> {
-  const signatures = await readLocalSignature(layout, digest);
-  if (signatures === undefined) return undefined;
-  const client = await RegistryClient.connect(target.registry, options);
-  try {
-    return await pushSignature(client, target, digest, signatures);
   } finally {
     await client.close();
   }

@@ -4,7 +4,7 @@ import type { ImageContent } from "../oci/image-types.js";
 import { fetchWithClient } from "../oci/pull.js";
 import { pushWithClient } from "../oci/push.js";
 import type { RemoteReference } from "../oci/reference.js";
-import type { RegistryClient } from "../oci/registry-client.js";
+import { RegistryClient, type RegistryOptions } from "../oci/registry-client.js";
 import { signatureTag } from "./tag.js";
 
 /** Where cosign keeps `digest`'s signature: the same repository, tag `sha256-<hex>.sig`. */
@@ -59,4 +59,19 @@ export async function pushSignature(
     }
   }
   return { ref: result.ref, digest: result.digest, referrers };
+}
+
+/** Connects, pushes a signature image next to `digest`'s image, and closes. */
+export async function connectAndPushSignature(
+  target: RemoteReference,
+  digest: Digest,
+  signatures: ImageContent,
+  options: RegistryOptions,
+): Promise<PushedSignature> {
+  const client = await RegistryClient.connect(target.registry, options);
+  try {
+    return await pushSignature(client, target, digest, signatures);
+  } finally {
+    await client.close();
+  }
 }

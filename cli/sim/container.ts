@@ -35,6 +35,9 @@ export class Container {
   readonly dispatchers = new Map<number, string>();
   readonly stdout: string[] = [];
   readonly stderr: string[] = [];
+  /** UTF-16 code units kept per stream so far (the cap is on these). */
+  private readonly kept = { stdout: 0, stderr: 0 };
+  readonly truncated = { stdout: false, stderr: false };
   readonly warned = new Set<string>();
   readonly stats = { eventsDelivered: 0, wakeups: 0, messagesPublished: 0, messagesDroppedNoHeap: 0 };
   /** Opted into ocre:wait-v1: ocre_sleep returns as soon as an event is queued. */
@@ -63,6 +66,8 @@ export class Container {
   started = false;
   /** Sleeps and yields so far: the --timeout probe tells a busy container from a working one. */
   yields = 0;
+  /** Opted into ocre's distinct publish codes (EXTENSIONS.OCRE_EXT_ERRNO_V1). */
+  extErrno = false;
   /** Empty polls since the last sleep (see ocre_get_event). */
   emptyPolls = 0;
   /** App time at which the current suspension began (poll_oneoff's relative timeouts). */
@@ -88,10 +93,28 @@ export class Container {
 
   attach(instance: WasmInstance, memory: WasmMemory, entry: () => void): void {
     this.exports = instance.exports as WasmExports & AsyncifyExports;
-    this.memory = new GuestMemory(memory);
     const plan = this.prepared.memory;
+    this.memory = new GuestMemory(memory, plan.visibleBytes);
     this.heap = new AppHeap(plan.heapBase, plan.heapBytes);
     this.entry = entry;
+  }
+
+  /**
+   * Keeps output for the result, up to `cap` characters per stream; the first overflow keeps
+   * what fits plus a notice, and returns true (so the run warns once).
+   */
+  keepOutput(stream: "stdout" | "stderr", text: string, cap: number): boolean {
+    if (this.truncated[stream]) return false;
+    const room = cap - this.kept[stream];
+    if (text.length <= room) {
+      this[stream].push(text);
+      this.kept[stream] += text.length;
+      return false;
+    }
+    this[stream].push(text.slice(0, Math.max(0, room)), `\n[ocre: ${stream} truncated after ${cap} characters]\n`);
+    this.kept[stream] = cap;
+    this.truncated[stream] = true;
+    return true;
   }
 
   hasExportedFunction(name: string): boolean {
@@ -114,8 +137,8 @@ export class Container {
     if (this.sim.runAhead(this, wakeAt)) return after(startedAt);
     this.suspendedAt = startedAt;
     const plan = this.prepared.memory;
-    this.memory.setU32(plan.asyncifyData, plan.asyncifyData + 8);
-    this.memory.setU32(plan.asyncifyData + 4, plan.asyncifyEnd);
+    this.memory.setReservedU32(plan.asyncifyData, plan.asyncifyData + 8);
+    this.memory.setReservedU32(plan.asyncifyData + 4, plan.asyncifyEnd);
     this.exports.asyncify_start_unwind(plan.asyncifyData);
     this.unwinding = true;
     this.sim.sleepUntil(this, wakeAt);

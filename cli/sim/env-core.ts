@@ -1,19 +1,12 @@
+import { EXTENSIONS, UNAME_SYSNAME } from "../abi/contract.js";
 import { ERRNO, EVENT_TYPE, UNAME_FIELD_BYTES, UNAME_FIELDS } from "../abi/table.js";
+import type { QueuedEvent } from "./event-queue.js";
 import { packageVersion } from "../version.js";
 import type { Container } from "./container.js";
 import type { HostGroup } from "./host-fn.js";
 import { reportOverflow } from "./health.js";
 import { GuestMemory } from "./memory.js";
 
-
-/** ocre's extension handshake (docs/shim.md): the resource type and "ocre:wait-v1". */
-export const EXT_EVENT_TYPE = 0x6f637265;
-export const EXT_WAIT_V1 = "ocre:wait-v1";
-/** "ocre:gpio-line-v1:<alias>" answers (port << 16) | pin (the SDK binds named pins with it). */
-export const EXT_GPIO_LINE_V1 = "ocre:gpio-line-v1:";
-/** "ocre:sensor-status-v1" answers SENSOR_STATUS_BASE + errno of the last sensor read. */
-export const EXT_SENSOR_STATUS_V1 = "ocre:sensor-status-v1";
-export const SENSOR_STATUS_BASE = 1000;
 
 /** Empty ocre_get_event calls in a row, without a sleep, after which the poller waits. */
 export const BUSY_POLLS = 1000;
@@ -22,13 +15,15 @@ export const BUSY_POLLS = 1000;
 export function coreImports(c: Container): HostGroup {
   const sim = c.sim;
   const unameFields = (): Uint8Array => {
+    // Upstream's layout: "Project Ocre (<OS>)", node name, "<app version> (<OS release>)",
+    // OS version, machine, domain name.
     const values = [
-      "Ocre",
-      c.name,
-      packageVersion(),
-      `ocre run ${sim.virtual ? "(virtual time)" : "(real time)"}`,
+      UNAME_SYSNAME,
+      "zephyr",
+      `${packageVersion()} (ocre run)`,
+      `ocre run, ${sim.virtual ? "virtual" : "real"} time`,
       sim.board.id,
-      "host",
+      "",
     ];
     const out = new Uint8Array(UNAME_FIELD_BYTES * UNAME_FIELDS);
     values.forEach((v, i) => out.set(GuestMemory.encode(v).subarray(0, UNAME_FIELD_BYTES - 1), i * UNAME_FIELD_BYTES));
@@ -48,34 +43,50 @@ export function coreImports(c: Container): HostGroup {
     ) {
       return -ERRNO.EINVAL;
     }
-    const event = c.queue.shift();
-    if (!event) return -ERRNO.ENOMSG;
-    let { port, state, extra } = event;
-    const msg = event.message;
-    if (msg) {
+    let event: QueuedEvent | undefined;
+    let port = 0;
+    let state = 0;
+    let extra = 0;
+    for (;;) {
+      const shared = sim.sharedQueue;
+      if (shared) {
+        // Upstream's one queue: only the owner of the oldest event may take it.
+        const head = shared.peek();
+        if (!head) return -ERRNO.ENOMSG;
+        if (head.owner !== c) return -ERRNO.EPERM;
+        event = shared.shift()!;
+      } else {
+        event = c.queue.shift();
+        if (!event) return -ERRNO.ENOMSG;
+      }
+      ({ port, state, extra } = event);
+      const msg = event.message;
+      if (!msg) break;
       // Copies go into the receiver's app heap now, on its own call (contracts: message delivery).
       const topic = c.heap.malloc(msg.topic.length + 1);
       const ctype = topic && c.heap.malloc(msg.contentType.length + 1);
       const payload = ctype && c.heap.malloc(Math.max(1, msg.payload.length));
-      if (!payload) {
-        if (topic) c.heap.release(topic);
-        if (ctype) c.heap.release(ctype);
-        c.stats.messagesDroppedNoHeap++;
-        sim.warnOnce(
-          c,
-          "heap",
-          `${c.name}: app heap full (${c.heap.inUse} bytes in use); message dropped — free each message with ocre_messaging_free_module_event_data`,
-        );
-        return -ERRNO.ENOMEM;
+      if (payload) {
+        m.write(topic, msg.topic);
+        m.setU8(topic + msg.topic.length, 0);
+        m.write(ctype, msg.contentType);
+        m.setU8(ctype + msg.contentType.length, 0);
+        m.write(payload, msg.payload);
+        port = topic;
+        state = ctype;
+        extra = payload;
+        break;
       }
-      m.write(topic, msg.topic);
-      m.setU8(topic + msg.topic.length, 0);
-      m.write(ctype, msg.contentType);
-      m.setU8(ctype + msg.contentType.length, 0);
-      m.write(payload, msg.payload);
-      port = topic;
-      state = ctype;
-      extra = payload;
+      // As upstream, a message the receiver's heap cannot hold is lost, not an error of this
+      // call: it is counted and the next event is taken.
+      if (topic) c.heap.release(topic);
+      if (ctype) c.heap.release(ctype);
+      c.stats.messagesDroppedNoHeap++;
+      sim.warnOnce(
+        c,
+        "heap",
+        `${c.name}: app heap full (${c.heap.inUse} bytes in use); message dropped — free each message with ocre_messaging_free_module_event_data`,
+      );
     }
     m.setU32(typeP, event.type);
     m.setU32(idP, event.id);
@@ -93,18 +104,23 @@ export function coreImports(c: Container): HostGroup {
   };
 
   return {
-    uname: (buf: number) => (c.memory.write(buf, unameFields()) ? 0 : -ERRNO.EINVAL),
+    // Upstream answers -1 (not an errno) when the 480 bytes do not fit.
+    uname: (buf: number) => (c.memory.write(buf, unameFields()) ? 0 : -1),
 
     ocre_sleep: (ms: number) => {
       if (c.rewinding) return c.suspend(0, woke);
+      // Upstream ignores usleep's answer: a negative time returns 0 at once (unless the
+      // container waits for events, ocre:wait-v1, where a negative time has no limit).
+      if (ms < 0 && !c.extWait) return 0;
       if (c.extWait) {
-        // ocre:wait-v1: return as soon as an event is pending; a negative time has no limit.
+        // ocre:wait-v1: return as soon as an event is pending.
         c.emptyPolls = 0;
         if (c.queue.length > 0) return 0;
         c.waitingForEvent = true;
         return c.suspend(ms < 0 ? Infinity : sim.now() + ms, woke);
       }
-      if (ms < 0) return -ERRNO.EINVAL;
+      const refused = sim.profile.sleepRefusedFromMs;
+      if (refused !== undefined && ms >= refused) return 0;
       c.emptyPolls = 0;
       return c.suspend(sim.now() + ms, woke);
     },
@@ -114,7 +130,8 @@ export function coreImports(c: Container): HostGroup {
       if (c.rewinding) return c.suspend(0, again);
       reportOverflow(c, false);
       const result = again();
-      if (result !== -ERRNO.ENOMSG) {
+      // -EPERM: upstream's shared queue holds another container's event first.
+      if (result !== -ERRNO.ENOMSG && result !== -ERRNO.EPERM) {
         c.emptyPolls = 0;
         return result;
       }
@@ -128,14 +145,22 @@ export function coreImports(c: Container): HostGroup {
 
     ocre_register_dispatcher: (type: number, namePtr: number) => {
       const name = c.memory.cString(namePtr, 255);
-      if (type === EXT_EVENT_TYPE && name === EXT_WAIT_V1) {
-        c.extWait = true;
-        return 0;
-      }
-      if (type === EXT_EVENT_TYPE && name === EXT_SENSOR_STATUS_V1) return SENSOR_STATUS_BASE - c.sensorStatus;
-      if (type === EXT_EVENT_TYPE && name?.startsWith(EXT_GPIO_LINE_V1)) {
-        const line = sim.gpio.resolveAlias(name.slice(EXT_GPIO_LINE_V1.length));
-        return line ? line.port * 65536 + line.pin : -19; // -ENODEV, as the device
+      if (type === EXTENSIONS.OCRE_EXT_EVENT_TYPE && sim.profile.extensions) {
+        switch (name) {
+          case EXTENSIONS.OCRE_EXT_ERRNO_V1:
+            c.extErrno = true;
+            return 0;
+          case EXTENSIONS.OCRE_EXT_WAIT_V1:
+            c.extWait = true;
+            return 0;
+          case EXTENSIONS.OCRE_EXT_SENSOR_STATUS_V1:
+            return EXTENSIONS.OCRE_SENSOR_STATUS_BASE - c.sensorStatus;
+        }
+        if (name?.startsWith(EXTENSIONS.OCRE_EXT_GPIO_LINE_V1)) {
+          const line = sim.gpio.resolveAlias(name.slice(EXTENSIONS.OCRE_EXT_GPIO_LINE_V1.length));
+          return line ? line.port * 65536 + line.pin : -ERRNO.ENODEV; // as the device
+        }
+        return -ERRNO.ENOENT;
       }
       if (name === undefined || !Object.values(EVENT_TYPE).includes(type as 0)) return -ERRNO.EINVAL;
       if (!c.hasExportedFunction(name)) return -ERRNO.EINVAL;

@@ -50,7 +50,7 @@ export function gpioImports(c: Container): HostGroup {
         `gpio-name:${name}`,
         `${c.name}: no GPIO "${name}" on board ${sim.board.id} (aliases: ${gpio.aliasNames.join(", ") || "none"})`,
       );
-      return -ERRNO.ENOENT;
+      return -ERRNO.ENODEV; // upstream's answer for an alias the devicetree lacks
     }
     return op(p.port, p.pin);
   };

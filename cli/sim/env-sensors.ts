@@ -6,7 +6,8 @@ const MAX_NAME_BYTES = 63;
 
 /**
  * ocre_sensors_*: the run's sensors (board list plus replayed ones). A handle is the sensor's
- * index in discovery order (-ENOENT when there is none); get_channel_type takes a channel index;
+ * index in discovery order (-EINVAL when there is none, -ENOENT for an unknown name, as
+ * upstream); get_channel_type takes a channel index;
  * reads take a Zephyr channel type (what get_channel_type returns, as upstream's samples pass
  * it) and return the value as f64, or a negative errno as f64.
  */
@@ -20,17 +21,17 @@ export function sensorImports(c: Container): HostGroup {
     const handle = sensors.handleOf(name);
     return handle < 0 ? -ERRNO.ENOENT : handle;
   };
-  const open = (handle: number) => (sensors.get(handle) ? 0 : -ERRNO.ENOENT);
-  const handleOf = (handle: number) => (sensors.get(handle) ? handle : -ERRNO.ENOENT);
-  const count = (handle: number) => sensors.get(handle)?.channels.length ?? -ERRNO.ENOENT;
+  const open = (handle: number) => (sensors.get(handle) ? 0 : -ERRNO.EINVAL);
+  const handleOf = (handle: number) => (sensors.get(handle) ? handle : -ERRNO.EINVAL);
+  const count = (handle: number) => sensors.get(handle)?.channels.length ?? -ERRNO.EINVAL;
   const type = (handle: number, index: number) => {
     const def = sensors.get(handle);
-    if (!def) return -ERRNO.ENOENT;
+    if (!def) return -ERRNO.EINVAL;
     return def.channels[index]?.type ?? -ERRNO.EINVAL;
   };
   const read = (handle: number, channel: number) => {
     // The status also goes out of band (ocre:sensor-status-v1, see env-core.ts).
-    if (!sensors.get(handle)) return (c.sensorStatus = -ERRNO.ENOENT);
+    if (!sensors.get(handle)) return (c.sensorStatus = -ERRNO.EINVAL);
     const value = sensors.read(handle, channel, sim.now());
     c.sensorStatus = value === undefined ? -ERRNO.EINVAL : 0;
     return value ?? -ERRNO.EINVAL;
@@ -58,7 +59,7 @@ export function sensorImports(c: Container): HostGroup {
     /** How many sensors' names start with the prefix, at most `max` (as the firmware). */
     ocre_sensors_get_list: (prefixPtr: number, max: number) => {
       const prefix = c.memory.cString(prefixPtr, MAX_NAME_BYTES);
-      if (prefix === undefined || max < 0) return -ERRNO.EINVAL;
+      if (prefix === undefined || max <= 0) return -ERRNO.EINVAL;
       return Math.min(max, sensors.sensors.filter((s) => s.name.startsWith(prefix)).length);
     },
   };

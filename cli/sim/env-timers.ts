@@ -4,13 +4,15 @@ import type { HostGroup } from "./host-fn.js";
 import { TIMER_MAX_MS, TIMER_MIN_MS } from "./limits.js";
 
 /**
- * ocre_timer_*: ids 1..maxTimers, per container (upstream's ids are global; ours are not).
+ * ocre_timer_*: ids 1..maxTimers, per container (upstream's ids are global: the upstream profile
+ * answers -EBUSY for an id another container holds, and -EINVAL for using it).
  * An expiry queues a timer event (id = timer id) for the container. Periodic timers keep their
  * phase: the n-th expiry is at start + n × interval, however late the container polls.
  */
 export function timerImports(c: Container): HostGroup {
   const sim = c.sim;
   const max = sim.limits.maxTimers;
+  const global = sim.profile.globalTimerIds;
   const valid = (id: number) => Number.isInteger(id) && id >= 1 && id <= max;
 
   const arm = (id: number, timer: ContainerTimer) => {
@@ -32,6 +34,10 @@ export function timerImports(c: Container): HostGroup {
     ocre_timer_create: (id: number) => {
       if (!valid(id)) return -ERRNO.EINVAL;
       if (c.timers.has(id)) return -ERRNO.EBUSY;
+      if (global) {
+        if (sim.timerOwners.has(id)) return -ERRNO.EBUSY;
+        sim.timerOwners.set(id, c);
+      }
       c.timers.set(id, { interval: 0, periodic: false, dueAt: 0, item: undefined });
       return 0;
     },
@@ -40,6 +46,7 @@ export function timerImports(c: Container): HostGroup {
       if (!timer) return -ERRNO.EINVAL;
       disarm(timer);
       c.timers.delete(id);
+      if (global) sim.timerOwners.delete(id);
       return 0;
     },
     ocre_timer_start: (id: number, interval: number, periodic: number) => {

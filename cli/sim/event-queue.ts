@@ -6,6 +6,8 @@ export interface QueuedMessage {
 }
 
 export interface QueuedEvent {
+  /** The receiving container, in a queue shared by all containers (upstream profile). */
+  readonly owner?: object;
   readonly type: number;
   readonly id: number;
   readonly port: number;

@@ -7,6 +7,7 @@ import { sensorImports } from "./env-sensors.js";
 import { timerImports } from "./env-timers.js";
 import type { HostFn, HostGroup } from "./host-fn.js";
 import { wasiImports } from "./wasi.js";
+import { Wasm } from "./wasm-api.js";
 
 /** Every `env` function of the ABI, implemented: one group per feature. */
 function envImplementations(c: Container): HostGroup {
@@ -41,6 +42,30 @@ function traced(c: Container, call: string, fn: AbiFunction | undefined, impl: H
   };
 }
 
+/** Argument positions WAMR checks before the call: '*' (one byte) and '$' (a whole C string). */
+function pointerArgs(fn: AbiFunction): { bytes: number[]; strings: number[] } {
+  const letters = [...(/^\(([^)]*)\)/.exec(fn.wamr)?.[1] ?? "")];
+  const at = (l: string) => letters.flatMap((x, i) => (x === l ? [i] : []));
+  return { bytes: at("*"), strings: at("$") };
+}
+
+/**
+ * WAMR validates pointer arguments before the native runs and traps on a bad one ("out of
+ * bounds memory access"): the device and upstream trap, and so does the simulator.
+ */
+function checkedPointers(c: Container, fn: AbiFunction, impl: HostFn): HostFn {
+  const { bytes, strings } = pointerArgs(fn);
+  if (bytes.length === 0 && strings.length === 0) return impl;
+  return (...args: number[]) => {
+    const m = c.memory;
+    for (const i of bytes) if (!m.inBounds(args[i]!, 1)) throw new Wasm.RuntimeError("out of bounds memory access");
+    for (const i of strings) {
+      if (m.cStringLength(args[i]!, m.size) < 0) throw new Wasm.RuntimeError("out of bounds memory access");
+    }
+    return impl(...args);
+  };
+}
+
 /**
  * The import object of one container: `env` (the Ocre ABI, each call gated by the container's
  * capabilities: a call outside them answers -EPERM and warns once) and
@@ -64,6 +89,7 @@ export function buildImports(c: Container): Record<string, Record<string, HostFn
         return -ERRNO.EPERM;
       };
     }
+    host = checkedPointers(c, fn, host);
     env[fn.name] = sim.tracing ? traced(c, fn.name, fn, host) : host;
   }
   const wasiImpl = wasiImports(c);

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { readLayout, withMemoryLimits } from "./wasm-binary.js";
 import { DEFAULT_MAX_PAGES, WASM_PAGE_BYTES } from "./limits.js";
 import { OcreError } from "../errors.js";
+import { wamrShrunkBytes } from "../pipeline/fixed-memory.js";
 import { Wasm, type WasmModule } from "./wasm-api.js";
 
 /**
@@ -35,6 +36,11 @@ export interface MemoryPlan {
   /** Pages after appending the app heap (what the container sees at startup). */
   readonly initialPages: number;
   readonly maximumPages: number;
+  /**
+   * What the container may address: WAMR's shrunk memory plus the app heap for a fixed-memory
+   * module (pipeline/fixed-memory.ts), else Infinity (the whole memory).
+   */
+  readonly visibleBytes: number;
   /** App heap region [heapBase, heapBase + heapBytes). */
   readonly heapBase: number;
   readonly heapBytes: number;
@@ -112,12 +118,17 @@ export function instrumentModule(name: string, wasm: Uint8Array, options: Instru
       },
     );
   }
-  const extraPages = Math.ceil((options.heapBytes + ASYNCIFY_DATA_BYTES) / WASM_PAGE_BYTES);
-  const heapBase = mem.initial * WASM_PAGE_BYTES;
-  const asyncifyData = heapBase + Math.ceil(options.heapBytes / 16) * 16;
-
   let instrumented: Uint8Array;
   const mod = binaryen.readBinary(wasm);
+  mod.setFeatures(FEATURES);
+  // WAMR keeps [0, shrunk) and appends the app heap there; otherwise the heap goes into pages
+  // appended to the initial memory. asyncify's save area follows the heap, out of the
+  // container's sight.
+  const shrunk = wamrShrunkBytes(binaryen, mod, mem.initial * WASM_PAGE_BYTES);
+  const heapBase = shrunk ?? mem.initial * WASM_PAGE_BYTES;
+  const asyncifyData = heapBase + Math.ceil(options.heapBytes / 16) * 16;
+  const extraPages = Math.max(0, Math.ceil((asyncifyData + ASYNCIFY_DATA_BYTES) / WASM_PAGE_BYTES) - mem.initial);
+
   // Binaryen's settings are process-global (the build pipeline uses them too): restore them.
   const saved = {
     optimize: binaryen.getOptimizeLevel(),
@@ -153,6 +164,7 @@ export function instrumentModule(name: string, wasm: Uint8Array, options: Instru
       modulePages: mem.initial,
       initialPages: mem.initial + extraPages,
       maximumPages: maxPages + extraPages,
+      visibleBytes: shrunk === undefined ? Infinity : shrunk + options.heapBytes,
       heapBase,
       heapBytes: options.heapBytes,
       asyncifyData,

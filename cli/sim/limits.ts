@@ -1,7 +1,9 @@
+import { ABI_CONSTANTS, LIMITS } from "../abi/contract.js";
+
 /**
- * The device limits the simulator enforces by default. They mirror the firmware's Kconfig
- * defaults (CONFIG_OCRE_EVENT_QUEUE_DEPTH, CONFIG_OCRE_MAX_TIMERS, CONFIG_OCRE_MAX_SUBSCRIPTIONS)
- * and can be overridden per run, so a test can reproduce a board configured differently.
+ * The device limits the simulator enforces by default: the firmware's defaults, read from the
+ * ABI contract (cli/abi/contract.ts, which also renders the Kconfig and the C headers). They can
+ * be overridden per run, so a test can reproduce a board configured differently.
  */
 export interface SimLimits {
   /** Events a container's queue holds before new ones are dropped (and counted). */
@@ -12,17 +14,19 @@ export interface SimLimits {
   readonly maxSubscriptions: number;
   /** Largest message payload in bytes (CONFIG_OCRE_MAX_MESSAGE_SIZE). */
   readonly maxMessageBytes: number;
+  /** Longest topic or content type in bytes (CONFIG_OCRE_MAX_TOPIC_SIZE). */
+  readonly maxTopicBytes: number;
   /** GPIO pins a container may register callbacks on (CONFIG_OCRE_MAX_GPIO_CALLBACKS). */
   readonly maxGpioCallbacks: number;
 }
 
-/** The firmware's Kconfig defaults (zephyr-module/Kconfig). */
 export const DEFAULT_LIMITS: SimLimits = Object.freeze({
-  eventQueueDepth: 16,
-  maxTimers: 4,
-  maxSubscriptions: 4,
-  maxMessageBytes: 1024,
-  maxGpioCallbacks: 4,
+  eventQueueDepth: LIMITS.eventQueueDepth.default,
+  maxTimers: LIMITS.maxTimers.default,
+  maxSubscriptions: LIMITS.maxSubscriptions.default,
+  maxMessageBytes: LIMITS.maxMessageBytes.default,
+  maxTopicBytes: LIMITS.maxTopicBytes.default,
+  maxGpioCallbacks: LIMITS.maxGpioCallbacks.default,
 });
 
 /** WAMR app heap when neither the container spec nor the caller says otherwise. */
@@ -32,7 +36,7 @@ export const DEFAULT_HEAP_BYTES = 16 * 1024;
 export const DEFAULT_MAX_PAGES = 256;
 
 /** Interval limits of ocre_timer_start (ms). */
-export const TIMER_MIN_MS = 1;
-export const TIMER_MAX_MS = 65535;
+export const TIMER_MIN_MS = ABI_CONSTANTS.OCRE_TIMER_MIN_MS;
+export const TIMER_MAX_MS = ABI_CONSTANTS.OCRE_TIMER_MAX_MS;
 
 export const WASM_PAGE_BYTES = 65536;

@@ -4,6 +4,11 @@ import type { WasmMemory } from "./wasm-api.js";
  * A container's linear memory as the host sees it. Every address a module hands in is checked
  * here before the host reads or writes: a bad one is reported (the caller answers -EINVAL or
  * a WASI EFAULT) and nothing outside the memory is touched.
+ *
+ * `visibleBytes` models WAMR's shrunk memory (fixed-memory containers): WAMR keeps only static
+ * data, the arena and the app heap, so an address past them is as bad as one past the end,
+ * though the engine's memory is a whole number of 64 KiB pages (the simulator keeps its own
+ * bookkeeping, asyncify's save area, beyond that).
  */
 export class GuestMemory {
   private buffer: ArrayBuffer;
@@ -12,7 +17,10 @@ export class GuestMemory {
   private static readonly decoder = new TextDecoder("utf-8", { fatal: false });
   private static readonly encoder = new TextEncoder();
 
-  constructor(readonly memory: WasmMemory) {
+  constructor(
+    readonly memory: WasmMemory,
+    private readonly visibleBytes = Infinity,
+  ) {
     this.buffer = memory.buffer;
     this.u8 = new Uint8Array(this.buffer);
     this.view = new DataView(this.buffer);
@@ -30,16 +38,22 @@ export class GuestMemory {
     }
   }
 
+  /** The bytes the container may address: the memory, or WAMR's shrunk memory. */
   get size(): number {
     this.refresh();
-    return this.u8.length;
+    return Math.min(this.u8.length, this.visibleBytes);
   }
 
   /** Whether [ptr, ptr + len) lies inside the memory. Addresses are unsigned 32-bit. */
   inBounds(ptr: number, len: number): boolean {
-    this.refresh();
     const p = ptr >>> 0;
-    return len >= 0 && p + len <= this.u8.length;
+    return len >= 0 && p + len <= this.size;
+  }
+
+  /** Writes a u32 anywhere in the engine's memory: the simulator's own areas (asyncify), never a guest pointer. */
+  setReservedU32(ptr: number, value: number): void {
+    this.refresh();
+    this.view.setUint32(ptr, value >>> 0, true);
   }
 
   bytes(ptr: number, len: number): Uint8Array | undefined {
@@ -57,12 +71,25 @@ export class GuestMemory {
 
   /** Length of the NUL-terminated string at ptr (at most `max` bytes), or -1. No allocation. */
   cStringLength(ptr: number, max: number): number {
-    this.refresh();
+    const end = this.size;
     const u8 = this.u8;
     const p = ptr >>> 0;
-    const limit = Math.min(u8.length, p + max + 1);
+    const limit = Math.min(end, p + max + 1);
     for (let i = p; i < limit; i++) if (u8[i] === 0) return i - p;
     return -1;
+  }
+
+  /**
+   * The bytes at ptr up to the first NUL, at most `max` of them and never past the end of
+   * memory (upstream's strncpy of a subscription prefix): a copy.
+   */
+  boundedString(ptr: number, max: number): Uint8Array {
+    this.refresh();
+    const p = ptr >>> 0;
+    const limit = Math.min(this.u8.length, p + max);
+    let end = p;
+    while (end < limit && this.u8[end] !== 0) end++;
+    return this.u8.slice(p, end);
   }
 
   /** Whether memory at ptr holds exactly `bytes` (caller has checked the range). */
@@ -118,10 +145,10 @@ export class GuestMemory {
    * undefined when the string runs past the end of memory or past `max`.
    */
   cStringBytes(ptr: number, max = 4096): Uint8Array | undefined {
-    this.refresh();
+    const end = this.size;
     const p = ptr >>> 0;
-    if (p >= this.u8.length) return undefined;
-    const limit = Math.min(this.u8.length, p + max + 1);
+    if (p >= end) return undefined;
+    const limit = Math.min(end, p + max + 1);
     const nul = this.u8.subarray(p, limit).indexOf(0);
     if (nul < 0) return undefined;
     return this.u8.subarray(p, p + nul);

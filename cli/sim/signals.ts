@@ -1,3 +1,5 @@
+import { EXIT_CODES } from "../abi/contract.js";
+
 /**
  * Exceptions the host throws through a container's Wasm stack to end it. They are not traps:
  * the scheduler turns them into the container's result.
@@ -13,5 +15,5 @@ export class StopSignal {
 
 /** Exit code of a container stopped by --timeout (as coreutils `timeout`). */
 export const TIMEOUT_EXIT_CODE = 124;
-/** Exit code of a container that trapped. */
-export const TRAP_EXIT_CODE = 1;
+/** Exit code of a container that trapped (the device's, cli/abi/contract.ts). */
+export const TRAP_EXIT_CODE = EXIT_CODES.OCRE_EXIT_TRAP;

@@ -1,4 +1,5 @@
-import { EVENT_TYPE, findImport, knownImportNames } from "../abi/table.js";
+import { EVENT_TYPE, findImport, formatSignature, knownImportNames, type ValType } from "../abi/table.js";
+import { readWasmSummary } from "../pipeline/wasm-sections.js";
 import { OcreError } from "../errors.js";
 import { didYouMean } from "../util/suggest.js";
 import type { Board } from "./board.js";
@@ -9,10 +10,12 @@ import { GpioModel } from "./gpio.js";
 import type { GpioScriptStep } from "./gpio-script.js";
 import { buildImports } from "./host-imports.js";
 import { PROBE_MODULE, PROBE_NAME, instrumentModule } from "./instrument.js";
-import { DEFAULT_HEAP_BYTES, DEFAULT_LIMITS, type SimLimits } from "./limits.js";
+import { DEFAULT_HEAP_BYTES, type SimLimits } from "./limits.js";
 import { createProbe } from "./probe.js";
+import { PROFILES, type RuntimeProfile } from "./profile.js";
+import { EventQueue } from "./event-queue.js";
 import { SensorModel } from "./sensors.js";
-import { ExitSignal, StopSignal, TIMEOUT_EXIT_CODE, TRAP_EXIT_CODE } from "./signals.js";
+import { ExitSignal, StopSignal, TIMEOUT_EXIT_CODE } from "./signals.js";
 import { Timeline } from "./timeline.js";
 import { describeTrap } from "./trap.js";
 import type {
@@ -28,6 +31,44 @@ import type {
 import { Wasm, isWasmMemory, type WasmImports, type WasmInstance, type WasmMemory } from "./wasm-api.js";
 
 const ENTRY_POINTS = ["_start", "main", "__main_argc_argv", "_main"];
+
+/**
+ * Refuses a module whose imports of the Ocre ABI or WASI have another signature than the
+ * runtime's (the engine would only say "imported function does not match the expected type").
+ */
+function checkImportSignatures(name: string, wasm: Uint8Array): void {
+  let imports;
+  try {
+    imports = readWasmSummary(wasm).imports;
+  } catch {
+    // Not readable here: the engine reports the module as invalid with its own words.
+    return;
+  }
+  for (const imp of imports) {
+    if (imp.kind !== "function") continue;
+    const known = findImport(imp.module, imp.name);
+    if (known === undefined) continue;
+    const same =
+      imp.type.params.length === known.params.length &&
+      imp.type.results.length === known.results.length &&
+      imp.type.params.every((p, i) => p === known.params[i]) &&
+      imp.type.results.every((r, i) => r === known.results[i]);
+    if (!same) {
+      const theirs = formatSignature(imp.type.params as ValType[], imp.type.results as ValType[]);
+      const ours = formatSignature(known.params, known.results);
+      throw new OcreError(
+        "OCRE_RUN_IMPORT_SIGNATURE",
+        `${name}: imports ${imp.module}.${imp.name} as ${theirs}, but the runtime provides ${ours}`,
+        { hint: `fix the declaration of ${imp.name} to ${ours} (ocre build checks this for AssemblyScript apps)` },
+      );
+    }
+  }
+}
+
+/** Output kept per container and stream in the result: enough for any log, bounded for any flood. */
+export const DEFAULT_MAX_OUTPUT = 1024 * 1024;
+/** Host calls kept in an in-memory trace (a file trace streams to disk instead). */
+export const DEFAULT_MAX_TRACE_ENTRIES = 1_000_000;
 
 /**
  * One run: the containers, the shared board (GPIO, sensors), the message broker state, the
@@ -48,15 +89,26 @@ export class Simulation {
   readonly record: (entry: TraceEntry) => void;
   readonly warnings: SimWarning[] = [];
   readonly seed: number | undefined;
+  readonly profile: RuntimeProfile;
+  /** Upstream profile: the one event queue of every container (owner in each event). */
+  readonly sharedQueue: EventQueue | undefined;
+  /** Upstream profile: timer id → owner, ids shared by all containers. */
+  readonly timerOwners = new Map<number, Container>();
+  /** Upstream profile: the one subscription table (slots, first free one reused). */
+  readonly subscriptionTable: ({ owner: Container; prefix: string } | undefined)[] = [];
+  /** Id of the next message published (upstream counts from 0, once per delivered publish). */
   messageCounter = 0;
   /** Health events published so far (cli/abi/health.ts), in order. */
   readonly health: { timeMs: number; topic: string; payload: string }[] = [];
+  /** Set once the in-memory trace reached maxTraceEntries. */
+  traceTruncated = false;
   /** Bumped whenever the set of receivers may change (a subscription, a container ending). */
   subscriptionGeneration = 0;
 
   private readonly ready: Container[] = [];
   private stopping: "timeout" | "duration" | undefined;
-  private wallDeadline = Infinity;
+  /** Real time (performance.now) at which the run stops whatever the containers do, and why. */
+  private wallStop: { at: number; reason: "timeout" | "duration" } = { at: Infinity, reason: "timeout" };
   private sliceBudget = Infinity;
   private readonly failures: ContainerResult[] = [];
   private readonly emit: (event: SimEvent) => void;
@@ -67,13 +119,34 @@ export class Simulation {
   ) {
     this.virtual = options.virtualTime === true;
     this.clock = this.virtual ? new VirtualClock() : new RealClock();
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.profile = PROFILES[options.runtime ?? "ocre"];
+    this.limits = { ...this.profile.limits, ...options.limits };
+    this.sharedQueue = this.profile.sharedEventQueue ? new EventQueue(this.limits.eventQueueDepth) : undefined;
     this.tracing = options.trace !== undefined && options.trace !== false;
-    this.record = typeof options.trace === "function" ? options.trace : (entry) => void this.trace.push(entry);
+    const maxTrace = options.maxTraceEntries ?? DEFAULT_MAX_TRACE_ENTRIES;
+    this.record =
+      typeof options.trace === "function"
+        ? options.trace
+        : (entry) => {
+            if (this.trace.length < maxTrace) this.trace.push(entry);
+            else if (!this.traceTruncated) {
+              this.traceTruncated = true;
+              this.warn(undefined, `the trace keeps the first ${maxTrace} host calls; later ones are not recorded`);
+            }
+          };
     this.seed = options.seed ?? (this.virtual ? 1 : undefined);
     this.emit = options.onEvent ?? (() => {});
     this.gpio = new GpioModel(board, (change) => this.emit({ type: "gpio", ...change }));
     this.sensors = new SensorModel(board, options.sensors);
+    // The deadlines start now, before any module is instantiated: a start section that loops
+    // forever is stopped like any other code. In real time, --duration is a wall-clock bound
+    // too, so a container that never sleeps cannot outlive it.
+    const { timeoutMs, durationMs } = options;
+    if (timeoutMs !== undefined && this.virtual) this.sliceBudget = timeoutMs;
+    const start = performance.now();
+    if (!this.virtual && timeoutMs !== undefined) this.wallStop = { at: start + timeoutMs, reason: "timeout" };
+    if (!this.virtual && durationMs !== undefined && start + durationMs < this.wallStop.at)
+      this.wallStop = { at: start + durationMs, reason: "duration" };
   }
 
   now(): number {
@@ -81,7 +154,12 @@ export class Simulation {
   }
 
   output(c: Container, stream: "stdout" | "stderr", text: string): void {
-    (stream === "stdout" ? c.stdout : c.stderr).push(text);
+    const cap = this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    if (c.keepOutput(stream, text, cap))
+      this.warn(
+        c,
+        `${c.name}: ${stream} over ${cap} characters; the result keeps the first ${cap} (live output continues)`,
+      );
     this.emit({ type: stream, timeMs: this.now(), container: c.name, text });
   }
 
@@ -102,6 +180,16 @@ export class Simulation {
    * full queue drops it, counts it and warns once.
    */
   enqueue(c: Container, event: QueuedEvent): boolean {
+    if (this.sharedQueue) {
+      if (this.sharedQueue.push({ ...event, owner: c })) return true;
+      c.queue.overflowed++;
+      this.warnOnce(
+        c,
+        "overflow",
+        `${c.name}: the shared event queue is full (depth ${this.sharedQueue.depth}); events are dropped and counted`,
+      );
+      return false;
+    }
     if (c.queue.push(event)) {
       if (c.waitingForEvent && c.suspended) {
         c.waitingForEvent = false;
@@ -141,8 +229,18 @@ export class Simulation {
         prepared,
         input.gpio,
       );
-      this.instantiate(c);
       this.containers.push(c);
+      // Once a deadline passed while instantiating, the rest are not started at all.
+      if (this.stopping) return this.stopContainer(c, this.stopping);
+      checkImportSignatures(input.name, input.wasm);
+      try {
+        this.instantiate(c);
+      } catch (error) {
+        if (!(error instanceof StopSignal)) throw error;
+        // The start section ran into --timeout (or, in real time, --duration).
+        this.stopping = error.reason;
+        this.stopContainer(c, error.reason);
+      }
     });
   }
 
@@ -157,7 +255,7 @@ export class Simulation {
     imports[PROBE_MODULE] = {
       [PROBE_NAME]: createProbe(() => {
         const now = performance.now();
-        if (now > this.wallDeadline) throw new StopSignal("timeout");
+        if (now > this.wallStop.at) throw new StopSignal(this.wallStop.reason);
         if (c.yields !== yieldsSeen) {
           yieldsSeen = c.yields;
           sliceStart = now;
@@ -187,6 +285,7 @@ export class Simulation {
     try {
       instance = new Wasm.Instance(module, imports as WasmImports);
     } catch (error) {
+      if (error instanceof StopSignal) throw error;
       throw new OcreError("OCRE_RUN_INSTANTIATE", `${c.name}: cannot instantiate: ${(error as Error).message}`, {
         hint: "check the module's imports against docs/run.md (ocre validates them at build time)",
       });
@@ -262,7 +361,7 @@ export class Simulation {
     }
     const trap = describeTrap(error, c.prepared.functionNames);
     if (!trap) throw error;
-    this.finish(c, "trapped", TRAP_EXIT_CODE, trap);
+    this.finish(c, "trapped", this.profile.trapExitCode, trap);
   }
 
   private stopContainer(c: Container, reason: "timeout" | "duration"): void {
@@ -272,6 +371,11 @@ export class Simulation {
 
   finish(c: Container, status: ContainerStatus, exitCode: number, trap: TrapInfo | undefined): void {
     const result = c.end(status, exitCode, trap, this.now());
+    // Upstream releases a dead container's timer ids and subscriptions, not its queued events.
+    for (const [id, owner] of this.timerOwners) if (owner === c) this.timerOwners.delete(id);
+    this.subscriptionTable.forEach((s, i) => {
+      if (s?.owner === c) this.subscriptionTable[i] = undefined;
+    });
     this.subscriptionGeneration++;
     if (exitCode !== 0) this.failures.push(result);
     this.emit({ type: "exit", timeMs: result.endedAtMs, container: c.name, result });
@@ -311,9 +415,6 @@ export class Simulation {
     if (this.clock instanceof RealClock) this.clock.restart();
     this.scheduleScript(this.options.gpioScript ?? []);
     const { timeoutMs, durationMs } = this.options;
-    // A container that computes without ever yielding is stopped on the wall clock too.
-    if (timeoutMs !== undefined && this.virtual) this.sliceBudget = timeoutMs;
-    else if (timeoutMs !== undefined) this.wallDeadline = performance.now() + timeoutMs;
     const deadline =
       timeoutMs !== undefined && (durationMs === undefined || timeoutMs <= durationMs)
         ? { at: timeoutMs, reason: "timeout" as const }

@@ -4,10 +4,12 @@ import path from "node:path";
 import { OCRE_ABI } from "../abi/table.js";
 import { OcreError } from "../errors.js";
 import { specFromImage } from "../oci/from-image.js";
+import { namesRegistry, REGISTRY_TRANSPORT } from "../oci/reference.js";
 import type { ContainerInput } from "./types.js";
 import { Wasm } from "./wasm-api.js";
 
 export type TargetKind = "wasm" | "app" | "image";
+type Found = TargetKind | "missing";
 
 export interface ResolvedTarget {
   readonly kind: TargetKind;
@@ -45,8 +47,21 @@ async function buildWithPipeline(appDir: string): Promise<ContainerInput> {
   return result.apps[0]!.spec;
 }
 
-async function kindOf(target: string, cwd: string): Promise<{ kind: TargetKind; file: string }> {
+/**
+ * Whether a target is written as a path: it starts with ".", "/" or "~", ends in .wasm, or has a
+ * "/" without naming a registry host and without a tag or digest ("apps/blinky"). Such a target
+ * that does not exist is a missing file, never a registry reference.
+ */
+export function isPathLike(target: string): boolean {
+  if (/^(\.|\/|~)/.test(target) || target.endsWith(".wasm") || target.includes(path.sep)) {
+    return !namesRegistry(target) && !/[:@]/.test(target.slice(target.lastIndexOf("/") + 1));
+  }
+  return false;
+}
+
+async function kindOf(target: string, cwd: string): Promise<{ kind: Found; file: string }> {
   const file = path.resolve(cwd, target);
+  if (target.startsWith(REGISTRY_TRANSPORT) || target.startsWith("oci:")) return { kind: "image", file };
   const info = await stat(file).catch(() => undefined);
   if (info?.isDirectory()) {
     const hasManifest = await stat(path.join(file, "ocre.yaml")).then(
@@ -56,12 +71,33 @@ async function kindOf(target: string, cwd: string): Promise<{ kind: TargetKind; 
     return { kind: hasManifest ? "app" : "image", file };
   }
   if (info?.isFile() && target.endsWith(".wasm")) return { kind: "wasm", file };
-  if (target.endsWith(".wasm")) {
-    throw new OcreError("OCRE_RUN_FILE", `no such file: ${file}`, {
-      hint: "build it first (`ocre build`) or check the path",
+  if (info?.isFile()) {
+    throw new OcreError("OCRE_RUN_FILE", `${file} is neither an app folder, a .wasm file nor an image`, {
+      hint: "run an app folder (with ocre.yaml), a .wasm module, or an image (`ocre image ls`)",
     });
   }
+  if (info === undefined && isPathLike(target)) return { kind: "missing", file };
   return { kind: "image", file };
+}
+
+/**
+ * A path-like target that does not exist: it may still be the name of a local image
+ * ("apps/blinky" imported under that name), but it is never looked up in a registry.
+ */
+async function missing(target: string, file: string, cwd: string, lookupLocal: boolean): Promise<ResolvedTarget> {
+  if (lookupLocal && !target.endsWith(".wasm") && !/^(\.|\/|~)/.test(target)) {
+    try {
+      const image = await specFromImage(target, { cwd });
+      return { kind: "image", input: image.spec, from: `${image.from} (${image.digest})` };
+    } catch (error) {
+      if (!(error instanceof OcreError) || error.code !== "OCRE_IMAGE_NOT_FOUND") throw error;
+    }
+  }
+  throw new OcreError("OCRE_RUN_NOT_FOUND", `no such app or file: ${file}`, {
+    hint: target.endsWith(".wasm")
+      ? "build it first (`ocre build`) or check the path"
+      : "check the path; images are named by reference (`ocre image ls`), and a registry only by its host (localhost:5000/app:1.0)",
+  });
 }
 
 /**
@@ -71,6 +107,8 @@ async function kindOf(target: string, cwd: string): Promise<{ kind: TargetKind; 
  */
 export async function resolveTarget(target: string, options: ResolveTargetOptions): Promise<ResolvedTarget> {
   const { kind, file } = await kindOf(target, options.cwd);
+  // Signed-only runs never pick up an unsigned local image through a name that looked like a path.
+  if (kind === "missing") return missing(target, file, options.cwd, options.verifyKeys === undefined);
   if (options.verifyKeys !== undefined) {
     if (kind !== "image") {
       throw new OcreError(

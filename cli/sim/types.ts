@@ -1,4 +1,5 @@
 import type { SimLimits } from "./limits.js";
+import type { RuntimeName } from "./profile.js";
 import type { Board } from "./board.js";
 import type { GpioScriptStep } from "./gpio-script.js";
 import type { SensorTrace } from "./sensor-trace.js";
@@ -41,8 +42,20 @@ export interface RunOptions {
   /** Seed for random_get; default: fixed in virtual time, random in real time. */
   readonly seed?: number;
   readonly limits?: Partial<SimLimits>;
+  /**
+   * Which runtime to imitate (--runtime): "ocre" (default, the firmware ocre generates) or
+   * "upstream-0.7" (a stock Ocre 0.7 device, defects included; see docs/compat.md).
+   */
+  readonly runtime?: RuntimeName;
   /** Live notifications (output, GPIO changes, warnings, exits), in app-time order. */
   readonly onEvent?: (event: SimEvent) => void;
+  /**
+   * Output kept per container and stream for the result (default 1 MiB); beyond it the rest
+   * is still passed to onEvent but not kept, and the kept text ends with a truncation notice.
+   */
+  readonly maxOutputBytes?: number;
+  /** Host calls kept in the result's trace when `trace: true` (default 1,000,000). */
+  readonly maxTraceEntries?: number;
 }
 
 export type ContainerStatus = "exited" | "trapped" | "timeout" | "stopped";

@@ -1,3 +1,4 @@
+import { argv0 } from "../abi/contract.js";
 import { randomBytes } from "node:crypto";
 import type { Container } from "./container.js";
 import type { HostGroup } from "./host-fn.js";
@@ -35,7 +36,8 @@ export function wasiImports(c: Container): HostGroup {
   const sim = c.sim;
   const m = () => c.memory;
   const decoders = [new TextDecoder("utf-8"), new TextDecoder("utf-8")];
-  const argv = [c.name, ...c.args].map((a) => GuestMemory.encode(`${a}\0`));
+  // argv[0] is the image's path on a device, as upstream passes it.
+  const argv = [argv0(c.name), ...c.args].map((a) => GuestMemory.encode(`${a}\0`));
   const envv = Object.entries(c.env).map(([k, v]) => GuestMemory.encode(`${k}=${v}\0`));
   const seed = sim.seed;
   const fill =
@@ -67,19 +69,21 @@ export function wasiImports(c: Container): HostGroup {
   return {
     fd_write: (fd: number, iovs: number, iovsLen: number, nwrittenP: number) => {
       if (fd !== 1 && fd !== 2) return E.BADF;
+      const stream = fd === 1 ? "stdout" : "stderr";
       let total = 0;
-      let text = "";
+      // Each buffer is decoded and handed on as it is read: one call with 8192 iovecs of 64 KiB
+      // must not become one 512 MiB string (or a crash of the whole run).
       for (let i = 0; i < iovsLen; i++) {
         const ptr = m().u32(iovs + 8 * i);
         const len = m().u32(iovs + 8 * i + 4);
         if (ptr === undefined || len === undefined) return E.FAULT;
         const bytes = m().bytes(ptr, len);
         if (bytes === undefined) return E.FAULT;
-        text += decoders[fd - 1]!.decode(bytes, { stream: true });
+        const text = decoders[fd - 1]!.decode(bytes, { stream: true });
+        if (text) sim.output(c, stream, text);
         total += len;
       }
       if (!m().setU32(nwrittenP, total)) return E.FAULT;
-      if (text) sim.output(c, fd === 1 ? "stdout" : "stderr", text);
       return E.SUCCESS;
     },
     fd_read: (fd: number, _iovs: number, _iovsLen: number, nreadP: number) => {
@@ -101,7 +105,8 @@ export function wasiImports(c: Container): HostGroup {
     fd_prestat_get: () => E.BADF,
     fd_prestat_dir_name: () => E.BADF,
     proc_exit: (code: number) => {
-      throw new ExitSignal(code >>> 0);
+      // WASI's exit code is a u32; C's exit(-1) passes 0xffffffff: shown as -1, like a C int.
+      throw new ExitSignal(code | 0);
     },
     clock_time_get: (clock: number, _precision: bigint, timeP: number) => {
       const ns = nowNs(clock);

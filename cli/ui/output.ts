@@ -1,4 +1,13 @@
 import { OcreError } from "../errors.js";
+import { escapeJson, escapeLines } from "./escape.js";
+import { fileError } from "../util/fs-errors.js";
+
+const ENVIRONMENT_FS_CODES = new Set(["EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT"]);
+
+function isEnvironmentFsError(error: unknown): error is NodeJS.ErrnoException {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return !(error instanceof OcreError) && typeof code === "string" && ENVIRONMENT_FS_CODES.has(code);
+}
 
 /** Global flags every command receives (defined once in cli/main.ts). */
 export interface GlobalArgs {
@@ -81,28 +90,32 @@ export function createOutput(args: Pick<GlobalArgs, "json" | "verbose" | "quiet"
       if (!args.json) process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
     },
     result: (value) => {
-      if (args.json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+      if (args.json) process.stdout.write(`${escapeJson(value)}\n`);
     },
     style,
   };
 }
 
 /** Prints an error once, at the top level. Returns the exit code to use. */
-export function reportError(error: unknown, args: Pick<GlobalArgs, "json" | "verbose">): 1 | 2 {
+export function reportError(thrown: unknown, args: Pick<GlobalArgs, "json" | "verbose">): 1 | 2 {
+  // Permission and disk errors are the user's to fix (a read-only output folder, a full disk),
+  // wherever they surface: a user error naming the path, never "please report it".
+  const error = isEnvironmentFsError(thrown) ? fileError(thrown) : thrown;
   const style = makeStyle(!args.json && colorEnabled(process.stderr));
   if (error instanceof OcreError) {
-    if (args.json) process.stdout.write(`${JSON.stringify({ ok: false, error: error.toJSON() }, null, 2)}\n`);
-    process.stderr.write(`${style.red(`error ${error.code}`)}: ${error.message}\n`);
-    for (const line of error.details) process.stderr.write(`${line}\n`);
-    if (error.hint) process.stderr.write(`${style.cyan("hint")}: ${error.hint}\n`);
+    if (args.json) process.stdout.write(`${escapeJson({ ok: false, error: error.toJSON() })}\n`);
+    // Messages quote names, registry answers and file content: never let them drive the terminal.
+    process.stderr.write(`${style.red(`error ${error.code}`)}: ${escapeLines(error.message)}\n`);
+    for (const line of error.details) process.stderr.write(`${escapeLines(line)}\n`);
+    if (error.hint) process.stderr.write(`${style.cyan("hint")}: ${escapeLines(error.hint)}\n`);
     if (args.verbose && error.stack) process.stderr.write(`${style.dim(error.stack)}\n`);
     return error.exitCode === 2 ? 2 : 1;
   }
   const message = error instanceof Error ? error.message : String(error);
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ ok: false, error: { code: "OCRE_INTERNAL", message } }, null, 2)}\n`);
+    process.stdout.write(`${escapeJson({ ok: false, error: { code: "OCRE_INTERNAL", message } })}\n`);
   }
-  process.stderr.write(`${style.red("internal error")}: ${message}\n`);
+  process.stderr.write(`${style.red("internal error")}: ${escapeLines(message)}\n`);
   if (args.verbose && error instanceof Error && error.stack) process.stderr.write(`${style.dim(error.stack)}\n`);
   else process.stderr.write("run again with --verbose for the stack trace, and please report it\n");
   return 2;

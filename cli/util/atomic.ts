@@ -10,6 +10,12 @@ export function tempSibling(target: string): string {
   );
 }
 
+/** The target a tempSibling() path stands for (error messages name what the user asked for). */
+export function targetOfTemp(file: string): string {
+  const match = /^\.(.+)\.tmp-\d+-[0-9a-f]{8}$/.exec(path.basename(file));
+  return match ? path.join(path.dirname(file), match[1]!) : file;
+}
+
 /** Writes a file so that readers see either the old content or the new, never a half-written one. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });

@@ -1,4 +1,5 @@
 import { OcreError } from "../errors.js";
+import { targetOfTemp } from "./atomic.js";
 
 /**
  * Turns a filesystem error the user can fix (permissions, a full disk, a read-only mount, a file
@@ -29,7 +30,7 @@ export function isUserFsError(error: unknown): error is NodeJS.ErrnoException {
 /** `cannot write /x/y: permission denied (EACCES)`; `path` defaults to the one the error names. */
 export function fileError(error: unknown, path?: string, verb = "cannot access"): unknown {
   if (error instanceof OcreError || !isUserFsError(error)) return error;
-  const where = path ?? error.path ?? "(unknown path)";
+  const where = targetOfTemp(path ?? error.path ?? "(unknown path)");
   const code = error.code as string;
   return new OcreError("OCRE_FILE_ACCESS", `${verb} ${where}: ${USER_FIXABLE[code]} (${code})`, {
     hint:

@@ -89,7 +89,8 @@ async function main() {
     const libraryMs = [];
     const startupMs = [];
     const floorMs = [];
-    const content = await oci.readLayoutImage(report.layout, { digest: report.digest });
+    const entry = (await oci.readLayoutEntries(report.layout)).find((e) => e.descriptor.digest === report.digest);
+    const content = await oci.readLayoutImage(report.layout, entry.descriptor);
     for (let i = 0; i < RUNS; i++) {
       // A fresh repository each time, so both tools really upload (HEAD finds nothing).
       ocreMs.push(

@@ -16,5 +16,6 @@ export interface QemuRun {
   output: string;
 }
 export const QEMU_TARGETS: QemuTarget[];
+export const TIMING_SUITES: string[];
 export function buildTarget(target: QemuTarget, buildDir?: string): Promise<string>;
 export function runTarget(target: QemuTarget, buildDir: string): Promise<QemuRun>;

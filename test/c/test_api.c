@@ -7,6 +7,8 @@
  * (Capabilities are checked by the dispatcher: test_dispatch.c.)
  */
 
+#include <sys/utsname.h>
+
 #include "test_support.h"
 
 static struct fake_module mod = {.magic = FAKE_MAGIC, .exports = {"on_timer"}};
@@ -73,11 +75,18 @@ static void uname_fills_six_80_byte_fields(void **state)
 
 	memset(m->base + 100, 0x5a, 480);
 	assert_int_equal(ocre_api_uname(a, m, 100), 0);
-	assert_string_equal((char *)m->base + 100, "ocre-posix");
-	assert_string_equal((char *)m->base + 100 + 4 * 80, "host");
+	struct utsname u;
+
+	assert_int_equal(uname(&u), 0);
+	/* upstream's layout on Linux: "Project Ocre (Linux)", node, "1.0.0 (<release>)", ... */
+	assert_string_equal((char *)m->base + 100, "Project Ocre (Linux)");
+	assert_string_equal((char *)m->base + 100 + 80, u.nodename);
+	assert_memory_equal((char *)m->base + 100 + 2 * 80, "1.0.0 (", 7);
+	assert_string_equal((char *)m->base + 100 + 4 * 80, u.machine);
+	assert_string_equal((char *)m->base + 100 + 5 * 80, "");
 	assert_int_equal(m->base[100 + 479], 0);
-	/* 480 bytes must fit: a buffer 479 bytes before the end is refused */
-	assert_int_equal(ocre_api_uname(a, m, FAKE_MEM_SIZE - 479), -22);
+	/* 480 bytes must fit: a buffer 479 bytes before the end is refused with upstream's -1 */
+	assert_int_equal(ocre_api_uname(a, m, FAKE_MEM_SIZE - 479), -1);
 	assert_int_equal(ocre_api_uname(a, m, FAKE_MEM_SIZE - 480), 0);
 }
 
@@ -151,7 +160,7 @@ static void messages_route_by_prefix_and_land_in_the_receiver(void **state)
 	struct ocre_mem *mb = fake_mem(b);
 
 	assert_int_equal(ev_field(b, 0), OCRE_EVENT_MESSAGE);
-	assert_true(ev_field(b, 1) > 0);
+	assert_int_equal(ev_field(b, 1), 0); /* upstream numbers delivered messages from 0 */
 	uint32_t t = ev_field(b, 2), ct = ev_field(b, 3), p = ev_field(b, 4);
 
 	assert_int_equal(ev_field(b, 5), 5);
@@ -175,35 +184,46 @@ static void publish_validates_topic_payload_and_size(void **state)
 	(void)state;
 	struct ocre_mem *ma = fake_mem(a);
 	uint32_t topic = put_str(a, 200, "t");
-	uint32_t ctype = put_str(a, 300, "");
+	uint32_t ctype = put_str(a, 300, "text/plain");
+	uint32_t empty = put_str(a, 500, "");
 
 	assert_int_equal(ocre_api_ocre_subscribe_message(a, ma, put_str(a, 64, "t")), 0);
 	/* payload runs past the end of memory */
 	assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, ctype, FAKE_MEM_SIZE - 4, 5),
 			 -22);
+	/* upstream: a length <= 0, an empty topic or an empty content type is -EINVAL */
 	assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, ctype, 0, -1), -22);
-	assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, ctype, 0, 257), -22);
-	assert_int_equal(ocre_api_ocre_publish_message(a, ma, put_str(a, 500, ""), ctype, 0, 0),
-			 -22);
+	assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, ctype, 0, 0), -22);
+	assert_int_equal(ocre_api_ocre_publish_message(a, ma, empty, ctype, 0, 1), -22);
+	assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, empty, 0, 1), -22);
+	/* above OCRE_MAX_MESSAGE_SIZE: not delivered (-ENOENT), -ENOMEM with the extension */
+	assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, ctype, 0, 257), -2);
 	/* a topic with no NUL before the end of memory */
 	memset(ma->base + FAKE_MEM_SIZE - 8, 'x', 8);
-	assert_int_equal(ocre_api_ocre_publish_message(a, ma, FAKE_MEM_SIZE - 8, ctype, 0, 0), -22);
-	/* a 64-byte prefix is one too long */
-	char longp[65];
+	assert_int_equal(ocre_api_ocre_publish_message(a, ma, FAKE_MEM_SIZE - 8, ctype, 0, 1), -22);
+	/* upstream: an empty prefix is -EINVAL, a longer one than 63 bytes is truncated */
+	assert_int_equal(ocre_api_ocre_subscribe_message(a, ma, empty), -22);
+	char longp[71];
 
-	memset(longp, 'p', 64);
-	longp[64] = '\0';
-	assert_int_equal(ocre_api_ocre_subscribe_message(a, ma, put_str(a, 700, longp)), -22);
+	memset(longp, 'p', 70);
+	longp[70] = '\0';
+	assert_int_equal(ocre_api_ocre_subscribe_message(a, ma, put_str(a, 700, longp)), 0);
+	assert_int_equal(strlen(a->subs[1]), 63);
+	/* the same 63 bytes again: already subscribed */
 	longp[63] = '\0';
 	assert_int_equal(ocre_api_ocre_subscribe_message(a, ma, put_str(a, 700, longp)), 0);
 	assert_int_equal(ocre_api_ocre_subscribe_message(a, ma, put_str(a, 800, "third")), -12);
-	/* a zero-length message is delivered */
-	assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, ctype, 0, 0), 0);
+	/* a prefix cut by the end of memory keeps the bytes that are there */
+	memset(fake_mem(b)->base + FAKE_MEM_SIZE - 2, 'y', 2);
+	assert_int_equal(ocre_api_ocre_subscribe_message(b, fake_mem(b), FAKE_MEM_SIZE - 2), 0);
+	assert_string_equal(b->subs[0], "yy");
+	/* a 1-byte message is delivered */
+	assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, ctype, 0, 1), 0);
 	assert_int_equal(ocre_api_ocre_get_event(a, ma, EV), 0);
-	assert_int_equal(ev_field(a, 5), 0);
+	assert_int_equal(ev_field(a, 5), 1);
 }
 
-static void full_receivers_make_publish_busy(void **state)
+static void full_receivers_make_publish_fail_as_upstream(void **state)
 {
 	(void)state;
 	struct ocre_mem *ma = fake_mem(a);
@@ -213,7 +233,8 @@ static void full_receivers_make_publish_busy(void **state)
 	for (int i = 0; i < OCRE_EVENT_QUEUE_DEPTH; i++) {
 		assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, topic, topic, 3), 0);
 	}
-	assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, topic, topic, 3), -16);
+	/* upstream's code: -ENOENT, as for no subscriber at all */
+	assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, topic, topic, 3), -2);
 	/* A producer never logs (timers and GPIO produce in interrupts): the receiver's own
 	 * thread reports the drop when it next takes an event, once per period. */
 	assert_int_equal(log_count("event queue full"), 0);
@@ -221,7 +242,16 @@ static void full_receivers_make_publish_busy(void **state)
 	assert_int_equal(log_count("b: event queue full (4), 1 events dropped"), 1);
 	assert_int_equal(log_count("health event=overflow container=b"), 1);
 	assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, topic, topic, 3), 0);
+	/* with the extension handshake the publisher tells "full" (-EBUSY) from "nobody" */
+	uint32_t ext = put_str(a, 900, OCRE_EXT_ERRNO_V1);
+
+	assert_int_equal(ocre_api_ocre_register_dispatcher(a, ma, (int32_t)OCRE_EXT_EVENT_TYPE,
+							   put_str(a, 960, "ocre:nope")),
+			 -2);
+	assert_int_equal(
+		ocre_api_ocre_register_dispatcher(a, ma, (int32_t)OCRE_EXT_EVENT_TYPE, ext), 0);
 	assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, topic, topic, 3), -16);
+	assert_int_equal(ocre_api_ocre_publish_message(a, ma, topic, topic, topic, 257), -12);
 	assert_int_equal(ocre_api_ocre_get_event(b, fake_mem(b), EV), 0);
 	assert_int_equal(log_count("event queue full"), 1); /* rate-limited */
 	/* a run's cleanup drops queued messages (their host copies are freed: ASan/valgrind) */
@@ -238,7 +268,7 @@ static void gpio_callbacks_deliver_events_and_are_released(void **state)
 	assert_int_equal(ocre_api_ocre_gpio_configure_by_name(a, ma, put_str(a, 64, "led0"), 1), 0);
 	assert_int_equal(ocre_api_ocre_gpio_toggle_by_name(a, ma, 64), 0);
 	assert_int_equal(ocre_api_ocre_gpio_pin_get(a, 0, 0), 1);
-	assert_int_equal(ocre_api_ocre_gpio_get_by_name(a, ma, put_str(a, 64, "nope")), -2);
+	assert_int_equal(ocre_api_ocre_gpio_get_by_name(a, ma, put_str(a, 64, "nope")), -19);
 	assert_int_equal(ocre_api_ocre_gpio_configure(a, 0, 3, 2), -22);
 	assert_int_equal(ocre_api_ocre_gpio_configure(a, -1, 3, 1), -22);
 
@@ -265,7 +295,9 @@ static void sensors_by_handle_and_name(void **state)
 
 	assert_int_equal(ocre_api_ocre_sensors_discover(a), 2);
 	assert_int_equal(ocre_api_ocre_sensors_get_handle(a, 1), 1);
-	assert_int_equal(ocre_api_ocre_sensors_get_handle(a, 2), -2);
+	/* upstream: a bad handle is -EINVAL, an unknown name -ENOENT */
+	assert_int_equal(ocre_api_ocre_sensors_get_handle(a, 2), -22);
+	assert_int_equal(ocre_api_ocre_sensors_get_handle_by_name(a, ma, put_str(a, 64, "nope")), -2);
 	assert_int_equal(ocre_api_ocre_sensors_get_channel_count(a, 1), 3);
 	assert_int_equal(ocre_api_ocre_sensors_get_channel_type(a, 0, 0), 13);
 	assert_int_equal(ocre_api_ocre_sensors_get_channel_type(a, 0, 1), -22);
@@ -278,7 +310,7 @@ static void sensors_by_handle_and_name(void **state)
 	assert_true(ocre_api_ocre_sensors_read(a, 1, 2) == 102.5);
 	assert_true(ocre_api_ocre_sensors_read(a, 1, 13) == -22.0);
 	assert_true(ocre_api_ocre_sensors_read(a, 1, 3) == -22.0);
-	assert_true(ocre_api_ocre_sensors_read(a, 2, 0) == -2.0);
+	assert_true(ocre_api_ocre_sensors_read(a, 2, 0) == -22.0);
 	uint32_t name = put_str(a, 64, "sim_accel");
 
 	assert_int_equal(ocre_api_ocre_sensors_get_handle_by_name(a, ma, name), 1);
@@ -291,6 +323,7 @@ static void sensors_by_handle_and_name(void **state)
 	assert_true(ocre_api_ocre_sensors_read_by_name(a, ma, name, 0) == -22.0);
 	assert_int_equal(ocre_api_ocre_sensors_get_list(a, ma, put_str(a, 128, "sim_"), 10), 2);
 	assert_int_equal(ocre_api_ocre_sensors_get_list(a, ma, 128, 1), 1);
+	assert_int_equal(ocre_api_ocre_sensors_get_list(a, ma, 128, 0), -22);
 }
 
 static void dispatcher_needs_an_exported_function(void **state)
@@ -317,7 +350,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(publish_validates_topic_payload_and_size, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(full_receivers_make_publish_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(full_receivers_make_publish_fail_as_upstream, setup, teardown),
 		cmocka_unit_test_setup_teardown(gpio_callbacks_deliver_events_and_are_released,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(sensors_by_handle_and_name, setup, teardown),

@@ -219,6 +219,11 @@ static void publisher(struct ocre_container *c)
 
 	memcpy(m->base + 16, "data/seq", 9);
 	memcpy(m->base + 32, "text/plain", 11);
+	memcpy(m->base + 96, OCRE_EXT_ERRNO_V1, sizeof(OCRE_EXT_ERRNO_V1));
+	/* opted in: a full receiver answers -EBUSY (upstream's -ENOENT would also mean "nobody") */
+	assert_int_equal(GUEST(c, ocre_api_ocre_register_dispatcher(c, m, (int32_t)OCRE_EXT_EVENT_TYPE,
+								     96)),
+			 0);
 	GUEST(c, ocre_api_ocre_sleep(c, 50)); /* let the receiver subscribe */
 	for (int i = 0; i < NMSG; i++) {
 		int len = snprintf((char *)m->base + 64, 32, "msg-%d", i);

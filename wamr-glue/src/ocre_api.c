@@ -76,7 +76,7 @@ int32_t ocre_api_uname(struct ocre_container *c, const struct ocre_mem *m, uint3
 	char *out = ocre_mem_range(m, buf, OCRE_UNAME_FIELDS * OCRE_UNAME_FIELD_BYTES);
 
 	if (out == NULL) {
-		return -OCRE_EINVAL;
+		return -1; /* upstream's answer (not an errno) when the 480 bytes do not fit */
 	}
 	memset(out, 0, OCRE_UNAME_FIELDS * OCRE_UNAME_FIELD_BYTES);
 	for (int i = 0; i < OCRE_UNAME_FIELDS; i++) {
@@ -113,7 +113,7 @@ int32_t ocre_api_ocre_sleep(struct ocre_container *c, int32_t ms)
 	bool forever = ms < 0 && c->ext_wait;
 
 	if (ms < 0 && !forever) {
-		return -OCRE_EINVAL;
+		return 0; /* upstream ignores usleep's answer: a negative time returns at once */
 	}
 	ocre_report_overflow(c, false);
 	uint64_t deadline = ocre_port_uptime_ms() + (forever ? 0 : (uint32_t)ms);
@@ -213,32 +213,43 @@ int32_t ocre_api_ocre_get_event(struct ocre_container *c, const struct ocre_mem 
 	struct ocre_event ev;
 
 	ocre_report_overflow(c, false);
-	unsigned int key = ocre_port_lock();
-	bool got = ocre_evq_pop(&c->events, &ev);
-
-	ocre_port_unlock(key);
-	if (!got) {
-		return -OCRE_ENOMSG;
-	}
-#if OCRE_HAS_LATENCY_PROBE
-	uint32_t us = ocre_port_cycles_to_us(ocre_port_cycles() - ev.stamp);
-
-	c->lat_count++;
-	c->lat_sum_us += us;
-	c->lat_max_us = us > c->lat_max_us ? us : c->lat_max_us;
-#endif
-	uint32_t vals[6] = {ev.type, ev.id, ev.port, ev.state, 0, 0};
+	uint32_t vals[6];
 	struct ocre_mem now = *m;
 
-	if (ev.msg != NULL) {
+	/* As upstream, a message the receiver's heap cannot hold is lost (and logged), not an
+	 * error of this call: the next event is taken instead. */
+	for (;;) {
+		unsigned int key = ocre_port_lock();
+		bool got = ocre_evq_pop(&c->events, &ev);
+
+		ocre_port_unlock(key);
+		if (!got) {
+			return -OCRE_ENOMSG;
+		}
+#if OCRE_HAS_LATENCY_PROBE
+		uint32_t us = ocre_port_cycles_to_us(ocre_port_cycles() - ev.stamp);
+
+		c->lat_count++;
+		c->lat_sum_us += us;
+		c->lat_max_us = us > c->lat_max_us ? us : c->lat_max_us;
+#endif
+		vals[0] = ev.type;
+		vals[1] = ev.id;
+		vals[2] = ev.port;
+		vals[3] = ev.state;
+		vals[4] = 0;
+		vals[5] = 0;
+		if (ev.msg == NULL) {
+			break;
+		}
 		int32_t ret = deliver_message(c, ev.msg, vals);
 
 		msg_unref(ev.msg);
-		if (ret != 0) {
-			return ret;
-		}
-		if (ocre_engine_mem(c, &now) != 0) {
-			return -OCRE_EINVAL;
+		if (ret == 0) {
+			if (ocre_engine_mem(c, &now) != 0) {
+				return -OCRE_EINVAL;
+			}
+			break;
 		}
 	}
 	for (int i = 0; i < 6; i++) {
@@ -252,24 +263,29 @@ int32_t ocre_api_ocre_register_dispatcher(struct ocre_container *c, const struct
 {
 	const char *fn = ocre_mem_str(m, name, OCRE_MAX_NAME_BYTES, NULL);
 
-	if (type == (int32_t)OCRE_EXT_EVENT_TYPE && fn != NULL &&
-	    strcmp(fn, OCRE_EXT_WAIT_V1) == 0) {
-		c->ext_wait = true; /* upstream answers -EINVAL: the SDK then polls */
-		return 0;
-	}
-	if (type == (int32_t)OCRE_EXT_EVENT_TYPE && fn != NULL &&
-	    strcmp(fn, OCRE_EXT_SENSOR_STATUS_V1) == 0) {
-		return OCRE_SENSOR_STATUS_BASE - c->sensor_status;
-	}
-	if (type == (int32_t)OCRE_EXT_EVENT_TYPE && fn != NULL &&
-	    strncmp(fn, OCRE_EXT_GPIO_LINE_V1, sizeof(OCRE_EXT_GPIO_LINE_V1) - 1) == 0) {
-		uint32_t port, pin;
+	if (type == (int32_t)OCRE_EXT_EVENT_TYPE) {
+		/* ocre's extension handshake; upstream answers -EINVAL to this type (the SDK then
+		 * polls, and keeps reading -ENOENT as "not delivered"). */
+		if (fn != NULL && strcmp(fn, OCRE_EXT_WAIT_V1) == 0) {
+			c->ext_wait = true;
+		} else if (fn != NULL && strcmp(fn, OCRE_EXT_ERRNO_V1) == 0) {
+			c->ext_errno = true;
+		} else if (fn != NULL && strcmp(fn, OCRE_EXT_SENSOR_STATUS_V1) == 0) {
+			return OCRE_SENSOR_STATUS_BASE - c->sensor_status;
+		} else if (fn != NULL && strncmp(fn, OCRE_EXT_GPIO_LINE_V1,
+						 sizeof(OCRE_EXT_GPIO_LINE_V1) - 1) == 0) {
+			uint32_t port, pin;
 
-		if (ocre_port_gpio_lookup(fn + sizeof(OCRE_EXT_GPIO_LINE_V1) - 1, &port, &pin) != 0 ||
-		    port > 0x7fff || pin > 0xffff) {
-			return -OCRE_ENODEV;
+			if (ocre_port_gpio_lookup(fn + sizeof(OCRE_EXT_GPIO_LINE_V1) - 1, &port,
+						  &pin) != 0 ||
+			    port > 0x7fff || pin > 0xffff) {
+				return -OCRE_ENODEV;
+			}
+			return (int32_t)((port << 16) | pin);
+		} else {
+			return -OCRE_ENOENT;
 		}
-		return (int32_t)((port << 16) | pin);
+		return 0;
 	}
 	if (type < OCRE_EVENT_TIMER || type > OCRE_EVENT_MESSAGE || fn == NULL || fn[0] == 0) {
 		return -OCRE_EINVAL;
@@ -415,7 +431,8 @@ static void bus_deliver(struct ocre_msg *msg, int *delivered, int *full)
 	*delivered = 0;
 	*full = 0;
 	ocre_port_mutex_lock(OCRE_SLOT_BUS);
-	msg->id = ++ocre_msg_counter;
+	/* Upstream numbers messages from 0 and counts only the publishes that reached someone. */
+	msg->id = ocre_msg_counter;
 	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
 		struct ocre_container *r = &ocre_containers[i];
 
@@ -445,6 +462,9 @@ static void bus_deliver(struct ocre_msg *msg, int *delivered, int *full)
 			break;
 		}
 	}
+	if (*delivered > 0) {
+		ocre_msg_counter++;
+	}
 	ocre_port_mutex_unlock(OCRE_SLOT_BUS);
 	msg_unref(msg);
 }
@@ -462,16 +482,31 @@ int ocre_bus_publish(const char *topic, const char *ctype, const void *payload, 
 	return delivered;
 }
 
+/* What a publish that reached no queue answers: upstream's -ENOENT, or with the
+ * OCRE_EXT_ERRNO_V1 extension the distinct code. */
+static int32_t not_delivered(const struct ocre_container *c, int32_t distinct)
+{
+	return c->ext_errno ? distinct : -OCRE_ENOENT;
+}
+
+/*
+ * Upstream 0.7's codes: an empty topic or content type, or a length <= 0, is -EINVAL; 0 when
+ * a receiver queued it; -ENOENT when none did, whether nobody subscribes or every receiver's
+ * queue is full (with the extension: -EBUSY for full queues, -ENOMEM for a payload above
+ * OCRE_MAX_MESSAGE_SIZE or no memory for the copy).
+ */
 int32_t ocre_api_ocre_publish_message(struct ocre_container *c, const struct ocre_mem *m,
 				      uint32_t topic, uint32_t ctype, uint32_t payload, int32_t len)
 {
-	(void)c;
 	uint32_t tlen, clen;
 	const char *t = ocre_mem_str(m, topic, OCRE_MAX_TOPIC_BYTES, &tlen);
 	const char *ct = ocre_mem_str(m, ctype, OCRE_MAX_TOPIC_BYTES, &clen);
 
-	if (t == NULL || tlen == 0 || ct == NULL || len < 0 || len > OCRE_MAX_MESSAGE_SIZE) {
+	if (t == NULL || tlen == 0 || ct == NULL || clen == 0 || len <= 0) {
 		return -OCRE_EINVAL;
+	}
+	if (len > OCRE_MAX_MESSAGE_SIZE) {
+		return not_delivered(c, -OCRE_ENOMEM);
 	}
 	const uint8_t *p = ocre_mem_range(m, payload, (uint32_t)len);
 
@@ -482,30 +517,30 @@ int32_t ocre_api_ocre_publish_message(struct ocre_container *c, const struct ocr
 	int delivered, full;
 
 	if (msg == NULL) {
-		return -OCRE_ENOMEM;
+		return not_delivered(c, -OCRE_ENOMEM);
 	}
 	bus_deliver(msg, &delivered, &full);
 	if (delivered > 0) {
 		return 0;
 	}
-	/* Every subscriber was full: -EBUSY tells the publisher to retry later. */
-	return full > 0 ? -OCRE_EBUSY : -OCRE_ENOENT;
+	return full > 0 ? not_delivered(c, -OCRE_EBUSY) : -OCRE_ENOENT;
 }
 
+/* Upstream keeps the first 63 bytes of a prefix (strncpy), NUL-terminated or not. */
 int32_t ocre_api_ocre_subscribe_message(struct ocre_container *c, const struct ocre_mem *m,
 					uint32_t prefix)
 {
-	uint32_t n;
-	const char *p = ocre_mem_str(m, prefix, OCRE_MAX_PREFIX_BYTES, &n);
+	const char *p;
+	uint32_t n = ocre_mem_strn(m, prefix, OCRE_MAX_PREFIX_BYTES, &p);
 
-	if (p == NULL) {
+	if (p == NULL || n == 0) {
 		return -OCRE_EINVAL;
 	}
 	int32_t ret = 0;
 
 	ocre_port_mutex_lock(OCRE_SLOT_BUS);
 	for (int s = 0; s < c->nsubs; s++) {
-		if (strcmp(c->subs[s], p) == 0) {
+		if (strncmp(c->subs[s], p, n) == 0 && c->subs[s][n] == '\0') {
 			goto out; /* already subscribed */
 		}
 	}
@@ -513,7 +548,8 @@ int32_t ocre_api_ocre_subscribe_message(struct ocre_container *c, const struct o
 		ret = -OCRE_ENOMEM;
 		goto out;
 	}
-	memcpy(c->subs[c->nsubs], p, n + 1);
+	memcpy(c->subs[c->nsubs], p, n);
+	c->subs[c->nsubs][n] = '\0';
 	c->nsubs++;
 out:
 	ocre_port_mutex_unlock(OCRE_SLOT_BUS);
@@ -553,7 +589,8 @@ int32_t ocre_api_ocre_messaging_free_module_event_data(struct ocre_container *c,
 
 static int32_t sensor_valid(int32_t handle)
 {
-	return handle >= 0 && handle < ocre_port_sensor_count() ? 0 : -OCRE_ENOENT;
+	/* upstream: -EINVAL for a bad handle, -ENOENT for an unknown name */
+	return handle >= 0 && handle < ocre_port_sensor_count() ? 0 : -OCRE_EINVAL;
 }
 
 static int32_t sensor_find(const struct ocre_mem *m, uint32_t name)
@@ -717,7 +754,7 @@ int32_t ocre_api_ocre_sensors_get_list(struct ocre_container *c, const struct oc
 	const char *p = ocre_mem_str(m, prefix, OCRE_MAX_NAME_BYTES, &n);
 	int32_t count = 0;
 
-	if (p == NULL || max < 0) {
+	if (p == NULL || max <= 0) {
 		return -OCRE_EINVAL;
 	}
 	/* The number of sensors whose name starts with the prefix, at most max. */
@@ -922,7 +959,7 @@ static int32_t gpio_resolve(const struct ocre_mem *m, uint32_t name, int32_t *po
 		return -OCRE_EINVAL;
 	}
 	if (ocre_port_gpio_lookup(n, &po, &pi) != 0) {
-		return -OCRE_ENOENT;
+		return -OCRE_ENODEV; /* upstream's answer for an alias the devicetree lacks */
 	}
 	*port = (int32_t)po;
 	*pin = (int32_t)pi;
@@ -1059,6 +1096,7 @@ void ocre_container_reset_run(struct ocre_container *c)
 	c->killed = false;
 	c->proc_exited = false;
 	c->proc_exit_code = 0;
+	c->ext_errno = false;
 	c->in_host = false;
 	c->last_host_ms = ocre_port_uptime_ms();
 	c->warned = 0;

@@ -230,6 +230,14 @@ int ocre_container_add(const uint8_t *wasm, size_t wasm_size,
 	if (ocre_container_find(meta->name) >= 0) {
 		return -OCRE_EBUSY;
 	}
+	/* Before the loader sees (and may rewrite) the bytes: only what a trusted key signed. */
+	const char *why = "";
+
+	if (ocre_verify_container(wasm, wasm_size, meta, &why) != 0) {
+		ocre_log(OCRE_LOG_ERR, "%s: refused, not started: %s", meta->name, why);
+		ocre_health_emit(OCRE_HEALTH_REFUSED, meta->name, "reason=%s", why);
+		return -OCRE_EPERM;
+	}
 	for (int i = 0; i < OCRE_MAX_CONTAINERS; i++) {
 		struct ocre_container *c = &ocre_containers[i];
 

@@ -19,20 +19,6 @@
 #include "ocre_config.h"
 
 /*
- * Error values returned to containers: upstream's (Linux numbering, cli/abi/table.ts ERRNO),
- * not the C library's, which differ between newlib, picolibc and Zephyr (ENOMSG is 35 there).
- */
-#define OCRE_EPERM  1
-#define OCRE_ENOENT 2
-#define OCRE_EIO    5
-#define OCRE_ENOMEM 12
-#define OCRE_EBUSY  16
-#define OCRE_ENODEV 19
-#define OCRE_EINVAL 22
-#define OCRE_ENOSYS 38
-#define OCRE_ENOMSG 42
-
-/*
  * Port slots: one per container (its thread, its wake-up semaphore, its instance mutex), the
  * supervisor thread, ocre_start_all/ocre_wait_all's waiter, the message bus's mutex (the
  * subscription tables, matched in thread context outside the interrupt lock), and one "done"
@@ -46,25 +32,13 @@
 #define OCRE_SLOT_COUNT      (2 * OCRE_MAX_CONTAINERS + 3)
 
 /*
- * ocre's extensions: ocre_register_dispatcher(OCRE_EXT_EVENT_TYPE, name) opts in; upstream
- * answers -EINVAL to the type. "ocre:wait-v1": ocre_sleep returns as soon as an event is
- * pending for the container, and ocre_sleep(-1) waits for one with no time limit.
+ * ocre's extensions (OCRE_EXT_* in ocre/ocre_abi.h, from cli/abi/contract.ts):
+ * ocre_register_dispatcher(OCRE_EXT_EVENT_TYPE, name) opts in; upstream answers -EINVAL to the
+ * type. "ocre:wait-v1": ocre_sleep returns as soon as an event is pending for the container,
+ * and ocre_sleep(-1) waits for one with no time limit. "ocre:errno-v1": distinct publish codes.
+ * "ocre:gpio-line-v1:<alias>": the line an alias names, (port << 16) | pin, or -ENODEV.
+ * "ocre:sensor-status-v1": OCRE_SENSOR_STATUS_BASE + errno of the last sensor read.
  */
-#ifndef OCRE_EXT_EVENT_TYPE
-#define OCRE_EXT_EVENT_TYPE 0x6f637265
-#endif
-#define OCRE_EXT_WAIT_V1 "ocre:wait-v1"
-/*
- * "ocre:gpio-line-v1:<alias>": answers the line an alias names as (port << 16) | pin, or
- * -ENODEV; the SDK binds a pin watched by name to its own events with it.
- */
-#define OCRE_EXT_GPIO_LINE_V1 "ocre:gpio-line-v1:"
-/*
- * "ocre:sensor-status-v1": answers OCRE_SENSOR_STATUS_BASE + errno of the container's last
- * sensor read (BASE alone: it succeeded), so that every reading, -5.0 included, is a value.
- */
-#define OCRE_EXT_SENSOR_STATUS_V1 "ocre:sensor-status-v1"
-#define OCRE_SENSOR_STATUS_BASE   1000
 
 /* ---- logging ---------------------------------------------------------------------------- */
 void ocre_log(enum ocre_log_level level, const char *fmt, ...)
@@ -72,6 +46,16 @@ void ocre_log(enum ocre_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+
+/* ---- signatures (ocre_verify.c) ---------------------------------------------------------- */
+/*
+ * 0 when `meta` carries a valid signature, by a trusted key, of an image whose manifest names
+ * exactly these Wasm bytes as a layer; else -OCRE_EPERM and *why says which check failed.
+ */
+int ocre_verify_container(const uint8_t *wasm, size_t wasm_size,
+			  const struct ocre_container_meta *meta, const char **why);
+/* ASN.1 DER ECDSA-Sig-Value (SEQUENCE { r, s }, strict DER) to raw r || s (OCRE_VERIFY only). */
+bool ocre_der_to_p256_raw(const uint8_t *der, size_t n, uint8_t raw[64]);
 
 /* ---- the ABI: indexes and capabilities from ocre_abi.def ------------------------------- */
 enum ocre_abi_index {
@@ -105,17 +89,17 @@ void *ocre_mem_range(const struct ocre_mem *m, uint32_t off, uint32_t len);
  */
 const char *ocre_mem_str(const struct ocre_mem *m, uint32_t off, uint32_t max_len,
 			 uint32_t *len_out);
+/*
+ * The bytes at off up to the first NUL, at most max_len of them and never past the end of the
+ * memory (upstream's strncpy of a subscription prefix): their count, with *out pointing at them
+ * (NULL when off itself is outside the memory).
+ */
+uint32_t ocre_mem_strn(const struct ocre_mem *m, uint32_t off, uint32_t max_len, const char **out);
 bool ocre_mem_put_u32(const struct ocre_mem *m, uint32_t off, uint32_t value);
 bool ocre_mem_put_u64(const struct ocre_mem *m, uint32_t off, uint64_t value);
 bool ocre_mem_get_u32(const struct ocre_mem *m, uint32_t off, uint32_t *value);
 
 /* ---- events ---------------------------------------------------------------------------- */
-enum ocre_event_type {
-	OCRE_EVENT_TIMER = 0,
-	OCRE_EVENT_GPIO = 1,
-	OCRE_EVENT_SENSOR = 2,
-	OCRE_EVENT_MESSAGE = 3,
-};
 
 struct ocre_msg;
 
@@ -183,6 +167,7 @@ struct ocre_container {
 	volatile bool instantiating; /* set by start, cleared once the first instantiate returned */
 	bool proc_exited;
 	int32_t proc_exit_code;
+	bool ext_errno; /* opted into OCRE_EXT_ERRNO_V1: distinct publish codes */
 
 	void *engine_module;
 	void *engine_inst;

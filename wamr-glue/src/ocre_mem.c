@@ -42,6 +42,21 @@ const char *ocre_mem_str(const struct ocre_mem *m, uint32_t off, uint32_t max_le
 	return s;
 }
 
+uint32_t ocre_mem_strn(const struct ocre_mem *m, uint32_t off, uint32_t max_len, const char **out)
+{
+	*out = NULL;
+	if (m == NULL || m->base == NULL || off >= m->size) {
+		return 0;
+	}
+	uint32_t avail = m->size - off;
+	uint32_t scan = avail < max_len ? avail : max_len;
+	const char *s = (const char *)m->base + off;
+	const char *nul = memchr(s, '\0', scan);
+
+	*out = s;
+	return nul != NULL ? (uint32_t)(nul - s) : scan;
+}
+
 /* Wasm memory is little-endian whatever the host is. */
 bool ocre_mem_put_u32(const struct ocre_mem *m, uint32_t off, uint32_t value)
 {

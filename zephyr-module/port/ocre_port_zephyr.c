@@ -652,22 +652,47 @@ int ocre_port_sensor_read(int sensor, int type, double *value)
 
 /* ---- identity, console, log ---------------------------------------------------------------- */
 
+/* Upstream Ocre 0.7's uname on Zephyr: "Project Ocre (Zephyr)", the node name, "<app version>
+ * (<kernel version>)", the kernel version, the CPU, an empty domain name. */
+#ifndef APP_VERSION_STRING
+#define OCRE_UNAME_APP_VERSION "1.0.0" /* upstream's fallback without a VERSION file */
+#else
+#define OCRE_UNAME_APP_VERSION APP_VERSION_STRING
+#endif
+#if defined(CONFIG_NET_HOSTNAME_ENABLE)
+#define OCRE_UNAME_NODE CONFIG_NET_HOSTNAME
+#else
+#define OCRE_UNAME_NODE "zephyr"
+#endif
+#if defined(CONFIG_CPU_CORTEX_M0)
+#define OCRE_UNAME_MACHINE "ARM Cortex-M0"
+#elif defined(CONFIG_CPU_CORTEX_M3)
+#define OCRE_UNAME_MACHINE "ARM Cortex-M3"
+#elif defined(CONFIG_CPU_CORTEX_M4)
+#define OCRE_UNAME_MACHINE "ARM Cortex-M4"
+#elif defined(CONFIG_CPU_CORTEX_M7)
+#define OCRE_UNAME_MACHINE "ARM Cortex-M7"
+#elif defined(CONFIG_CPU_CORTEX_M33)
+#define OCRE_UNAME_MACHINE "ARM Cortex-M33"
+#elif defined(CONFIG_CPU_CORTEX_M23)
+#define OCRE_UNAME_MACHINE "ARM Cortex-M23"
+#elif defined(CONFIG_CPU_CORTEX_M55)
+#define OCRE_UNAME_MACHINE "ARM Cortex-M55"
+#else
+#define OCRE_UNAME_MACHINE CONFIG_ARCH
+#endif
+
 const char *ocre_port_uname_field(int field)
 {
-	switch (field) {
-	case 0:
-		return "Zephyr";
-	case 1:
-		return CONFIG_BOARD;
-	case 2:
-		return KERNEL_VERSION_STRING;
-	case 3:
-		return "ocre";
-	case 4:
-		return CONFIG_ARCH;
-	default:
-		return "";
-	}
+	static const char *const fields[] = {
+		"Project Ocre (Zephyr)",
+		OCRE_UNAME_NODE,
+		OCRE_UNAME_APP_VERSION " (" KERNEL_VERSION_STRING ")",
+		KERNEL_VERSION_STRING,
+		OCRE_UNAME_MACHINE,
+	};
+
+	return field >= 0 && field < (int)ARRAY_SIZE(fields) ? fields[field] : "";
 }
 
 void ocre_port_console_write(const char *buf, size_t len)

@@ -8,6 +8,8 @@ import {
 } from "../../boards/zephyr.js";
 import type { FirmwareBoard } from "../board.js";
 import { findModules, type MissingModule } from "../modules.js";
+import { ESP_XTENSA_FIX, esptoolPythonCheck, isEspressif } from "./esp-check.js";
+import { mipsSoftFloatCheck } from "./mips-check.js";
 import {
   ZEPHYR_PYTHON_MODULES,
   probePython,
@@ -54,7 +56,7 @@ export interface DoctorCheck {
 export interface SelectedToolchain {
   readonly kind: ToolchainKind;
   /** ZEPHYR_TOOLCHAIN_VARIANT value: zephyr, gnuarmemb or cross-compile. */
-  readonly variant: "zephyr" | "gnuarmemb" | "cross-compile";
+  readonly variant: "zephyr" | "gnuarmemb" | "cross-compile" | "host";
   /** The compiler found (absolute path). */
   readonly compiler: string;
   /** Environment for Zephyr's CMake (ZEPHYR_TOOLCHAIN_VARIANT and its companion variable). */
@@ -75,6 +77,8 @@ export interface DoctorReport {
   readonly modules: Readonly<Record<string, string>> | null;
   /** The board's modules the workspace lacks, with where west would put each. */
   readonly missingModules: readonly MissingModule[];
+  /** The board's catalog status and the check that showed it (null without a board). */
+  readonly boardStatus: { readonly status: string; readonly evidence: FirmwareBoard["evidence"] } | null;
 }
 
 export interface DoctorOptions {
@@ -176,6 +180,8 @@ function gnuEnv(board: FirmwareBoard, compiler: string): Record<string, string> 
     // GNUARMEMB_TOOLCHAIN_PATH is the prefix holding bin/arm-none-eabi-gcc (/usr on Debian).
     return { ZEPHYR_TOOLCHAIN_VARIANT: "gnuarmemb", GNUARMEMB_TOOLCHAIN_PATH: path.dirname(path.dirname(compiler)) };
   }
+  // native_sim: Zephyr's "host" variant runs the machine's own gcc.
+  if (board.gnu?.variant === "host") return { ZEPHYR_TOOLCHAIN_VARIANT: "host" };
   return { ZEPHYR_TOOLCHAIN_VARIANT: "cross-compile", CROSS_COMPILE: compiler.replace(/gcc$/, "") };
 }
 
@@ -194,7 +200,7 @@ async function toolchainCheck(
   const fixes: string[] = [];
   if (wanted !== "zephyr-sdk" && board.gnu) fixes.push(apt(...board.gnu.packages));
   if (wanted !== "gnu" && board.zephyrSdkTriple) fixes.push(SDK_FIX(board.zephyrSdkTriple));
-  const fix = fixes.join("; or ");
+  const fix = board.family === "xtensa" && isEspressif(board) ? ESP_XTENSA_FIX : fixes.join("; or ");
 
   const useSdk = sdkGcc !== null && sdk !== null && wanted !== "gnu";
   if (useSdk) {
@@ -217,10 +223,6 @@ async function toolchainCheck(
   }
   if (gnuGcc !== null && board.gnu && wanted !== "zephyr-sdk") {
     const version = await versionOf(gnuGcc, ["--version"], /\)\s*(\d+\.\d+(?:\.\d+)?)/, env);
-    const warning =
-      board.family === "mips"
-        ? "Debian's mips-linux-gnu targets Linux: its libgcc is PIC and the Zephyr link fails (compile-only); use the Zephyr SDK's mips-zephyr-elf for a bootable image"
-        : undefined;
     const env2 = gnuEnv(board, gnuGcc);
     return {
       check: {
@@ -229,11 +231,10 @@ async function toolchainCheck(
         path: gnuGcc,
         ...(version ? { version } : {}),
         detail: `GNU (${env2.ZEPHYR_TOOLCHAIN_VARIANT})`,
-        ...(warning ? { warning } : {}),
       },
       selected: {
         kind: "gnu",
-        variant: env2.ZEPHYR_TOOLCHAIN_VARIANT as "gnuarmemb" | "cross-compile",
+        variant: env2.ZEPHYR_TOOLCHAIN_VARIANT as "gnuarmemb" | "cross-compile" | "host",
         compiler: gnuGcc,
         env: env2,
       },
@@ -426,6 +427,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     const result = await toolchainCheck(b, env, options.toolchain, forBoard);
     checks.push(forBoard ? result.check : { ...result.check, label: `${b.family} toolchain (e.g. ${b.id})` });
     if (forBoard) selected = result.selected;
+    if (result.selected?.kind === "gnu" && b.family === "mips")
+      checks.push(await mipsSoftFloatCheck(result.selected.compiler, env, forBoard));
+    if (forBoard && isEspressif(b) && result.selected?.kind !== "zephyr-sdk" && python?.missingModules.length === 0)
+      checks.push(await esptoolPythonCheck(python.path, env, true));
   }
 
   // The C library the toolchain links (Zephyr's newlib/picolibc choice needs its libc.a).
@@ -468,7 +473,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   }
 
   const emulators = new Set<string>();
-  for (const b of forBoard ? [board] : (options.boards ?? [])) if (b.emulator?.[0]) emulators.add(b.emulator[0]);
+  // native_sim's "emulator" is the built program (zephyr.exe): nothing to install.
+  for (const b of forBoard ? [board] : (options.boards ?? []))
+    if (b.emulator?.[0] && b.emulator[0] !== "zephyr.exe") emulators.add(b.emulator[0]);
   for (const exe of emulators) {
     checks.push(
       await toolCheck(env, {
@@ -496,6 +503,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     toolchain: selected,
     modules,
     missingModules,
+    boardStatus: board ? { status: board.status, evidence: board.evidence } : null,
   };
 }
 

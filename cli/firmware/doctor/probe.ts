@@ -73,6 +73,8 @@ export const ZEPHYR_PYTHON_MODULES: readonly { module: string; debian: string }[
   { module: "packaging", debian: "python3-packaging" },
   { module: "jsonschema", debian: "python3-jsonschema" },
   { module: "dateutil", debian: "python3-dateutil" },
+  // pykwalify imports ruamel.yaml, which a python3-pykwalify installed without its dependencies lacks.
+  { module: "ruamel", debian: "python3-ruamel.yaml" },
 ];
 
 export interface PythonProbe {

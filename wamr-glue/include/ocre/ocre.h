@@ -12,24 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ocre/ocre_abi.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Capability bits of struct ocre_container_meta.capabilities. */
-#define OCRE_CAP_API         (1u << 0) /* "ocre:api": the whole Ocre API, as upstream */
-#define OCRE_CAP_TIMERS      (1u << 1)
-#define OCRE_CAP_GPIO        (1u << 2)
-#define OCRE_CAP_SENSORS     (1u << 3)
-#define OCRE_CAP_MESSAGING   (1u << 4)
-#define OCRE_CAP_SHARED_HEAP (1u << 5)
-#define OCRE_CAP_NETWORKING  (1u << 6)
-#define OCRE_CAP_FILESYSTEM  (1u << 7)
-
-/* Exit codes the runtime reports for containers that did not exit by themselves. */
-#define OCRE_EXIT_TRAP   134 /* the module trapped (like SIGABRT) */
-#define OCRE_EXIT_KILLED 137 /* stopped by the watchdog or by ocre_container_stop (like SIGKILL)   \
-			      */
 
 enum ocre_restart_policy {
 	OCRE_RESTART_NO = 0,
@@ -37,13 +24,31 @@ enum ocre_restart_policy {
 	OCRE_RESTART_ALWAYS = 2,
 };
 
+/*
+ * A cosign signature of the image a container came from (docs/signing.md): the image manifest
+ * exactly as signed, cosign's simple-signing payload naming that manifest's sha256, and the
+ * ECDSA P-256 signature over the payload (ASN.1 DER). Checked before the module is loaded
+ * when the core is built with signature checking (CONFIG_OCRE_VERIFY).
+ */
+struct ocre_signature {
+	const uint8_t *manifest;
+	uint32_t manifest_size;
+	const uint8_t *payload;
+	uint32_t payload_size;
+	const uint8_t *der;
+	uint32_t der_size;
+};
+
+/* A trusted public key: the uncompressed P-256 point 0x04 || X || Y. */
+#define OCRE_P256_KEY_SIZE 65
+
 struct ocre_container_meta {
 	const char *name;          /* container name (C string, escaped by the generator) */
 	const char *digest;        /* "sha256:<64 hex>" */
 	uint32_t capabilities;     /* OCRE_CAP_* bits */
 	uint32_t stack_size;       /* bytes: WAMR execution stack */
 	uint32_t heap_size;        /* bytes: WAMR app heap */
-	uint32_t max_memory_pages; /* linear memory maximum (64 KiB pages) */
+	uint32_t max_memory_pages; /* linear memory maximum (64 KiB pages); 0: the module's own */
 	enum ocre_restart_policy restart;
 	const char *const *argv; /* argc entries */
 	uint32_t argc;
@@ -56,6 +61,7 @@ struct ocre_container_meta {
 	 */
 	const char *const *gpio_allow;
 	uint32_t gpio_allow_count;
+	const struct ocre_signature *signature; /* NULL: unsigned */
 };
 
 enum ocre_container_state {
@@ -106,8 +112,16 @@ void ocre_health_emit(enum ocre_health_event event, const char *container, const
 	;
 
 int ocre_init(void); /* 0 or -errno */
+/*
+ * The keys whose signatures are trusted (kept by reference; call before adding containers).
+ * With signature checking compiled in, ocre_container_add refuses (-EPERM, logged) a container
+ * whose signature is missing, does not match its bytes, or no trusted key made.
+ */
+int ocre_trust_keys(const uint8_t (*keys)[OCRE_P256_KEY_SIZE], size_t count); /* 0 or -errno */
 int ocre_container_add(const uint8_t *wasm, size_t wasm_size,
 		       const struct ocre_container_meta *meta); /* id >= 0 or -errno */
+/* ocre_container_add's answer for a container signature checking refused (-EPERM; logged). */
+#define OCRE_ADD_REFUSED (-1)
 int ocre_start_all(void);                                       /* 0 or -errno */
 int ocre_wait_all(void); /* blocks; first non-zero exit code, else 0 */
 

@@ -96,6 +96,14 @@ int ocre_port_sensor_read(int sensor, int type, double *value);
 /* Identity for uname: sysname, nodename, release, version, machine. */
 const char *ocre_port_uname_field(int field);
 
+/*
+ * Crypto for signature checking (CONFIG_OCRE_VERIFY only): SHA-256, and ECDSA P-256 verification
+ * of a 32-byte hash with a raw r||s signature (64 bytes) against an uncompressed point (65 bytes).
+ * Verify returns 0 for a valid signature, -EBADMSG-like negative values otherwise.
+ */
+int ocre_port_sha256(const uint8_t *data, size_t len, uint8_t hash[32]);
+int ocre_port_ecdsa_p256_verify(const uint8_t key[65], const uint8_t hash[32], const uint8_t sig[64]);
+
 /* Console (container stdout/stderr) and the runtime's own log. */
 void ocre_port_console_write(const char *buf, size_t len);
 void ocre_port_vlog(enum ocre_log_level level, const char *fmt, va_list ap);

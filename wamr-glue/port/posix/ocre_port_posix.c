@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sys/utsname.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -461,11 +462,30 @@ int ocre_port_sensor_read(int sensor, int type, double *value)
 
 /* ---- identity, console, log ---------------------------------------------------------------- */
 
+/* Upstream Ocre 0.7's uname on Linux: "Project Ocre (<sysname>)", the host's node name,
+ * "<app version> (<release>)", its version and machine, an empty domain name. */
+static char uname_fields[5][OCRE_UNAME_FIELD_BYTES];
+
+static void uname_fill(void)
+{
+	struct utsname u;
+
+	if (uname(&u) != 0) {
+		memset(&u, 0, sizeof(u));
+	}
+	snprintf(uname_fields[0], OCRE_UNAME_FIELD_BYTES, "Project Ocre (%s)", u.sysname);
+	snprintf(uname_fields[1], OCRE_UNAME_FIELD_BYTES, "%s", u.nodename);
+	snprintf(uname_fields[2], OCRE_UNAME_FIELD_BYTES, "1.0.0 (%s)", u.release);
+	snprintf(uname_fields[3], OCRE_UNAME_FIELD_BYTES, "%s", u.version);
+	snprintf(uname_fields[4], OCRE_UNAME_FIELD_BYTES, "%s", u.machine);
+}
+
 const char *ocre_port_uname_field(int field)
 {
-	static const char *const fields[] = {"ocre-posix", "host", "0.1.0", "ocre", "host"};
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	return field >= 0 && field < 5 ? fields[field] : "";
+	(void)pthread_once(&once, uname_fill);
+	return field >= 0 && field < 5 ? uname_fields[field] : "";
 }
 
 static pthread_mutex_t console_mu = PTHREAD_MUTEX_INITIALIZER;

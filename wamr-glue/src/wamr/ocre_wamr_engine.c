@@ -96,6 +96,24 @@ void ocre_engine_deinstantiate(struct ocre_container *c)
 	}
 }
 
+#if OCRE_LOG_POOL_USE
+/*
+ * What a container really takes from the pool, once its instance and execution stack exist:
+ * the figures ocre's pool sizing (cli/generate/pool.ts) is measured against
+ * (CONFIG_OCRE_LOG_LEVEL_DBG).
+ */
+static void log_pool_use(const struct ocre_container *c)
+{
+	mem_alloc_info_t info;
+
+	if (wasm_runtime_get_mem_alloc_info(&info)) {
+		ocre_log(OCRE_LOG_DBG, "%s: WAMR pool %u of %u bytes in use, high mark %u",
+			 c->meta.name, (unsigned int)(info.total_size - info.total_free_size),
+			 (unsigned int)info.total_size, (unsigned int)info.highmark_size);
+	}
+}
+#endif
+
 bool ocre_engine_run(struct ocre_container *c)
 {
 	wasm_module_inst_t inst = c->engine_inst;
@@ -110,6 +128,9 @@ bool ocre_engine_run(struct ocre_container *c)
 				 c->meta.name, (unsigned int)c->meta.stack_size);
 			return false;
 		}
+#if OCRE_LOG_POOL_USE
+		log_pool_use(c);
+#endif
 		ok = wasm_runtime_call_wasm(env, start, 0, NULL);
 	} else {
 		/* main, __main_argc_argv or _main, as upstream accepts. */
