@@ -28,4 +28,10 @@ export namespace Extension {
   // @ts-ignore: decorator
   @lazy export const SENSOR_STATUS_V1: string = "ocre:sensor-status-v1";
   export const SENSOR_STATUS_BASE: i32 = 1000;
+  // The same names as NUL-terminated static data, for the calls the event loop and every
+  // sensor read make: no string encoding linked in, no allocation.
+  // @ts-ignore: decorator
+  @lazy export const WAIT_V1_C: usize = memory.data<u8>([0x6f, 0x63, 0x72, 0x65, 0x3a, 0x77, 0x61, 0x69, 0x74, 0x2d, 0x76, 0x31, 0x00]);
+  // @ts-ignore: decorator
+  @lazy export const SENSOR_STATUS_V1_C: usize = memory.data<u8>([0x6f, 0x63, 0x72, 0x65, 0x3a, 0x73, 0x65, 0x6e, 0x73, 0x6f, 0x72, 0x2d, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0x2d, 0x76, 0x31, 0x00]);
 }

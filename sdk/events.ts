@@ -1,5 +1,4 @@
 import { ocre_get_event, ocre_register_dispatcher, ocre_sleep } from "./bindings/env";
-import { scratchCString, SCRATCH_SIZE } from "./cstring";
 import { Extension } from "./errno";
 
 /** Resource types `ocre_get_event` reports (upstream numbering). */
@@ -62,10 +61,7 @@ export function countHandlers(delta: i32): void {
  * handshake "ocre:wait-v1", docs/shim.md; upstream answers -EINVAL).
  */
 export function runtimeWakesOnEvents(): bool {
-  if (wakesOnEvents < 0) {
-    const name = scratchCString(Extension.WAIT_V1, 0, SCRATCH_SIZE);
-    wakesOnEvents = ocre_register_dispatcher(Extension.EVENT_TYPE, name) == 0 ? 1 : 0;
-  }
+  if (wakesOnEvents < 0) wakesOnEvents = ocre_register_dispatcher(Extension.EVENT_TYPE, Extension.WAIT_V1_C) == 0 ? 1 : 0;
   return wakesOnEvents == 1;
 }
 

@@ -12,7 +12,7 @@ import {
   ocre_sensors_read,
   ocre_sensors_read_by_name,
 } from "./bindings/env";
-import { CString, scratchCString, SCRATCH_SIZE } from "./cstring";
+import { CString } from "./cstring";
 import { Extension } from "./errno";
 
 /** Common channel types (Zephyr's enum sensor_channel), for Sensor.read(). */
@@ -132,10 +132,8 @@ export class Sensor {
     const name = this.name;
     const value = name ? ocre_sensors_read_by_name(name.ptr, channel) : ocre_sensors_read(this.id, channel);
     // ocre's out-of-band status ("ocre:sensor-status-v1"): SENSOR_STATUS_BASE + errno of this
-    // read on ocre's runtime and `ocre run`; upstream answers -EINVAL. The scratch buffer is
-    // free here (a name lives in its own CString).
-    const query = scratchCString(Extension.SENSOR_STATUS_V1, 0, SCRATCH_SIZE);
-    const status = ocre_register_dispatcher(Extension.EVENT_TYPE, query);
+    // read on ocre's runtime and `ocre run`; upstream answers -EINVAL.
+    const status = ocre_register_dispatcher(Extension.EVENT_TYPE, Extension.SENSOR_STATUS_V1_C);
     const base = Extension.SENSOR_STATUS_BASE;
     this.lastError = status >= base ? base - status : Sensor.isError(value) ? <i32>value : 0;
     return value;

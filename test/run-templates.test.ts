@@ -30,13 +30,13 @@ describe("templates under ocre run --virtual-time", () => {
       durationMs: 5000,
     });
     const [watcher, faulty] = run.containers;
-    expect(faulty).toMatchObject({ status: "trapped", exitCode: 1, stdout: "faulty: tick\n".repeat(3) });
+    expect(faulty).toMatchObject({ status: "trapped", exitCode: 134, stdout: "faulty: tick\n".repeat(3) });
     const name = faulty!.name;
     const lines = watcher!.stdout.trimEnd().split("\n");
     expect(lines).toEqual([
       `health: event=started container=${name} uptime_ms=0 run=1`,
       `health: event=trapped container=${name} uptime_ms=3000 ran_ms=3000 reason=unreachable`,
-      `health: event=exited container=${name} uptime_ms=3000 code=1 ran_ms=3000 memory_bytes=196608 dropped=0`,
+      `health: event=exited container=${name} uptime_ms=3000 code=134 ran_ms=3000 memory_bytes=131072 dropped=0`,
     ]);
     // Every event follows the one definition (cli/abi/health.ts), topics included.
     for (const h of run.health) {

@@ -121,6 +121,12 @@ export function renderAbiHeader(): string {
   return `${out.join("\n")}\n`;
 }
 
+/** An AssemblyScript static C string: the ASCII bytes of `s` and a NUL. */
+function cStringData(s: string): string {
+  const bytes = [...Buffer.from(s, "latin1"), 0].map((b) => `0x${b.toString(16).padStart(2, "0")}`);
+  return `memory.data<u8>([${bytes.join(", ")}])`;
+}
+
 function portableLimits(): [string, LimitDef][] {
   return Object.entries(LIMITS).filter(([, l]) => !(l as LimitDef).zephyrOnly) as [string, LimitDef][];
 }
@@ -195,6 +201,12 @@ export function renderSdkErrno(): string {
     "  // @ts-ignore: decorator",
     `  @lazy export const SENSOR_STATUS_V1: string = "${EXTENSIONS.OCRE_EXT_SENSOR_STATUS_V1}";`,
     `  export const SENSOR_STATUS_BASE: i32 = ${EXTENSIONS.OCRE_SENSOR_STATUS_BASE};`,
+    "  // The same names as NUL-terminated static data, for the calls the event loop and every",
+    "  // sensor read make: no string encoding linked in, no allocation.",
+    "  // @ts-ignore: decorator",
+    `  @lazy export const WAIT_V1_C: usize = ${cStringData(EXTENSIONS.OCRE_EXT_WAIT_V1)};`,
+    "  // @ts-ignore: decorator",
+    `  @lazy export const SENSOR_STATUS_V1_C: usize = ${cStringData(EXTENSIONS.OCRE_EXT_SENSOR_STATUS_V1)};`,
     "}",
   );
   return `${out.join("\n")}\n`;
