@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { mkdir, symlink } from "node:fs/promises";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { resolveConfig } from "../cli/config/resolve.js";
@@ -91,8 +91,21 @@ describe("app templates", () => {
     });
   }
 
-  it("blinky also builds with the incremental (garbage-collected) runtime", async () => {
-    const { result } = await build(path.join(root, "blinky"), "incremental");
+  it("blinky with growable memory also builds with the incremental (garbage-collected) runtime", async () => {
+    // The template's fixed arena cannot host the incremental collector (it asks memory.size()).
+    const dir = path.join(root, "blinky-growable");
+    await scaffold({ dir, template: "blinky" });
+    const manifest = path.join(dir, "ocre.yaml");
+    const text = await readFile(manifest, "utf8");
+    await writeFile(manifest, text.replace(/^  arena: \d+$/m, "  initialPages: 1\n  maxPages: 2"));
+    const { result } = await build(dir, "incremental");
     expect(result.warnings).toEqual([]);
+  });
+
+  it("refuses the incremental runtime for the fixed-memory template, naming both fixes", async () => {
+    await expect(build(path.join(root, "blinky"), "incremental")).rejects.toMatchObject({
+      code: "OCRE_MANIFEST_INVALID",
+      message: expect.stringContaining('runtime "incremental" needs growable memory'),
+    });
   });
 });
