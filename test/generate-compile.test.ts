@@ -136,7 +136,7 @@ int ocre_wait_all(void) { return 0; }
       const toHex = (s: string) => Buffer.from(s, "utf8").toString("hex");
       const lines = run.stdout.split("\n");
       expect(lines[0]).toBe(toHex(hostile));
-      // argv[0] is the image path, as upstream Ocre 0.7 passes it.
+      // argv[0] is the image path upstream gives a container (its default working directory).
       expect(lines.slice(2, 5)).toEqual([toHex(`/lfs/ocre/images/${hostile}.wasm`), toHex(arg), toHex("plain")]);
       expect(lines.slice(5, 7)).toEqual(Object.entries(env).map(([k, v]) => toHex(`${k}=${v}`)));
       expect(lines[7]).toBe("caps 16");
