@@ -60,6 +60,7 @@ export async function fixtureSpec({ name = "blinky", version = "1.0.0", dataByte
     entryPoint: "_start",
     args: ["--mode", "demo"],
     env: { LOG: "debug", A: "1" },
+    restart: "no",
   };
 }
 
