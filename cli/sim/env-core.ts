@@ -113,9 +113,10 @@ export function coreImports(c: Container): HostGroup {
       // container waits for events, ocre:wait-v1, where a negative time has no limit).
       if (ms < 0 && !c.extWait) return 0;
       if (c.extWait) {
-        // ocre:wait-v1: return as soon as an event is pending.
+        // ocre:wait-v1: return as soon as an event is queued during the sleep. Events already
+        // waiting do not cut it short, so a plain sleep() with a full queue lasts its time (the SDK's
+        // event loop sleeps only after an empty poll).
         c.emptyPolls = 0;
-        if (c.queue.length > 0) return 0;
         c.waitingForEvent = true;
         return c.suspend(ms < 0 ? Infinity : sim.now() + ms, woke);
       }

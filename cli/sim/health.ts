@@ -1,10 +1,5 @@
 import { EVENT_TYPE } from "../abi/table.js";
-import {
-  HEALTH_CONTENT_TYPE,
-  formatHealth,
-  healthTopic,
-  type HealthEventName,
-} from "../abi/health.js";
+import { HEALTH_CONTENT_TYPE, formatHealth, healthTopic, type HealthEventName } from "../abi/health.js";
 import type { Container } from "./container.js";
 import { GuestMemory } from "./memory.js";
 
@@ -28,9 +23,11 @@ export function publishHealth(
     contentType: GuestMemory.encode(HEALTH_CONTENT_TYPE),
     payload: GuestMemory.encode(line),
   };
-  const id = ++sim.messageCounter;
-  for (const r of sim.containers) {
-    if (!r.alive || !r.subscriptions.some((p) => topicText.startsWith(p))) continue;
+  // Like an app's publish, a health event takes a message id only when someone receives it, so
+  // apps still see ids from 0 as on upstream.
+  const receivers = sim.containers.filter((r) => r.alive && r.subscriptions.some((p) => topicText.startsWith(p)));
+  const id = receivers.length > 0 ? sim.messageCounter++ : sim.messageCounter;
+  for (const r of receivers) {
     sim.enqueue(r, {
       type: EVENT_TYPE.message,
       id,
