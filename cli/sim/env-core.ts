@@ -7,7 +7,6 @@ import type { HostGroup } from "./host-fn.js";
 import { reportOverflow } from "./health.js";
 import { GuestMemory } from "./memory.js";
 
-
 /** Empty ocre_get_event calls in a row, without a sleep, after which the poller waits. */
 export const BUSY_POLLS = 1000;
 
