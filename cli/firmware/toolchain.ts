@@ -1,9 +1,9 @@
-import { chmod, mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { FirmwareBoard } from "./board.js";
 import type { SelectedToolchain } from "./doctor/doctor.js";
 import type { Env } from "./doctor/probe.js";
 import { mipsWrappers } from "./toolchains/mips-softfloat.js";
+import { shellQuote, writeWrapperSet } from "./toolchains/wrappers.js";
 
 /**
  * Environment for Zephyr's CMake from the toolchain doctor selected, plus the Debian quirks
@@ -16,8 +16,6 @@ import { mipsWrappers } from "./toolchains/mips-softfloat.js";
  * - MIPS: Debian's mips(el)-linux-gnu targets Linux: wrappers add the bare-metal flags and point
  *   at a soft-float libgcc built from gcc-12-source (toolchains/mips-softfloat.ts).
  */
-
-const WRAPPED = ["gcc", "g++", "c++", "cpp"];
 
 /** A POSIX sh wrapper: drops _zicsr/_zifencei from -march= and adds -misa-spec=2.2 once. */
 function riscvWrapper(real: string): string {
@@ -38,31 +36,13 @@ done
 if [ -n "$add_spec" ]; then
 	set -- -misa-spec=2.2 "$@"
 fi
-exec '${real.replace(/'/g, "'\\''")}' "$@"
+exec ${shellQuote(real)} "$@"
 `;
 }
 
-/**
- * Writes the wrapper set for the RISC-V quirk into `dir` (every other tool of the prefix is a
- * symlink) and returns the CROSS_COMPILE prefix to use.
- */
-async function riscvWrappers(prefix: string, dir: string): Promise<string> {
-  const realDir = path.dirname(prefix);
-  const base = path.basename(prefix);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  for (const entry of await readdir(realDir)) {
-    if (!entry.startsWith(base)) continue;
-    const tool = entry.slice(base.length);
-    const target = path.join(dir, entry);
-    if (WRAPPED.includes(tool)) {
-      await writeFile(target, riscvWrapper(path.join(realDir, entry)));
-      await chmod(target, 0o755);
-    } else {
-      await symlink(path.join(realDir, entry), target);
-    }
-  }
-  return path.join(dir, base);
+/** The RISC-V quirk's wrapper set in `dir`; returns the CROSS_COMPILE prefix to use. */
+function riscvWrappers(prefix: string, dir: string): Promise<string> {
+  return writeWrapperSet(prefix, dir, riscvWrapper);
 }
 
 /** The toolchain variables for Zephyr's CMake, with quirk workarounds written under `scratchDir`. */

@@ -1,22 +1,11 @@
 import { execa } from "execa";
 import { createHash } from "node:crypto";
-import {
-  access,
-  chmod,
-  copyFile,
-  mkdir,
-  mkdtemp,
-  readFile,
-  readdir,
-  rename,
-  rm,
-  symlink,
-  writeFile,
-} from "node:fs/promises";
+import { access, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { OcreError } from "../../errors.js";
 import type { Env } from "../doctor/probe.js";
+import { shellQuote, writeWrapperSet } from "./wrappers.js";
 
 /**
  * Debian's MIPS cross compilers (gcc-mips-linux-gnu, gcc-mipsel-linux-gnu) target Linux. For a
@@ -192,10 +181,6 @@ export async function prepareMipsSoftFloat(compiler: string, env: Env): Promise<
   }
 }
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, "'\\''")}'`;
-}
-
 /** A POSIX sh wrapper around Debian's MIPS gcc for bare-metal Zephyr (see the module comment). */
 function mipsWrapper(real: string, libgcc: string): string {
   return `#!/bin/sh
@@ -223,20 +208,5 @@ exec ${shellQuote(real)} ${MIPS_BARE_METAL_FLAGS.join(" ")} "$@"
  */
 export async function mipsWrappers(prefix: string, dir: string, env: Env): Promise<string> {
   const libgcc = await prepareMipsSoftFloat(`${prefix}gcc`, env);
-  const realDir = path.dirname(prefix);
-  const base = path.basename(prefix);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  for (const entry of await readdir(realDir)) {
-    if (!entry.startsWith(base)) continue;
-    const tool = entry.slice(base.length);
-    const target = path.join(dir, entry);
-    if (tool === "gcc" || tool === "cpp" || tool === "g++" || tool === "c++") {
-      await writeFile(target, mipsWrapper(path.join(realDir, entry), libgcc));
-      await chmod(target, 0o755);
-    } else {
-      await symlink(path.join(realDir, entry), target);
-    }
-  }
-  return path.join(dir, base);
+  return writeWrapperSet(prefix, dir, (real) => mipsWrapper(real, libgcc));
 }
