@@ -7,7 +7,6 @@
  * expected/<case>.txt when both runtimes agree, else expected/<case>.<profile>.txt. The files
  * were checked line by line against upstream's sources and docs/compat.md.
  */
-import { execa } from "execa";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +15,7 @@ import { runContainers } from "../cli/sim/run.js";
 import type { RuntimeName } from "../cli/sim/profile.js";
 import type { ResolvedConfig } from "../cli/config/types.js";
 import { repoRoot, tempDir } from "./helpers/cli.js";
+import { buildCContainer } from "./helpers/c-container.js";
 import { missingTools } from "./helpers/tools.js";
 import { compileApp, writeFixtureApp } from "./sdk-helpers.js";
 
@@ -73,24 +73,10 @@ describe.skipIf(missingTools("clang", "wasm-ld"))("conformance suite under ocre 
 
   beforeAll(async () => {
     const out = await tempDir("ocre-conformance-");
-    const help = await execa("wasm-ld", ["--help"], { reject: false });
-    const exportMemory = String(help.stdout).includes("--export-memory") ? ["-Wl,--export-memory"] : [];
     const sources = [...new Set(CASES.flatMap((c) => c.containers.map((k) => k.source)))].filter((s) => s !== "as-raw");
     for (const source of sources) {
       const file = path.join(out, `${source}.wasm`);
-      await execa("clang", [
-        "--target=wasm32-wasi",
-        "-O2",
-        "-Wall",
-        "-Wextra",
-        "-Werror",
-        "-Wl,--import-memory",
-        ...exportMemory,
-        "-Wl,--max-memory=1048576",
-        "-o",
-        file,
-        path.join(suite, "c", `${source}.c`),
-      ]);
+      await buildCContainer(path.join(suite, "c", `${source}.c`), file, ["-Wl,--max-memory=1048576"]);
       wasm.set(source, new Uint8Array(await readFile(file)));
     }
     const as = await readFile(path.join(suite, "as", "raw.ts"), "utf8");

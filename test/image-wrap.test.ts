@@ -4,7 +4,6 @@
  * --from-image --board` embeds it in a west project; an image without io.ocre.* annotations is
  * taken with defaults and a warning; `ocre build x.wasm` says what to do instead.
  */
-import { execa } from "execa";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +12,7 @@ import { sha256Digest } from "../cli/oci/digest.js";
 import { addToLayout, readLayoutEntries, readLayoutImage } from "../cli/oci/layout.js";
 import { wrapWasm } from "../cli/oci/wrap.js";
 import { repoRoot, runOcre, tempDir } from "./helpers/cli.js";
+import { buildCContainer } from "./helpers/c-container.js";
 import { compileWat } from "./sim-fixtures.js";
 import { missingTools } from "./helpers/tools.js";
 
@@ -27,31 +27,13 @@ describe.skipIf(missingTools("clang", "wasm-ld"))("ocre image wrap", () => {
   beforeAll(async () => {
     dir = await tempDir("ocre-wrap-");
     wasmFile = path.join(dir, "c-container.wasm");
-    const help = await execa("wasm-ld", ["--help"], { reject: false });
-    const exportMemory = String(help.stdout).includes("--export-memory") ? ["-Wl,--export-memory"] : [];
-    await execa("clang", [
-      "--target=wasm32-wasi",
-      "-O2",
-      "-Wl,--import-memory",
-      ...exportMemory,
-      "-Wl,--max-memory=4194304",
-      "-o",
-      wasmFile,
-      path.join(fixture, "main.c"),
-    ]);
+    await buildCContainer(path.join(fixture, "main.c"), wasmFile, ["-Wl,--max-memory=4194304"]);
     // The same program with a 3-page maximum, as another toolchain might leave it.
     smallFile = path.join(dir, "small.wasm");
-    await execa("clang", [
-      "--target=wasm32-wasi",
-      "-O2",
-      "-Wl,--import-memory",
-      ...exportMemory,
+    await buildCContainer(path.join(fixture, "main.c"), smallFile, [
       "-Wl,-z,stack-size=8192",
       "-Wl,--initial-memory=131072",
       "-Wl,--max-memory=196608",
-      "-o",
-      smallFile,
-      path.join(fixture, "main.c"),
     ]);
     env = { OCRE_IMAGE_STORE: path.join(dir, "store") };
   });

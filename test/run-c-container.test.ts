@@ -1,9 +1,9 @@
-import { execa } from "execa";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runContainers } from "../cli/sim/run.js";
 import { repoRoot, runOcre, tempDir } from "./helpers/cli.js";
+import { buildCContainer } from "./helpers/c-container.js";
 import { missingTools } from "./helpers/tools.js";
 
 const fixture = path.join(repoRoot, "test/fixtures/c-container");
@@ -18,22 +18,7 @@ describe.skipIf(missingTools("clang", "wasm-ld"))("upstream C containers", () =>
   beforeAll(async () => {
     const dir = await tempDir("ocre-c-container-");
     wasmFile = path.join(dir, "c-container.wasm");
-    // Upstream links with --export-memory too; wasm-ld before LLVM 16 lacks the flag.
-    const help = await execa("wasm-ld", ["--help"], { reject: false });
-    const exportMemory = String(help.stdout).includes("--export-memory") ? ["-Wl,--export-memory"] : [];
-    await execa("clang", [
-      "--target=wasm32-wasi",
-      "-O2",
-      "-Wall",
-      "-Wextra",
-      "-Werror",
-      "-Wl,--import-memory",
-      ...exportMemory,
-      "-Wl,--max-memory=4194304",
-      "-o",
-      wasmFile,
-      path.join(fixture, "main.c"),
-    ]);
+    await buildCContainer(path.join(fixture, "main.c"), wasmFile, ["-Wl,--max-memory=4194304"]);
   });
 
   it("runs with `ocre run --virtual-time` and prints the expected output", async () => {
