@@ -16,20 +16,7 @@ static struct ocre_container *a, *b;
 
 static struct ocre_container *make(int slot, const char *name, uint32_t caps)
 {
-	struct ocre_container *c = &ocre_containers[slot];
-
-	memset(c, 0, sizeof(*c));
-	c->used = true;
-	c->slot = (uint8_t)slot;
-	c->meta.name = name;
-	c->meta.capabilities = caps;
-	c->wasm = (uint8_t *)&mod;
-	c->wasm_size = sizeof(mod);
-	assert_int_equal(ocre_engine_load(c), 0);
-	assert_int_equal(ocre_engine_instantiate(c), 0);
-	ocre_container_reset_run(c);
-	c->state = OCRE_STATE_RUNNING;
-	return c;
+	return make_container(slot, name, caps, &mod);
 }
 
 static int setup(void **state)

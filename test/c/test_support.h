@@ -66,4 +66,24 @@ static inline int log_count(const char *needle)
 	return n;
 }
 
+/* A container made by hand (no thread) from a fake module, loaded, instantiated and running. */
+static inline struct ocre_container *make_container(int slot, const char *name, uint32_t caps,
+						   struct fake_module *mod)
+{
+	struct ocre_container *c = &ocre_containers[slot];
+
+	memset(c, 0, sizeof(*c));
+	c->used = true;
+	c->slot = (uint8_t)slot;
+	c->meta.name = name;
+	c->meta.capabilities = caps;
+	c->wasm = (uint8_t *)mod;
+	c->wasm_size = sizeof(*mod);
+	assert_int_equal(ocre_engine_load(c), 0);
+	assert_int_equal(ocre_engine_instantiate(c), 0);
+	ocre_container_reset_run(c);
+	c->state = OCRE_STATE_RUNNING;
+	return c;
+}
+
 #endif /* TEST_SUPPORT_H_ */
