@@ -86,7 +86,7 @@ describe("fixed-memory containers", () => {
 
     const over = await build({ "ocre.yaml": manifest("  arena: 1024\n  heap: 0"), "assembly/index.ts": source(989) });
     const run = await runContainers({ containers: [over], virtualTime: true });
-    expect(run.containers[0]!.stderr).toBe("ocre: out of memory (memory.arena)\n");
+    expect(run.containers[0]!.stderr).toBe("ocre: memory.arena exhausted\n");
     expect(run.containers[0]!.stdout).toBe("");
     expect(run.containers[0]!.trap).toBeDefined();
     expect(run.exitCode).not.toBe(0);
@@ -246,7 +246,7 @@ describe("runtime: minimal collects garbage between events", () => {
   it("the same app on the stub runtime runs out of its arena within seconds", async () => {
     const spec = await build({ "ocre.yaml": gcManifest("stub"), "assembly/index.ts": source });
     const run = await runContainers({ containers: [spec], virtualTime: true, durationMs: 24 * 3600_000 });
-    expect(run.containers[0]!.stderr).toBe("ocre: out of memory (memory.arena)\n");
+    expect(run.containers[0]!.stderr).toBe("ocre: memory.arena exhausted\n");
     expect(run.containers[0]!.endedAtMs).toBeLessThan(60_000);
   });
 });
