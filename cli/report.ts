@@ -20,6 +20,8 @@ export interface CompileStageReport extends StageTiming {
   readonly sizeBytes: number;
   /** Source files the compiler read (app and SDK; the standard library is built in). */
   readonly sourceFiles: number;
+  /** ocre.yaml's entry when it is a prebuilt `.wasm` (relative to the app directory): nothing was compiled. */
+  readonly prebuilt?: string;
 }
 
 export interface OptimiseStageReport extends StageTiming {

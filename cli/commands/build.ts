@@ -38,10 +38,20 @@ function summary(app: AppBuild, cwd: string, out: Output): string {
   const total = st.compile.timeMs + st.optimise.timeMs + st.validate.timeMs + st.write.timeMs;
   const lines = [
     `${s.green("✓")} ${s.bold(r.app.name)} ${bytes(r.app.sizeBytes)}  ${where}`,
-    s.dim(`  compile  ${bytes(st.compile.sizeBytes).padStart(9)}  ${st.compile.timeMs.toFixed(0).padStart(5)} ms`),
-    s.dim(
-      `  optimise ${bytes(st.optimise.sizeBytes).padStart(9)}  ${st.optimise.timeMs.toFixed(0).padStart(5)} ms  (${st.optimise.profile}, ${st.optimise.rounds} rounds)`,
-    ),
+    ...(st.compile.prebuilt === undefined
+      ? [
+          s.dim(
+            `  compile  ${bytes(st.compile.sizeBytes).padStart(9)}  ${st.compile.timeMs.toFixed(0).padStart(5)} ms`,
+          ),
+          s.dim(
+            `  optimise ${bytes(st.optimise.sizeBytes).padStart(9)}  ${st.optimise.timeMs.toFixed(0).padStart(5)} ms  (${st.optimise.profile}, ${st.optimise.rounds} rounds)`,
+          ),
+        ]
+      : [
+          s.dim(
+            `  prebuilt ${bytes(st.compile.sizeBytes).padStart(9)}  ${st.compile.timeMs.toFixed(0).padStart(5)} ms  (${st.compile.prebuilt}, taken as it is)`,
+          ),
+        ]),
     s.dim(
       `  validate ${"".padStart(9)}  ${st.validate.timeMs.toFixed(0).padStart(5)} ms  imports: ${r.app.imports.length}, features: ${r.app.features.join(", ")}`,
     ),
@@ -192,7 +202,7 @@ export const buildCommand = defineCommand<BuildArgs>({
       const { OcreError } = await import("../errors.js");
       const rel = path.relative(args.cwd, wasmTarget) || wasmTarget;
       throw new OcreError("OCRE_BUILD_WASM_TARGET", `${rel} is a Wasm module, not an app directory`, {
-        hint: `make it an image, then build firmware from that: ocre image wrap ${rel} --cap <caps> && ocre build --from-image <name>:<version> --board <id>`,
+        hint: `name it as the entry of an app's ocre.yaml (entry: ${path.basename(rel)}), or make it an image: ocre image wrap ${rel} --cap <caps> && ocre build --from-image <name>:<version> --board <id>`,
       });
     }
     // The key is read (and decrypted) before anything is built, so a wrong passphrase costs nothing.

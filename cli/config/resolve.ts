@@ -65,6 +65,15 @@ export function mergeConfig(
       },
     );
   }
+  if (manifest.memory.arena !== undefined && /\.wasm$/i.test(manifest.entry)) {
+    // Fixed memory is made by the build (it exports what WAMR shrinks the memory to); a prebuilt
+    // module is packaged as its toolchain wrote it.
+    throw new OcreError(
+      "OCRE_MANIFEST_INVALID",
+      `${manifestPath}: memory.arena (fixed memory) needs an AssemblyScript entry, but entry "${manifest.entry}" is a prebuilt module`,
+      { hint: "size a prebuilt module's memory with memory.initialPages/maxPages (and its linker's --max-memory)" },
+    );
+  }
   return deepFreeze({
     appDir,
     manifestPath,

@@ -15,7 +15,7 @@ export interface ResolvedConfig {
   readonly buildDir: string;
   readonly name: string;
   readonly version: string;
-  /** Absolute path of the AssemblyScript entry file. */
+  /** Absolute path of the AssemblyScript entry file, or of a prebuilt `.wasm` (cli/pipeline/prebuilt.ts). */
   readonly entry: string;
   readonly capabilities: readonly string[];
   /** GPIO allow-list from the manifest (aliases or "port:pin"), or undefined. */

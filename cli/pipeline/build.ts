@@ -121,8 +121,51 @@ interface Built {
   warnings: string[];
 }
 
+/**
+ * An ocre.yaml whose entry is a prebuilt `.wasm`: read → validate, in memory. The module's bytes
+ * are packaged as they are; validate() checks them exactly as it checks a compiled app.
+ */
+async function prebuiltInMemory(config: ResolvedConfig, logger: Logger): Promise<Built> {
+  const [{ readPrebuilt }, { validate }] = await Promise.all([import("./prebuilt.js"), import("./validate.js")]);
+  const entry = path.relative(config.appDir, config.entry).split(path.sep).join("/");
+  logger.debug(`${config.name}: prebuilt module ${entry}`);
+  let start = performance.now();
+  const wasm = await readPrebuilt(config);
+  const readMs = elapsed(start);
+  start = performance.now();
+  const validated = await validate(wasm, config);
+  const validateMs = elapsed(start);
+  for (const w of validated.warnings) logger.warn(w);
+  const tools = toolVersions();
+  const report: BuildReport = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    ocreVersion: tools.ocre,
+    tools: { assemblyscript: tools.assemblyscript, binaryen: tools.binaryen, wabt: tools.wabt },
+    app: appReport(validated.spec, config, validated.memory.imported),
+    stages: {
+      // Nothing compiled or optimised: both stages name the module they took as it is.
+      compile: { sizeBytes: wasm.length, sourceFiles: 0, prebuilt: entry, timeMs: readMs },
+      optimise: { sizeBytes: wasm.length, profile: config.optimize, rounds: 0, timeMs: 0 },
+      validate: { warnings: validated.warnings, timeMs: validateMs },
+      write: { file: `${config.name}.wasm`, timeMs: 0 },
+    },
+  };
+  return {
+    config,
+    spec: validated.spec,
+    report,
+    inputs: [
+      { path: config.manifestPath, found: true },
+      { path: config.entry, found: true },
+    ],
+    warnings: [...validated.warnings],
+  };
+}
+
 /** compile → optimise → validate, in memory. Throws on the first failing stage; writes nothing. */
 async function buildInMemory(config: ResolvedConfig, logger: Logger): Promise<Built> {
+  const { isPrebuiltEntry } = await import("./prebuilt.js");
+  if (isPrebuiltEntry(config.entry)) return prebuiltInMemory(config, logger);
   const [{ compile }, { optimise }, { validate }] = await Promise.all([
     import("./compile.js"),
     import("./optimise.js"),

@@ -118,6 +118,8 @@ export async function validate(wasm: Uint8Array, config: ResolvedConfig, fixedBy
   await checkStructure(wasm);
   const summary: WasmSummary = readWasmSummary(wasm);
   const problems: { message: string; hint?: string }[] = [];
+  // An ocre.yaml entry that is a prebuilt .wasm: the fixes are in its toolchain, not in AssemblyScript.
+  const prebuilt = /\.wasm$/i.test(config.entry);
   const warnings: string[] = [];
   const features = new Set<Feature>(["core"]);
   const denied = new Map<string, string[]>();
@@ -142,7 +144,9 @@ export async function validate(wasm: Uint8Array, config: ResolvedConfig, fixedBy
       const suggestion = didYouMean(key, knownImportNames());
       problems.push({
         message: `imports ${key}, which no Ocre runtime provides${suggestion === "" ? "" : `; ${suggestion}`}`,
-        hint: 'use the SDK\'s wrappers (import from "ocre"), or see cli/abi/table.ts for the functions the runtime provides',
+        hint: prebuilt
+          ? "declare the Ocre functions as upstream's ocre_api.h does (docs/compat.md); cli/abi/table.ts lists what the runtime provides"
+          : 'use the SDK\'s wrappers (import from "ocre"), or see cli/abi/table.ts for the functions the runtime provides',
       });
       continue;
     }
@@ -172,7 +176,9 @@ export async function validate(wasm: Uint8Array, config: ResolvedConfig, fixedBy
   if (start === undefined || start.kind !== "function") {
     problems.push({
       message: `does not export the function ${ENTRY_POINT}`,
-      hint: "the runtime calls _start; build with `ocre build` (its optimise stage exports the start function as _start)",
+      hint: prebuilt
+        ? "the runtime calls _start: link a WASI command (clang --target=wasm32-wasi with a main), not a reactor or library"
+        : "the runtime calls _start; build with `ocre build` (its optimise stage exports the start function as _start)",
     });
   }
   if (memory === undefined) {
@@ -188,11 +194,18 @@ export async function validate(wasm: Uint8Array, config: ResolvedConfig, fixedBy
   }
   if (memory !== undefined) {
     if (memory.maxPages === null) {
-      problems.push({ message: "declares no memory maximum", hint: `set memory.maxPages in ${config.manifestPath}` });
+      problems.push({
+        message: "declares no memory maximum",
+        hint: prebuilt
+          ? `link it with one: -Wl,--max-memory=${config.memory.maxPages * 65536} (memory.maxPages ${config.memory.maxPages} in ${config.manifestPath})`
+          : `set memory.maxPages in ${config.manifestPath}`,
+      });
     } else if (memory.maxPages > config.memory.maxPages) {
       problems.push({
         message: `memory maximum is ${memory.maxPages} pages, over the limit of ${config.memory.maxPages} (memory.maxPages in ${config.manifestPath})`,
-        hint: `raise memory.maxPages (at most 64) or make the app use less memory`,
+        hint: prebuilt
+          ? `raise memory.maxPages to ${memory.maxPages} (at most 64), or link with -Wl,--max-memory=${config.memory.maxPages * 65536}`
+          : `raise memory.maxPages (at most 64) or make the app use less memory`,
       });
     }
   }
