@@ -1,129 +1,47 @@
 #!/usr/bin/env node
-import path from "node:path";
-import type { CommandModule } from "yargs";
-import type { GlobalArgs } from "./ui/output.js";
 import { packageVersion } from "./version.js";
 import { reportError } from "./ui/output.js";
 import { OcreError } from "./errors.js";
+import { commandPath, parseQuick } from "./commands/argv.js";
+import { grammar, type CommandSpec, type OptionSpec } from "./commands/grammar.js";
 import { didYouMean } from "./util/suggest.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyCommand = CommandModule<GlobalArgs, any>;
-
-/** First word of a command's usage ("build [dirs..]" -> "build"). */
-function commandName(c: AnyCommand): string {
-  return String([c.command].flat()[0]).split(" ")[0]!;
-}
-
 /**
- * The commands to register. Each command module imports its own library, and some of those
- * are heavy; when the first word names a command (cli/commands/<name>.ts), only that module is
- * loaded, which keeps e.g. a no-op `ocre build` fast. Help, completion and unknown commands
- * load the whole registry.
- */
-async function loadCommands(argv: readonly string[]): Promise<AnyCommand[]> {
-  const first = argv.find((a) => !a.startsWith("-"));
-  if (first !== undefined && /^[a-z]+$/.test(first) && !argv.includes("--help") && !argv.includes("-h")) {
-    try {
-      const module = (await import(`./commands/${first}.js`)) as Record<string, unknown>;
-      const match = Object.values(module).find(
-        (v): v is AnyCommand =>
-          typeof v === "object" &&
-          v !== null &&
-          "command" in v &&
-          "handler" in v &&
-          commandName(v as AnyCommand) === first,
-      );
-      if (match !== undefined) return [match];
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw error;
-    }
-  }
-  return (await import("./commands/index.js")).commands;
-}
-
-let commandNames: string[] = [];
-
-/**
- * yargs reports an unknown command as "Unknown argument: x" (and, with recommendCommands, a
- * second "Did you mean" message). We turn it into one message that names the command and the
- * closest ones.
- */
-function usageError(message: string, argv: readonly string[]): OcreError {
-  const hint = "see `ocre --help` or `ocre <command> --help`";
-  const first = argv.find((a) => !a.startsWith("-"));
-  if (first !== undefined && !commandNames.includes(first) && /^Unknown (argument|command)/i.test(message)) {
-    const suggestion = didYouMean(first, commandNames);
-    return new OcreError("OCRE_USAGE", `unknown command "${first}"${suggestion === "" ? "" : `; ${suggestion}`}`, {
-      hint: `commands: ${commandNames.join(", ")}; ${hint}`,
-    });
-  }
-  return new OcreError("OCRE_USAGE", message, { hint });
-}
-
-/**
- * The CLI: global flags in one place, one module per command, nothing else. Every command
- * calls the library and prints; exit codes are 0 success, 1 user error, 2 internal error.
+ * The CLI: one grammar (cli/commands/grammar.ts) and one module per command, nothing else.
+ * A plain command line is parsed by the quick parser and runs without loading yargs; help and
+ * completion candidates are rendered from the grammar; yargs (configured from the same grammar)
+ * parses whatever the quick parser leaves, and reports usage errors. Each command's module (and
+ * the library it uses) loads only when that command runs. Exit codes: 0 success, 1 user error,
+ * 2 internal error.
  */
 async function main(argv: string[]): Promise<void> {
   const rawJson = argv.includes("--json");
   const rawVerbose = argv.includes("--verbose") || argv.includes("-v");
-  // A repeated `ocre build` with nothing changed is answered before yargs (~100 ms) loads.
-  if (argv[0] === "build") {
-    const { tryNoopBuild } = await import("./commands/build-noop.js");
-    if (await tryNoopBuild(argv).catch(() => false)) return;
+  // What the script of `ocre completion` asks on Tab.
+  if (argv[0] === "--get-yargs-completions") {
+    const { completions } = await import("./commands/complete.js");
+    for (const line of completions(argv.slice(1), grammar, process.env)) process.stdout.write(`${line}\n`);
+    return;
   }
-  // So is a plain `ocre push` (its flags parsed the same way; anything unusual goes to yargs).
-  if (argv[0] === "push") {
-    const { tryFastPush } = await import("./commands/push.js");
-    if (await tryFastPush(argv)) return;
+  if (argv.length === 1 && argv[0] === "--version") {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
   }
-  const { default: yargs } = await import("yargs");
-  const commands = await loadCommands(argv);
-  commandNames = [...commands.map(commandName), "completion"];
-  const cli = yargs(argv)
-    .scriptName("ocre")
-    .usage("$0 <command> [options]\n\nBuild AssemblyScript apps into Wasm containers for Ocre on Zephyr.")
-    .example("$0 new blinky --template blinky", "Create an app from a template")
-    .example("$0 build", "Build the app in this directory into build/<name>.wasm")
-    .example("$0 build --json", "Build and print the result as one JSON document")
-    .example("$0 completion >> ~/.bashrc", "Install shell completion")
-    .option("json", {
-      type: "boolean",
-      default: false,
-      describe: "Print one JSON result document on stdout; logs go to stderr",
-      global: true,
-    })
-    .option("verbose", {
-      alias: "v",
-      type: "boolean",
-      default: false,
-      describe: "Show detail and stack traces",
-      global: true,
-    })
-    .option("quiet", {
-      alias: "q",
-      type: "boolean",
-      default: false,
-      describe: "Only warnings and errors",
-      global: true,
-    })
-    .option("cwd", {
-      type: "string",
-      default: process.cwd(),
-      defaultDescription: "the current directory",
-      describe: "Run as if started in this directory",
-      global: true,
-      coerce: (dir: string) => path.resolve(dir),
-    })
-    .command(commands)
-    .completion("completion", "Print a shell completion script (bash/zsh): ocre completion >> ~/.bashrc")
-    .demandCommand(1, "Name a command; `ocre --help` lists them.")
-    .strict()
+  const end = argv.indexOf("--");
+  const options = end < 0 ? argv : argv.slice(0, end);
+  if (options.includes("--help") || options.includes("-h")) {
+    const { renderHelp } = await import("./commands/help.js");
+    process.stdout.write(renderHelp(commandPath(argv, grammar), Math.min(100, process.stdout.columns ?? 100)));
+    return;
+  }
+  const parsed = parseQuick(argv, grammar);
+  if (parsed !== undefined) {
+    const runner = await parsed.spec.load!();
+    return runner(parsed.args);
+  }
+  const [{ default: yargs }, { configureYargs }] = await Promise.all([import("yargs"), import("./commands/yargs.js")]);
+  const cli = configureYargs(yargs(argv), grammar, async (spec, args) => (await spec.load!())(args))
     .version(packageVersion())
-    .help()
-    .alias("help", "h")
-    .epilogue("Each command has a page in the package's docs/ folder.")
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((message, error) => {
       // Throwing stops yargs from running the command after a usage error; main() reports it once.
@@ -134,6 +52,55 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     process.exitCode = reportError(error, { json: rawJson, verbose: rawVerbose });
   }
+}
+
+/**
+ * yargs' usage errors, made specific: an unknown command or option names the closest declared
+ * ones ("did you mean --optimize?"), from the grammar.
+ */
+function usageError(message: string, argv: readonly string[]): OcreError {
+  const hint = "see `ocre --help` or `ocre <command> --help`";
+  const commandNames = (grammar.commands as readonly CommandSpec[]).map((c) => c.name);
+  const first = argv.find((a) => !a.startsWith("-"));
+  if (first !== undefined && !commandNames.includes(first) && /^Unknown (argument|command)/i.test(message)) {
+    const suggestion = didYouMean(first, commandNames);
+    return new OcreError("OCRE_USAGE", `unknown command "${first}"${suggestion === "" ? "" : `; ${suggestion}`}`, {
+      hint: `commands: ${commandNames.join(", ")}; ${hint}`,
+    });
+  }
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message)?.[1]?.split(", ") ?? [];
+  const flags = unknown.filter((name) => argv.some((a) => new RegExp(`^--?${escape(name)}(=|$)`).test(a)));
+  if (flags.length > 0) {
+    const path = commandPath(argv, grammar);
+    const spec = path.at(-1)!;
+    const options: [string, OptionSpec][] = [
+      ...Object.entries(spec === grammar ? {} : (spec.options ?? {})),
+      ...Object.entries(grammar.options as Record<string, OptionSpec>),
+    ];
+    const declared = options
+      .filter(([, o]) => !o.hidden)
+      .flatMap(([name, o]) => [name, ...(o.alias ?? []).filter((a) => a.length > 1)]);
+    const parts = flags.map((name) => {
+      const suggestion = didYouMean(name, declared, 2).replace(
+        /did you mean (.*)\?/,
+        (_, list: string) => `did you mean ${list.replace(/([a-z][a-z0-9-]+)/g, "--$1")}?`,
+      );
+      return `unknown option --${name}${suggestion === "" ? "" : `; ${suggestion}`}`;
+    });
+    const where =
+      path.length > 1
+        ? `ocre ${path
+            .slice(1)
+            .map((c) => c.name)
+            .join(" ")} --help`
+        : "ocre --help";
+    return new OcreError("OCRE_USAGE", parts.join("\n"), { hint: `\`${where}\` lists the options` });
+  }
+  return new OcreError("OCRE_USAGE", message, { hint });
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 // process.argv.slice(2) is what yargs' hideBin does under Node; importing it would load yargs.

@@ -64,7 +64,7 @@ describe("ocre CLI", () => {
     const run = await runOcre(["build", dir, "--bogus"]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr.match(/^error /gm)).toHaveLength(1);
-    expect(run.stderr).toMatch(/Unknown argument: bogus/);
+    expect(run.stderr).toMatch(/unknown option --bogus/);
     expect(run.stderr).not.toMatch(/OCRE_MANIFEST_MISSING/);
   });
 

@@ -81,8 +81,8 @@ describe.skipIf(missingTools("docker-registry", "skopeo"))(
     });
 
     it("push parses its command line the same with or without the full CLI parser", async () => {
-      // `--cwd=dir` and `-q` take the quick path in cli/main.ts; a third word, an unknown flag or
-      // --help go through yargs, with its messages and exit codes.
+      // `--cwd=dir` and `-q` take the quick parser (cli/commands/argv.ts); a third word or an unknown flag
+      // go to yargs, with its messages and exit codes; --help is rendered from the grammar.
       const quick = await runOcre(["push", `${registry.host}/quick/blinky:1.0.0`, `--cwd=${app}`, "-q"]);
       expect(quick.exitCode, quick.stderr).toBe(0);
       expect(quick.stdout.trim()).toBe(report.digest);

@@ -1,22 +1,9 @@
-import type { Argv } from "yargs";
 import { defineCommand } from "./define.js";
+import { boardsCommand, sub } from "./grammar.js";
 import { filterByArch, findBoard, loadCatalog } from "../boards/catalog.js";
 import { addBoard } from "../boards/scaffold.js";
 import type { LoadedBoard } from "../boards/types.js";
 import { DEFAULT_BOARD, resolveZephyrRelease, boardTarget } from "../boards/zephyr.js";
-import type { GlobalArgs, Output } from "../ui/output.js";
-
-interface CatalogArgs {
-  "board-root": string[];
-}
-
-const withBoardRoot = <T>(y: Argv<T>) =>
-  y.option("board-root", {
-    type: "string",
-    array: true,
-    default: [] as string[],
-    describe: "Also load board files (<id>.yaml) from this folder",
-  });
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
@@ -52,7 +39,8 @@ function safeTarget(b: LoadedBoard, release: ReturnType<typeof resolveZephyrRele
   }
 }
 
-const listBoards = async (args: CatalogArgs & GlobalArgs & { arch?: string; zephyr: string }, out: Output) => {
+/** `ocre boards` (options: cli/commands/grammar.ts). */
+export const list = defineCommand(boardsCommand, async (args, out) => {
   const catalog = await loadCatalog({ appDir: args.cwd, boardRoots: args["board-root"] });
   const boards = filterByArch(catalog, args.arch).map((b) => summary(b, args.zephyr));
   out.result({ ok: true, zephyr: resolveZephyrRelease(args.zephyr).zephyrRevision, boards });
@@ -70,80 +58,43 @@ const listBoards = async (args: CatalogArgs & GlobalArgs & { arch?: string; zeph
     ]),
   ];
   out.print(table(rows));
-};
-
-const showCommand = defineCommand({
-  command: "show <id>",
-  describe: "Show every field of one board",
-  builder: (y) =>
-    withBoardRoot(
-      y.positional("id", { type: "string", demandOption: true, describe: "Board id or Zephyr board target" }),
-    ),
-  run: async (args: CatalogArgs & GlobalArgs & { id: string }, out) => {
-    const catalog = await loadCatalog({ appDir: args.cwd, boardRoots: args["board-root"] });
-    const found = findBoard(catalog, args.id);
-    out.result({ ok: true, file: found.file, source: found.source, board: found.board });
-    const b = found.board;
-    const lines = [
-      `${out.style.bold(b.id)}  ${b.name} (${b.vendor})`,
-      `  file        ${found.file}${found.source === "built-in" ? "" : ` [${found.source}]`}`,
-      `  status      ${b.status}${b.statusNote ? `: ${b.statusNote}` : ""}`,
-      ...(b.evidence
-        ? [
-            `  shown by    ${b.evidence.kind === "test" ? "test" : "manual build"} ${b.evidence.date}${b.evidence.zephyr ? ` (Zephyr ${b.evidence.zephyr})` : ""}: ${b.evidence.check}`,
-          ]
-        : []),
-      `  core        ${b.arch} (${b.cpu}, ${b.floatAbi}-float), WAMR ${b.wamrTarget}, ${b.interpreter} interpreter`,
-      ...b.zephyr.map(
-        (t) =>
-          `  zephyr      ${t.since}${t.until ? `–${t.until}` : "+"}: ${t.board}${t.modules.length ? ` (modules: ${t.modules.join(", ")})` : ""}`,
-      ),
-      `  memory      ${b.memory.ramKb} KB RAM, ${b.memory.flashKb} KB flash (Zephyr baseline ~${b.memory.baseline.ramKb} KB RAM, ~${b.memory.baseline.flashKb} KB flash)`,
-      `  limits      heap pool ${b.limits.heapPoolKb} KB, WAMR stack ${b.limits.stackBytes} B, ${b.limits.maxPages} page(s)`,
-      `  aliases     ${b.aliases.join(", ") || "-"}`,
-      `  sensors     ${b.sensors.join(", ") || "-"}`,
-      `  emulator    ${b.emulator?.command ?? "-"}`,
-      `  toolchain   Zephyr SDK ${b.toolchain.zephyrSdk}; Debian ${b.toolchain.debian ? `${b.toolchain.debian.packages.join(", ")} (${b.toolchain.debian.variant})` : "none"}`,
-      ...(b.kconfig.length ? [`  kconfig     ${b.kconfig.join(" ")}`] : []),
-    ];
-    out.print(lines.join("\n"));
-  },
 });
 
-const addCommand = defineCommand({
-  command: "add <id>",
-  describe: "Scaffold boards/<id>.yaml in the app from an existing board",
-  builder: (y) =>
-    withBoardRoot(
-      y
-        .positional("id", { type: "string", demandOption: true, describe: "New board id (lowercase, digits, - and _)" })
-        .option("from", { type: "string", demandOption: true, describe: "Board to copy" })
-        .option("force", { type: "boolean", default: false, describe: "Overwrite an existing board file" }),
+/** `ocre boards show`. */
+export const show = defineCommand(sub(boardsCommand, "show"), async (args, out) => {
+  const catalog = await loadCatalog({ appDir: args.cwd, boardRoots: args["board-root"] });
+  const found = findBoard(catalog, args.id);
+  out.result({ ok: true, file: found.file, source: found.source, board: found.board });
+  const b = found.board;
+  const lines = [
+    `${out.style.bold(b.id)}  ${b.name} (${b.vendor})`,
+    `  file        ${found.file}${found.source === "built-in" ? "" : ` [${found.source}]`}`,
+    `  status      ${b.status}${b.statusNote ? `: ${b.statusNote}` : ""}`,
+    ...(b.evidence
+      ? [
+          `  shown by    ${b.evidence.kind === "test" ? "test" : "manual build"} ${b.evidence.date}${b.evidence.zephyr ? ` (Zephyr ${b.evidence.zephyr})` : ""}: ${b.evidence.check}`,
+        ]
+      : []),
+    `  core        ${b.arch} (${b.cpu}, ${b.floatAbi}-float), WAMR ${b.wamrTarget}, ${b.interpreter} interpreter`,
+    ...b.zephyr.map(
+      (t) =>
+        `  zephyr      ${t.since}${t.until ? `–${t.until}` : "+"}: ${t.board}${t.modules.length ? ` (modules: ${t.modules.join(", ")})` : ""}`,
     ),
-  run: async (args: CatalogArgs & GlobalArgs & { id: string; from: string; force: boolean }, out) => {
-    const catalog = await loadCatalog({ appDir: args.cwd, boardRoots: args["board-root"] });
-    const result = await addBoard(catalog, { id: args.id, from: args.from, appDir: args.cwd, force: args.force });
-    out.result({ ok: true, file: result.file, board: result.board.board });
-    out.print(`created ${result.file} (copy of ${args.from}); edit it, then \`ocre build --board ${args.id}\``);
-  },
+    `  memory      ${b.memory.ramKb} KB RAM, ${b.memory.flashKb} KB flash (Zephyr baseline ~${b.memory.baseline.ramKb} KB RAM, ~${b.memory.baseline.flashKb} KB flash)`,
+    `  limits      heap pool ${b.limits.heapPoolKb} KB, WAMR stack ${b.limits.stackBytes} B, ${b.limits.maxPages} page(s)`,
+    `  aliases     ${b.aliases.join(", ") || "-"}`,
+    `  sensors     ${b.sensors.join(", ") || "-"}`,
+    `  emulator    ${b.emulator?.command ?? "-"}`,
+    `  toolchain   Zephyr SDK ${b.toolchain.zephyrSdk}; Debian ${b.toolchain.debian ? `${b.toolchain.debian.packages.join(", ")} (${b.toolchain.debian.variant})` : "none"}`,
+    ...(b.kconfig.length ? [`  kconfig     ${b.kconfig.join(" ")}`] : []),
+  ];
+  out.print(lines.join("\n"));
 });
 
-export const boardsCommand = defineCommand({
-  command: "boards",
-  describe: "List the boards ocre can generate firmware for",
-  builder: (y) =>
-    withBoardRoot(y)
-      .command(showCommand)
-      .command(addCommand)
-      .option("arch", {
-        type: "string",
-        describe:
-          "Only boards of this core family (cortex-m33, cortex-m4, cortex-m7, xtensa, riscv32, mips32, arm, riscv, mips)",
-      })
-      .option("zephyr", {
-        type: "string",
-        default: "3.7",
-        describe: "Show board targets for this Zephyr version (3.7 or 4.4)",
-      }),
-  run: listBoards,
+/** `ocre boards add`. */
+export const add = defineCommand(sub(boardsCommand, "add"), async (args, out) => {
+  const catalog = await loadCatalog({ appDir: args.cwd, boardRoots: args["board-root"] });
+  const result = await addBoard(catalog, { id: args.id, from: args.from, appDir: args.cwd, force: args.force });
+  out.result({ ok: true, file: result.file, board: result.board.board });
+  out.print(`created ${result.file} (copy of ${args.from}); edit it, then \`ocre build --board ${args.id}\``);
 });

@@ -1,28 +1,9 @@
 import path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { defineCommand } from "./define.js";
+import { buildCommand } from "./grammar.js";
 import type { Output } from "../ui/output.js";
 import type { AppBuild, BuildOptions, BuildResult } from "../pipeline/build.js";
-import type { OptimizeProfile, RuntimeVariant } from "../config/types.js";
-
-interface BuildArgs {
-  dirs: string[];
-  debug: boolean;
-  optimize: OptimizeProfile | undefined;
-  runtime: RuntimeVariant | undefined;
-  rebuild: boolean;
-  "allow-over-budget": boolean;
-  force: boolean;
-  firmware: boolean;
-  toolchain: "zephyr-sdk" | "gnu" | undefined;
-  "from-image"?: string;
-  board: string[];
-  "board-root": string[];
-  zephyr: string | undefined;
-  sign?: string;
-  "passphrase-stdin": boolean;
-  trust: string[];
-}
 
 function bytes(n: number): string {
   return n < 10_240 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`;
@@ -64,170 +45,91 @@ function summary(app: AppBuild, cwd: string, out: Output): string {
   return lines.join("\n");
 }
 
-export const buildCommand = defineCommand<BuildArgs>({
-  command: "build [dirs..]",
-  describe: "Compile, optimise and validate apps into Wasm containers (build/<name>.wasm)",
-  builder: (y) =>
-    y
-      .positional("dirs", {
-        type: "string",
-        array: true,
-        default: ["."],
-        describe: "App directories (each with an ocre.yaml)",
-      })
-      .option("debug", {
-        type: "boolean",
-        default: false,
-        describe: "Keep names and assertions (bigger, easier to debug)",
-      })
-      .option("optimize", {
-        alias: "profile",
-        choices: ["size", "speed"] as const,
-        describe: "Optimisation profile (default: the manifest's, else size)",
-      })
-      .option("runtime", {
-        choices: ["stub", "minimal", "incremental"] as const,
-        describe: "AssemblyScript runtime (default: the manifest's, else stub)",
-      })
-      .option("rebuild", {
-        type: "boolean",
-        default: false,
-        describe: "Ignore the build cache and run every stage",
-      })
-      .option("allow-over-budget", {
-        type: "boolean",
-        default: false,
-        describe: "Generate board projects even when the memory estimate does not fit the board",
-      })
-      .option("force", {
-        type: "boolean",
-        default: false,
-        hidden: true,
-        describe: "Deprecated: --rebuild --allow-over-budget",
-      })
-      .option("board", {
-        type: "string",
-        array: true,
-        default: [] as string[],
-        describe: "Generate a Zephyr west project build/<board>/ (repeatable, or `all`; ids from `ocre boards`)",
-      })
-      .option("board-root", {
-        type: "string",
-        array: true,
-        default: [] as string[],
-        describe: "Also load board files (<id>.yaml) from this folder",
-      })
-      .option("zephyr", {
-        type: "string",
-        describe: "Zephyr version the projects pin: 3.7 (default, v3.7.1) or 4.4 (v4.4.0)",
-      })
-      .option("firmware", {
-        type: "boolean",
-        default: false,
-        describe: "Also build each board's project into zephyr.elf/.bin/.hex (needs Zephyr; see `ocre doctor`)",
-      })
-      .option("toolchain", {
-        choices: ["zephyr-sdk", "gnu"] as const,
-        describe: "Toolchain for --firmware (default: the Zephyr SDK when installed, else GNU)",
-      })
-      .option("from-image", {
-        type: "string",
-        describe:
-          "Skip compiling: take the container from this OCI image (tag, digest, oci:DIR:TAG or registry reference) and run only the board stages",
-      })
-      .option("sign", {
-        type: "string",
-        describe: "Sign each app's image with this private key (cosign format; `ocre push` sends the signature)",
-      })
-      .option("trust", {
-        type: "string",
-        array: true,
-        default: [] as string[],
-        describe:
-          "Public key (PEM) the generated firmware trusts (repeatable; also ocre.yaml `trust:`): the device runs only containers it signed",
-      })
-      .option("passphrase-stdin", {
-        type: "boolean",
-        default: false,
-        describe: "Passphrase of an encrypted --sign key, from stdin (or set OCRE_KEY_PASSPHRASE)",
-      })
-      .example("$0 build", "Build the app in the current directory")
-      .example("$0 build apps/sensor apps/pubsub", "Build several apps")
-      .example("$0 build --optimize speed", "Favour speed over size")
-      .example("$0 build --board nrf52840dk --board qemu_riscv32", "Also generate Zephyr west projects for two boards")
-      .example("$0 build --debug --json", "Debug build; print the report as JSON") as never,
-  run: async (args, out) => {
-    // Binaryen and wabt are large Wasm modules this process uses for a second or two: V8's
-    // background TurboFan tier-up of them costs more CPU than it saves (measured: compile +
-    // optimise + validate of blinky 4.1 s -> 1.1 s on 2 cores). Must be set before they load.
-    setFlagsFromString("--liftoff-only");
-    const { buildApps } = await import("../pipeline/build.js");
-    if (args.force) out.warn("--force is deprecated: it means --rebuild --allow-over-budget; use those");
-    const options: BuildOptions = {
-      debug: args.debug,
-      rebuild: args.rebuild || args.force,
-      allowOverBudget: args["allow-over-budget"] || args.force,
-      ...(args.optimize === undefined ? {} : { optimize: args.optimize }),
-      ...(args.runtime === undefined ? {} : { runtime: args.runtime }),
-      ...(args.firmware ? { firmware: true } : {}),
-      ...(args.toolchain === undefined ? {} : { toolchain: args.toolchain }),
-      ...(args.board.length === 0 ? {} : { boards: args.board }),
-      ...(args["board-root"].length === 0
-        ? {}
-        : { boardRoots: args["board-root"].map((d) => path.resolve(args.cwd, d)) }),
-      ...(args.zephyr === undefined ? {} : { zephyr: args.zephyr }),
-      ...(args.trust.length === 0 ? {} : { trust: args.trust.map((k) => path.resolve(args.cwd, k)) }),
-      // Reproducible images: the image's `created` time (docs/image.md).
-      ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: process.env.SOURCE_DATE_EPOCH } : {}),
-      signal: interruptSignal(),
-    };
-    if (args["from-image"] !== undefined) {
-      const { buildFromImage } = await import("../pipeline/build.js");
-      const built = await buildFromImage(args["from-image"], args.cwd, options, out);
-      out.print(
-        `${out.style.green("✓")} ${out.style.bold(built.spec.name)} ${built.spec.version} from ${built.from} ${out.style.dim(built.digest)}`,
-      );
-      out.result({
-        ok: true,
-        fromImage: { from: built.from, digest: built.digest, name: built.spec.name, version: built.spec.version },
-        buildDir: built.buildDir,
-        ...built.sections,
-      });
-      return;
-    }
-    const dirs = (args.dirs.length === 0 ? ["."] : args.dirs).map((d) => path.resolve(args.cwd, d));
-    // A prebuilt module is not an app: say what to do with it before anything looks for boards in it.
-    const wasmTarget = dirs.find((d) => /\.wasm$/i.test(d));
-    if (wasmTarget !== undefined) {
-      const { OcreError } = await import("../errors.js");
-      const rel = path.relative(args.cwd, wasmTarget) || wasmTarget;
-      throw new OcreError("OCRE_BUILD_WASM_TARGET", `${rel} is a Wasm module, not an app directory`, {
-        hint: `name it as the entry of an app's ocre.yaml (entry: ${path.basename(rel)}), or make it an image: ocre image wrap ${rel} --cap <caps> && ocre build --from-image <name>:<version> --board <id>`,
-      });
-    }
-    // The key is read (and decrypted) before anything is built, so a wrong passphrase costs nothing.
-    const signingKey =
-      args.sign === undefined
-        ? undefined
-        : await (
-            await import("../sign/keys.js")
-          ).loadPrivateKey(path.resolve(args.cwd, args.sign), await (await import("./keys.js")).readPassphrase(args));
-    // --firmware: one-line build progress on a terminal, size bars (cli/firmware/progress.ts).
-    const logger = args.firmware ? (await import("../firmware/progress.js")).firmwareLogger(out) : out;
-    // Recorded with the cache entry, so repeating this command line is a no-op before yargs loads.
-    const { invocationKey } = await import("../pipeline/cache.js");
-    const { signOption } = await import("../sign/stage.js");
-    const result = await buildApps(
-      dirs,
-      {
-        ...options,
-        ...(signingKey === undefined ? {} : { sign: signOption(signingKey) }),
-        invocation: invocationKey(process.argv.slice(2), args.cwd, process.env),
-      },
-      logger,
+/** `ocre build` (options: cli/commands/grammar.ts). */
+export const run = defineCommand(buildCommand, async (args, out) => {
+  const dirs = (args.dirs.length === 0 ? ["."] : args.dirs).map((d) => path.resolve(args.cwd, d));
+  // The no-op build: this exact command line (same words, directory and environment) built these
+  // apps before and nothing they read has changed, so the cached result is printed before any
+  // build stage loads. The cache entry was written by this command for the identical line.
+  if (!args.rebuild && !args.force && args.sign === undefined && args["from-image"] === undefined) {
+    const [{ invocationKey }, { buildFromCache }] = await Promise.all([
+      import("../pipeline/cache.js"),
+      import("../pipeline/build.js"),
+    ]);
+    const cached = await buildFromCache(dirs, invocationKey(process.argv.slice(2), args.cwd, process.env), out).catch(
+      () => undefined,
     );
-    printBuild(result, args.cwd, out);
-  },
+    if (cached !== undefined) return printBuild(cached, args.cwd, out);
+  }
+  // Binaryen and wabt are large Wasm modules this process uses for a second or two: V8's
+  // background TurboFan tier-up of them costs more CPU than it saves (measured: compile +
+  // optimise + validate of blinky 4.1 s -> 1.1 s on 2 cores). Must be set before they load.
+  setFlagsFromString("--liftoff-only");
+  const { buildApps } = await import("../pipeline/build.js");
+  if (args.force) out.warn("--force is deprecated: it means --rebuild --allow-over-budget; use those");
+  const options: BuildOptions = {
+    debug: args.debug,
+    rebuild: args.rebuild || args.force,
+    allowOverBudget: args["allow-over-budget"] || args.force,
+    ...(args.optimize === undefined ? {} : { optimize: args.optimize }),
+    ...(args.runtime === undefined ? {} : { runtime: args.runtime }),
+    ...(args.firmware ? { firmware: true } : {}),
+    ...(args.toolchain === undefined ? {} : { toolchain: args.toolchain }),
+    ...(args.board.length === 0 ? {} : { boards: args.board }),
+    ...(args["board-root"].length === 0
+      ? {}
+      : { boardRoots: args["board-root"].map((d) => path.resolve(args.cwd, d)) }),
+    ...(args.zephyr === undefined ? {} : { zephyr: args.zephyr }),
+    ...(args.trust.length === 0 ? {} : { trust: args.trust.map((k) => path.resolve(args.cwd, k)) }),
+    // Reproducible images: the image's `created` time (docs/image.md).
+    ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: process.env.SOURCE_DATE_EPOCH } : {}),
+    signal: interruptSignal(),
+  };
+  if (args["from-image"] !== undefined) {
+    const { buildFromImage } = await import("../pipeline/build.js");
+    const built = await buildFromImage(args["from-image"], args.cwd, options, out);
+    out.print(
+      `${out.style.green("✓")} ${out.style.bold(built.spec.name)} ${built.spec.version} from ${built.from} ${out.style.dim(built.digest)}`,
+    );
+    out.result({
+      ok: true,
+      fromImage: { from: built.from, digest: built.digest, name: built.spec.name, version: built.spec.version },
+      buildDir: built.buildDir,
+      ...built.sections,
+    });
+    return;
+  }
+  // A prebuilt module is not an app: say what to do with it before anything looks for boards in it.
+  const wasmTarget = dirs.find((d) => /\.wasm$/i.test(d));
+  if (wasmTarget !== undefined) {
+    const { OcreError } = await import("../errors.js");
+    const rel = path.relative(args.cwd, wasmTarget) || wasmTarget;
+    throw new OcreError("OCRE_BUILD_WASM_TARGET", `${rel} is a Wasm module, not an app directory`, {
+      hint: `name it as the entry of an app's ocre.yaml (entry: ${path.basename(rel)}), or make it an image: ocre image wrap ${rel} --cap <caps> && ocre build --from-image <name>:<version> --board <id>`,
+    });
+  }
+  // The key is read (and decrypted) before anything is built, so a wrong passphrase costs nothing.
+  const signingKey =
+    args.sign === undefined
+      ? undefined
+      : await (
+          await import("../sign/keys.js")
+        ).loadPrivateKey(path.resolve(args.cwd, args.sign), await (await import("./keys.js")).readPassphrase(args));
+  // --firmware: one-line build progress on a terminal, size bars (cli/firmware/progress.ts).
+  const logger = args.firmware ? (await import("../firmware/progress.js")).firmwareLogger(out) : out;
+  // Recorded with the cache entry, so repeating this command line is a no-op before yargs loads.
+  const { invocationKey } = await import("../pipeline/cache.js");
+  const { signOption } = await import("../sign/stage.js");
+  const result = await buildApps(
+    dirs,
+    {
+      ...options,
+      ...(signingKey === undefined ? {} : { sign: signOption(signingKey) }),
+      invocation: invocationKey(process.argv.slice(2), args.cwd, process.env),
+    },
+    logger,
+  );
+  printBuild(result, args.cwd, out);
 });
 
 /**

@@ -1,14 +1,9 @@
 import { defineCommand } from "./define.js";
+import { doctorCommand } from "./grammar.js";
 import { boardRootsOf as roots } from "./board-roots.js";
 import { loadAllFirmwareBoards, loadFirmwareBoard } from "../firmware/board.js";
-import { runDoctor, type DoctorCheck, type ToolchainKind } from "../firmware/doctor/doctor.js";
+import { runDoctor, type DoctorCheck } from "../firmware/doctor/doctor.js";
 import type { Style } from "../ui/output.js";
-
-interface DoctorArgs {
-  "board-root": string[];
-  board?: string;
-  toolchain?: ToolchainKind;
-}
 
 function statusText(check: DoctorCheck, style: Style): string {
   if (check.status === "ok") return check.warning ? style.yellow("OK*") : style.green("OK");
@@ -39,52 +34,38 @@ function table(checks: readonly DoctorCheck[], style: Style): string {
   return lines.join("\n");
 }
 
-export const doctorCommand = defineCommand<DoctorArgs>({
-  command: "doctor",
-  describe: "Check what firmware builds, flashing and emulation need on this machine, with fixes",
-  builder: (y) =>
-    y
-      .option("board", { type: "string", describe: "Check for this board (catalog id or Zephyr board target)" })
-      .option("board-root", {
-        type: "string",
-        array: true,
-        default: [] as string[],
-        describe: "Also load board files (<id>.yaml) from this folder (as `ocre build --board-root`)",
-      })
-      .option("toolchain", { choices: ["zephyr-sdk", "gnu"] as const, describe: "Check only this toolchain kind" })
-      .example("$0 doctor --board mps2/an521/cpu0", "what building and emulating the AN521 needs"),
-  run: async (args, out) => {
-    const board =
-      args.board === undefined
-        ? undefined
-        : await loadFirmwareBoard(args.board, { appDir: args.cwd, boardRoots: roots(args) });
-    const boards = board ? [board] : await loadAllFirmwareBoards({ appDir: args.cwd, boardRoots: roots(args) });
-    const report = await runDoctor({
-      cwd: args.cwd,
-      ...(board ? { board } : { boards }),
-      ...(args.toolchain ? { toolchain: args.toolchain } : {}),
-    });
-    out.result(report);
-    const title = board
-      ? `ocre doctor for ${board.id} (${board.zephyrBoard})`
-      : "ocre doctor (all architectures; pass --board to check one)";
-    out.print(`${out.style.bold(title)}\n${table(report.checks, out.style)}`);
-    if (report.boardStatus) {
-      const e = report.boardStatus.evidence;
-      out.print(
-        `\nboard status: ${report.boardStatus.status}${e ? `, shown by ${e.kind === "test" ? "the test" : "a manual build"} on ${e.date}${e.zephyr ? ` (Zephyr ${e.zephyr})` : ""}: ${e.check}` : ""}`,
-      );
-    }
-    const blocking = report.checks.filter((c) => c.required && c.status !== "ok");
-    if (blocking.length > 0) {
-      out.print(
-        `\n${out.style.red(`${blocking.length} required item${blocking.length === 1 ? "" : "s"} missing`)}: ${blocking.map((c) => c.label).join(", ")}`,
-      );
-      return 1;
-    }
+/** `ocre doctor` (options: cli/commands/grammar.ts). */
+export const run = defineCommand(doctorCommand, async (args, out) => {
+  const board =
+    args.board === undefined
+      ? undefined
+      : await loadFirmwareBoard(args.board, { appDir: args.cwd, boardRoots: roots(args) });
+  const boards = board ? [board] : await loadAllFirmwareBoards({ appDir: args.cwd, boardRoots: roots(args) });
+  const report = await runDoctor({
+    cwd: args.cwd,
+    ...(board ? { board } : { boards }),
+    ...(args.toolchain ? { toolchain: args.toolchain } : {}),
+  });
+  out.result(report);
+  const title = board
+    ? `ocre doctor for ${board.id} (${board.zephyrBoard})`
+    : "ocre doctor (all architectures; pass --board to check one)";
+  out.print(`${out.style.bold(title)}\n${table(report.checks, out.style)}`);
+  if (report.boardStatus) {
+    const e = report.boardStatus.evidence;
     out.print(
-      `\n${out.style.green("ready")}${report.toolchain ? `: builds use ${report.toolchain.kind} (${report.toolchain.variant})` : ""}`,
+      `\nboard status: ${report.boardStatus.status}${e ? `, shown by ${e.kind === "test" ? "the test" : "a manual build"} on ${e.date}${e.zephyr ? ` (Zephyr ${e.zephyr})` : ""}: ${e.check}` : ""}`,
     );
-    return 0;
-  },
+  }
+  const blocking = report.checks.filter((c) => c.required && c.status !== "ok");
+  if (blocking.length > 0) {
+    out.print(
+      `\n${out.style.red(`${blocking.length} required item${blocking.length === 1 ? "" : "s"} missing`)}: ${blocking.map((c) => c.label).join(", ")}`,
+    );
+    return 1;
+  }
+  out.print(
+    `\n${out.style.green("ready")}${report.toolchain ? `: builds use ${report.toolchain.kind} (${report.toolchain.variant})` : ""}`,
+  );
+  return 0;
 });

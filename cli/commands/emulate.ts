@@ -1,5 +1,6 @@
 import path from "node:path";
 import { defineCommand } from "./define.js";
+import { emulateCommand } from "./grammar.js";
 import { boardRootsOf as roots } from "./board-roots.js";
 import { OcreError } from "../errors.js";
 import { loadFirmwareBoard } from "../firmware/board.js";
@@ -7,96 +8,50 @@ import { emulate } from "../firmware/emulate.js";
 import { parseFlagDuration } from "../util/duration.js";
 import { defaultBuiltBoard, describeArtifact, firmwareDir } from "../firmware/artifacts.js";
 
-interface EmulateArgs {
-  "board-root": string[];
-  dir?: string;
-  board?: string;
-  kernel?: string;
-  timeout: string;
-  for?: string;
-  expect?: string;
-}
-
-export const emulateCommand = defineCommand<EmulateArgs>({
-  command: "emulate [dir]",
-  describe: "Run the built firmware in the board's emulator (QEMU) and report how the containers exited",
-  builder: (y) =>
-    y
-      .positional("dir", {
-        type: "string",
-        describe: "App directory (its build/<board>/firmware/zephyr.elf is booted)",
-      })
-      .option("board", {
-        type: "string",
-        describe: "Board (catalog id or Zephyr board target); default: the only one built",
-      })
-      .option("board-root", {
-        type: "string",
-        array: true,
-        default: [] as string[],
-        describe: "Also load board files (<id>.yaml) from this folder (as `ocre build --board-root`)",
-      })
-      .option("kernel", {
-        type: "string",
-        describe: "Boot this ELF instead of the app's build/<board>/firmware/zephyr.elf",
-      })
-      .option("timeout", {
-        type: "string",
-        default: "60s",
-        describe: "Give up (exit 1) after this long: 90s, 2m (a unit is required)",
-      })
-      .option("for", {
-        type: "string",
-        describe:
-          "For apps that never exit: succeed once the containers have started and run this long without a fault (10s)",
-      })
-      .option("expect", { type: "string", describe: "Succeed as soon as this text appears on the console" })
-      .example("$0 emulate --board mps2/an521/cpu0", "boot the AN521 firmware, exit with the containers' verdict")
-      .example("$0 emulate --for 10s", "a blinky that never exits: pass after 10 s of running without a fault"),
-  run: async (args, out) => {
-    const timeoutMs = parseFlagDuration(args.timeout, "--timeout");
-    const runForMs = args.for === undefined ? undefined : parseFlagDuration(args.for, "--for");
-    if (runForMs !== undefined && runForMs >= timeoutMs)
-      throw new OcreError("OCRE_FLAG_INVALID", `--for ${args.for} is not shorter than --timeout ${args.timeout}`, {
-        hint: `give the boot time to finish too, e.g. --for ${args.for} --timeout ${Math.ceil(runForMs / 1000) + 30}s`,
-      });
-    const appDir = path.resolve(args.cwd, args.dir ?? ".");
-    if (args.board === undefined && args.kernel !== undefined) {
-      throw new OcreError("OCRE_BOARD_REQUIRED", "--kernel needs --board (which emulator to use)", {
-        hint: "ocre emulate --board mps2/an521/cpu0 --kernel zephyr.elf",
-      });
-    }
-    // Without --board: the only board built under build/.
-    const boardName = args.board ?? (await defaultBuiltBoard(path.join(appDir, "build"), "emulate"));
-    const board = await loadFirmwareBoard(boardName, { appDir, boardRoots: roots(args) });
-    const kernel = args.kernel
-      ? path.resolve(args.cwd, args.kernel)
-      : path.join(firmwareDir(path.join(appDir, "build"), board), "zephyr.elf");
-    out.info(
-      out.style.dim(
-        `booting ${path.relative(args.cwd, kernel) || kernel} in ${board.emulator?.[0] ?? "an emulator"} (timeout ${args.timeout}${runForMs === undefined ? "" : `, pass after running ${args.for}`})`,
-      ),
-    );
-    const consoleStream = out.json ? process.stderr : process.stdout;
-    let lastChar = "\n";
-    const result = await emulate({
-      board,
-      kernel,
-      timeoutMs,
-      ...(runForMs === undefined ? {} : { runForMs }),
-      ...(args.expect === undefined ? {} : { expect: args.expect }),
-      // The console is the command's output; with --json it goes to stderr beside the logs.
-      onConsole: (text) => {
-        consoleStream.write(text);
-        if (text !== "") lastChar = text.at(-1)!;
-      },
+/** `ocre emulate` (options: cli/commands/grammar.ts). */
+export const run = defineCommand(emulateCommand, async (args, out) => {
+  const timeoutMs = parseFlagDuration(args.timeout, "--timeout");
+  const runForMs = args.for === undefined ? undefined : parseFlagDuration(args.for, "--for");
+  if (runForMs !== undefined && runForMs >= timeoutMs)
+    throw new OcreError("OCRE_FLAG_INVALID", `--for ${args.for} is not shorter than --timeout ${args.timeout}`, {
+      hint: `give the boot time to finish too, e.g. --for ${args.for} --timeout ${Math.ceil(runForMs / 1000) + 30}s`,
     });
-    // The verdict gets its own line even when the console's last line had no newline.
-    if (lastChar !== "\n") consoleStream.write("\n");
-    out.result({ ...result, board: board.id, artifacts: [await describeArtifact("elf", kernel)] });
-    const verdict = `${result.outcome}: ${result.reason} (${(result.durationMs / 1000).toFixed(1)} s)`;
-    if (result.ok) out.info(out.style.green(verdict));
-    else out.warn(out.style.red(verdict));
-    return result.exitCode;
-  },
+  const appDir = path.resolve(args.cwd, args.dir ?? ".");
+  if (args.board === undefined && args.kernel !== undefined) {
+    throw new OcreError("OCRE_BOARD_REQUIRED", "--kernel needs --board (which emulator to use)", {
+      hint: "ocre emulate --board mps2/an521/cpu0 --kernel zephyr.elf",
+    });
+  }
+  // Without --board: the only board built under build/.
+  const boardName = args.board ?? (await defaultBuiltBoard(path.join(appDir, "build"), "emulate"));
+  const board = await loadFirmwareBoard(boardName, { appDir, boardRoots: roots(args) });
+  const kernel = args.kernel
+    ? path.resolve(args.cwd, args.kernel)
+    : path.join(firmwareDir(path.join(appDir, "build"), board), "zephyr.elf");
+  out.info(
+    out.style.dim(
+      `booting ${path.relative(args.cwd, kernel) || kernel} in ${board.emulator?.[0] ?? "an emulator"} (timeout ${args.timeout}${runForMs === undefined ? "" : `, pass after running ${args.for}`})`,
+    ),
+  );
+  const consoleStream = out.json ? process.stderr : process.stdout;
+  let lastChar = "\n";
+  const result = await emulate({
+    board,
+    kernel,
+    timeoutMs,
+    ...(runForMs === undefined ? {} : { runForMs }),
+    ...(args.expect === undefined ? {} : { expect: args.expect }),
+    // The console is the command's output; with --json it goes to stderr beside the logs.
+    onConsole: (text) => {
+      consoleStream.write(text);
+      if (text !== "") lastChar = text.at(-1)!;
+    },
+  });
+  // The verdict gets its own line even when the console's last line had no newline.
+  if (lastChar !== "\n") consoleStream.write("\n");
+  out.result({ ...result, board: board.id, artifacts: [await describeArtifact("elf", kernel)] });
+  const verdict = `${result.outcome}: ${result.reason} (${(result.durationMs / 1000).toFixed(1)} s)`;
+  if (result.ok) out.info(out.style.green(verdict));
+  else out.warn(out.style.red(verdict));
+  return result.exitCode;
 });

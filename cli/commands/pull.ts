@@ -1,82 +1,58 @@
 import path from "node:path";
-import type { Argv } from "yargs";
 import { defineCommand } from "./define.js";
-import { humanBytes, progressBars, registryFlags, registryOptions, type RegistryArgs } from "./push.js";
+import { pullCommand } from "./grammar.js";
+import { humanBytes, progressBars, registryOptions } from "./push.js";
 
-interface PullArgs extends RegistryArgs {
-  reference: string;
-  "verify-key"?: string[];
-}
-
-export const pullCommand = defineCommand<PullArgs>({
-  command: "pull <reference>",
-  describe: "Pull an image from a registry into the local store: ocre pull <registry>/<repository>:<tag|@digest>",
-  builder: (y) =>
-    registryFlags(y)
-      .positional("reference", {
-        type: "string",
-        demandOption: true,
-        describe: "<registry>/<repository>:<tag> or <registry>/<repository>@sha256:<hex>",
-      })
-      .option("verify-key", {
-        type: "string",
-        array: true,
-        describe: "Refuse the image unless one of these public keys signed it (cosign format); nothing is written",
-      })
-      .example(
-        "$0 pull localhost:5000/blinky:1.0.0",
-        "fetch into the user store (`ocre image ls` shows it)",
-      ) as unknown as Argv<PullArgs>,
-  run: async (args, out) => {
-    // The library loads on use, so other commands do not pay for it at start-up.
-    const { annotations, formatReference, parseReference, pullImage, writableLayout } = await import("../oci/index.js");
-    const { loadPublicKey, signatureTag, verifySignatures } = await import("../sign/index.js");
-    const { fetchSignature } = await import("../sign/remote.js");
-    const target = parseReference(args.reference);
-    const keys =
-      args["verify-key"] === undefined
-        ? undefined
-        : await Promise.all(args["verify-key"].map((k) => loadPublicKey(path.resolve(args.cwd, k))));
-    const options = await registryOptions(args, out);
-    const bars = await progressBars(out);
-    const layout = writableLayout({ cwd: args.cwd, layout: args.layout });
-    const ref = formatReference(target);
-    let signed = false;
-    let verified: ReturnType<typeof verifySignatures> | undefined;
-    // Blobs stream into the store's staging folder as they are hashed; the image appears in the
-    // store only once every digest has been checked. The signature is fetched (and, with
-    // --verify-key, checked) as soon as the manifest's digest is known, before any blob: a
-    // refused image costs no download and writes nothing.
-    const result = await pullImage(
-      target,
-      layout,
-      { ref, annotations: { [annotations.OCRE_ORIGIN]: `${target.registry}/${target.repository}` } },
-      {
-        ...options,
-        onProgress: bars.update,
-        vet: async (client, digest) => {
-          const signatures = await fetchSignature(client, target, digest);
-          if (keys !== undefined) verified = verifySignatures(signatures, digest, keys, ref);
-          signed = signatures !== undefined;
-          // The signature travels with the image (index.json entry `<repository>:sha256-<hex>.sig`).
-          return signatures
-            ? [{ content: signatures, ref: `${target.registry}/${target.repository}:${signatureTag(digest)}` }]
-            : [];
-        },
+/** `ocre pull` (options: cli/commands/grammar.ts). */
+export const run = defineCommand(pullCommand, async (args, out) => {
+  // The library loads on use, so other commands do not pay for it at start-up.
+  const { annotations, formatReference, parseReference, pullImage, writableLayout } = await import("../oci/index.js");
+  const { loadPublicKey, signatureTag, verifySignatures } = await import("../sign/index.js");
+  const { fetchSignature } = await import("../sign/remote.js");
+  const target = parseReference(args.reference);
+  const keys =
+    args["verify-key"] === undefined
+      ? undefined
+      : await Promise.all(args["verify-key"].map((k) => loadPublicKey(path.resolve(args.cwd, k))));
+  const options = await registryOptions(args, out);
+  const bars = await progressBars(out);
+  const layout = writableLayout({ cwd: args.cwd, layout: args.layout });
+  const ref = formatReference(target);
+  let signed = false;
+  let verified: ReturnType<typeof verifySignatures> | undefined;
+  // Blobs stream into the store's staging folder as they are hashed; the image appears in the
+  // store only once every digest has been checked. The signature is fetched (and, with
+  // --verify-key, checked) as soon as the manifest's digest is known, before any blob: a
+  // refused image costs no download and writes nothing.
+  const result = await pullImage(
+    target,
+    layout,
+    { ref, annotations: { [annotations.OCRE_ORIGIN]: `${target.registry}/${target.repository}` } },
+    {
+      ...options,
+      onProgress: bars.update,
+      vet: async (client, digest) => {
+        const signatures = await fetchSignature(client, target, digest);
+        if (keys !== undefined) verified = verifySignatures(signatures, digest, keys, ref);
+        signed = signatures !== undefined;
+        // The signature travels with the image (index.json entry `<repository>:sha256-<hex>.sig`).
+        return signatures
+          ? [{ content: signatures, ref: `${target.registry}/${target.repository}:${signatureTag(digest)}` }]
+          : [];
       },
-    ).finally(bars.stop);
-    for (const blob of result.blobs) {
-      out.debug(`${blob.digest} ${blob.mediaType} ${blob.size} bytes: ${blob.action}`);
-      if (blob.action === "repaired") out.info(`repaired blob ${blob.digest} (the store's copy was damaged)`);
-    }
-    if (verified) out.info(`signature verified: ${verified.keyFingerprint}`);
-    out.info(`pulled ${ref} (${humanBytes(result.size)}) into ${layout}`);
-    out.print(result.digest);
-    out.result({
-      ok: true,
-      ...result,
-      signed,
-      ...(verified ? { verifiedBy: verified.keyFingerprint } : {}),
-    });
-  },
+    },
+  ).finally(bars.stop);
+  for (const blob of result.blobs) {
+    out.debug(`${blob.digest} ${blob.mediaType} ${blob.size} bytes: ${blob.action}`);
+    if (blob.action === "repaired") out.info(`repaired blob ${blob.digest} (the store's copy was damaged)`);
+  }
+  if (verified) out.info(`signature verified: ${verified.keyFingerprint}`);
+  out.info(`pulled ${ref} (${humanBytes(result.size)}) into ${layout}`);
+  out.print(result.digest);
+  out.result({
+    ok: true,
+    ...result,
+    signed,
+    ...(verified ? { verifiedBy: verified.keyFingerprint } : {}),
+  });
 });

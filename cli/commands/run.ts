@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { defineCommand } from "./define.js";
+import { runCommand } from "./grammar.js";
 import { CAPABILITIES } from "../abi/table.js";
 import { OcreError } from "../errors.js";
 import { didYouMean } from "../util/suggest.js";
@@ -13,26 +14,7 @@ import { loadSensorTrace } from "../sim/sensor-trace.js";
 import { resolveTarget } from "../sim/sources.js";
 import { createTraceWriter } from "../sim/trace-file.js";
 import type { ContainerResult, SimEvent } from "../sim/types.js";
-import { RUNTIME_NAMES, type RuntimeName } from "../sim/profile.js";
-import { LIMITS } from "../abi/contract.js";
 import type { Output } from "../ui/output.js";
-
-interface RunArgs {
-  targets: string[];
-  "virtual-time": boolean;
-  timeout?: string;
-  duration?: string;
-  board?: string;
-  "board-root": string[];
-  "gpio-script"?: string;
-  sensors?: string;
-  trace?: string;
-  cap?: string[];
-  seed?: number;
-  "event-queue-depth"?: number;
-  "verify-key"?: string[];
-  runtime: RuntimeName;
-}
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(3)}s`;
@@ -106,157 +88,86 @@ async function firstApp(targets: readonly string[], cwd: string): Promise<{ dir:
   return undefined;
 }
 
-export const runCommand = defineCommand<RunArgs>({
-  command: "run [targets..]",
-  describe: "Run containers on this machine with the device's ABI, GPIO and sensors simulated",
-  builder: (y) =>
-    y
-      .positional("targets", {
-        type: "string",
-        array: true,
-        default: ["."],
-        describe: "App directories, .wasm files or image references (default: the app in the current directory)",
-      })
-      .option("virtual-time", {
-        type: "boolean",
-        default: false,
-        describe: "Simulated clock that jumps to the next timer (deterministic; a minute runs in ms)",
-      })
-      .option("timeout", {
-        type: "string",
-        describe: "Stop containers still running after this long (app or wall time) and fail: 10s, 2m",
-      })
-      .option("duration", {
-        type: "string",
-        describe: "Run for this much app time, then stop the containers without failing: 24h",
-      })
-      .option("board", {
-        type: "string",
-        describe:
-          "Board whose GPIO aliases and sensors to simulate (default: the app's manifest board, else mps2-an521)",
-      })
-      .option("board-root", {
-        type: "string",
-        array: true,
-        default: [] as string[],
-        describe: "Also load board files (<id>.yaml) from this folder (as `ocre build --board-root`)",
-      })
-      .option("gpio-script", {
-        type: "string",
-        describe: "File of input changes: `<time> <pin|alias> <level>` per line",
-      })
-      .option("sensors", {
-        type: "string",
-        describe: "Sensor values to replay: CSV (time,sensor,channel,value) or JSON",
-      })
-      .option("trace", { type: "string", describe: "Write every host call as JSON lines to this file" })
-      .option("cap", {
-        type: "string",
-        array: true,
-        describe: "Capabilities for .wasm files (default: what the module imports)",
-      })
-      .option("seed", {
-        type: "number",
-        describe: "Seed for random_get (default: fixed with --virtual-time, random otherwise)",
-      })
-      .option("verify-key", {
-        type: "string",
-        array: true,
-        describe: "Run only images one of these public keys signed (cosign format); refuse anything else",
-      })
-      .option("event-queue-depth", {
-        type: "number",
-        describe: `Events a container's queue holds (default ${LIMITS.eventQueueDepth.default}, as CONFIG_OCRE_EVENT_QUEUE_DEPTH)`,
-      })
-      .option("runtime", {
-        choices: RUNTIME_NAMES,
-        default: "ocre" as RuntimeName,
-        describe: "Runtime to imitate: ocre's firmware, or a stock upstream Ocre 0.7 device (docs/compat.md)",
-      }) as never,
-  run: async (args, out) => {
-    const caps = args.cap
-      ?.flatMap((c) => c.split(","))
-      .map((c) => c.trim())
-      .filter((c) => c !== "");
-    for (const cap of caps ?? []) {
-      if (!(CAPABILITIES as readonly string[]).includes(cap)) {
-        const suggestion = didYouMean(cap, CAPABILITIES);
-        throw new OcreError(
-          "OCRE_RUN_CAPABILITY",
-          `unknown capability "${cap}"${suggestion ? `; ${suggestion}` : ""}`,
-          {
-            hint: `capabilities: ${CAPABILITIES.join(", ")}`,
-          },
-        );
-      }
+/** `ocre run` (options: cli/commands/grammar.ts). */
+export const run = defineCommand(runCommand, async (args, out) => {
+  const caps = args.cap
+    ?.flatMap((c) => c.split(","))
+    .map((c) => c.trim())
+    .filter((c) => c !== "");
+  for (const cap of caps ?? []) {
+    if (!(CAPABILITIES as readonly string[]).includes(cap)) {
+      const suggestion = didYouMean(cap, CAPABILITIES);
+      throw new OcreError("OCRE_RUN_CAPABILITY", `unknown capability "${cap}"${suggestion ? `; ${suggestion}` : ""}`, {
+        hint: `capabilities: ${CAPABILITIES.join(", ")}`,
+      });
     }
-    const verifyKeys =
-      args["verify-key"] === undefined
-        ? undefined
-        : await (async () => {
-            const { loadPublicKey } = await import("../sign/keys.js");
-            return Promise.all(args["verify-key"]!.map((k) => loadPublicKey(path.resolve(args.cwd, k))));
-          })();
-    const targets = await Promise.all(
-      args.targets.map((t) =>
-        resolveTarget(t, {
-          cwd: args.cwd,
-          ...(caps ? { capabilities: caps } : {}),
-          ...(verifyKeys ? { verifyKeys } : {}),
-        }),
-      ),
+  }
+  const verifyKeys =
+    args["verify-key"] === undefined
+      ? undefined
+      : await (async () => {
+          const { loadPublicKey } = await import("../sign/keys.js");
+          return Promise.all(args["verify-key"]!.map((k) => loadPublicKey(path.resolve(args.cwd, k))));
+        })();
+  const targets = await Promise.all(
+    args.targets.map((t) =>
+      resolveTarget(t, {
+        cwd: args.cwd,
+        ...(caps ? { capabilities: caps } : {}),
+        ...(verifyKeys ? { verifyKeys } : {}),
+      }),
+    ),
+  );
+  for (const t of targets)
+    out.debug(
+      `${t.input.name}: ${t.kind} ${t.from}; capabilities ${(t.input.capabilities ?? []).join(", ") || "none"}`,
     );
-    for (const t of targets)
-      out.debug(
-        `${t.input.name}: ${t.kind} ${t.from}; capabilities ${(t.input.capabilities ?? []).join(", ") || "none"}`,
-      );
-    const depth = args["event-queue-depth"];
-    if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) {
-      throw new OcreError("OCRE_RUN_LIMIT", `--event-queue-depth must be a positive integer, not ${depth}`);
-    }
-    const timeoutMs = args.timeout === undefined ? undefined : parseFlagDuration(args.timeout, "--timeout");
-    const durationMs = args.duration === undefined ? undefined : parseFlagDuration(args.duration, "--duration");
-    // Without --board, an app's own board (its manifest's first `boards` entry), from its catalog.
-    const app = await firstApp(args.targets, args.cwd);
-    const board = await loadBoard(args.board ?? app?.board, {
-      appDir: app?.dir ?? args.cwd,
-      boardRoots: roots(args),
-    });
-    if (args.board === undefined && app?.board !== undefined) out.debug(`board ${app.board} (from ${app.dir})`);
-    const gpioScript = args["gpio-script"]
-      ? await loadGpioScript(path.resolve(args.cwd, args["gpio-script"]))
-      : undefined;
-    const sensors = args.sensors ? await loadSensorTrace(path.resolve(args.cwd, args.sensors)) : undefined;
-    // Created last: nothing above may leave its temp file behind.
-    const tracer = args.trace === undefined ? undefined : createTraceWriter(path.resolve(args.cwd, args.trace));
-    const running = runContainers({
-      containers: targets.map((t) => t.input),
-      virtualTime: args["virtual-time"],
-      timeoutMs,
-      durationMs,
-      board,
-      gpioScript,
-      sensors,
-      trace: tracer?.write,
-      seed: args.seed,
-      limits: depth === undefined ? undefined : { eventQueueDepth: depth },
-      runtime: args.runtime,
-      onEvent: livePrinter(out, targets.length > 1),
-    });
-    const result = await running.catch((error: unknown) => {
-      tracer?.abort();
-      throw error;
-    });
-    if (tracer) {
-      tracer.commit();
-      out.info(`trace: ${tracer.count()} host calls in ${args.trace}`);
-      if (tracer.truncated()) out.warn(`the trace reached its size cap; later host calls are not in ${args.trace}`);
-    }
-    out.info(
-      `${result.containers.length} container${result.containers.length === 1 ? "" : "s"}, ${seconds(result.appTimeMs)} of ${result.virtualTime ? "virtual" : "real"} time in ${seconds(result.wallTimeMs)}; exit ${result.exitCode}`,
-    );
-    out.result({ ok: result.exitCode === 0, ...result, trace: undefined });
-    // A process exit status is 8 bits: a container's 256 must not read as success.
-    return result.exitCode === 0 ? 0 : result.exitCode & 0xff || 1;
-  },
+  const depth = args["event-queue-depth"];
+  if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) {
+    throw new OcreError("OCRE_RUN_LIMIT", `--event-queue-depth must be a positive integer, not ${depth}`);
+  }
+  const timeoutMs = args.timeout === undefined ? undefined : parseFlagDuration(args.timeout, "--timeout");
+  const durationMs = args.duration === undefined ? undefined : parseFlagDuration(args.duration, "--duration");
+  // Without --board, an app's own board (its manifest's first `boards` entry), from its catalog.
+  const app = await firstApp(args.targets, args.cwd);
+  const board = await loadBoard(args.board ?? app?.board, {
+    appDir: app?.dir ?? args.cwd,
+    boardRoots: roots(args),
+  });
+  if (args.board === undefined && app?.board !== undefined) out.debug(`board ${app.board} (from ${app.dir})`);
+  const gpioScript = args["gpio-script"]
+    ? await loadGpioScript(path.resolve(args.cwd, args["gpio-script"]))
+    : undefined;
+  const sensors = args.sensors ? await loadSensorTrace(path.resolve(args.cwd, args.sensors)) : undefined;
+  // Created last: nothing above may leave its temp file behind.
+  const tracer = args.trace === undefined ? undefined : createTraceWriter(path.resolve(args.cwd, args.trace));
+  const running = runContainers({
+    containers: targets.map((t) => t.input),
+    virtualTime: args["virtual-time"],
+    timeoutMs,
+    durationMs,
+    board,
+    gpioScript,
+    sensors,
+    trace: tracer?.write,
+    seed: args.seed,
+    limits: depth === undefined ? undefined : { eventQueueDepth: depth },
+    runtime: args.runtime,
+    onEvent: livePrinter(out, targets.length > 1),
+  });
+  const result = await running.catch((error: unknown) => {
+    tracer?.abort();
+    throw error;
+  });
+  if (tracer) {
+    tracer.commit();
+    out.info(`trace: ${tracer.count()} host calls in ${args.trace}`);
+    if (tracer.truncated()) out.warn(`the trace reached its size cap; later host calls are not in ${args.trace}`);
+  }
+  out.info(
+    `${result.containers.length} container${result.containers.length === 1 ? "" : "s"}, ${seconds(result.appTimeMs)} of ${result.virtualTime ? "virtual" : "real"} time in ${seconds(result.wallTimeMs)}; exit ${result.exitCode}`,
+  );
+  out.result({ ok: result.exitCode === 0, ...result, trace: undefined });
+  // A process exit status is 8 bits: a container's 256 must not read as success.
+  return result.exitCode === 0 ? 0 : result.exitCode & 0xff || 1;
 });
