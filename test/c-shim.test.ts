@@ -80,6 +80,7 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config"))("C shim hos
       "mem",
       "policy",
       "runtime",
+      "store",
       "verify",
       "wasi",
     ]);

@@ -6,6 +6,7 @@
 #   OCRE_WAMR_SOURCES   the engine and natives on WAMR (need wasm_export.h)
 #   OCRE_POSIX_SOURCES  the POSIX port
 #   OCRE_POSIX_CRYPTO_SOURCES  its signature-checking crypto (libcrypto)
+#   OCRE_AGENT_SOURCES  the device agent (ocre_store.c ...), with OCRE_POSIX_AGENT_SOURCES
 #   OCRE_INCLUDE_DIRS   public headers (ocre/ocre.h, ocre/ocre_port.h)
 
 set(OCRE_GLUE_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -32,5 +33,12 @@ set(OCRE_POSIX_SOURCES
 # The POSIX port's crypto for signature checking (OCRE_VERIFY=1), on OpenSSL's libcrypto.
 set(OCRE_POSIX_CRYPTO_SOURCES
   ${OCRE_GLUE_DIR}/port/posix/ocre_crypto_openssl.c
+)
+# The device agent (container store, pull client): needs signature checking (OCRE_VERIFY).
+set(OCRE_AGENT_SOURCES
+  ${OCRE_GLUE_DIR}/src/ocre_store.c
+)
+set(OCRE_POSIX_AGENT_SOURCES
+  ${OCRE_GLUE_DIR}/port/posix/ocre_flash_posix.c
 )
 set(OCRE_INCLUDE_DIRS ${OCRE_GLUE_DIR}/include)

@@ -54,6 +54,9 @@ void ocre_log(enum ocre_log_level level, const char *fmt, ...)
  */
 int ocre_verify_container(const uint8_t *wasm, size_t wasm_size,
 			  const struct ocre_container_meta *meta, const char **why);
+/* The same checks for Wasm bytes known by their sha256 (installed containers, ocre_store.c). */
+int ocre_verify_signed(const uint8_t wasm_hash[32], const struct ocre_signature *sig,
+		       const char *name, const char **why);
 /* ASN.1 DER ECDSA-Sig-Value (SEQUENCE { r, s }, strict DER) to raw r || s (OCRE_VERIFY only). */
 bool ocre_der_to_p256_raw(const uint8_t *der, size_t n, uint8_t raw[64]);
 

@@ -179,10 +179,9 @@ bool ocre_der_to_p256_raw(const uint8_t *der, size_t n, uint8_t raw[64])
 	return der_integer(der, n, &at, raw) && der_integer(der, n, &at, raw + 32) && at == n;
 }
 
-int ocre_verify_container(const uint8_t *wasm, size_t wasm_size,
-			  const struct ocre_container_meta *meta, const char **why)
+int ocre_verify_signed(const uint8_t wasm_hash[32], const struct ocre_signature *sig,
+		       const char *name, const char **why)
 {
-	const struct ocre_signature *sig = meta->signature;
 	uint64_t started = ocre_port_monotonic_ns();
 	uint8_t hash[32];
 	char digest[DIGEST_TEXT_LEN + 1];
@@ -203,11 +202,7 @@ int ocre_verify_container(const uint8_t *wasm, size_t wasm_size,
 		return -OCRE_EPERM;
 	}
 	/* 1. The Wasm bytes are a layer of the manifest. */
-	if (ocre_port_sha256(wasm, wasm_size, hash) != 0) {
-		*why = "sha256 unavailable";
-		return -OCRE_EPERM;
-	}
-	digest_text(hash, digest);
+	digest_text(wasm_hash, digest);
 	if (!json_span(sig->manifest, sig->manifest_size, "\"layers\":", &from, &to) ||
 	    !has_digest_field(sig->manifest, from, to, "digest", digest)) {
 		*why = "tampered: the Wasm's sha256 is not a layer digest of the signed manifest";
@@ -243,13 +238,25 @@ int ocre_verify_container(const uint8_t *wasm, size_t wasm_size,
 	for (size_t i = 0; i < trusted_count; i++) {
 		if (ocre_port_ecdsa_p256_verify(trusted_keys[i], hash, raw) == 0) {
 			ocre_log(OCRE_LOG_INF, "%s: signature verified (trusted key %u, %u us)",
-				 meta->name, (unsigned int)i,
+				 name, (unsigned int)i,
 				 (unsigned int)((ocre_port_monotonic_ns() - started) / 1000u));
 			return 0;
 		}
 	}
 	*why = "the signature is not by a trusted key";
 	return -OCRE_EPERM;
+}
+
+int ocre_verify_container(const uint8_t *wasm, size_t wasm_size,
+			  const struct ocre_container_meta *meta, const char **why)
+{
+	uint8_t hash[32];
+
+	if (ocre_port_sha256(wasm, wasm_size, hash) != 0) {
+		*why = "sha256 unavailable";
+		return -OCRE_EPERM;
+	}
+	return ocre_verify_signed(hash, meta->signature, meta->name, why);
 }
 
 #else /* !OCRE_HAS_VERIFY */

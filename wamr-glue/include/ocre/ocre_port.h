@@ -104,6 +104,19 @@ const char *ocre_port_uname_field(int field);
 int ocre_port_sha256(const uint8_t *data, size_t len, uint8_t hash[32]);
 int ocre_port_ecdsa_p256_verify(const uint8_t key[65], const uint8_t hash[32], const uint8_t sig[64]);
 
+/*
+ * Incremental SHA-256 for data that never sits in RAM at once (a layer streamed to flash, the
+ * container store's read-back check). The context is the port's own, kept in this opaque,
+ * aligned block (a port checks at build time that its context fits); every begin is paired
+ * with one end, which also releases what begin took.
+ */
+struct ocre_sha256 {
+	uint64_t opaque[32];
+};
+int ocre_port_sha256_begin(struct ocre_sha256 *ctx);
+int ocre_port_sha256_update(struct ocre_sha256 *ctx, const void *data, size_t len);
+int ocre_port_sha256_end(struct ocre_sha256 *ctx, uint8_t hash[32]); /* NULL hash: discard */
+
 /* Console (container stdout/stderr) and the runtime's own log. */
 void ocre_port_console_write(const char *buf, size_t len);
 void ocre_port_vlog(enum ocre_log_level level, const char *fmt, va_list ap);

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
+#include <string.h>
 
 #include "../../src/ocre_internal.h"
 
@@ -75,5 +76,45 @@ out:
 	OPENSSL_free(der);
 	ECDSA_SIG_free(s);
 	EVP_PKEY_free(pkey);
+	return ret;
+}
+
+/* The EVP context lives on OpenSSL's heap; the opaque block holds its pointer. */
+int ocre_port_sha256_begin(struct ocre_sha256 *ctx)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		ctx->opaque[0] = 0;
+		return -OCRE_EIO;
+	}
+	memcpy(ctx->opaque, &md, sizeof(md));
+	return 0;
+}
+
+int ocre_port_sha256_update(struct ocre_sha256 *ctx, const void *data, size_t len)
+{
+	EVP_MD_CTX *md;
+
+	memcpy(&md, ctx->opaque, sizeof(md));
+	return md != NULL && EVP_DigestUpdate(md, data, len) == 1 ? 0 : -OCRE_EIO;
+}
+
+int ocre_port_sha256_end(struct ocre_sha256 *ctx, uint8_t hash[32])
+{
+	EVP_MD_CTX *md;
+	unsigned int n = 0;
+	int ret = 0;
+
+	memcpy(&md, ctx->opaque, sizeof(md));
+	if (md == NULL) {
+		return -OCRE_EIO;
+	}
+	if (hash != NULL && (EVP_DigestFinal_ex(md, hash, &n) != 1 || n != 32)) {
+		ret = -OCRE_EIO;
+	}
+	EVP_MD_CTX_free(md);
+	memset(ctx->opaque, 0, sizeof(md));
 	return ret;
 }
