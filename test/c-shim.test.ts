@@ -73,6 +73,7 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config"))("C shim hos
 
   it("builds and runs every CTest suite", () => {
     expect(results.map((r) => r.name).sort()).toEqual([
+      "agent",
       "api",
       "container",
       "dispatch",

@@ -36,9 +36,19 @@ set(OCRE_POSIX_CRYPTO_SOURCES
 )
 # The device agent (container store, pull client): needs signature checking (OCRE_VERIFY).
 set(OCRE_AGENT_SOURCES
+  ${OCRE_GLUE_DIR}/src/ocre_agent.c
+  ${OCRE_GLUE_DIR}/src/ocre_cbor.c
+  ${OCRE_GLUE_DIR}/src/ocre_pull.c
+  ${OCRE_GLUE_DIR}/src/ocre_smp.c
   ${OCRE_GLUE_DIR}/src/ocre_store.c
 )
+# Its POSIX port: file-backed flash and sockets; the device program and its engine stub.
 set(OCRE_POSIX_AGENT_SOURCES
   ${OCRE_GLUE_DIR}/port/posix/ocre_flash_posix.c
+  ${OCRE_GLUE_DIR}/port/posix/ocre_net_posix.c
+)
+set(OCRE_POSIX_DEVICE_SOURCES
+  ${OCRE_GLUE_DIR}/port/posix/ocre_device_posix.c
+  ${OCRE_GLUE_DIR}/port/posix/ocre_engine_none.c
 )
 set(OCRE_INCLUDE_DIRS ${OCRE_GLUE_DIR}/include)

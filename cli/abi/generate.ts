@@ -15,6 +15,7 @@ import {
   type LimitDef,
 } from "./contract.js";
 import { OCRE_ABI } from "./table.js";
+import { HEALTH_EVENTS } from "./health.js";
 
 export interface GeneratedFile {
   /** Path relative to the repository root, with forward slashes. */
@@ -235,6 +236,16 @@ export function renderLimitsDoc(): string {
   return `${out.join("\n")}\n`;
 }
 
+/** The health events for the C core (ocre.h's enum, ocre_health.c's names), from health.ts. */
+function renderHealthDef(): string {
+  const lines = [cHeader("Device health events: OCRE_HEALTH_EVENT(ID, name, own fields), from health.ts.")];
+  lines[0] = lines[0]!.replace("(contract.ts, table.ts)", "(health.ts)");
+  for (const [name, fields] of Object.entries(HEALTH_EVENTS)) {
+    lines.push(`OCRE_HEALTH_EVENT(${name.toUpperCase()}, "${name}", "${fields.join(" ")}")`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
 /** Every generated file of the repository. */
 export function generatedFiles(): GeneratedFile[] {
   return [
@@ -244,5 +255,6 @@ export function generatedFiles(): GeneratedFile[] {
     { path: "zephyr-module/Kconfig.limits", text: renderKconfigLimits() },
     { path: "sdk/errno.ts", text: renderSdkErrno() },
     { path: "docs/limits.md", text: renderLimitsDoc() },
+    { path: "wamr-glue/include/ocre/ocre_health.def", text: renderHealthDef() },
   ];
 }

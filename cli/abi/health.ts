@@ -1,7 +1,8 @@
 /**
  * Device health events: the one definition of their topics and payloads. The C runtime
- * (wamr-glue/src/ocre_health.c) and the simulator (cli/sim/health.ts) publish them; the tests
- * parse what both emit with parseHealth below.
+ * (wamr-glue/src/ocre_health.c, its event list generated into wamr-glue/include/ocre/
+ * ocre_health.def by `npm run gen:abi`) and the simulator (cli/sim/health.ts) publish them; the
+ * tests parse what both emit with parseHealth below.
  *
  * Topic: "ocre/health/<event>/<container>"; content type "text/plain"; payload: one line of
  * space-separated key=value pairs, first "event", "container", "uptime_ms" (ms since boot or
@@ -21,6 +22,10 @@ export const HEALTH_EVENTS = Object.freeze({
   killed: ["by"],
   overflow: ["dropped", "total"],
   refused: ["reason"],
+  /** The device agent (docs/deploy.md); digests are "sha256:" and their first 16 hex digits. */
+  installed: ["digest", "seq"],
+  updated: ["digest", "previous", "seq"],
+  rolledback: ["to", "from", "reason"],
 } as const);
 
 export type HealthEventName = keyof typeof HEALTH_EVENTS;

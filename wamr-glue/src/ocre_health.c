@@ -16,13 +16,12 @@
 
 #define HEALTH_TOPIC_PREFIX "ocre/health/"
 #define HEALTH_CTYPE        "text/plain"
-#define HEALTH_LINE_BYTES   192
+#define HEALTH_LINE_BYTES   256
 
 const char *const ocre_health_names[OCRE_HEALTH_COUNT] = {
-	[OCRE_HEALTH_STARTED] = "started",     [OCRE_HEALTH_EXITED] = "exited",
-	[OCRE_HEALTH_TRAPPED] = "trapped",     [OCRE_HEALTH_RESTARTED] = "restarted",
-	[OCRE_HEALTH_KILLED] = "killed",       [OCRE_HEALTH_OVERFLOW] = "overflow",
-	[OCRE_HEALTH_REFUSED] = "refused",
+#define OCRE_HEALTH_EVENT(id, name, fields) [OCRE_HEALTH_##id] = name,
+#include <ocre/ocre_health.def>
+#undef OCRE_HEALTH_EVENT
 };
 
 /* Thread context only (it formats and takes the bus mutex): never from an interrupt. */

@@ -94,13 +94,9 @@ struct ocre_container_status {
  * docs/health.md; cli/abi/health.ts is the one definition that the simulator and the tests use).
  */
 enum ocre_health_event {
-	OCRE_HEALTH_STARTED = 0, /* run=<n> */
-	OCRE_HEALTH_EXITED,      /* code=<c> ran_ms=<ms> memory_bytes=<b> dropped=<n> */
-	OCRE_HEALTH_TRAPPED,     /* ran_ms=<ms> reason=<text to the end of the line> */
-	OCRE_HEALTH_RESTARTED,   /* restarts=<n> delay_ms=<ms> */
-	OCRE_HEALTH_KILLED,      /* by=watchdog|stop */
-	OCRE_HEALTH_OVERFLOW,    /* dropped=<n> total=<n> */
-	OCRE_HEALTH_REFUSED,     /* reason=<text>: not started (e.g. a bad signature) */
+#define OCRE_HEALTH_EVENT(id, name, fields) OCRE_HEALTH_##id,
+#include <ocre/ocre_health.def> /* generated from cli/abi/health.ts: events and their fields */
+#undef OCRE_HEALTH_EVENT
 	OCRE_HEALTH_COUNT
 };
 

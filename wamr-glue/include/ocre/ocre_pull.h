@@ -1,0 +1,64 @@
+/*
+ * Copyright (c) 2026 ocre contributors
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The device's registry client: pulls `repo@sha256:...` and its cosign signature with the
+ * distribution API over HTTP/1.1 and installs it through the agent, streaming the layer to
+ * flash while hashing it (never the whole layer in RAM). Sockets come from the port
+ * (ocre_port_net_*, below). Every size and every wait is bounded; failures of the network are
+ * retried a bounded number of times, refusals of the content are not.
+ */
+
+#ifndef OCRE_OCRE_PULL_H_
+#define OCRE_OCRE_PULL_H_
+
+#include <stdint.h>
+
+#include <ocre/ocre_port.h>
+#include <ocre/ocre_store.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OCRE_PULL_HOST_BYTES 64
+#define OCRE_PULL_REPO_BYTES 128
+
+#ifndef OCRE_PULL_RETRIES
+#define OCRE_PULL_RETRIES 3 /* attempts per request after the first */
+#endif
+#ifndef OCRE_PULL_CONNECT_MS
+#define OCRE_PULL_CONNECT_MS 5000
+#endif
+#ifndef OCRE_PULL_IDLE_MS
+#define OCRE_PULL_IDLE_MS 10000 /* longest silence in the middle of an answer */
+#endif
+
+struct ocre_pull_req {
+	char name[OCRE_STORE_NAME_BYTES]; /* the container's name on the device */
+	char host[OCRE_PULL_HOST_BYTES];  /* the registry: an IPv4 address or a name */
+	uint16_t port;
+	char repo[OCRE_PULL_REPO_BYTES]; /* e.g. "iot/hello" */
+	uint8_t digest[32];              /* the image manifest's sha256 */
+};
+
+/*
+ * Pulls and installs (ocre_agent_install_*). 0 and *entry on success; otherwise *why names
+ * what failed: the network after its retries, or the content (digest, size, signature).
+ */
+int ocre_pull_install(const struct ocre_pull_req *req, const char **why,
+		      struct ocre_store_entry *entry);
+
+/* ---- the port's sockets: a handle >= 0, or a negative errno ---------------------------- */
+int ocre_port_net_connect(const char *host, uint16_t port, uint32_t timeout_ms);
+/* Sends everything or fails. */
+int ocre_port_net_send(int h, const void *buf, size_t len, uint32_t timeout_ms);
+/* Up to len bytes: > 0 received, 0 the peer closed, < 0 an error or the timeout. */
+int ocre_port_net_recv(int h, void *buf, size_t len, uint32_t timeout_ms);
+void ocre_port_net_close(int h);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OCRE_OCRE_PULL_H_ */
