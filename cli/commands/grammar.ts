@@ -513,6 +513,74 @@ export const verifyCommand = command({
   load: async (): Promise<Runner> => (await import("./verify.js")).run,
 });
 
+const deviceAddress = {
+  type: "string",
+  required: true,
+  describe: "The device's agent as host:port (SMP over TCP)",
+} as const satisfies OptionSpec;
+
+export const deployCommand = command({
+  name: "deploy",
+  describe: "Install or update a signed container on a running device, without reflashing",
+  positionals: [
+    {
+      name: "source",
+      required: true,
+      describe: "An app directory (its build/oci image), a local image, or <registry>/<repository>:<tag|@digest>",
+    },
+  ],
+  options: {
+    ...registryFlags,
+    device: deviceAddress,
+    name: { type: "string", describe: "The container's name on the device (default: the image's)" },
+    via: {
+      type: "string",
+      choices: ["device", "host"],
+      default: "device",
+      describe: "For a registry image: the device pulls it by digest, or the host sends it",
+    },
+    "registry-as": {
+      type: "string",
+      describe: "The registry's host:port as the device reaches it (e.g. 10.0.2.2:5000 from QEMU)",
+    },
+  },
+  examples: [
+    ["$0 deploy . --device 127.0.0.1:1337", "the app's signed build/oci image"],
+    ["$0 deploy localhost:5000/iot/hello:1.0.0 --device 127.0.0.1:1337", "the device pulls the tag's digest"],
+  ],
+  load: async (): Promise<Runner> => (await import("./deploy.js")).run,
+});
+
+export const deviceCommand = command({
+  name: "device",
+  describe: "Manage the containers installed on a device: ls, rm, rollback",
+  demandCommand: "Name a device command: ls, rm or rollback.",
+  commands: [
+    command({
+      name: "ls",
+      aliases: ["list"],
+      describe: "List the containers installed on a device (the version that runs, and the one before)",
+      options: { device: deviceAddress },
+      load: async (): Promise<Runner> => (await import("./device.js")).ls,
+    }),
+    command({
+      name: "rm",
+      aliases: ["remove"],
+      describe: "Stop a container and erase every version of it from the device",
+      positionals: [{ name: "name", required: true, describe: "The container's name on the device" }],
+      options: { device: deviceAddress },
+      load: async (): Promise<Runner> => (await import("./device.js")).rm,
+    }),
+    command({
+      name: "rollback",
+      describe: "Go back to a container's previous version on the device",
+      positionals: [{ name: "name", required: true, describe: "The container's name on the device" }],
+      options: { device: deviceAddress },
+      load: async (): Promise<Runner> => (await import("./device.js")).rollback,
+    }),
+  ],
+});
+
 export const doctorCommand = command({
   name: "doctor",
   describe: "Check what firmware builds, flashing and emulation need on this machine, with fixes",
@@ -599,6 +667,8 @@ export const grammar = command({
     keysCommand,
     signCommand,
     verifyCommand,
+    deployCommand,
+    deviceCommand,
     doctorCommand,
     flashCommand,
     emulateCommand,

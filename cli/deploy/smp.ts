@@ -1,0 +1,192 @@
+/**
+ * The host side of the device agent's protocol: MCUmgr SMP frames (an 8-byte header and a CBOR
+ * map) in ocre's own group, over TCP (wamr-glue/include/ocre/ocre_smp.h is the device side;
+ * docs/deploy.md lists the commands). One request at a time; every answer is bounded in size
+ * and time, and its sequence number and command must match the request's.
+ */
+import net from "node:net";
+import { decode, encode } from "cbor2";
+import { OcreError } from "../errors.js";
+import { escapeText } from "../ui/escape.js";
+
+export const SMP_HEADER_SIZE = 8;
+/** The largest frame the device accepts or sends (OCRE_SMP_MAX_FRAME). */
+export const SMP_MAX_FRAME = 2048;
+/** MCUmgr's first user-defined group (MGMT_GROUP_ID_PERUSER). */
+export const OCRE_SMP_GROUP = 64;
+
+export const SmpOp = { read: 0, readRsp: 1, write: 2, writeRsp: 3 } as const;
+export const SmpCmd = { list: 0, install: 1, remove: 2, rollback: 3, pull: 4 } as const;
+
+/** MCUmgr's result codes (MGMT_ERR_*). */
+export const SMP_RC: Readonly<Record<number, string>> = {
+  0: "EOK",
+  1: "EUNKNOWN",
+  2: "ENOMEM",
+  3: "EINVAL",
+  4: "ETIMEOUT",
+  5: "ENOENT",
+  6: "EBADSTATE",
+  7: "EMSGSIZE",
+  8: "ENOTSUP",
+  9: "ECORRUPT",
+  10: "EBUSY",
+  11: "EACCESSDENIED",
+};
+
+export interface DeviceAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** "host:port" (IPv4 or a name; "[v6]:port" for IPv6). */
+export function parseDeviceAddress(text: string): DeviceAddress {
+  const m = /^(?:\[([0-9a-fA-F:]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : 0;
+  if (!m || port < 1 || port > 65535)
+    throw new OcreError("OCRE_DEVICE_ADDRESS", `"${escapeText(text)}" is not a device address`, {
+      hint: "give --device host:port, e.g. --device 127.0.0.1:1337 (a serial port is not supported yet)",
+    });
+  return { host: m[1] ?? m[2]!, port };
+}
+
+export interface SmpOptions {
+  /** Connecting (default 5 s). */
+  readonly connectTimeoutMs?: number;
+  /** One answer; a pull by the device takes its own time (default 30 s). */
+  readonly answerTimeoutMs?: number;
+}
+
+export type SmpMap = Record<string, unknown>;
+
+/** One TCP connection to a device's agent. */
+export class SmpClient {
+  private seq = 0;
+  private buffered = Buffer.alloc(0);
+  private waiter: (() => void) | undefined;
+  private closed: Error | undefined;
+
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly where: string,
+    private readonly options: SmpOptions,
+  ) {
+    socket.on("data", (chunk: Buffer) => {
+      this.buffered = Buffer.concat([this.buffered, chunk]);
+      if (this.buffered.length > SMP_MAX_FRAME * 2) socket.destroy(new Error("the device sent more than a frame"));
+      this.waiter?.();
+    });
+    socket.on("close", () => {
+      this.closed ??= new Error("the device closed the connection");
+      this.waiter?.();
+    });
+    socket.on("error", (error) => {
+      this.closed = error;
+      this.waiter?.();
+    });
+  }
+
+  static async connect(address: DeviceAddress, options: SmpOptions = {}): Promise<SmpClient> {
+    const where = `${address.host}:${address.port}`;
+    const socket = net.connect({ host: address.host, port: address.port });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(unavailable(where, "no answer to the connection"));
+      }, options.connectTimeoutMs ?? 5000);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once("error", (error) => {
+        clearTimeout(timer);
+        reject(unavailable(where, (error as NodeJS.ErrnoException).code ?? error.message));
+      });
+    });
+    socket.setNoDelay(true);
+    return new SmpClient(socket, where, options);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  /** Sends one request and returns the answer's map (throws on transport or protocol errors). */
+  async request(op: number, cmd: number, body: SmpMap, timeoutMs?: number): Promise<SmpMap> {
+    // cbor2 writes a Buffer through its toJSON(); a plain Uint8Array view is a byte string.
+    const plain = Object.fromEntries(
+      Object.entries(body).map(([k, v]) => [k, Buffer.isBuffer(v) ? new Uint8Array(v.buffer, v.byteOffset, v.length) : v]),
+    );
+    const payload = Buffer.from(encode(plain));
+    if (payload.length + SMP_HEADER_SIZE > SMP_MAX_FRAME)
+      throw new OcreError("OCRE_INTERNAL", `an SMP request of ${payload.length} bytes`, { exitCode: 2 });
+    const seq = this.seq++ & 0xff;
+    const header = Buffer.alloc(SMP_HEADER_SIZE);
+    header[0] = (1 << 3) | op; // SMP version 2 (bits 3-4 = 1)
+    header.writeUInt16BE(payload.length, 2);
+    header.writeUInt16BE(OCRE_SMP_GROUP, 4);
+    header[6] = seq;
+    header[7] = cmd;
+    this.socket.write(Buffer.concat([header, payload]));
+    const frame = await this.readFrame(timeoutMs ?? this.options.answerTimeoutMs ?? 30_000);
+    if ((frame[0]! & 0x07) !== op + 1 || frame.readUInt16BE(4) !== OCRE_SMP_GROUP || frame[6] !== seq || frame[7] !== cmd)
+      throw protocol(this.where, "an answer that does not match the request (op, group, sequence or command)");
+    let map: unknown;
+    try {
+      map = decode(frame.subarray(SMP_HEADER_SIZE));
+    } catch {
+      throw protocol(this.where, "an answer that is not CBOR");
+    }
+    if (map === null || typeof map !== "object" || Array.isArray(map) || map instanceof Map)
+      throw protocol(this.where, "an answer that is not a CBOR map with text keys");
+    return map as SmpMap;
+  }
+
+  private async readFrame(timeoutMs: number): Promise<Buffer> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.buffered.length >= SMP_HEADER_SIZE) {
+        const len = this.buffered.readUInt16BE(2);
+        if (len + SMP_HEADER_SIZE > SMP_MAX_FRAME) throw protocol(this.where, `a ${len}-byte frame, over the limit`);
+        if (this.buffered.length >= SMP_HEADER_SIZE + len) {
+          const frame = this.buffered.subarray(0, SMP_HEADER_SIZE + len);
+          this.buffered = this.buffered.subarray(SMP_HEADER_SIZE + len);
+          return frame;
+        }
+      }
+      if (this.closed) throw unavailable(this.where, this.closed.message);
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.socket.destroy();
+        throw unavailable(this.where, `no answer within ${Math.round(timeoutMs / 1000)} s`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waiter = undefined;
+    }
+  }
+}
+
+function unavailable(where: string, cause: string): OcreError {
+  return new OcreError("OCRE_DEVICE_UNAVAILABLE", `cannot reach the device at ${where}: ${escapeText(cause)}`, {
+    hint: "check that the device (or `ocre-device`) runs and listens on that address",
+  });
+}
+
+function protocol(where: string, what: string): OcreError {
+  return new OcreError("OCRE_DEVICE_PROTOCOL", `the device at ${where} sent ${what}`, {
+    hint: "is it an ocre device agent? (SMP group 64 over TCP)",
+  });
+}
+
+/** The answer's "rc" (0 when absent, as MCUmgr allows) and "rsn" (escaped, bounded). */
+export function resultOf(map: SmpMap): { rc: number; reason: string | undefined } {
+  const rc = typeof map.rc === "number" ? map.rc : 0;
+  const reason = typeof map.rsn === "string" ? escapeText(map.rsn.slice(0, 200)) : undefined;
+  return { rc, reason };
+}

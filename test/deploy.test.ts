@@ -1,0 +1,308 @@
+/**
+ * `ocre deploy` and `ocre device` against the POSIX device (wamr-glue/port/posix/
+ * ocre_device_posix.c: the device agent over file-backed flash, SMP over TCP on loopback, no
+ * engine), and the device's own registry pull against Debian's docker-registry on loopback,
+ * directly and through a fault-injecting proxy: registry down, truncated, tampered and
+ * mislabelled content, redirects. The device's stderr carries its health events.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execa, type ResultPromise } from "execa";
+import http from "node:http";
+import path from "node:path";
+import { fixtureConfig, fixtureSpec } from "./oci-fixture.mjs";
+import { freePort, startRegistry } from "./registry-server.mjs";
+import { missingTools } from "./helpers/tools.js";
+import { repoRoot, runOcre, tempDir } from "./helpers/cli.js";
+import { packageImage } from "../cli/oci/index.js";
+import { parseHealth } from "../cli/abi/health.js";
+import type { ContainerSpec } from "../cli/spec.js";
+import type { ResolvedConfig } from "../cli/config/types.js";
+
+type Registry = Awaited<ReturnType<typeof startRegistry>>;
+
+interface Device {
+  address: string;
+  stderr: () => string;
+  stop: () => Promise<void>;
+}
+
+let deviceBinary = "";
+
+async function startDevice(flash: string, trust: string): Promise<Device> {
+  const child: ResultPromise = execa(deviceBinary, ["--listen", "127.0.0.1:0", "--flash", flash, "--trust", trust], {
+    reject: false,
+    buffer: false,
+  });
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  const address = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    void child.then(() => reject(new Error(`ocre-device exited: ${err}`)));
+  });
+  return {
+    address,
+    stderr: () => err,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await child;
+    },
+  };
+}
+
+/** The health events in the device's log ("health event=..." lines). */
+function healthOf(device: Device) {
+  return device
+    .stderr()
+    .split("\n")
+    .filter((l) => l.includes("] health "))
+    .map((l) => parseHealth(l.slice(l.indexOf("] health ") + 9)));
+}
+
+/** An app directory with a built (and optionally signed) image of `seed`; returns its digest. */
+async function app(seed: number, signWith?: string): Promise<{ dir: string; digest: string }> {
+  const dir = await tempDir(`ocre-deploy-app${seed}-`);
+  const spec = (await fixtureSpec({ name: "hello", seed })) as ContainerSpec;
+  const report = await packageImage(spec, fixtureConfig(spec, dir) as ResolvedConfig, {
+    sourceDateEpoch: "1700000000",
+  });
+  if (signWith !== undefined) {
+    const signed = await runOcre(["sign", "--key", signWith], { cwd: dir });
+    expect(signed.exitCode, signed.stderr).toBe(0);
+  }
+  return { dir, digest: report.digest };
+}
+
+const json = (stdout: string) => JSON.parse(stdout) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-registry"))(
+  "ocre deploy / ocre device against the POSIX device",
+  () => {
+    let keys = "";
+    let device: Device;
+    let flash = "";
+    let v1: { dir: string; digest: string };
+    let v2: { dir: string; digest: string };
+
+    beforeAll(async () => {
+      const build = await tempDir("ocre-device-build-");
+      await execa("cmake", ["-S", path.join(repoRoot, "test/c"), "-B", build, "-G", "Ninja"]);
+      await execa("nice", ["cmake", "--build", build, "--target", "ocre_device"]);
+      deviceBinary = path.join(build, "ocre_device");
+      keys = await tempDir("ocre-deploy-keys-");
+      for (const name of ["good", "other"])
+        expect((await runOcre(["keys", "generate", "-o", name], { cwd: keys })).exitCode).toBe(0);
+      v1 = await app(1, path.join(keys, "good.key"));
+      v2 = await app(2, path.join(keys, "good.key"));
+      flash = path.join(await tempDir("ocre-deploy-flash-"), "flash.bin");
+      device = await startDevice(flash, path.join(keys, "good.pub"));
+    }, 300_000);
+    afterAll(async () => {
+      await device?.stop();
+    });
+
+    it("installs an app, updates it, rolls it back, and keeps it across a restart", async () => {
+      const first = await runOcre(["deploy", v1.dir, "--device", device.address, "--json"]);
+      expect(first.exitCode, first.stderr).toBe(0);
+      const installed = json(first.stdout);
+      expect(installed).toMatchObject({ ok: true, name: "hello", digest: v1.digest, via: "host" });
+      expect(installed.entry).toMatchObject({ name: "hello", digest: v1.digest, confirmed: false });
+      expect(installed.entry.previous).toBeUndefined();
+
+      const second = await runOcre(["deploy", v2.dir, "--device", device.address, "--json"]);
+      expect(second.exitCode, second.stderr).toBe(0);
+      expect(json(second.stdout).entry).toMatchObject({ digest: v2.digest, previous: v1.digest });
+      expect(second.stderr).toContain("hello: updated on");
+
+      const ls = await runOcre(["device", "ls", "--device", device.address, "--json"]);
+      expect(ls.exitCode, ls.stderr).toBe(0);
+      expect(json(ls.stdout).containers).toEqual([
+        expect.objectContaining({ name: "hello", digest: v2.digest, previous: v1.digest, running: false }),
+      ]);
+      const table = await runOcre(["device", "ls", "--device", device.address]);
+      expect(table.stdout.split("\n")[0]).toMatch(/^NAME\s+DIGEST\s+VERSION\s+SIZE\s+STATE\s+PREVIOUS$/);
+      expect(table.stdout).toContain(v2.digest.slice(0, 19));
+
+      const back = await runOcre(["device", "rollback", "hello", "--device", device.address, "--json"]);
+      expect(back.exitCode, back.stderr).toBe(0);
+      expect(json(back.stdout).entry.digest).toBe(v1.digest);
+      // The rolled-back version never comes back: nothing left to roll back to.
+      const again = await runOcre(["device", "rollback", "hello", "--device", device.address]);
+      expect(again.exitCode).toBe(1);
+      expect(again.stderr).toContain("OCRE_DEVICE_REFUSED");
+      expect(again.stderr).toContain("no previous version to go back to");
+
+      // Power cycle: the store is the flash file.
+      await device.stop();
+      device = await startDevice(flash, path.join(keys, "good.pub"));
+      const after = json((await runOcre(["device", "ls", "--device", device.address, "--json"])).stdout);
+      expect(after.containers.map((c: { digest: string }) => c.digest)).toEqual([v1.digest]);
+    });
+
+    it("refuses unsigned and untrusted images, the installed version stays", async () => {
+      const unsigned = await app(3);
+      const r1 = await runOcre(["deploy", unsigned.dir, "--device", device.address]);
+      expect(r1.exitCode).toBe(1);
+      expect(r1.stderr).toContain("OCRE_SIGNATURE_MISSING");
+
+      const untrusted = await app(4, path.join(keys, "other.key"));
+      const r2 = await runOcre(["deploy", untrusted.dir, "--device", device.address, "--json"]);
+      expect(r2.exitCode).toBe(1);
+      expect(r2.stdout + r2.stderr).toContain("the signature is not by a trusted key");
+
+      const ls = json((await runOcre(["device", "ls", "--device", device.address, "--json"])).stdout);
+      expect(ls.containers.map((c: { digest: string }) => c.digest)).toEqual([v1.digest]);
+      const refused = healthOf(device).filter((e) => e?.event === "refused");
+      expect(refused.at(-1)).toMatchObject({
+        container: "hello",
+        fields: { reason: "install: the signature is not by a trusted key" },
+      });
+    });
+
+    it("bad addresses and a device that is not there are user errors", async () => {
+      const bad = await runOcre(["device", "ls", "--device", "nowhere"]);
+      expect(bad.exitCode).toBe(1);
+      expect(bad.stderr).toContain("OCRE_DEVICE_ADDRESS");
+      const down = await runOcre(["device", "ls", "--device", `127.0.0.1:${await freePort()}`]);
+      expect(down.exitCode).toBe(1);
+      expect(down.stderr).toContain("OCRE_DEVICE_UNAVAILABLE");
+      const name = await runOcre(["device", "rm", "../x", "--device", device.address]);
+      expect(name.exitCode).toBe(1);
+      expect(name.stderr).toContain("is not a container name");
+    });
+
+    describe("the device pulls from a registry", () => {
+      let registry: Registry;
+      let proxy: http.Server;
+      let proxyPort = 0;
+      /** What the proxy does to the next requests: by path pattern. */
+      let fault: ((req: http.IncomingMessage, body: Buffer) => { status?: number; headers?: object; body?: Buffer; cut?: number } | undefined) | undefined;
+      let blobRequests = 0;
+
+      beforeAll(async () => {
+        registry = await startRegistry();
+        for (const [v, tag] of [
+          [v1, "1.0.0"],
+          [v2, "2.0.0"],
+        ] as const) {
+          const pushed = await runOcre(["push", `${registry.host}/iot/hello:${tag}`], { cwd: v.dir });
+          expect(pushed.exitCode, pushed.stderr).toBe(0);
+        }
+        proxyPort = await freePort();
+        // A proxy in front of the real registry that can cut, change or redirect its answers.
+        proxy = http.createServer((req, res) => {
+          if (req.url!.includes("/blobs/")) blobRequests++;
+          http.get(
+            { host: "127.0.0.1", port: Number(registry.host.split(":")[1]), path: req.url, headers: req.headers },
+            (up) => {
+              const chunks: Buffer[] = [];
+              up.on("data", (c: Buffer) => chunks.push(c));
+              up.on("end", () => {
+                const body = Buffer.concat(chunks);
+                const f = fault?.(req, body);
+                if (f?.status !== undefined) {
+                  res.writeHead(f.status, { ...f.headers, "content-length": String(f.body?.length ?? 0) });
+                  res.end(f.body);
+                  return;
+                }
+                res.writeHead(up.statusCode!, { ...up.headers, "content-length": String(body.length) });
+                const out = f?.body ?? body;
+                if (f?.cut !== undefined) {
+                  // Headers and the first bytes reach the device, then the connection drops.
+                  res.write(out.subarray(0, f.cut), () => res.socket?.destroy());
+                  return;
+                }
+                res.end(out);
+              });
+            },
+          );
+        });
+        await new Promise<void>((r) => proxy.listen(proxyPort, "127.0.0.1", r));
+      }, 120_000);
+      afterAll(async () => {
+        await new Promise((r) => proxy?.close(r));
+        await registry?.stop();
+      });
+
+      const pull = (tag: string, via = `127.0.0.1:${proxyPort}`) =>
+        runOcre(["deploy", `${registry.host}/iot/hello:${tag}`, "--device", device.address, "--registry-as", via, "--json"]);
+      const wasmBlob = (req: http.IncomingMessage, body: Buffer) =>
+        req.url!.includes("/blobs/") && body.subarray(0, 4).toString("latin1") === "\0asm";
+
+      it("pulls by digest: the update is verified and installed", async () => {
+        fault = undefined;
+        const r = await pull("2.0.0", registry.host);
+        expect(r.exitCode, r.stderr).toBe(0);
+        expect(json(r.stdout)).toMatchObject({ via: "device", digest: v2.digest });
+        expect(json(r.stdout).entry).toMatchObject({ digest: v2.digest, previous: v1.digest });
+        const updated = healthOf(device).filter((e) => e?.event === "updated");
+        expect(updated.at(-1)!.fields.digest).toBe(v2.digest.slice(0, 23));
+      });
+
+      it("refuses a tampered layer, a mislabelled manifest, and a registry that is down", async () => {
+        fault = (req, body) => (wasmBlob(req, body) ? { body: Buffer.concat([body.subarray(0, -1), Buffer.from([body.at(-1)! ^ 1])]) } : undefined);
+        const tampered = await pull("1.0.0");
+        expect(tampered.exitCode).toBe(1);
+        expect(tampered.stdout + tampered.stderr).toContain("tampered: the layer's sha256 is not its digest");
+
+        fault = (req, body) =>
+          req.url!.includes("/manifests/sha256:") ? { body: Buffer.from(body.toString().replace("{", "{ ")) } : undefined;
+        const mislabelled = await pull("1.0.0");
+        expect(mislabelled.exitCode).toBe(1);
+        expect(mislabelled.stdout + mislabelled.stderr).toContain("wrong digest");
+
+        fault = undefined;
+        const t0 = Date.now();
+        const down = await pull("1.0.0", `127.0.0.1:${await freePort()}`);
+        expect(down.exitCode).toBe(1);
+        expect(down.stdout + down.stderr).toContain("cannot connect to the registry");
+        // Three retries with back-off (0.2 + 0.4 + 0.8 s), then it gives up.
+        expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);
+
+        const ls = json((await runOcre(["device", "ls", "--device", device.address, "--json"])).stdout);
+        expect(ls.containers.map((c: { digest: string }) => c.digest)).toEqual([v2.digest]);
+      });
+
+      it("retries a truncated layer, follows one redirect, refuses two", async () => {
+        let cuts = 1;
+        fault = (req, body) => (wasmBlob(req, body) && cuts-- > 0 ? { cut: Math.floor(body.length / 2) } : undefined);
+        blobRequests = 0;
+        const truncated = await pull("1.0.0");
+        expect(truncated.exitCode, truncated.stdout + truncated.stderr).toBe(0);
+        expect(json(truncated.stdout).entry).toMatchObject({ digest: v1.digest, previous: v2.digest });
+        expect(device.stderr()).toContain("truncated: the registry closed the connection mid-body, retrying");
+
+        const base = `http://${registry.host}`;
+        fault = (req) => (req.url!.includes("/blobs/") ? { status: 307, headers: { location: `${base}${req.url}` } } : undefined);
+        const redirected = await pull("2.0.0");
+        expect(redirected.exitCode, redirected.stdout + redirected.stderr).toBe(0);
+
+        fault = (req) =>
+          req.url!.includes("/blobs/") ? { status: 307, headers: { location: `http://127.0.0.1:${proxyPort}${req.url}` } } : undefined;
+        const twice = await pull("1.0.0");
+        expect(twice.exitCode).toBe(1);
+        expect(twice.stdout + twice.stderr).toContain("more than one redirect");
+        fault = undefined;
+      });
+
+      it("a layer that is always cut short fails after bounded retries, the old version stays", async () => {
+        fault = (req, body) => (wasmBlob(req, body) ? { cut: 10 } : undefined);
+        blobRequests = 0;
+        const r = await pull("1.0.0");
+        expect(r.exitCode).toBe(1);
+        expect(r.stdout + r.stderr).toContain("truncated");
+        // The payload blob once, the layer 1 + 3 retries.
+        expect(blobRequests).toBe(5);
+        fault = undefined;
+        const ls = json((await runOcre(["device", "ls", "--device", device.address, "--json"])).stdout);
+        expect(ls.containers.map((c: { digest: string }) => c.digest)).toEqual([v2.digest]);
+      });
+    });
+  },
+);
