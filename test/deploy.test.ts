@@ -182,7 +182,12 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
       let proxy: http.Server;
       let proxyPort = 0;
       /** What the proxy does to the next requests: by path pattern. */
-      let fault: ((req: http.IncomingMessage, body: Buffer) => { status?: number; headers?: object; body?: Buffer; cut?: number } | undefined) | undefined;
+      let fault:
+        | ((
+            req: http.IncomingMessage,
+            body: Buffer,
+          ) => { status?: number; headers?: object; body?: Buffer; cut?: number } | undefined)
+        | undefined;
       let blobRequests = 0;
 
       beforeAll(async () => {
@@ -231,7 +236,15 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
       });
 
       const pull = (tag: string, via = `127.0.0.1:${proxyPort}`) =>
-        runOcre(["deploy", `${registry.host}/iot/hello:${tag}`, "--device", device.address, "--registry-as", via, "--json"]);
+        runOcre([
+          "deploy",
+          `${registry.host}/iot/hello:${tag}`,
+          "--device",
+          device.address,
+          "--registry-as",
+          via,
+          "--json",
+        ]);
       const wasmBlob = (req: http.IncomingMessage, body: Buffer) =>
         req.url!.includes("/blobs/") && body.subarray(0, 4).toString("latin1") === "\0asm";
 
@@ -246,13 +259,18 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
       });
 
       it("refuses a tampered layer, a mislabelled manifest, and a registry that is down", async () => {
-        fault = (req, body) => (wasmBlob(req, body) ? { body: Buffer.concat([body.subarray(0, -1), Buffer.from([body.at(-1)! ^ 1])]) } : undefined);
+        fault = (req, body) =>
+          wasmBlob(req, body)
+            ? { body: Buffer.concat([body.subarray(0, -1), Buffer.from([body.at(-1)! ^ 1])]) }
+            : undefined;
         const tampered = await pull("1.0.0");
         expect(tampered.exitCode).toBe(1);
         expect(tampered.stdout + tampered.stderr).toContain("tampered: the layer's sha256 is not its digest");
 
         fault = (req, body) =>
-          req.url!.includes("/manifests/sha256:") ? { body: Buffer.from(body.toString().replace("{", "{ ")) } : undefined;
+          req.url!.includes("/manifests/sha256:")
+            ? { body: Buffer.from(body.toString().replace("{", "{ ")) }
+            : undefined;
         const mislabelled = await pull("1.0.0");
         expect(mislabelled.exitCode).toBe(1);
         expect(mislabelled.stdout + mislabelled.stderr).toContain("wrong digest");
@@ -279,12 +297,15 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
         expect(device.stderr()).toContain("truncated: the registry closed the connection mid-body, retrying");
 
         const base = `http://${registry.host}`;
-        fault = (req) => (req.url!.includes("/blobs/") ? { status: 307, headers: { location: `${base}${req.url}` } } : undefined);
+        fault = (req) =>
+          req.url!.includes("/blobs/") ? { status: 307, headers: { location: `${base}${req.url}` } } : undefined;
         const redirected = await pull("2.0.0");
         expect(redirected.exitCode, redirected.stdout + redirected.stderr).toBe(0);
 
         fault = (req) =>
-          req.url!.includes("/blobs/") ? { status: 307, headers: { location: `http://127.0.0.1:${proxyPort}${req.url}` } } : undefined;
+          req.url!.includes("/blobs/")
+            ? { status: 307, headers: { location: `http://127.0.0.1:${proxyPort}${req.url}` } }
+            : undefined;
         const twice = await pull("1.0.0");
         expect(twice.exitCode).toBe(1);
         expect(twice.stdout + twice.stderr).toContain("more than one redirect");

@@ -273,7 +273,15 @@ async function deployRemote(source: string, address: DeviceAddress, options: Dep
   const parts = await partsOf(fetched.content, fetched.signatures, name, formatReference(target));
   if (options.via === "host") {
     const entry = await withDevice(address, (c) => sendInstall(c, device, parts, options.onProgress));
-    return { device, name, source: formatReference(target), digest: parts.digest, via: "host", bytes: parts.wasm.length, entry };
+    return {
+      device,
+      name,
+      source: formatReference(target),
+      digest: parts.digest,
+      via: "host",
+      bytes: parts.wasm.length,
+      entry,
+    };
   }
   const registry = options.registryAs ?? target.registry;
   const m = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(registry);

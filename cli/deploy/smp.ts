@@ -115,7 +115,10 @@ export class SmpClient {
   async request(op: number, cmd: number, body: SmpMap, timeoutMs?: number): Promise<SmpMap> {
     // cbor2 writes a Buffer through its toJSON(); a plain Uint8Array view is a byte string.
     const plain = Object.fromEntries(
-      Object.entries(body).map(([k, v]) => [k, Buffer.isBuffer(v) ? new Uint8Array(v.buffer, v.byteOffset, v.length) : v]),
+      Object.entries(body).map(([k, v]) => [
+        k,
+        Buffer.isBuffer(v) ? new Uint8Array(v.buffer, v.byteOffset, v.length) : v,
+      ]),
     );
     const payload = Buffer.from(encode(plain));
     if (payload.length + SMP_HEADER_SIZE > SMP_MAX_FRAME)
@@ -129,7 +132,12 @@ export class SmpClient {
     header[7] = cmd;
     this.socket.write(Buffer.concat([header, payload]));
     const frame = await this.readFrame(timeoutMs ?? this.options.answerTimeoutMs ?? 30_000);
-    if ((frame[0]! & 0x07) !== op + 1 || frame.readUInt16BE(4) !== OCRE_SMP_GROUP || frame[6] !== seq || frame[7] !== cmd)
+    if (
+      (frame[0]! & 0x07) !== op + 1 ||
+      frame.readUInt16BE(4) !== OCRE_SMP_GROUP ||
+      frame[6] !== seq ||
+      frame[7] !== cmd
+    )
       throw protocol(this.where, "an answer that does not match the request (op, group, sequence or command)");
     let map: unknown;
     try {
