@@ -1,13 +1,13 @@
 /**
  * The conformance suite (test/conformance/): raw-ABI containers in C (Debian clang + wasi-libc)
  * and AssemblyScript that exercise every env function's success and error paths, the limits,
- * two containers with the same timer id, a container dying with events queued, a flood and a
- * trap. Each runs under `ocre run`'s two profiles, "ocre" (ocre's firmware) and "upstream-0.7"
+ * two containers with the same timer id, a container dying with events queued, a flood, a
+ * trap, and WASI files in a preopened folder with every way out of it refused. Each runs under `ocre run`'s two profiles, "ocre" (ocre's firmware) and "upstream-0.7"
  * (a stock upstream device), and its output must equal the expected-output file:
  * expected/<case>.txt when both runtimes agree, else expected/<case>.<profile>.txt. The files
  * were checked line by line against upstream's sources and docs/compat.md.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { validate } from "../cli/pipeline/validate.js";
@@ -24,6 +24,8 @@ const suite = path.join(repoRoot, "test/conformance");
 interface Case {
   readonly name: string;
   readonly containers: readonly { readonly source: string; readonly name: string; readonly caps: string[] }[];
+  /** Preopen a fresh sandbox folder at /data (`--dir <folder>:/data`), holding the escape links. */
+  readonly sandbox?: boolean;
 }
 
 const API = ["ocre:api"];
@@ -50,7 +52,20 @@ const CASES: readonly Case[] = [
   },
   { name: "oob", containers: [{ source: "oob", name: "oob", caps: API }] },
   { name: "as-raw", containers: [{ source: "as-raw", name: "as-raw", caps: API }] },
+  { name: "filesystem", containers: [{ source: "filesystem", name: "filesystem", caps: API }], sandbox: true },
 ];
+
+/**
+ * A sandbox folder as filesystem.c expects it: `in` -> folder (stays inside), `abs` -> /etc
+ * (absolute) and `up` -> ../.. (climbs out). Upstream was given the same folder (README.md).
+ */
+async function sandbox(): Promise<string> {
+  const dir = await tempDir("ocre-conformance-fs-");
+  await symlink("folder", path.join(dir, "in"));
+  await symlink("/etc", path.join(dir, "abs"));
+  await symlink("../..", path.join(dir, "up"));
+  return dir;
+}
 const PROFILES: readonly RuntimeName[] = ["ocre", "upstream-0.7"];
 
 /** What a run printed: each container's stdout, then how it ended. */
@@ -111,6 +126,7 @@ describe.skipIf(missingTools("clang", "wasm-ld"))("conformance suite under ocre 
           virtualTime: true,
           timeoutMs: 20_000,
           runtime: profile,
+          ...(c.sandbox ? { dirs: [{ host: await sandbox(), guest: "/data" }] } : {}),
         });
         const got = transcript(run);
         const want = await expected(c.name, profile);

@@ -145,6 +145,17 @@ export const WASI_FUNCTIONS: readonly WasiFunction[] = Object.freeze([
   wasi("environ_get", ["i32", "i32"]),
   wasi("sched_yield", []),
   wasi("poll_oneoff", ["i32", "i32", "i32", "i32"]),
+  // The filesystem calls of upstream's filesystem samples (ocre-sdk generic/filesystem*): files
+  // under preopened directories (`ocre run --dir`; CONFIG_OCRE_WASI_FS on the device).
+  wasi("fd_tell", ["i32", "i32"]),
+  wasi("fd_filestat_get", ["i32", "i32"]),
+  wasi("fd_readdir", ["i32", "i32", "i32", "i64", "i32"]),
+  wasi("fd_renumber", ["i32", "i32"]),
+  wasi("path_open", ["i32", "i32", "i32", "i32", "i32", "i64", "i64", "i32", "i32"]),
+  wasi("path_filestat_get", ["i32", "i32", "i32", "i32", "i32"]),
+  wasi("path_create_directory", ["i32", "i32", "i32"]),
+  wasi("path_unlink_file", ["i32", "i32", "i32"]),
+  wasi("path_remove_directory", ["i32", "i32", "i32"]),
 ]);
 
 const byKey = new Map<string, AbiFunction | WasiFunction>(

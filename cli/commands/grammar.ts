@@ -260,6 +260,12 @@ export const runCommand = command({
       type: "number",
       describe: `Events a container's queue holds (default ${LIMITS.eventQueueDepth.default}, as CONFIG_OCRE_EVENT_QUEUE_DEPTH)`,
     },
+    dir: {
+      type: "string",
+      array: true,
+      describe:
+        "Preopen a host folder for the containers' WASI file calls: host[:guest], guest default / (repeatable; nothing outside it is reachable)",
+    },
     runtime: {
       type: "string",
       choices: RUNTIME_NAMES,

@@ -12,6 +12,7 @@ import { loadGpioScript } from "../sim/gpio-script.js";
 import { runContainers } from "../sim/run.js";
 import { loadSensorTrace } from "../sim/sensor-trace.js";
 import { resolveTarget } from "../sim/sources.js";
+import { parseDirFlag } from "../sim/wasi-fs.js";
 import { createTraceWriter } from "../sim/trace-file.js";
 import type { ContainerResult, SimEvent } from "../sim/types.js";
 import type { Output } from "../ui/output.js";
@@ -126,6 +127,7 @@ export const run = defineCommand(runCommand, async (args, out) => {
   if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) {
     throw new OcreError("OCRE_RUN_LIMIT", `--event-queue-depth must be a positive integer, not ${depth}`);
   }
+  const dirs = args.dir?.map((d) => parseDirFlag(d, args.cwd));
   const timeoutMs = args.timeout === undefined ? undefined : parseFlagDuration(args.timeout, "--timeout");
   const durationMs = args.duration === undefined ? undefined : parseFlagDuration(args.duration, "--duration");
   // Without --board, an app's own board (its manifest's first `boards` entry), from its catalog.
@@ -151,6 +153,7 @@ export const run = defineCommand(runCommand, async (args, out) => {
     sensors,
     trace: tracer?.write,
     seed: args.seed,
+    ...(dirs === undefined ? {} : { dirs }),
     limits: depth === undefined ? undefined : { eventQueueDepth: depth },
     runtime: args.runtime,
     onEvent: livePrinter(out, targets.length > 1),

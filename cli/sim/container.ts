@@ -73,6 +73,8 @@ export class Container {
   /** App time at which the current suspension began (poll_oneoff's relative timeouts). */
   private suspendedAt = 0;
   result: ContainerResult | undefined;
+  /** Run once when the container ends (host files it left open). */
+  private readonly endHooks: (() => void)[] = [];
 
   constructor(
     readonly sim: Simulation,
@@ -177,6 +179,10 @@ export class Container {
     this.sim.finish(this, "exited", 0, undefined);
   }
 
+  atEnd(hook: () => void): void {
+    this.endHooks.push(hook);
+  }
+
   end(status: ContainerStatus, exitCode: number, trap: TrapInfo | undefined, timeMs: number): ContainerResult {
     // The device's health events for a run that ended (a run's --duration end is no event).
     if (status !== "stopped") {
@@ -205,6 +211,7 @@ export class Container {
     for (const timer of this.timers.values()) if (timer.item) timer.item.cancelled = true;
     this.timers.clear();
     this.subscriptions.length = 0;
+    for (const hook of this.endHooks.splice(0)) hook();
     return this.result;
   }
 }

@@ -1,6 +1,7 @@
 import { loadBoard } from "./board.js";
 import { Simulation } from "./simulation.js";
 import type { RunOptions, RunResult } from "./types.js";
+import { checkPreopens } from "./wasi-fs.js";
 
 export type * from "./types.js";
 export { parseSensorTrace, loadSensorTrace, type SensorTrace, type SensorSample } from "./sensor-trace.js";
@@ -21,7 +22,10 @@ export { loadBoard, simBoard, type Board } from "./board.js";
 export async function runContainers(options: RunOptions): Promise<RunResult> {
   const wallStart = performance.now();
   const board = options.board ?? (await loadBoard());
-  const sim = new Simulation(board, options);
+  const sim = new Simulation(
+    board,
+    options.dirs === undefined ? options : { ...options, dirs: checkPreopens(options.dirs) },
+  );
   const loadStart = performance.now();
   sim.load(options.containers);
   const loadWallMs = performance.now() - loadStart;

@@ -29,6 +29,7 @@ import type {
   TrapInfo,
 } from "./types.js";
 import { Wasm, isWasmMemory, type WasmImports, type WasmInstance, type WasmMemory } from "./wasm-api.js";
+import type { PreopenDir } from "./wasi-fs.js";
 
 const ENTRY_POINTS = ["_start", "main", "__main_argc_argv", "_main"];
 
@@ -89,6 +90,8 @@ export class Simulation {
   readonly record: (entry: TraceEntry) => void;
   readonly warnings: SimWarning[] = [];
   readonly seed: number | undefined;
+  /** Preopened directories every container gets (--dir). */
+  readonly dirs: readonly PreopenDir[];
   readonly profile: RuntimeProfile;
   /** Upstream profile: the one event queue of every container (owner in each event). */
   readonly sharedQueue: EventQueue | undefined;
@@ -135,6 +138,7 @@ export class Simulation {
             }
           };
     this.seed = options.seed ?? (this.virtual ? 1 : undefined);
+    this.dirs = options.dirs ?? [];
     this.emit = options.onEvent ?? (() => {});
     this.gpio = new GpioModel(board, (change) => this.emit({ type: "gpio", ...change }));
     this.sensors = new SensorModel(board, options.sensors);

@@ -3,6 +3,7 @@ import type { RuntimeName } from "./profile.js";
 import type { Board } from "./board.js";
 import type { GpioScriptStep } from "./gpio-script.js";
 import type { SensorTrace } from "./sensor-trace.js";
+import type { PreopenDir } from "./wasi-fs.js";
 
 /**
  * One container to run. A ContainerSpec from the build pipeline fits this shape as is; a bare
@@ -39,6 +40,11 @@ export interface RunOptions {
    * receives each entry as it happens instead (long runs: stream them to a file).
    */
   readonly trace?: boolean | ((entry: TraceEntry) => void);
+  /**
+   * Preopened directories (--dir), the same for every container: fd 3, 4, … in this order.
+   * Host folders must exist (runContainers checks them); guest paths are absolute.
+   */
+  readonly dirs?: readonly PreopenDir[];
   /** Seed for random_get; default: fixed in virtual time, random in real time. */
   readonly seed?: number;
   readonly limits?: Partial<SimLimits>;

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { Container } from "./container.js";
 import type { HostGroup } from "./host-fn.js";
 import { GuestMemory } from "./memory.js";
+import { WasiFs } from "./wasi-fs.js";
 import { ExitSignal } from "./signals.js";
 
 /** WASI preview 1 errno values (not the Ocre negative errnos). */
@@ -29,7 +30,8 @@ function seededRandom(seed: number): (out: Uint8Array) => void {
 
 /**
  * The WASI preview 1 subset of cli/abi/table.ts WASI_FUNCTIONS: stdout/stderr captured per
- * container, no stdin data and no files (no preopens), args/env from the container metadata,
+ * container, no stdin data, files under the run's preopened directories (--dir, wasi-fs.ts),
+ * args/env from the container metadata,
  * clocks on the run's app time, random (seeded in virtual time), exit, sleep via poll_oneoff.
  */
 export function wasiImports(c: Container): HostGroup {
@@ -59,6 +61,8 @@ export function wasiImports(c: Container): HostGroup {
     }
     return E.SUCCESS;
   };
+  const files = new WasiFs(m, sim.dirs);
+  c.atEnd(() => files.closeAll());
   const nowNs = (clock: number): bigint | undefined => {
     const ms = sim.now();
     if (clock === 0) return sim.virtual ? BigInt(Math.round(ms * 1e6)) : BigInt(Date.now()) * 1_000_000n;
@@ -68,6 +72,7 @@ export function wasiImports(c: Container): HostGroup {
 
   return {
     fd_write: (fd: number, iovs: number, iovsLen: number, nwrittenP: number) => {
+      if (fd > 2) return files.write(fd, iovs, iovsLen, nwrittenP);
       if (fd !== 1 && fd !== 2) return E.BADF;
       const stream = fd === 1 ? "stdout" : "stderr";
       let total = 0;
@@ -86,14 +91,17 @@ export function wasiImports(c: Container): HostGroup {
       if (!m().setU32(nwrittenP, total)) return E.FAULT;
       return E.SUCCESS;
     },
-    fd_read: (fd: number, _iovs: number, _iovsLen: number, nreadP: number) => {
+    fd_read: (fd: number, iovs: number, iovsLen: number, nreadP: number) => {
+      if (fd > 2) return files.read(fd, iovs, iovsLen, nreadP);
       if (fd !== 0) return E.BADF;
       return m().setU32(nreadP, 0) ? E.SUCCESS : E.FAULT;
     },
-    fd_close: (fd: number) => (fd <= 2 ? E.SUCCESS : E.BADF),
-    fd_seek: (fd: number) => (fd <= 2 ? E.SPIPE : E.BADF),
+    fd_close: (fd: number) => (fd <= 2 ? E.SUCCESS : files.close(fd)),
+    fd_seek: (fd: number, offset: bigint, whence: number, newOffsetP: number) =>
+      fd <= 2 ? E.SPIPE : files.seek(fd, offset, whence, newOffsetP),
+    fd_tell: (fd: number, offsetP: number) => (fd <= 2 ? E.SPIPE : files.tell(fd, offsetP)),
     fd_fdstat_get: (fd: number, buf: number) => {
-      if (fd > 2) return E.BADF;
+      if (fd > 2) return files.fdstatGet(fd, buf);
       if (!m().inBounds(buf, 24)) return E.FAULT;
       m().setU8(buf, FILETYPE_CHARACTER_DEVICE);
       m().setU16(buf + 2, 0);
@@ -101,9 +109,29 @@ export function wasiImports(c: Container): HostGroup {
       m().setU64(buf + 16, 0n);
       return E.SUCCESS;
     },
-    fd_fdstat_set_flags: () => E.NOSYS,
-    fd_prestat_get: () => E.BADF,
-    fd_prestat_dir_name: () => E.BADF,
+    fd_fdstat_set_flags: (fd: number, flags: number) => (fd <= 2 ? E.NOSYS : files.fdstatSetFlags(fd, flags)),
+    fd_prestat_get: (fd: number, buf: number) => files.prestatGet(fd, buf),
+    fd_prestat_dir_name: (fd: number, buf: number, len: number) => files.prestatDirName(fd, buf, len),
+    fd_filestat_get: (fd: number, buf: number) => (fd <= 2 ? E.BADF : files.filestatGet(fd, buf)),
+    fd_readdir: (fd: number, buf: number, len: number, cookie: bigint, usedP: number) =>
+      files.readdir(fd, buf, len, cookie, usedP),
+    fd_renumber: (from: number, to: number) => (from <= 2 || to <= 2 ? E.BADF : files.renumber(from, to)),
+    path_open: (
+      dirfd: number,
+      lookup: number,
+      ptr: number,
+      len: number,
+      oflags: number,
+      rightsBase: bigint,
+      _rightsInheriting: bigint,
+      fdflags: number,
+      fdP: number,
+    ) => files.open(dirfd, lookup, ptr, len, oflags, rightsBase, fdflags, fdP),
+    path_filestat_get: (dirfd: number, flags: number, ptr: number, len: number, buf: number) =>
+      files.pathFilestatGet(dirfd, flags, ptr, len, buf),
+    path_create_directory: (dirfd: number, ptr: number, len: number) => files.createDirectory(dirfd, ptr, len),
+    path_unlink_file: (dirfd: number, ptr: number, len: number) => files.unlinkFile(dirfd, ptr, len),
+    path_remove_directory: (dirfd: number, ptr: number, len: number) => files.removeDirectory(dirfd, ptr, len),
     proc_exit: (code: number) => {
       // WASI's exit code is a u32; C's exit(-1) passes 0xffffffff: shown as -1, like a C int.
       throw new ExitSignal(code | 0);

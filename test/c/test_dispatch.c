@@ -189,6 +189,25 @@ static void wasi_calls(void **state)
 	set_i32(0, 3);
 	assert_false(ocre_dispatch_wasi(c, m, OCRE_WASI_fd_prestat_get, slots));
 	assert_int_equal(result_i32(), OCRE_WASI_EBADF);
+	/* No preopened directory: every file call names an unknown fd (the pointers stay unread). */
+	static const unsigned int file_calls[] = {
+		OCRE_WASI_fd_tell,
+		OCRE_WASI_fd_filestat_get,
+		OCRE_WASI_fd_readdir,
+		OCRE_WASI_fd_renumber,
+		OCRE_WASI_path_open,
+		OCRE_WASI_path_filestat_get,
+		OCRE_WASI_path_create_directory,
+		OCRE_WASI_path_unlink_file,
+		OCRE_WASI_path_remove_directory,
+	};
+
+	for (size_t i = 0; i < sizeof(file_calls) / sizeof(file_calls[0]); i++) {
+		set_i32(1, 0x7fffffff);
+		assert_false(ocre_dispatch_wasi(c, m, file_calls[i], slots));
+		assert_int_equal(result_i32(), OCRE_WASI_EBADF);
+	}
+	set_i32(0, 3);
 	set_i32(0, 9);
 	assert_true(ocre_dispatch_wasi(c, m, OCRE_WASI_proc_exit, slots));
 	assert_int_equal(c->proc_exit_code, 9);

@@ -199,6 +199,21 @@ bool ocre_dispatch_wasi(struct ocre_container *c, const struct ocre_mem *m, unsi
 		ocre_port_yield();
 		r = OCRE_WASI_ESUCCESS;
 		break;
+	case OCRE_WASI_fd_tell:
+	case OCRE_WASI_fd_filestat_get:
+	case OCRE_WASI_fd_readdir:
+	case OCRE_WASI_fd_renumber:
+	case OCRE_WASI_path_open:
+	case OCRE_WASI_path_filestat_get:
+	case OCRE_WASI_path_create_directory:
+	case OCRE_WASI_path_unlink_file:
+	case OCRE_WASI_path_remove_directory:
+		/*
+		 * No preopened directory (ocre_wasi_fd_prestat_get): no fd names a file or a
+		 * directory, so the only answer is EBADF, before any pointer is read.
+		 */
+		r = OCRE_WASI_EBADF;
+		break;
 	default: /* fd_read, fd_close, fd_seek, fd_fdstat_set_flags, poll_oneoff */
 		r = OCRE_WASI_ENOSYS;
 		break;
