@@ -162,6 +162,66 @@ static void plain_sleep_keeps_upstream_semantics(void **state)
 	assert_int_equal(ocre_container_destroy(p), 0);
 }
 
+/*
+ * ocre:wait-v1 ends a sleep for an event queued after the module last polled or slept, not for
+ * one already pending then (as the simulator): sleep() in a handler with a backlog lasts its
+ * time. An event queued between an empty poll and the sleep still ends it (no lost wake-up).
+ */
+static volatile uint64_t backlog_ms, new_event_ms, after_empty_poll_ms;
+static volatile int32_t backlog_polls[4];
+
+static void backlog(struct ocre_container *c)
+{
+	opt_in_wait(c);
+	GUEST(c, ocre_api_ocre_timer_create(c, 1));
+	GUEST(c, ocre_api_ocre_timer_create(c, 2));
+	GUEST(c, ocre_api_ocre_timer_start(c, 1, 5, 0));
+	GUEST(c, ocre_api_ocre_timer_start(c, 2, 5, 0));
+	ocre_port_sleep_ms(30); /* both expire: two events queued */
+	backlog_polls[0] = GUEST(c, ocre_api_ocre_get_event(c, fake_mem(c), EV)); /* one stays */
+
+	uint64_t t0 = ocre_port_uptime_ms();
+
+	GUEST(c, ocre_api_ocre_sleep(c, 100));
+	backlog_ms = ocre_port_uptime_ms() - t0;
+
+	GUEST(c, ocre_api_ocre_timer_start(c, 1, 30, 0));
+	t0 = ocre_port_uptime_ms();
+	GUEST(c, ocre_api_ocre_sleep(c, 2000));
+	new_event_ms = ocre_port_uptime_ms() - t0;
+
+	backlog_polls[1] = GUEST(c, ocre_api_ocre_get_event(c, fake_mem(c), EV));
+	backlog_polls[2] = GUEST(c, ocre_api_ocre_get_event(c, fake_mem(c), EV));
+	backlog_polls[3] = GUEST(c, ocre_api_ocre_get_event(c, fake_mem(c), EV)); /* empty */
+	GUEST(c, ocre_api_ocre_timer_start(c, 2, 5, 0));
+	ocre_port_sleep_ms(30); /* queued after the empty poll, before the sleep */
+	t0 = ocre_port_uptime_ms();
+	GUEST(c, ocre_api_ocre_sleep(c, 2000));
+	after_empty_poll_ms = ocre_port_uptime_ms() - t0;
+}
+
+static const struct fake_module m_backlog = MOD(backlog);
+
+static void wait_sleep_ends_only_for_new_events(void **state)
+{
+	(void)state;
+	int b = add(&m_backlog, "backlog", OCRE_CAP_API, OCRE_RESTART_NO);
+
+	assert_int_equal(ocre_container_start(b), 0);
+	ocre_wait_all();
+	assert_int_equal(backlog_polls[0], 0);
+	/* the pending timer event did not cut the sleep short */
+	assert_true(backlog_ms >= 100);
+	/* a timer expiring during the sleep did (30 ms; loose for loaded CI machines) */
+	assert_true(new_event_ms >= 30 && new_event_ms < 1000);
+	assert_int_equal(backlog_polls[1], 0);
+	assert_int_equal(backlog_polls[2], 0);
+	assert_int_equal(backlog_polls[3], -OCRE_ENOMSG);
+	/* an event queued after the last (empty) poll ends the sleep at once */
+	assert_true(after_empty_poll_ms < 1000);
+	assert_int_equal(ocre_container_destroy(b), 0);
+}
+
 /* ---- stop ---------------------------------------------------------------------------------- */
 
 static void sleeper(struct ocre_container *c)
@@ -457,6 +517,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(idle_container_never_wakes_and_events_wake_only_theirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(plain_sleep_keeps_upstream_semantics, setup, teardown),
+		cmocka_unit_test_setup_teardown(wait_sleep_ends_only_for_new_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(stop_waits_without_polling, setup, teardown),
 		cmocka_unit_test_setup_teardown(interrupt_producers_never_log, setup, teardown),
 		cmocka_unit_test_setup_teardown(topics_are_matched_outside_the_interrupt_lock, setup, teardown),

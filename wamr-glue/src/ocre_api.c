@@ -93,20 +93,29 @@ int32_t ocre_api_uname(struct ocre_container *c, const struct ocre_mem *m, uint3
 	return 0;
 }
 
-static bool events_pending(struct ocre_container *c)
+/*
+ * Whether an event was queued since the module last polled or slept, and marks the queue seen.
+ * Under the lock: an interrupt queuing between the check and the mark is never lost.
+ */
+static bool take_new_events(struct ocre_container *c)
 {
 	unsigned int key = ocre_port_lock();
-	bool pending = c->events.count > 0;
+	bool fresh = c->events.pushed != c->events_seen;
 
+	c->events_seen = c->events.pushed;
 	ocre_port_unlock(key);
-	return pending;
+	return fresh;
 }
 
 /*
  * Sleeps on the container's semaphore, which a stop and every event queued for it give. As
  * upstream, a plain sleep lasts its time (stray wake-ups sleep on). After the OCRE_EXT_WAIT_V1
- * handshake it also returns as soon as an event is pending, and a negative time waits for an
- * event with no limit: the SDK's event loop then wakes only for its own events.
+ * handshake it also returns as soon as an event is queued after the module last polled
+ * (ocre_get_event) or slept, and a negative time waits for such an event with no limit: the
+ * SDK's event loop then wakes only for its own events. Events already pending when the module
+ * last looked do not cut a sleep short, so sleep() in a handler with a backlog lasts its time
+ * (as in the simulator); an event queued between an empty poll and the sleep does end it, so
+ * the event loop never misses it.
  */
 int32_t ocre_api_ocre_sleep(struct ocre_container *c, int32_t ms)
 {
@@ -119,8 +128,8 @@ int32_t ocre_api_ocre_sleep(struct ocre_container *c, int32_t ms)
 	uint64_t deadline = ocre_port_uptime_ms() + (forever ? 0 : (uint32_t)ms);
 
 	while (!c->stop_requested) {
-		if (c->ext_wait && events_pending(c)) {
-			break;
+		if (c->ext_wait && take_new_events(c)) {
+			return 0;
 		}
 		uint64_t now = ocre_port_uptime_ms();
 
@@ -134,6 +143,9 @@ int32_t ocre_api_ocre_sleep(struct ocre_container *c, int32_t ms)
 		}
 		(void)ocre_port_wait(c->slot, (uint32_t)(deadline - now));
 		c->wakeups++;
+	}
+	if (c->ext_wait) {
+		(void)take_new_events(c);
 	}
 	return 0;
 }
@@ -222,6 +234,8 @@ int32_t ocre_api_ocre_get_event(struct ocre_container *c, const struct ocre_mem 
 		unsigned int key = ocre_port_lock();
 		bool got = ocre_evq_pop(&c->events, &ev);
 
+		c->events_seen = c->events.pushed;
+
 		ocre_port_unlock(key);
 		if (!got) {
 			return -OCRE_ENOMSG;
@@ -267,6 +281,7 @@ int32_t ocre_api_ocre_register_dispatcher(struct ocre_container *c, const struct
 		/* ocre's extension handshake; upstream answers -EINVAL to this type (the SDK then
 		 * polls, and keeps reading -ENOENT as "not delivered"). */
 		if (fn != NULL && strcmp(fn, OCRE_EXT_WAIT_V1) == 0) {
+			(void)take_new_events(c); /* what is queued now is pending, not new */
 			c->ext_wait = true;
 		} else if (fn != NULL && strcmp(fn, OCRE_EXT_ERRNO_V1) == 0) {
 			c->ext_errno = true;

@@ -17,6 +17,7 @@ bool ocre_evq_push(struct ocre_event_queue *q, const struct ocre_event *ev)
 	}
 	q->ev[(q->head + q->count) % OCRE_EVENT_QUEUE_DEPTH] = *ev;
 	q->count++;
+	q->pushed++;
 	return true;
 }
 

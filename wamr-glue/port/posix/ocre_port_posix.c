@@ -178,14 +178,18 @@ void ocre_port_yield(void)
 	sched_yield();
 }
 
-void ocre_port_sleep_ms(uint32_t ms)
+static void sleep_ms(uint32_t ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000u, .tv_nsec = (long)(ms % 1000u) * 1000000L};
 
-	__atomic_fetch_add(&sleep_calls, 1, __ATOMIC_RELAXED);
-
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
 	}
+}
+
+void ocre_port_sleep_ms(uint32_t ms)
+{
+	__atomic_fetch_add(&sleep_calls, 1, __ATOMIC_RELAXED);
+	sleep_ms(ms);
 }
 
 void ocre_port_mutex_lock(unsigned int slot)
@@ -249,7 +253,7 @@ static void *timer_thread(void *p)
 {
 	(void)p;
 	for (;;) {
-		ocre_port_sleep_ms(1);
+		sleep_ms(1); /* the port's own tick: not a poll by the runtime (sleep_calls) */
 		uint64_t now = ocre_port_uptime_ms();
 
 		for (unsigned int i = 0; i < TIMER_SLOTS; i++) {
