@@ -38,11 +38,28 @@ while (n < 5) {
 store<u16>(TXT + 64, 0x74);
 ocre_publish_message(cstr("wake/now"), TXT + 64, TXT + 128, 1);`;
 
+/**
+ * Publishes two messages to itself and sleeps 100 ms; takes one and sleeps 100 ms again while
+ * a GPIO step it does not watch happens. Neither its own messages nor the one left pending are
+ * new events: both sleeps last their time.
+ */
+const BACKLOG = `
+@external("env", "ocre_register_dispatcher") declare function ocre_register_dispatcher(t: i32, name: usize): i32;
+ocre_register_dispatcher(0x6f637265, cstr("ocre:wait-v1"));
+ocre_subscribe_message(cstr("self/"));
+store<u16>(TXT + 64, 0x74);
+ocre_publish_message(cstr("self/a"), TXT + 64, TXT + 128, 1);
+ocre_publish_message(cstr("self/b"), TXT + 64, TXT + 128, 1);
+ocre_sleep(100);
+print(nextEvent().toString() + "\\n");
+ocre_sleep(100);`;
+
 const wasm: Record<string, Uint8Array> = {};
 beforeAll(async () => {
   wasm.gpio = await compileAs(GPIO_CODES);
   wasm.waiter = await compileAs(WAITER);
   wasm.waker = await compileAs(WAKER);
+  wasm.backlog = await compileAs(BACKLOG);
 });
 
 describe("GPIO allow-lists", () => {
@@ -80,6 +97,18 @@ describe("ocre:wait-v1", () => {
     expect(waiter!.stats.wakeups).toBe(1);
     // the waker polled with 10 ms sleeps: hundreds of wake-ups for the same 5 s
     expect(waker!.stats.wakeups).toBeGreaterThan(400);
+  });
+});
+
+describe("ocre:wait-v1 sleeps, as the device's shim (test/c/test_runtime.c)", () => {
+  it("are not cut short by the container's own messages nor by events already pending", async () => {
+    const result = await runContainers({
+      containers: [{ name: "backlog", wasm: wasm.backlog!, capabilities: ["messaging"] }],
+      virtualTime: true,
+      durationMs: 10_000,
+      gpioScript: [{ timeMs: 150, pin: "sw0", level: 1 }],
+    });
+    expect(result.containers[0]).toMatchObject({ status: "exited", stdout: "0\n", endedAtMs: 200 });
   });
 });
 

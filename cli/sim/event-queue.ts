@@ -26,6 +26,8 @@ export class EventQueue {
   private head = 0;
   private count = 0;
   overflowed = 0;
+  /** Events ever queued: tells an event queued during a wait from one pending before it. */
+  pushed = 0;
 
   constructor(readonly depth: number) {
     this.ring = new Array<QueuedEvent | undefined>(depth);
@@ -43,6 +45,7 @@ export class EventQueue {
     }
     this.ring[(this.head + this.count) % this.depth] = event;
     this.count++;
+    this.pushed++;
     return true;
   }
 

@@ -332,6 +332,7 @@ export class Simulation {
   runAhead(c: Container, wakeAt: number): boolean {
     if (!this.virtual || this.ready.length > 0) return false;
     const clock = this.clock as VirtualClock;
+    const pushed = c.queue.pushed;
     for (;;) {
       const top = this.timeline.peek();
       if (top === undefined && !Number.isFinite(wakeAt)) return false;
@@ -344,8 +345,8 @@ export class Simulation {
       clock.jump(top.at);
       top.run();
       if (this.stopping) throw new StopSignal(this.stopping);
-      // Its own event (say, its timer) ends a wait at once.
-      if (c.waitingForEvent && c.queue.length > 0) {
+      // Its own event (say, its timer) queued meanwhile ends a wait at once; a backlog does not.
+      if (c.waitingForEvent && c.queue.pushed !== pushed) {
         c.waitingForEvent = false;
         return true;
       }

@@ -110,12 +110,12 @@ static bool take_new_events(struct ocre_container *c)
 /*
  * Sleeps on the container's semaphore, which a stop and every event queued for it give. As
  * upstream, a plain sleep lasts its time (stray wake-ups sleep on). After the OCRE_EXT_WAIT_V1
- * handshake it also returns as soon as an event is queued after the module last polled
- * (ocre_get_event) or slept, and a negative time waits for such an event with no limit: the
- * SDK's event loop then wakes only for its own events. Events already pending when the module
- * last looked do not cut a sleep short, so sleep() in a handler with a backlog lasts its time
- * (as in the simulator); an event queued between an empty poll and the sleep does end it, so
- * the event loop never misses it.
+ * handshake it also returns as soon as a new event is queued, and a negative time waits for
+ * one with no limit: the SDK's event loop then wakes only for its own events. New means queued
+ * after the module last polled (ocre_get_event) or slept, and not by its own publish: events
+ * already pending then do not cut a sleep short, so sleep() with a backlog lasts its time (as
+ * in the simulator), while a timer or interrupt between an empty poll and the sleep ends it,
+ * so the event loop never misses it.
  */
 int32_t ocre_api_ocre_sleep(struct ocre_container *c, int32_t ms)
 {
@@ -439,9 +439,12 @@ static bool receiver_running(const struct ocre_container *c, const struct ocre_e
  * Queues the message for every running subscriber, one copy per receiver however many of its
  * prefixes match. Thread context: the subscription tables are matched under the bus mutex,
  * and the interrupt lock is held only for each push (so timer and GPIO interrupts are never
- * delayed by string matching). Drops the caller's reference.
+ * delayed by string matching). Drops the caller's reference. A copy queued for the publishing
+ * container itself (from, NULL for the runtime) is not news to it: it does not end its
+ * ocre:wait-v1 sleeps.
  */
-static void bus_deliver(struct ocre_msg *msg, int *delivered, int *full)
+static void bus_deliver(struct ocre_msg *msg, struct ocre_container *from, int *delivered,
+			int *full)
 {
 	*delivered = 0;
 	*full = 0;
@@ -468,6 +471,11 @@ static void bus_deliver(struct ocre_msg *msg, int *delivered, int *full)
 			ocre_port_unlock(key);
 			if (enqueue(r, &ev, receiver_running)) {
 				(*delivered)++;
+				if (r == from) {
+					key = ocre_port_lock();
+					r->events_seen++;
+					ocre_port_unlock(key);
+				}
 			} else {
 				(*full)++;
 				key = ocre_port_lock();
@@ -493,7 +501,7 @@ int ocre_bus_publish(const char *topic, const char *ctype, const void *payload, 
 	if (msg == NULL) {
 		return -OCRE_ENOMEM;
 	}
-	bus_deliver(msg, &delivered, &full);
+	bus_deliver(msg, NULL, &delivered, &full);
 	return delivered;
 }
 
@@ -534,7 +542,7 @@ int32_t ocre_api_ocre_publish_message(struct ocre_container *c, const struct ocr
 	if (msg == NULL) {
 		return not_delivered(c, -OCRE_ENOMEM);
 	}
-	bus_deliver(msg, &delivered, &full);
+	bus_deliver(msg, c, &delivered, &full);
 	if (delivered > 0) {
 		return 0;
 	}

@@ -180,7 +180,7 @@ struct ocre_container {
 	uint32_t dropped_reported; /* events.dropped already logged and published */
 	uint64_t dropped_report_ms;
 	bool ext_wait; /* opted into OCRE_EXT_WAIT_V1: ocre_sleep returns when an event is queued */
-	uint32_t events_seen; /* events.pushed when the module last polled or slept (ext_wait) */
+	uint32_t events_seen; /* events.pushed when it last polled or slept, + its own publishes */
 	uint64_t started_ms;      /* uptime when the current run started */
 	uint32_t mem_high_water;  /* largest linear memory seen, bytes (it never shrinks) */
 	uint32_t dropped_total;   /* events dropped over every run */
