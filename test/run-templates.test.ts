@@ -30,13 +30,17 @@ describe("templates under ocre run --virtual-time", () => {
       durationMs: 5000,
     });
     const [watcher, faulty] = run.containers;
-    expect(faulty).toMatchObject({ status: "trapped", exitCode: 134, stdout: "faulty: tick\n".repeat(3) });
+    // restart: on-failure: its second run (from 3.1 s) ticks once before the run ends at 5 s
+    expect(faulty).toMatchObject({ status: "stopped", restarts: 1, stdout: "faulty: tick\n".repeat(4) });
+    expect(run.exitCode).toBe(134);
     const name = faulty!.name;
     const lines = watcher!.stdout.trimEnd().split("\n");
     expect(lines).toEqual([
       `health: event=started container=${name} uptime_ms=0 run=1`,
       `health: event=trapped container=${name} uptime_ms=3000 ran_ms=3000 reason=unreachable`,
       `health: event=exited container=${name} uptime_ms=3000 code=134 ran_ms=3000 memory_bytes=131072 dropped=0`,
+      `health: event=restarted container=${name} uptime_ms=3000 restarts=1 delay_ms=100`,
+      `health: event=started container=${name} uptime_ms=3100 run=2`,
     ]);
     // Every event follows the one definition (cli/abi/health.ts), topics included.
     for (const h of run.health) {
@@ -44,9 +48,10 @@ describe("templates under ocre run --virtual-time", () => {
       expect(parsed, h.payload).toBeDefined();
       expect(h.topic).toBe(healthTopic(parsed!.event, parsed!.container));
     }
-    // The watcher waited for events: it woke once for "started" and once for the trap and the
-    // exit, which arrive together (a 10 ms poll would have woken it 500 times).
-    expect(watcher!.stats.wakeups).toBe(2);
+    // The watcher waited for events: it woke once for "started", once for the trap, the exit and
+    // the restart, which arrive together, and once for the second start (a 10 ms poll would
+    // have woken it 500 times).
+    expect(watcher!.stats.wakeups).toBe(3);
   });
 
   it("hello prints (built from its directory by `ocre run`)", async () => {

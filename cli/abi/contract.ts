@@ -288,3 +288,14 @@ export const EXIT_CODES = Object.freeze({
   /** Stopped by the watchdog or by ocre_container_stop (like SIGKILL). */
   OCRE_EXIT_KILLED: 137,
 } as const);
+
+/**
+ * Restart back-off (restart: on-failure | always): the n-th consecutive quick failure waits
+ * BASE << (n - 1) ms, capped at MAX; a run of STABLE ms or more resets the count (as Docker and
+ * systemd do). The device (ocre_container.c) and the simulator (cli/sim/restart.ts) use these.
+ */
+export const RESTART_BACKOFF = Object.freeze({
+  OCRE_BACKOFF_BASE_MS: 100,
+  OCRE_BACKOFF_MAX_MS: 30_000,
+  OCRE_BACKOFF_STABLE_MS: 10_000,
+} as const);

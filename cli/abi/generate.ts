@@ -10,6 +10,7 @@ import {
   ERRNO,
   EVENT_TYPE,
   EXIT_CODES,
+  RESTART_BACKOFF,
   EXTENSIONS,
   LIMITS,
   type LimitDef,
@@ -106,6 +107,8 @@ export function renderAbiHeader(): string {
   }
   out.push("};", "", "/* Exit codes the runtime reports for containers that did not exit by themselves. */");
   for (const [name, value] of Object.entries(EXIT_CODES)) out.push(`#define ${pad(name, 17)}${value}`);
+  out.push("", "/* Restart back-off (ms): BASE << (failures - 1), at most MAX; a run of STABLE resets it. */");
+  for (const [name, value] of Object.entries(RESTART_BACKOFF)) out.push(`#define ${pad(name, 23)}${value}u`);
   out.push("", "/* Fixed sizes and ranges of the ABI. */");
   for (const [name, value] of Object.entries(ABI_CONSTANTS)) out.push(`#define ${pad(name, 23)}${value}`);
   out.push(

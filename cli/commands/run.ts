@@ -73,6 +73,10 @@ function livePrinter(out: Output, prefixed: boolean): (event: SimEvent) => void 
       else if (event.result.status === "trapped")
         out.warn(line); // upstream reports a trap as exit 0
       else out.debug(line);
+    } else if (event.type === "restart") {
+      out.info(
+        `${event.container}: restart ${event.restarts} in ${event.delayMs} ms at ${seconds(event.timeMs + event.delayMs)} (restart: ${event.policy})`,
+      );
     }
   };
 }

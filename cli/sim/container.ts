@@ -6,6 +6,7 @@ import type { InstrumentedModule } from "./instrument.js";
 import type { Simulation } from "./simulation.js";
 import type { TimelineItem } from "./timeline.js";
 import type { ContainerResult, ContainerStatus, TrapInfo } from "./types.js";
+import type { RestartPolicy } from "../spec.js";
 import type { WasmExports, WasmInstance, WasmMemory } from "./wasm-api.js";
 
 export interface ContainerTimer {
@@ -75,6 +76,14 @@ export class Container {
   result: ContainerResult | undefined;
   /** Run once when the container ends (host files it left open). */
   private readonly endHooks: (() => void)[] = [];
+  /** Restarts so far, consecutive quick failures (the back-off) and this run's start (app time). */
+  restarts = 0;
+  failures = 0;
+  runStartedAt = 0;
+  /** Events dropped by earlier runs (the queue's count is this run's, as the device's). */
+  droppedEarlier = 0;
+  /** The timeline item that restarts it after its back-off, while it waits. */
+  restartItem: TimelineItem | undefined;
 
   constructor(
     readonly sim: Simulation,
@@ -85,6 +94,7 @@ export class Container {
     readonly env: Readonly<Record<string, string>>,
     readonly prepared: InstrumentedModule,
     readonly gpioAllow: readonly string[] | undefined = undefined,
+    readonly restart: RestartPolicy = "no",
   ) {
     this.queue = new EventQueue(sim.limits.eventQueueDepth);
   }
@@ -160,7 +170,7 @@ export class Container {
       this.rewinding = true;
       this.exports.asyncify_start_rewind(this.prepared.memory.asyncifyData);
     } else {
-      publishHealth(this, "started", { run: 1 });
+      publishHealth(this, "started", { run: this.restarts + 1 });
     }
     this.started = true;
     try {
@@ -188,10 +198,11 @@ export class Container {
     if (status !== "stopped") {
       reportOverflow(this, true);
       if (status === "timeout") publishHealth(this, "killed", { by: "watchdog" });
-      if (status === "trapped") publishHealth(this, "trapped", { ran_ms: timeMs, reason: trap?.kind ?? "trap" });
+      const ran = timeMs - this.runStartedAt;
+      if (status === "trapped") publishHealth(this, "trapped", { ran_ms: ran, reason: trap?.kind ?? "trap" });
       publishHealth(this, "exited", {
         code: exitCode,
-        ran_ms: timeMs,
+        ran_ms: ran,
         memory_bytes: this.memory?.size ?? 0,
         dropped: this.queue.overflowed,
       });
@@ -204,7 +215,12 @@ export class Container {
       stderr: this.stderr.join(""),
       trap,
       endedAtMs: timeMs,
-      stats: { ...this.stats, eventsOverflowed: this.queue.overflowed, appHeapInUse: this.heap?.inUse ?? 0 },
+      restarts: this.restarts,
+      stats: {
+        ...this.stats,
+        eventsOverflowed: this.droppedEarlier + this.queue.overflowed,
+        appHeapInUse: this.heap?.inUse ?? 0,
+      },
     };
     // The device drops a dead container's queue, timers and subscriptions.
     this.queue.clear();
@@ -213,5 +229,33 @@ export class Container {
     this.subscriptions.length = 0;
     for (const hook of this.endHooks.splice(0)) hook();
     return this.result;
+  }
+
+  /**
+   * Makes an ended container ready for its next run (the restart policy): a fresh instance
+   * comes from the simulation; output, stats and warnings carry over, as on the device, where
+   * the queue, timers, subscriptions and extensions belong to one run.
+   */
+  beginRun(now: number): void {
+    this.restarts++;
+    this.runStartedAt = now;
+    this.droppedEarlier += this.queue.overflowed;
+    this.queue.clear();
+    this.queue.overflowed = 0;
+    this.dispatchers.clear();
+    this.extWait = false;
+    this.extErrno = false;
+    this.waitingForEvent = false;
+    this.suspended = false;
+    this.wakeItem = undefined;
+    this.sensorStatus = 0;
+    this.overflowReported = 0;
+    this.overflowReportedAt = 0;
+    this.unwinding = false;
+    this.rewinding = false;
+    this.started = false;
+    this.emptyPolls = 0;
+    this.restartItem = undefined;
+    this.result = undefined;
   }
 }

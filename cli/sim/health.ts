@@ -49,5 +49,5 @@ export function reportOverflow(c: Container, force: boolean): void {
   if (!force && c.overflowReported !== 0 && now - c.overflowReportedAt < OVERFLOW_REPORT_MS) return;
   c.overflowReported = dropped;
   c.overflowReportedAt = now;
-  publishHealth(c, "overflow", { dropped, total: dropped });
+  publishHealth(c, "overflow", { dropped, total: c.droppedEarlier + dropped });
 }

@@ -41,6 +41,8 @@ export interface RuntimeProfile {
   readonly trapExitCode: number;
   /** ocre's extension handshake (ocre_register_dispatcher on OCRE_EXT_EVENT_TYPE) answers 0. */
   readonly extensions: boolean;
+  /** Restart policies (ocre.yaml `restart`, io.ocre.restart) apply; upstream reads no such annotation. */
+  readonly restartPolicies: boolean;
   readonly limits: SimLimits;
 }
 
@@ -56,6 +58,7 @@ export const PROFILES: Readonly<Record<RuntimeName, RuntimeProfile>> = Object.fr
     sleepRefusedFromMs: undefined,
     trapExitCode: TRAP_EXIT_CODE,
     extensions: true,
+    restartPolicies: true,
     limits: DEFAULT_LIMITS,
   }),
   "upstream-0.7": Object.freeze({
@@ -69,6 +72,7 @@ export const PROFILES: Readonly<Record<RuntimeName, RuntimeProfile>> = Object.fr
     sleepRefusedFromMs: 1000,
     trapExitCode: 0,
     extensions: false,
+    restartPolicies: false,
     // Upstream's Zephyr defaults; payloads and topics are bounded only by the receiver's heap
     // there, so the simulator's bounds are set far above anything an app heap holds.
     limits: Object.freeze({ ...DEFAULT_LIMITS, maxMessageBytes: 1 << 24, maxTopicBytes: 1 << 16 }),

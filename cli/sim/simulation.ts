@@ -13,6 +13,8 @@ import { PROBE_MODULE, PROBE_NAME, instrumentModule } from "./instrument.js";
 import { DEFAULT_HEAP_BYTES, type SimLimits } from "./limits.js";
 import { createProbe } from "./probe.js";
 import { PROFILES, type RuntimeProfile } from "./profile.js";
+import { publishHealth } from "./health.js";
+import { nextBackoff, restartWanted } from "./restart.js";
 import { EventQueue } from "./event-queue.js";
 import { SensorModel } from "./sensors.js";
 import { ExitSignal, StopSignal, TIMEOUT_EXIT_CODE } from "./signals.js";
@@ -232,6 +234,7 @@ export class Simulation {
         input.env ?? {},
         prepared,
         input.gpio,
+        this.profile.restartPolicies ? (input.restart ?? "no") : "no",
       );
       this.containers.push(c);
       // Once a deadline passed while instantiating, the rest are not started at all.
@@ -384,6 +387,41 @@ export class Simulation {
     this.subscriptionGeneration++;
     if (exitCode !== 0) this.failures.push(result);
     this.emit({ type: "exit", timeMs: result.endedAtMs, container: c.name, result });
+    this.scheduleRestart(c, status, exitCode);
+  }
+
+  /** The restart policy after a run ended (ocre_container.c's container_thread). */
+  private scheduleRestart(c: Container, status: ContainerStatus, exitCode: number): void {
+    // The run's own end (--duration, --timeout) stops containers as a stop on the device does.
+    const stopped = this.stopping !== undefined || status === "stopped" || status === "timeout";
+    if (!restartWanted(c.restart, exitCode, stopped)) return;
+    const now = this.now();
+    const backoff = nextBackoff(c.failures, now - c.runStartedAt);
+    c.failures = backoff.failures;
+    publishHealth(c, "restarted", { restarts: c.restarts + 1, delay_ms: backoff.delayMs });
+    this.emit({
+      type: "restart",
+      timeMs: now,
+      container: c.name,
+      policy: c.restart,
+      restarts: c.restarts + 1,
+      delayMs: backoff.delayMs,
+    });
+    c.restartItem = this.timeline.add(now + backoff.delayMs, () => this.restartContainer(c), c);
+  }
+
+  /** A fresh instance of the same module, ready to run from its entry point. */
+  private restartContainer(c: Container): void {
+    c.beginRun(this.now());
+    try {
+      this.instantiate(c);
+    } catch (error) {
+      if (!(error instanceof StopSignal)) throw error;
+      this.stopping = error.reason;
+      this.stopContainer(c, error.reason);
+      return;
+    }
+    this.ready.push(c);
   }
 
   private scheduleScript(steps: readonly GpioScriptStep[]): void {
@@ -433,7 +471,7 @@ export class Simulation {
         const c = this.ready.shift()!;
         if (c.alive) c.resume();
       }
-      if (this.stopping || !this.containers.some((c) => c.alive)) break;
+      if (this.stopping || !this.containers.some((c) => c.alive || c.restartItem)) break;
       const top = this.timeline.peek();
       if (!top) break;
       await this.clock.advanceTo(top.at);

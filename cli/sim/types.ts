@@ -4,6 +4,7 @@ import type { Board } from "./board.js";
 import type { GpioScriptStep } from "./gpio-script.js";
 import type { SensorTrace } from "./sensor-trace.js";
 import type { PreopenDir } from "./wasi-fs.js";
+import type { RestartPolicy } from "../spec.js";
 
 /**
  * One container to run. A ContainerSpec from the build pipeline fits this shape as is; a bare
@@ -19,6 +20,13 @@ export interface ContainerInput {
   readonly args?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly memory?: { readonly heapBytes?: number; readonly maxPages?: number };
+  /**
+   * What ends restart it (ocre.yaml `restart`), with the device's back-off: "no" (default),
+   * "on-failure" (a non-zero exit code or a trap) or "always". Never after the run's own end
+   * (--duration, --timeout); the upstream-0.7 profile ignores it (upstream reads no
+   * io.ocre.restart).
+   */
+  readonly restart?: RestartPolicy;
 }
 
 export interface RunOptions {
@@ -94,8 +102,10 @@ export interface ContainerResult {
   readonly stdout: string;
   readonly stderr: string;
   readonly trap: TrapInfo | undefined;
-  /** App time (ms) at which the container ended. */
+  /** App time (ms) at which the container ended (its last run, with a restart policy). */
   readonly endedAtMs: number;
+  /** Times the restart policy restarted it; status, exit code and trap are its last run's. */
+  readonly restarts: number;
   readonly stats: ContainerStats;
 }
 
@@ -129,10 +139,19 @@ export type SimEvent =
   | { readonly type: "stdout" | "stderr"; readonly timeMs: number; readonly container: string; readonly text: string }
   | ({ readonly type: "gpio" } & GpioChange)
   | ({ readonly type: "warning" } & SimWarning)
-  | { readonly type: "exit"; readonly timeMs: number; readonly container: string; readonly result: ContainerResult };
+  | { readonly type: "exit"; readonly timeMs: number; readonly container: string; readonly result: ContainerResult }
+  | {
+      readonly type: "restart";
+      readonly timeMs: number;
+      readonly container: string;
+      readonly policy: RestartPolicy;
+      /** This restart's number (1 for the first) and its back-off. */
+      readonly restarts: number;
+      readonly delayMs: number;
+    };
 
 export interface RunResult {
-  /** The first failing container's exit code (in app-time order), else 0. */
+  /** The first failing run's exit code (in app-time order, restarted runs included), else 0. */
   readonly exitCode: number;
   readonly containers: readonly ContainerResult[];
   readonly gpio: readonly GpioChange[];

@@ -217,10 +217,7 @@ bool ocre_gpio_allowed(const struct ocre_container *c, uint32_t port, uint32_t p
 /* 0, or -EPERM after logging once per container and call. */
 int ocre_cap_check(struct ocre_container *c, enum ocre_abi_index fn);
 
-/* ---- restart policy --------------------------------------------------------------------- */
-#define OCRE_BACKOFF_BASE_MS   100u
-#define OCRE_BACKOFF_MAX_MS    30000u
-#define OCRE_BACKOFF_STABLE_MS 10000u /* a run this long resets the back-off */
+/* ---- restart policy (back-off constants: ocre/ocre_abi.h) -------------------------------- */
 
 bool ocre_restart_wanted(enum ocre_restart_policy policy, int32_t exit_code, bool stopped);
 uint32_t ocre_restart_delay_ms(uint32_t failures);

@@ -45,6 +45,11 @@ enum ocre_event_type {
 #define OCRE_EXIT_TRAP   134
 #define OCRE_EXIT_KILLED 137
 
+/* Restart back-off (ms): BASE << (failures - 1), at most MAX; a run of STABLE resets it. */
+#define OCRE_BACKOFF_BASE_MS   100u
+#define OCRE_BACKOFF_MAX_MS    30000u
+#define OCRE_BACKOFF_STABLE_MS 10000u
+
 /* Fixed sizes and ranges of the ABI. */
 #define OCRE_MAX_PREFIX_BYTES  63
 #define OCRE_MAX_NAME_BYTES    63
