@@ -17,7 +17,15 @@ beforeAll(async () => {
   root = await tempDir("ocre-run-templates-");
   for (const template of ["hello", "blinky", "sensor", "pubsub", "health"] as const)
     await scaffold({ dir: path.join(root, template), template });
-  const dirs = ["hello", "blinky", "sensor", "pubsub/publisher", "pubsub/subscriber", "health/watcher", "health/faulty"];
+  const dirs = [
+    "hello",
+    "blinky",
+    "sensor",
+    "pubsub/publisher",
+    "pubsub/subscriber",
+    "health/watcher",
+    "health/faulty",
+  ];
   const built = await buildApps(dirs.map((d) => path.join(root, d)));
   built.apps.forEach((app, i) => (specs[dirs[i]!] = app.spec));
 });
