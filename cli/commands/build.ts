@@ -2,7 +2,8 @@ import path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { defineCommand } from "./define.js";
 import { buildCommand } from "./grammar.js";
-import type { Output } from "../ui/output.js";
+import { reportError, type Output } from "../ui/output.js";
+import { interruptSignal } from "../ui/interrupt.js";
 import type { AppBuild, BuildOptions, BuildResult } from "../pipeline/build.js";
 
 function bytes(n: number): string {
@@ -51,7 +52,7 @@ export const run = defineCommand(buildCommand, async (args, out) => {
   // The no-op build: this exact command line (same words, directory and environment) built these
   // apps before and nothing they read has changed, so the cached result is printed before any
   // build stage loads. The cache entry was written by this command for the identical line.
-  if (!args.rebuild && !args.force && args.sign === undefined && args["from-image"] === undefined) {
+  if (!args.rebuild && !args.force && !args.watch && args.sign === undefined && args["from-image"] === undefined) {
     const [{ invocationKey }, { buildFromCache }] = await Promise.all([
       import("../pipeline/cache.js"),
       import("../pipeline/build.js"),
@@ -66,6 +67,9 @@ export const run = defineCommand(buildCommand, async (args, out) => {
   // optimise + validate of blinky 4.1 s -> 1.1 s on 2 cores). Must be set before they load.
   setFlagsFromString("--liftoff-only");
   const { buildApps } = await import("../pipeline/build.js");
+  // Ctrl-C/SIGTERM: a build stops before committing its outputs, so the previous ones stay
+  // whole (cli/pipeline/outputs.ts); with --watch it also ends the loop.
+  const signal = interruptSignal();
   if (args.force) out.warn("--force is deprecated: it means --rebuild --allow-over-budget; use those");
   const options: BuildOptions = {
     debug: args.debug,
@@ -83,8 +87,14 @@ export const run = defineCommand(buildCommand, async (args, out) => {
     ...(args.trust.length === 0 ? {} : { trust: args.trust.map((k) => path.resolve(args.cwd, k)) }),
     // Reproducible images: the image's `created` time (docs/image.md).
     ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: process.env.SOURCE_DATE_EPOCH } : {}),
-    signal: interruptSignal(),
+    signal,
   };
+  if (args.watch && args["from-image"] !== undefined) {
+    const { OcreError } = await import("../errors.js");
+    throw new OcreError("OCRE_USAGE", "--watch rebuilds apps from their sources; --from-image has none to watch", {
+      hint: "drop --watch, or build the app directory with --watch",
+    });
+  }
   if (args["from-image"] !== undefined) {
     const { buildFromImage } = await import("../pipeline/build.js");
     const built = await buildFromImage(args["from-image"], args.cwd, options, out);
@@ -120,32 +130,44 @@ export const run = defineCommand(buildCommand, async (args, out) => {
   // Recorded with the cache entry, so repeating this command line is a no-op before yargs loads.
   const { invocationKey } = await import("../pipeline/cache.js");
   const { signOption } = await import("../sign/stage.js");
-  const result = await buildApps(
-    dirs,
-    {
-      ...options,
-      ...(signingKey === undefined ? {} : { sign: signOption(signingKey) }),
-      invocation: invocationKey(process.argv.slice(2), args.cwd, process.env),
-    },
-    logger,
-  );
+  const buildOptions: BuildOptions = {
+    ...options,
+    ...(signingKey === undefined ? {} : { sign: signOption(signingKey) }),
+    invocation: invocationKey(process.argv.slice(2), args.cwd, process.env),
+  };
+  if (args.watch) {
+    const { watchBuild } = await import("../pipeline/watch.js");
+    const waiting = (): void => out.info(out.style.dim("watching for changes (Ctrl-C to stop)"));
+    await watchBuild(
+      dirs,
+      buildOptions,
+      {
+        signal,
+        onStart: (changed) => {
+          if (changed.length > 0) out.info(out.style.dim(`changed: ${changedText(changed, args.cwd)}; rebuilding`));
+        },
+        onSuccess: (result) => {
+          printBuild(result, args.cwd, out);
+          waiting();
+        },
+        onFailure: (error) => {
+          reportError(error, args);
+          waiting();
+        },
+      },
+      logger,
+    );
+    // Ctrl-C is how a watch ends: not an error. A build it cut short left the outputs whole.
+    return;
+  }
+  const result = await buildApps(dirs, buildOptions, logger);
   printBuild(result, args.cwd, out);
 });
 
-/**
- * Ctrl-C (SIGINT) or SIGTERM during a build: the build stops before committing its outputs and
- * removes its staging folders, so the previous outputs stay whole (cli/pipeline/outputs.ts).
- * A second signal exits at once.
- */
-function interruptSignal(): AbortSignal {
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(signal === "SIGINT" ? 130 : 143);
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return controller.signal;
+/** The files that started a rebuild, relative to the working directory (at most three named). */
+export function changedText(files: readonly string[], cwd: string): string {
+  const shown = files.slice(0, 3).map((f) => path.relative(cwd, f) || f);
+  return files.length > 3 ? `${shown.join(", ")} and ${files.length - 3} more` : shown.join(", ");
 }
 
 /** What `ocre build` prints for a result: a summary per app, and the JSON document with --json. */

@@ -209,9 +209,14 @@ export const buildCommand = command({
         "Public key (PEM) the generated firmware trusts (repeatable; also ocre.yaml `trust:`): the device runs only containers it signed",
     },
     "passphrase-stdin": passphraseStdin("Passphrase of an encrypted --sign key, from stdin"),
+    watch: {
+      type: "boolean",
+      describe: "Stay running: rebuild whenever a file the build read changes (Ctrl-C to stop)",
+    },
   },
   examples: [
     ["$0 build", "Build the app in the current directory"],
+    ["$0 build --watch", "Rebuild on every save, keeping the compiler loaded"],
     ["$0 build apps/sensor apps/pubsub", "Build several apps"],
     ["$0 build --optimize speed", "Favour speed over size"],
     ["$0 build --board nrf52840dk --board qemu_riscv32", "Also generate Zephyr west projects for two boards"],
@@ -271,6 +276,10 @@ export const runCommand = command({
       choices: RUNTIME_NAMES,
       default: "ocre",
       describe: "Runtime to imitate: ocre's firmware, or a stock upstream Ocre 0.7 device (docs/compat.md)",
+    },
+    watch: {
+      type: "boolean",
+      describe: "Stay running: rebuild and rerun whenever a file the apps, scripts or modules read changes",
     },
   },
   load: async (): Promise<Runner> => (await import("./run.js")).run,

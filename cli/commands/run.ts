@@ -14,8 +14,9 @@ import { loadSensorTrace } from "../sim/sensor-trace.js";
 import { resolveTarget } from "../sim/sources.js";
 import { parseDirFlag } from "../sim/wasi-fs.js";
 import { createTraceWriter } from "../sim/trace-file.js";
-import type { ContainerResult, SimEvent } from "../sim/types.js";
-import type { Output } from "../ui/output.js";
+import type { ContainerInput, ContainerResult, SimEvent } from "../sim/types.js";
+import { reportError, type Output } from "../ui/output.js";
+import { interruptSignal } from "../ui/interrupt.js";
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(3)}s`;
@@ -114,19 +115,6 @@ export const run = defineCommand(runCommand, async (args, out) => {
           const { loadPublicKey } = await import("../sign/keys.js");
           return Promise.all(args["verify-key"]!.map((k) => loadPublicKey(path.resolve(args.cwd, k))));
         })();
-  const targets = await Promise.all(
-    args.targets.map((t) =>
-      resolveTarget(t, {
-        cwd: args.cwd,
-        ...(caps ? { capabilities: caps } : {}),
-        ...(verifyKeys ? { verifyKeys } : {}),
-      }),
-    ),
-  );
-  for (const t of targets)
-    out.debug(
-      `${t.input.name}: ${t.kind} ${t.from}; capabilities ${(t.input.capabilities ?? []).join(", ") || "none"}`,
-    );
   const depth = args["event-queue-depth"];
   if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) {
     throw new OcreError("OCRE_RUN_LIMIT", `--event-queue-depth must be a positive integer, not ${depth}`);
@@ -134,47 +122,104 @@ export const run = defineCommand(runCommand, async (args, out) => {
   const dirs = args.dir?.map((d) => parseDirFlag(d, args.cwd));
   const timeoutMs = args.timeout === undefined ? undefined : parseFlagDuration(args.timeout, "--timeout");
   const durationMs = args.duration === undefined ? undefined : parseFlagDuration(args.duration, "--duration");
-  // Without --board, an app's own board (its manifest's first `boards` entry), from its catalog.
+  /** One run: resolve (and build) the targets, run them, print the summary; its exit code. */
+  const once = async (watch?: RunWatch): Promise<number> => {
+    // A .wasm target is an input itself (rerun when another `ocre build` rewrites it, or once
+    // it appears); an app directory reports what its build read.
+    for (const t of args.targets)
+      if (t.endsWith(".wasm")) watch?.onInput(path.resolve(args.cwd, t), existsSync(path.resolve(args.cwd, t)));
+    const targets = await Promise.all(
+      args.targets.map((t) =>
+        resolveTarget(t, {
+          cwd: args.cwd,
+          ...(caps ? { capabilities: caps } : {}),
+          ...(verifyKeys ? { verifyKeys } : {}),
+          ...(watch === undefined ? {} : { buildApp: (dir: string) => watchedBuild(dir, watch) }),
+        }),
+      ),
+    );
+    for (const t of targets)
+      out.debug(
+        `${t.input.name}: ${t.kind} ${t.from}; capabilities ${(t.input.capabilities ?? []).join(", ") || "none"}`,
+      );
+    // Without --board, an app's own board (its manifest's first `boards` entry), from its catalog.
+    const app = await firstApp(args.targets, args.cwd);
+    const board = await loadBoard(args.board ?? app?.board, {
+      appDir: app?.dir ?? args.cwd,
+      boardRoots: roots(args),
+    });
+    if (args.board === undefined && app?.board !== undefined) out.debug(`board ${app.board} (from ${app.dir})`);
+    const inputFile = (file: string): string => {
+      const abs = path.resolve(args.cwd, file);
+      watch?.onInput(abs, true);
+      return abs;
+    };
+    const gpioScript = args["gpio-script"] ? await loadGpioScript(inputFile(args["gpio-script"])) : undefined;
+    const sensors = args.sensors ? await loadSensorTrace(inputFile(args.sensors)) : undefined;
+    // Created last: nothing above may leave its temp file behind.
+    const tracer = args.trace === undefined ? undefined : createTraceWriter(path.resolve(args.cwd, args.trace));
+    const running = runContainers({
+      containers: targets.map((t) => t.input),
+      virtualTime: args["virtual-time"],
+      timeoutMs,
+      durationMs,
+      board,
+      gpioScript,
+      sensors,
+      trace: tracer?.write,
+      seed: args.seed,
+      ...(dirs === undefined ? {} : { dirs }),
+      limits: depth === undefined ? undefined : { eventQueueDepth: depth },
+      runtime: args.runtime,
+      onEvent: livePrinter(out, targets.length > 1),
+      ...(watch === undefined ? {} : { signal: watch.signal }),
+    });
+    const result = await running.catch((error: unknown) => {
+      tracer?.abort();
+      throw error;
+    });
+    if (tracer) {
+      tracer.commit();
+      out.info(`trace: ${tracer.count()} host calls in ${args.trace}`);
+      if (tracer.truncated()) out.warn(`the trace reached its size cap; later host calls are not in ${args.trace}`);
+    }
+    out.info(
+      `${result.containers.length} container${result.containers.length === 1 ? "" : "s"}, ${seconds(result.appTimeMs)} of ${result.virtualTime ? "virtual" : "real"} time in ${seconds(result.wallTimeMs)}; exit ${result.exitCode}`,
+    );
+    out.result({ ok: result.exitCode === 0, ...result, trace: undefined });
+    // A process exit status is 8 bits: a container's 256 must not read as success.
+    return result.exitCode === 0 ? 0 : result.exitCode & 0xff || 1;
+  };
+  if (!args.watch) return once();
+  const [{ watchLoop }, { changedText }] = await Promise.all([import("../pipeline/watch.js"), import("./build.js")]);
   const app = await firstApp(args.targets, args.cwd);
-  const board = await loadBoard(args.board ?? app?.board, {
-    appDir: app?.dir ?? args.cwd,
-    boardRoots: roots(args),
+  const waiting = (): void => out.info(out.style.dim("watching for changes (Ctrl-C to stop)"));
+  await watchLoop((signal, onInput) => once({ signal, onInput }), {
+    signal: interruptSignal(),
+    restartOnChange: true,
+    ...(app === undefined ? {} : { always: [path.join(app.dir, "ocre.yaml")] }),
+    onStart: (changed) => {
+      if (changed.length > 0) out.info(out.style.dim(`changed: ${changedText(changed, args.cwd)}; rebuilding`));
+    },
+    onSuccess: waiting,
+    onFailure: (error) => {
+      reportError(error, args);
+      waiting();
+    },
   });
-  if (args.board === undefined && app?.board !== undefined) out.debug(`board ${app.board} (from ${app.dir})`);
-  const gpioScript = args["gpio-script"]
-    ? await loadGpioScript(path.resolve(args.cwd, args["gpio-script"]))
-    : undefined;
-  const sensors = args.sensors ? await loadSensorTrace(path.resolve(args.cwd, args.sensors)) : undefined;
-  // Created last: nothing above may leave its temp file behind.
-  const tracer = args.trace === undefined ? undefined : createTraceWriter(path.resolve(args.cwd, args.trace));
-  const running = runContainers({
-    containers: targets.map((t) => t.input),
-    virtualTime: args["virtual-time"],
-    timeoutMs,
-    durationMs,
-    board,
-    gpioScript,
-    sensors,
-    trace: tracer?.write,
-    seed: args.seed,
-    ...(dirs === undefined ? {} : { dirs }),
-    limits: depth === undefined ? undefined : { eventQueueDepth: depth },
-    runtime: args.runtime,
-    onEvent: livePrinter(out, targets.length > 1),
-  });
-  const result = await running.catch((error: unknown) => {
-    tracer?.abort();
-    throw error;
-  });
-  if (tracer) {
-    tracer.commit();
-    out.info(`trace: ${tracer.count()} host calls in ${args.trace}`);
-    if (tracer.truncated()) out.warn(`the trace reached its size cap; later host calls are not in ${args.trace}`);
-  }
-  out.info(
-    `${result.containers.length} container${result.containers.length === 1 ? "" : "s"}, ${seconds(result.appTimeMs)} of ${result.virtualTime ? "virtual" : "real"} time in ${seconds(result.wallTimeMs)}; exit ${result.exitCode}`,
-  );
-  out.result({ ok: result.exitCode === 0, ...result, trace: undefined });
-  // A process exit status is 8 bits: a container's 256 must not read as success.
-  return result.exitCode === 0 ? 0 : result.exitCode & 0xff || 1;
+  // Ctrl-C is how a watch ends, whatever the last run's containers did.
+  return 0;
 });
+
+/** What `ocre run --watch` gives one run: its stop signal, and where to report what it read. */
+interface RunWatch {
+  readonly signal: AbortSignal;
+  readonly onInput: (file: string, found: boolean) => void;
+}
+
+/** An app target of `ocre run --watch`: built by the pipeline, reporting what the build read. */
+async function watchedBuild(appDir: string, watch: RunWatch): Promise<ContainerInput> {
+  const { buildApps } = await import("../pipeline/build.js");
+  const result = await buildApps([appDir], { signal: watch.signal, onInput: watch.onInput });
+  return result.apps[0]!.spec;
+}

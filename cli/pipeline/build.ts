@@ -40,6 +40,12 @@ export interface BuildOptions extends PlanFlags {
   readonly invocation?: string;
   /** Aborts the build before its outputs are committed (the CLI wires SIGINT/SIGTERM to it). */
   readonly signal?: AbortSignal;
+  /**
+   * Told every file the build depends on as it learns of it: read (`found`), or looked for and
+   * absent (a file created there would change the build). A failing build reports what it read
+   * up to the failure. `ocre build --watch` watches these files (cli/pipeline/watch.ts).
+   */
+  readonly onInput?: (file: string, found: boolean) => void;
 }
 
 /**
@@ -163,9 +169,13 @@ async function prebuiltInMemory(config: ResolvedConfig, logger: Logger): Promise
 }
 
 /** compile → optimise → validate, in memory. Throws on the first failing stage; writes nothing. */
-async function buildInMemory(config: ResolvedConfig, logger: Logger): Promise<Built> {
+async function buildInMemory(config: ResolvedConfig, logger: Logger, onInput: BuildOptions["onInput"]): Promise<Built> {
   const { isPrebuiltEntry } = await import("./prebuilt.js");
-  if (isPrebuiltEntry(config.entry)) return prebuiltInMemory(config, logger);
+  onInput?.(config.manifestPath, true);
+  if (isPrebuiltEntry(config.entry)) {
+    onInput?.(config.entry, true);
+    return prebuiltInMemory(config, logger);
+  }
   const [{ compile }, { optimise }, { validate }] = await Promise.all([
     import("./compile.js"),
     import("./optimise.js"),
@@ -176,7 +186,7 @@ async function buildInMemory(config: ResolvedConfig, logger: Logger): Promise<Bu
   );
 
   let start = performance.now();
-  const compiled = await compile(config);
+  const compiled = await compile(config, onInput);
   const compileMs = elapsed(start);
   for (const w of compiled.warnings) logger.warn(w);
 
@@ -299,6 +309,7 @@ export async function buildApps(
 ): Promise<BuildResult> {
   const { resolveBuildPlan } = await import("../config/plan.js");
   const plan = await resolveBuildPlan(dirs, options);
+  for (const input of plan.inputs) options.onInput?.(input.path, input.found);
   for (const o of plan.catalog.overridden) logger.debug(`board ${o.id}: ${o.by} overrides ${o.file}`);
   const key = planCacheKey(plan);
 
@@ -307,6 +318,9 @@ export async function buildApps(
   if (!plan.rebuild && !plan.firmware.enabled) {
     const hits = await Promise.all(plan.apps.map((config) => lookupCache(config.buildDir, key)));
     if (hits.every((h) => h !== undefined)) {
+      for (const [i, hit] of hits.entries())
+        for (const [file, hash] of Object.entries(hit!.entry.inputs))
+          options.onInput?.(path.resolve(plan.apps[i]!.buildDir, file), hash !== null);
       return {
         apps: hits.map((hit, i) =>
           cachedAppBuild(plan.apps[i]!.appDir, plan.apps[i]!.buildDir, hit!.entry, hit!.wasm, logger),
@@ -318,7 +332,7 @@ export async function buildApps(
   // Some app changed: rebuild them all, since project stages combine every app's spec.
   const built: Built[] = [];
   for (const config of plan.apps) {
-    built.push(await buildInMemory(config, logger));
+    built.push(await buildInMemory(config, logger, options.onInput));
     interrupted(options.signal);
   }
   const names = new Map<string, string>();

@@ -175,6 +175,20 @@ const FIXED_RUNTIME_FILES: Readonly<Record<"stub" | "minimal", Readonly<Record<s
   },
 };
 
+/**
+ * The files a compile asked for. Each is also passed to the caller's `onInput` as it is read,
+ * so that a compile that fails still names what it read (`ocre build --watch` watches those).
+ */
+class InputMap extends Map<string, boolean> {
+  constructor(private readonly onInput: ((file: string, found: boolean) => void) | undefined) {
+    super();
+  }
+  override set(file: string, found: boolean): this {
+    this.onInput?.(file, found);
+    return super.set(file, found);
+  }
+}
+
 /** Compiles run one at a time: a fixed-memory compile swaps library files of the shared compiler. */
 let compileQueue: Promise<unknown> = Promise.resolve();
 
@@ -240,10 +254,13 @@ export function compilerArgs(config: ResolvedConfig, entryRel: string, outFile: 
  * SDK), keeps every output in memory, and never writes. Any compile error throws an OcreError
  * whose details are `file:line:col`, the source line and a caret.
  */
-export async function compile(config: ResolvedConfig): Promise<CompileResult> {
+export async function compile(
+  config: ResolvedConfig,
+  onInput?: (file: string, found: boolean) => void,
+): Promise<CompileResult> {
   const asc = await import("assemblyscript/asc");
   const appDir = config.appDir;
-  const inputs = new Map<string, boolean>();
+  const inputs = new InputMap(onInput);
   const texts = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
   let wasm: Uint8Array | undefined;

@@ -466,7 +466,11 @@ export class Simulation {
           : undefined;
     if (deadline) this.timeline.add(deadline.at, () => (this.stopping = deadline.reason), undefined, true);
     this.ready.push(...this.containers);
+    const { signal } = this.options;
+    const aborted = signal && abortedPromise(signal);
+    let yieldedAt = performance.now();
     for (;;) {
+      if (signal?.aborted) this.stopping ??= "duration";
       while (this.ready.length > 0 && !this.stopping) {
         const c = this.ready.shift()!;
         if (c.alive) c.resume();
@@ -474,7 +478,17 @@ export class Simulation {
       if (this.stopping || !this.containers.some((c) => c.alive || c.restartItem)) break;
       const top = this.timeline.peek();
       if (!top) break;
-      await this.clock.advanceTo(top.at);
+      if (aborted === undefined) await this.clock.advanceTo(top.at);
+      else {
+        await Promise.race([this.clock.advanceTo(top.at), aborted]);
+        if (signal!.aborted) continue;
+        // Virtual time never waits: let the abort (a file watcher, Ctrl-C) through now and then.
+        if (performance.now() - yieldedAt > ABORT_CHECK_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          yieldedAt = performance.now();
+          if (signal!.aborted) continue;
+        }
+      }
       for (
         let item = this.timeline.peek();
         item && item.at <= this.now() && !this.stopping;
@@ -497,4 +511,12 @@ export class Simulation {
   results(): ContainerResult[] {
     return this.containers.map((c) => c.result!);
   }
+}
+
+/** How often (wall ms) a virtual-time run with an abort signal yields to the event loop. */
+const ABORT_CHECK_MS = 50;
+
+function abortedPromise(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 }

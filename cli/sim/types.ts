@@ -64,6 +64,12 @@ export interface RunOptions {
   /** Live notifications (output, GPIO changes, warnings, exits), in app-time order. */
   readonly onEvent?: (event: SimEvent) => void;
   /**
+   * Ends the run early (`ocre run --watch` after an edit, or Ctrl-C): the containers still
+   * running are stopped as by --duration (status "stopped", exit 0). Checked between slices
+   * of container code; a container that computes without ever sleeping is not interrupted.
+   */
+  readonly signal?: AbortSignal;
+  /**
    * Output kept per container and stream for the result (default 1 MiB); beyond it the rest
    * is still passed to onEvent but not kept, and the kept text ends with a truncation notice.
    */
