@@ -4,9 +4,13 @@
  * WAMR-calling files (wamr-glue/src/wamr/) need WAMR's wasm_export.h, which is not vendored,
  * and the Zephyr port needs a Zephyr tree: both are checked by real firmware builds instead.
  */
+import { execa } from "execa";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { TARGETS, compileTarget, coreSources } from "./c/cross-compile.mjs";
 import { missingTools } from "./helpers/tools.js";
+import { repoRoot } from "./helpers/cli.js";
 
 describe("C shim cross-compiles", () => {
   for (const target of TARGETS) {
@@ -33,6 +37,31 @@ describe("C shim cross-compiles", () => {
         "-DCONFIG_OCRE_WATCHDOG_MS=0",
       ]);
       expect(off.total.data).toBe(0);
+    });
+
+    it("leaves the code of features built without out of the dispatcher (the linker drops it)", async () => {
+      const m33 = TARGETS.find((t) => t.id === "cortex-m33")!;
+      const undefinedIn = async (dir: string, object: string): Promise<string[]> =>
+        (await execa("arm-none-eabi-nm", ["-u", path.join(dir, object)])).stdout
+          .split("\n")
+          .map((l) => l.trim().split(/\s+/).pop()!)
+          .filter((s) => s !== "");
+      const feature = /^ocre_api_ocre_(timer|gpio|sensors|publish|subscribe|messaging)_/;
+      const off = await compileTarget(m33, ["-DCONFIG_OCRE=1", "-DCONFIG_OCRE_MAX_CONTAINERS=1"]);
+      const all = await compileTarget(m33, ["-DOCRE_VERIFY=1"]);
+      // Everything built (no Kconfig): the dispatcher calls every call of a feature capability.
+      const def = await readFile(path.join(repoRoot, "wamr-glue/src/ocre_abi.def"), "utf8");
+      const featureCalls = [
+        ...def.matchAll(/^OCRE_ABI_FN\((\w+), "[^"]*", OCRE_CAP_(?:TIMERS|GPIO|SENSORS|MESSAGING)\)/gm),
+      ];
+      expect(featureCalls.length).toBeGreaterThan(20);
+      expect((await undefinedIn(all.dir, "ocre_dispatch.o")).filter((s) => feature.test(s)).sort()).toEqual(
+        featureCalls.map((m) => `ocre_api_${m[1]}`).sort(),
+      );
+      // Features off: none of their code is referenced; nor is the signature check without OCRE_VERIFY.
+      expect((await undefinedIn(off.dir, "ocre_dispatch.o")).filter((s) => feature.test(s))).toEqual([]);
+      expect(await undefinedIn(off.dir, "ocre_container.o")).not.toContain("ocre_verify_container");
+      expect(await undefinedIn(all.dir, "ocre_container.o")).toContain("ocre_verify_container");
     });
   });
 });

@@ -13,6 +13,8 @@ export interface ObjectSize {
 }
 export interface CrossResult {
   target: string;
+  /** Where the objects are (<file>.o per source). */
+  dir: string;
   files: ObjectSize[];
   total: { text: number; data: number; bss: number };
 }

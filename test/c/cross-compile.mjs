@@ -43,7 +43,8 @@ export async function coreSources() {
 
 /**
  * Compiles every core source for one target at -Os into a fresh directory.
- * Returns per-file text/data/bss and the compiler's diagnostics (empty when clean).
+ * Returns the directory of the objects, per-file text/data/bss and the compiler's diagnostics
+ * (empty when clean).
  */
 export async function compileTarget(target, extraFlags = []) {
   const out = await mkdtemp(path.join(os.tmpdir(), `ocre-cross-${target.id}-`));
@@ -82,5 +83,5 @@ export async function compileTarget(target, extraFlags = []) {
     data: 0,
     bss: 0,
   });
-  return { target: target.id, files, total };
+  return { target: target.id, dir: out, files, total };
 }

@@ -34,6 +34,14 @@ static uint32_t arg_off(const uint64_t *a, int n, const struct ocre_mem *m)
 #define U(n) arg_u32(a, n)
 #define P(n) arg_off(a, n, m)
 
+/*
+ * A call into a feature the firmware is built without (Kconfig) never gets past ocre_cap_check,
+ * which answers -ENOSYS; writing the call as BUILT(feature, call) makes that known at compile
+ * time, so the call is left out and the linker drops the feature's code (hello: no timers,
+ * GPIO, sensors or messaging).
+ */
+#define BUILT(feature, call) (OCRE_HAS_##feature ? (call) : -OCRE_ENOSYS)
+
 static double env_f64(struct ocre_container *c, const struct ocre_mem *m, unsigned int fn,
 		      const uint64_t *a)
 {
@@ -43,8 +51,8 @@ static double env_f64(struct ocre_container *c, const struct ocre_mem *m, unsign
 		return (double)ret;
 	}
 	return fn == OCRE_FN_ocre_sensors_read
-		       ? ocre_api_ocre_sensors_read(c, I(0), I(1))
-		       : ocre_api_ocre_sensors_read_by_name(c, m, P(0), I(1));
+		       ? BUILT(SENSORS, ocre_api_ocre_sensors_read(c, I(0), I(1)))
+		       : BUILT(SENSORS, ocre_api_ocre_sensors_read_by_name(c, m, P(0), I(1)));
 }
 
 static int32_t env_i32(struct ocre_container *c, const struct ocre_mem *m, unsigned int fn,
@@ -68,69 +76,72 @@ static int32_t env_i32(struct ocre_container *c, const struct ocre_mem *m, unsig
 	case OCRE_FN_ocre_register_dispatcher:
 		return ocre_api_ocre_register_dispatcher(c, m, I(0), P(1));
 	case OCRE_FN_ocre_timer_create:
-		return ocre_api_ocre_timer_create(c, I(0));
+		return BUILT(TIMERS, ocre_api_ocre_timer_create(c, I(0)));
 	case OCRE_FN_ocre_timer_delete:
-		return ocre_api_ocre_timer_delete(c, I(0));
+		return BUILT(TIMERS, ocre_api_ocre_timer_delete(c, I(0)));
 	case OCRE_FN_ocre_timer_start:
-		return ocre_api_ocre_timer_start(c, I(0), I(1), I(2));
+		return BUILT(TIMERS, ocre_api_ocre_timer_start(c, I(0), I(1), I(2)));
 	case OCRE_FN_ocre_timer_stop:
-		return ocre_api_ocre_timer_stop(c, I(0));
+		return BUILT(TIMERS, ocre_api_ocre_timer_stop(c, I(0)));
 	case OCRE_FN_ocre_timer_get_remaining:
-		return ocre_api_ocre_timer_get_remaining(c, I(0));
+		return BUILT(TIMERS, ocre_api_ocre_timer_get_remaining(c, I(0)));
 	case OCRE_FN_ocre_publish_message:
-		return ocre_api_ocre_publish_message(c, m, P(0), P(1), P(2), I(3));
+		return BUILT(MESSAGING,
+			     ocre_api_ocre_publish_message(c, m, P(0), P(1), P(2), I(3)));
 	case OCRE_FN_ocre_subscribe_message:
-		return ocre_api_ocre_subscribe_message(c, m, P(0));
+		return BUILT(MESSAGING, ocre_api_ocre_subscribe_message(c, m, P(0)));
 	case OCRE_FN_ocre_messaging_free_module_event_data:
-		return ocre_api_ocre_messaging_free_module_event_data(c, U(0), U(1), U(2));
+		return BUILT(MESSAGING,
+			     ocre_api_ocre_messaging_free_module_event_data(c, U(0), U(1), U(2)));
 	case OCRE_FN_ocre_sensors_init:
-		return ocre_api_ocre_sensors_init(c);
+		return BUILT(SENSORS, ocre_api_ocre_sensors_init(c));
 	case OCRE_FN_ocre_sensors_discover:
-		return ocre_api_ocre_sensors_discover(c);
+		return BUILT(SENSORS, ocre_api_ocre_sensors_discover(c));
 	case OCRE_FN_ocre_sensors_open:
-		return ocre_api_ocre_sensors_open(c, I(0));
+		return BUILT(SENSORS, ocre_api_ocre_sensors_open(c, I(0)));
 	case OCRE_FN_ocre_sensors_get_handle:
-		return ocre_api_ocre_sensors_get_handle(c, I(0));
+		return BUILT(SENSORS, ocre_api_ocre_sensors_get_handle(c, I(0)));
 	case OCRE_FN_ocre_sensors_get_channel_count:
-		return ocre_api_ocre_sensors_get_channel_count(c, I(0));
+		return BUILT(SENSORS, ocre_api_ocre_sensors_get_channel_count(c, I(0)));
 	case OCRE_FN_ocre_sensors_get_channel_type:
-		return ocre_api_ocre_sensors_get_channel_type(c, I(0), I(1));
+		return BUILT(SENSORS, ocre_api_ocre_sensors_get_channel_type(c, I(0), I(1)));
 	case OCRE_FN_ocre_sensors_open_by_name:
-		return ocre_api_ocre_sensors_open_by_name(c, m, P(0));
+		return BUILT(SENSORS, ocre_api_ocre_sensors_open_by_name(c, m, P(0)));
 	case OCRE_FN_ocre_sensors_get_handle_by_name:
-		return ocre_api_ocre_sensors_get_handle_by_name(c, m, P(0));
+		return BUILT(SENSORS, ocre_api_ocre_sensors_get_handle_by_name(c, m, P(0)));
 	case OCRE_FN_ocre_sensors_get_channel_count_by_name:
-		return ocre_api_ocre_sensors_get_channel_count_by_name(c, m, P(0));
+		return BUILT(SENSORS, ocre_api_ocre_sensors_get_channel_count_by_name(c, m, P(0)));
 	case OCRE_FN_ocre_sensors_get_channel_type_by_name:
-		return ocre_api_ocre_sensors_get_channel_type_by_name(c, m, P(0), I(1));
+		return BUILT(SENSORS,
+			     ocre_api_ocre_sensors_get_channel_type_by_name(c, m, P(0), I(1)));
 	case OCRE_FN_ocre_sensors_get_list:
-		return ocre_api_ocre_sensors_get_list(c, m, P(0), I(1));
+		return BUILT(SENSORS, ocre_api_ocre_sensors_get_list(c, m, P(0), I(1)));
 	case OCRE_FN_ocre_gpio_init:
-		return ocre_api_ocre_gpio_init(c);
+		return BUILT(GPIO, ocre_api_ocre_gpio_init(c));
 	case OCRE_FN_ocre_gpio_configure:
-		return ocre_api_ocre_gpio_configure(c, I(0), I(1), I(2));
+		return BUILT(GPIO, ocre_api_ocre_gpio_configure(c, I(0), I(1), I(2)));
 	case OCRE_FN_ocre_gpio_pin_set:
-		return ocre_api_ocre_gpio_pin_set(c, I(0), I(1), I(2));
+		return BUILT(GPIO, ocre_api_ocre_gpio_pin_set(c, I(0), I(1), I(2)));
 	case OCRE_FN_ocre_gpio_pin_get:
-		return ocre_api_ocre_gpio_pin_get(c, I(0), I(1));
+		return BUILT(GPIO, ocre_api_ocre_gpio_pin_get(c, I(0), I(1)));
 	case OCRE_FN_ocre_gpio_pin_toggle:
-		return ocre_api_ocre_gpio_pin_toggle(c, I(0), I(1));
+		return BUILT(GPIO, ocre_api_ocre_gpio_pin_toggle(c, I(0), I(1)));
 	case OCRE_FN_ocre_gpio_register_callback:
-		return ocre_api_ocre_gpio_register_callback(c, I(0), I(1));
+		return BUILT(GPIO, ocre_api_ocre_gpio_register_callback(c, I(0), I(1)));
 	case OCRE_FN_ocre_gpio_unregister_callback:
-		return ocre_api_ocre_gpio_unregister_callback(c, I(0), I(1));
+		return BUILT(GPIO, ocre_api_ocre_gpio_unregister_callback(c, I(0), I(1)));
 	case OCRE_FN_ocre_gpio_configure_by_name:
-		return ocre_api_ocre_gpio_configure_by_name(c, m, P(0), I(1));
+		return BUILT(GPIO, ocre_api_ocre_gpio_configure_by_name(c, m, P(0), I(1)));
 	case OCRE_FN_ocre_gpio_set_by_name:
-		return ocre_api_ocre_gpio_set_by_name(c, m, P(0), I(1));
+		return BUILT(GPIO, ocre_api_ocre_gpio_set_by_name(c, m, P(0), I(1)));
 	case OCRE_FN_ocre_gpio_get_by_name:
-		return ocre_api_ocre_gpio_get_by_name(c, m, P(0));
+		return BUILT(GPIO, ocre_api_ocre_gpio_get_by_name(c, m, P(0)));
 	case OCRE_FN_ocre_gpio_toggle_by_name:
-		return ocre_api_ocre_gpio_toggle_by_name(c, m, P(0));
+		return BUILT(GPIO, ocre_api_ocre_gpio_toggle_by_name(c, m, P(0)));
 	case OCRE_FN_ocre_gpio_register_callback_by_name:
-		return ocre_api_ocre_gpio_register_callback_by_name(c, m, P(0));
+		return BUILT(GPIO, ocre_api_ocre_gpio_register_callback_by_name(c, m, P(0)));
 	case OCRE_FN_ocre_gpio_unregister_callback_by_name:
-		return ocre_api_ocre_gpio_unregister_callback_by_name(c, m, P(0));
+		return BUILT(GPIO, ocre_api_ocre_gpio_unregister_callback_by_name(c, m, P(0)));
 	default:
 		return -OCRE_ENOSYS;
 	}
