@@ -84,6 +84,7 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config"))("C shim hos
       "store",
       "verify",
       "wasi",
+      "wasi_fs",
     ]);
   });
 

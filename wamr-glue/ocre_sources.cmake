@@ -22,6 +22,7 @@ set(OCRE_CORE_SOURCES
   ${OCRE_GLUE_DIR}/src/ocre_policy.c
   ${OCRE_GLUE_DIR}/src/ocre_verify.c
   ${OCRE_GLUE_DIR}/src/ocre_wasi.c
+  ${OCRE_GLUE_DIR}/src/ocre_wasi_fs.c
 )
 set(OCRE_WAMR_SOURCES
   ${OCRE_GLUE_DIR}/src/wamr/ocre_wamr_engine.c
@@ -29,6 +30,7 @@ set(OCRE_WAMR_SOURCES
 )
 set(OCRE_POSIX_SOURCES
   ${OCRE_GLUE_DIR}/port/posix/ocre_port_posix.c
+  ${OCRE_GLUE_DIR}/port/posix/ocre_fs_posix.c
 )
 # The POSIX port's crypto for signature checking (OCRE_VERIFY=1), on OpenSSL's libcrypto.
 set(OCRE_POSIX_CRYPTO_SOURCES

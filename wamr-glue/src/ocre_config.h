@@ -46,6 +46,32 @@
 #define OCRE_HAS_WASI_FULL 0
 #endif
 /*
+ * WASI files for the minimal WASI (ocre_wasi_fs.c): Kconfig CONFIG_OCRE_WASI_FS on Zephyr,
+ * -DOCRE_WASI_FS=1 elsewhere (the port provides ocre_port_fs_*).
+ */
+#if defined(CONFIG_OCRE_WASI_FS) || (defined(OCRE_WASI_FS) && OCRE_WASI_FS)
+#define OCRE_HAS_WASI_FS 1
+#else
+#define OCRE_HAS_WASI_FS 0
+#endif
+#if defined(CONFIG_OCRE_WASI_FS_MAX_FILES)
+#define OCRE_WASI_FS_MAX_FILES CONFIG_OCRE_WASI_FS_MAX_FILES
+#elif !defined(OCRE_WASI_FS_MAX_FILES)
+#define OCRE_WASI_FS_MAX_FILES 4
+#endif
+#if defined(CONFIG_OCRE_WASI_FS_MAX_FILE_SIZE)
+#define OCRE_WASI_FS_MAX_FILE_BYTES CONFIG_OCRE_WASI_FS_MAX_FILE_SIZE
+#elif !defined(OCRE_WASI_FS_MAX_FILE_BYTES)
+#define OCRE_WASI_FS_MAX_FILE_BYTES 65536u
+#endif
+/* A port path ("<container>/<guest path>", NUL included) and one directory entry's name. */
+#if defined(CONFIG_OCRE_WASI_FS_PATH_MAX)
+#define OCRE_WASI_FS_PATH_MAX CONFIG_OCRE_WASI_FS_PATH_MAX
+#elif !defined(OCRE_WASI_FS_PATH_MAX)
+#define OCRE_WASI_FS_PATH_MAX 128
+#endif
+#define OCRE_WASI_FS_NAME_MAX 64
+/*
  * Signature checking before a container is loaded: Kconfig CONFIG_OCRE_VERIFY on Zephyr,
  * -DOCRE_VERIFY=1 elsewhere (it needs the port's ocre_port_sha256/ecdsa_p256_verify).
  */

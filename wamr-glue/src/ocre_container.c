@@ -90,6 +90,9 @@ static int32_t run_once(struct ocre_container *c)
 			 "code=%d ran_ms=%u memory_bytes=%u dropped=%u", (int)code, ran,
 			 (unsigned int)c->mem_high_water, (unsigned int)c->events.dropped);
 	ocre_container_cleanup(c);
+#if OCRE_HAS_WASI_FS
+	ocre_wasi_fs_close_all(c);
+#endif
 
 	ocre_port_mutex_lock(c->slot);
 	ocre_engine_deinstantiate(c);

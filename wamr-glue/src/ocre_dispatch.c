@@ -171,6 +171,22 @@ bool ocre_dispatch_wasi(struct ocre_container *c, const struct ocre_mem *m, unsi
 
 	ocre_host_enter(c);
 	switch (fn) {
+#if OCRE_HAS_WASI_FS
+	case OCRE_WASI_fd_write:
+		r = I(0) < 3 ? ocre_wasi_fd_write(c, m, I(0), U(1), U(2), U(3))
+			     : ocre_wasi_fs_rw(c, m, I(0), U(1), U(2), U(3), true);
+		break;
+	case OCRE_WASI_fd_fdstat_get:
+		r = I(0) < 3 ? ocre_wasi_fd_fdstat_get(m, I(0), U(1))
+			     : ocre_wasi_fs_fdstat_get(c, m, I(0), U(1));
+		break;
+	case OCRE_WASI_fd_prestat_get:
+		r = ocre_wasi_fs_prestat_get(c, m, I(0), U(1));
+		break;
+	case OCRE_WASI_fd_prestat_dir_name:
+		r = ocre_wasi_fs_prestat_dir_name(c, m, I(0), U(1), U(2));
+		break;
+#else
 	case OCRE_WASI_fd_write:
 		r = ocre_wasi_fd_write(c, m, I(0), U(1), U(2), U(3));
 		break;
@@ -181,6 +197,7 @@ bool ocre_dispatch_wasi(struct ocre_container *c, const struct ocre_mem *m, unsi
 	case OCRE_WASI_fd_prestat_dir_name:
 		r = ocre_wasi_fd_prestat_get(I(0));
 		break;
+#endif
 	case OCRE_WASI_proc_exit:
 		ocre_wasi_proc_exit(c, I(0));
 		ocre_host_leave(c);
@@ -210,6 +227,47 @@ bool ocre_dispatch_wasi(struct ocre_container *c, const struct ocre_mem *m, unsi
 		ocre_port_yield();
 		r = OCRE_WASI_ESUCCESS;
 		break;
+#if OCRE_HAS_WASI_FS
+	case OCRE_WASI_fd_read:
+		/* stdio keeps the minimal answers (ENOSYS); fds from 3 are files. */
+		r = I(0) < 3 ? OCRE_WASI_ENOSYS : ocre_wasi_fs_rw(c, m, I(0), U(1), U(2), U(3), false);
+		break;
+	case OCRE_WASI_fd_close:
+		r = I(0) < 3 ? OCRE_WASI_ENOSYS : ocre_wasi_fs_close(c, I(0));
+		break;
+	case OCRE_WASI_fd_seek: /* (fd, offset: i64 in slot 1, whence, out) */
+		r = I(0) < 3 ? OCRE_WASI_ENOSYS
+			     : ocre_wasi_fs_seek(c, m, I(0), (int64_t)a[1], U(2), U(3));
+		break;
+	case OCRE_WASI_fd_tell:
+		r = ocre_wasi_fs_tell(c, m, I(0), U(1));
+		break;
+	case OCRE_WASI_fd_filestat_get:
+		r = ocre_wasi_fs_filestat_get(c, m, I(0), U(1));
+		break;
+	case OCRE_WASI_fd_readdir: /* (fd, buf, len, cookie: i64 in slot 3, used) */
+		r = ocre_wasi_fs_readdir(c, m, I(0), U(1), U(2), a[3], U(4));
+		break;
+	case OCRE_WASI_fd_renumber:
+		r = ocre_wasi_fs_renumber(c, I(0), I(1));
+		break;
+	case OCRE_WASI_path_open:
+		/* (dirfd, lookup, path, len, oflags, rights: i64, inheriting: i64, fdflags, fd) */
+		r = ocre_wasi_fs_path_open(c, m, I(0), U(2), U(3), U(4), a[5], U(7), U(8));
+		break;
+	case OCRE_WASI_path_filestat_get: /* (dirfd, flags, path, len, out) */
+		r = ocre_wasi_fs_path_filestat_get(c, m, I(0), U(2), U(3), U(4));
+		break;
+	case OCRE_WASI_path_create_directory:
+		r = ocre_wasi_fs_path_op(c, m, I(0), U(1), U(2), OCRE_WASI_FS_MKDIR);
+		break;
+	case OCRE_WASI_path_unlink_file:
+		r = ocre_wasi_fs_path_op(c, m, I(0), U(1), U(2), OCRE_WASI_FS_UNLINK);
+		break;
+	case OCRE_WASI_path_remove_directory:
+		r = ocre_wasi_fs_path_op(c, m, I(0), U(1), U(2), OCRE_WASI_FS_RMDIR);
+		break;
+#else
 	case OCRE_WASI_fd_tell:
 	case OCRE_WASI_fd_filestat_get:
 	case OCRE_WASI_fd_readdir:
@@ -225,6 +283,7 @@ bool ocre_dispatch_wasi(struct ocre_container *c, const struct ocre_mem *m, unsi
 		 */
 		r = OCRE_WASI_EBADF;
 		break;
+#endif
 	default: /* fd_read, fd_close, fd_seek, fd_fdstat_set_flags, poll_oneoff */
 		r = OCRE_WASI_ENOSYS;
 		break;

@@ -151,6 +151,16 @@ struct ocre_gpio_cb {
 
 #define OCRE_MAX_GUEST_ALLOCS (OCRE_EVENT_QUEUE_DEPTH * 3)
 
+/* An open file or directory of a container (ocre_wasi_fs.c): fd 4 + its index. */
+struct ocre_wasi_file {
+	bool used;
+	bool is_dir;
+	bool read, write, append;
+	int handle;    /* the port's, for a file */
+	uint64_t pos;  /* the next read or write, for a file */
+	char path[OCRE_WASI_FS_PATH_MAX]; /* the port path, for a directory */
+};
+
 struct ocre_container {
 	bool used;
 	uint8_t slot;
@@ -193,6 +203,9 @@ struct ocre_container {
 	uint8_t nsubs;
 	struct ocre_gpio_cb gpio_cbs[OCRE_MAX_GPIO_CALLBACKS];
 	uint32_t guest_allocs[OCRE_MAX_GUEST_ALLOCS]; /* message copies not yet freed */
+#if OCRE_HAS_WASI_FS
+	struct ocre_wasi_file files[OCRE_WASI_FS_MAX_FILES];
+#endif
 	uint64_t warned; /* one bit per ABI index: the -EPERM warning was logged */
 };
 
@@ -288,13 +301,25 @@ int32_t ocre_api_ocre_gpio_unregister_callback_by_name(struct ocre_container *c,
 						       const struct ocre_mem *m, uint32_t name);
 
 /* ---- minimal WASI preview 1 (ocre_wasi.c); results are WASI errno values --------------- */
-#define OCRE_WASI_ESUCCESS 0
-#define OCRE_WASI_EBADF    8
-#define OCRE_WASI_EFAULT   21
-#define OCRE_WASI_EINVAL   28
-#define OCRE_WASI_EIO      29
-#define OCRE_WASI_ENOSYS   52
-#define OCRE_WASI_OVERFLOW 61
+#define OCRE_WASI_ESUCCESS     0
+#define OCRE_WASI_EACCES       2
+#define OCRE_WASI_EBADF        8
+#define OCRE_WASI_EEXIST       20
+#define OCRE_WASI_EFAULT       21
+#define OCRE_WASI_EFBIG        22
+#define OCRE_WASI_EINVAL       28
+#define OCRE_WASI_EIO          29
+#define OCRE_WASI_EISDIR       31
+#define OCRE_WASI_EMFILE       33
+#define OCRE_WASI_ENAMETOOLONG 37
+#define OCRE_WASI_ENOENT       44
+#define OCRE_WASI_ENOSPC       51
+#define OCRE_WASI_ENOSYS       52
+#define OCRE_WASI_ENOTDIR      54
+#define OCRE_WASI_ENOTEMPTY    55
+#define OCRE_WASI_ENOTSUP      58
+#define OCRE_WASI_OVERFLOW     61
+#define OCRE_WASI_ENOTCAPABLE  76
 
 int32_t ocre_wasi_fd_write(struct ocre_container *c, const struct ocre_mem *m, int32_t fd,
 			   uint32_t iovs, uint32_t iovs_len, uint32_t nwritten);
@@ -309,6 +334,39 @@ int32_t ocre_wasi_list_sizes(const struct ocre_mem *m, const char *const *list, 
 int32_t ocre_wasi_list_get(const struct ocre_mem *m, const char *const *list, uint32_t n,
 			   uint32_t ptrs, uint32_t buf);
 void ocre_wasi_proc_exit(struct ocre_container *c, int32_t code);
+
+/* WASI files (ocre_wasi_fs.c, OCRE_HAS_WASI_FS): fd 3 is the preopen "/", files from fd 4. */
+enum ocre_wasi_fs_op {
+	OCRE_WASI_FS_MKDIR,
+	OCRE_WASI_FS_UNLINK,
+	OCRE_WASI_FS_RMDIR,
+};
+void ocre_wasi_fs_close_all(struct ocre_container *c);
+int32_t ocre_wasi_fs_prestat_get(struct ocre_container *c, const struct ocre_mem *m, int32_t fd,
+				 uint32_t out);
+int32_t ocre_wasi_fs_prestat_dir_name(struct ocre_container *c, const struct ocre_mem *m,
+				      int32_t fd, uint32_t buf, uint32_t len);
+int32_t ocre_wasi_fs_path_open(struct ocre_container *c, const struct ocre_mem *m, int32_t dirfd,
+			       uint32_t path, uint32_t path_len, uint32_t oflags,
+			       uint64_t rights, uint32_t fdflags, uint32_t fd_out);
+int32_t ocre_wasi_fs_rw(struct ocre_container *c, const struct ocre_mem *m, int32_t fd,
+			uint32_t iovs, uint32_t n, uint32_t done_out, bool write);
+int32_t ocre_wasi_fs_seek(struct ocre_container *c, const struct ocre_mem *m, int32_t fd,
+			  int64_t offset, uint32_t whence, uint32_t out);
+int32_t ocre_wasi_fs_tell(struct ocre_container *c, const struct ocre_mem *m, int32_t fd,
+			  uint32_t out);
+int32_t ocre_wasi_fs_close(struct ocre_container *c, int32_t fd);
+int32_t ocre_wasi_fs_renumber(struct ocre_container *c, int32_t from, int32_t to);
+int32_t ocre_wasi_fs_fdstat_get(struct ocre_container *c, const struct ocre_mem *m, int32_t fd,
+				uint32_t out);
+int32_t ocre_wasi_fs_filestat_get(struct ocre_container *c, const struct ocre_mem *m, int32_t fd,
+				  uint32_t out);
+int32_t ocre_wasi_fs_path_filestat_get(struct ocre_container *c, const struct ocre_mem *m,
+				       int32_t dirfd, uint32_t path, uint32_t len, uint32_t out);
+int32_t ocre_wasi_fs_path_op(struct ocre_container *c, const struct ocre_mem *m, int32_t dirfd,
+			     uint32_t path, uint32_t len, enum ocre_wasi_fs_op op);
+int32_t ocre_wasi_fs_readdir(struct ocre_container *c, const struct ocre_mem *m, int32_t fd,
+			     uint32_t buf, uint32_t len, uint64_t cookie, uint32_t used_out);
 
 /* ---- raw native calls (ocre_dispatch.c) -------------------------------------------------- */
 /*

@@ -117,6 +117,37 @@ int ocre_port_sha256_begin(struct ocre_sha256 *ctx);
 int ocre_port_sha256_update(struct ocre_sha256 *ctx, const void *data, size_t len);
 int ocre_port_sha256_end(struct ocre_sha256 *ctx, uint8_t hash[32]); /* NULL hash: discard */
 
+/*
+ * Files for WASI (OCRE_WASI_FS only). Paths are relative to the port's own root (Zephyr:
+ * CONFIG_OCRE_WASI_FS_ROOT), "/"-separated, and made by the core after it checked them: no
+ * "..", no empty or "." component, bounded by OCRE_WASI_FS_PATH_MAX. Handles are the port's
+ * (small indexes). Results are 0 or -errno (read/write: bytes or -errno). stat does not follow
+ * a symbolic link: it reports OCRE_FS_LINK, and the core refuses the path.
+ */
+enum ocre_fs_type {
+	OCRE_FS_OTHER = 0,
+	OCRE_FS_FILE,
+	OCRE_FS_DIR,
+	OCRE_FS_LINK,
+};
+#define OCRE_FS_O_READ   (1u << 0)
+#define OCRE_FS_O_WRITE  (1u << 1)
+#define OCRE_FS_O_CREATE (1u << 2)
+#define OCRE_FS_O_EXCL   (1u << 3)
+#define OCRE_FS_O_TRUNC  (1u << 4)
+int ocre_port_fs_stat(const char *path, enum ocre_fs_type *type, uint64_t *size);
+int ocre_port_fs_open(const char *path, uint32_t flags, int *handle);
+int ocre_port_fs_read(int handle, uint64_t offset, void *buf, size_t len);
+int ocre_port_fs_write(int handle, uint64_t offset, const void *buf, size_t len);
+int ocre_port_fs_size(int handle, uint64_t *size);
+int ocre_port_fs_close(int handle);
+int ocre_port_fs_mkdir(const char *path);
+int ocre_port_fs_unlink(const char *path); /* a file */
+int ocre_port_fs_rmdir(const char *path);  /* an empty directory */
+/* The index-th entry of a directory (no "." or ".."): 1 and its name and type, 0 past the end. */
+int ocre_port_fs_dirent(const char *path, uint32_t index, char *name, size_t name_len,
+			enum ocre_fs_type *type);
+
 /* Console (container stdout/stderr) and the runtime's own log. */
 void ocre_port_console_write(const char *buf, size_t len);
 void ocre_port_vlog(enum ocre_log_level level, const char *fmt, va_list ap);

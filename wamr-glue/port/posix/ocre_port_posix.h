@@ -35,5 +35,7 @@ typedef void (*ocre_posix_log_hook)(enum ocre_log_level level, const char *line)
 /* Redirects container output / runtime log lines (NULL: back to stdout / stderr). */
 void ocre_posix_set_console_hook(ocre_posix_console_hook hook);
 void ocre_posix_set_log_hook(ocre_posix_log_hook hook);
+/* The folder WASI files live under (ocre_fs_posix.c): <dir>/<container name>/... */
+void ocre_posix_set_fs_root(const char *dir);
 
 #endif /* OCRE_PORT_POSIX_H_ */

@@ -1,0 +1,203 @@
+/*
+ * Copyright (c) 2026 ocre contributors
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Files for the minimal WASI (CONFIG_OCRE_WASI_FS) on Zephyr's file system API: port paths are
+ * relative to CONFIG_OCRE_WASI_FS_ROOT (a mounted file system, e.g. littlefs at /lfs). The core
+ * (ocre_wasi_fs.c) has checked every path; Zephyr's file systems have no symbolic links.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <zephyr/fs/fs.h>
+#include <zephyr/kernel.h>
+
+#include <ocre/ocre_port.h>
+
+#define MAX_HANDLES (CONFIG_OCRE_WASI_FS_MAX_FILES * CONFIG_OCRE_MAX_CONTAINERS)
+
+static struct fs_file_t files[MAX_HANDLES];
+static bool in_use[MAX_HANDLES];
+static K_MUTEX_DEFINE(handles_lock);
+
+static int full_path(const char *path, char *out, size_t len)
+{
+	int n = snprintf(out, len, "%s/%s", CONFIG_OCRE_WASI_FS_ROOT, path);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+#define FULL(p)                                                                                    \
+	char p[sizeof(CONFIG_OCRE_WASI_FS_ROOT) + CONFIG_OCRE_WASI_FS_PATH_MAX + 1];               \
+	if (full_path(path, p, sizeof(p)) != 0) {                                                  \
+		return -ENAMETOOLONG;                                                              \
+	}
+
+int ocre_port_fs_stat(const char *path, enum ocre_fs_type *type, uint64_t *size)
+{
+	struct fs_dirent e;
+	FULL(p);
+	int rc = fs_stat(p, &e);
+
+	if (rc != 0) {
+		return rc;
+	}
+	*type = e.type == FS_DIR_ENTRY_DIR ? OCRE_FS_DIR : OCRE_FS_FILE;
+	*size = e.size;
+	return 0;
+}
+
+int ocre_port_fs_open(const char *path, uint32_t flags, int *handle)
+{
+	fs_mode_t mode = ((flags & OCRE_FS_O_READ) ? FS_O_READ : 0) |
+			 ((flags & OCRE_FS_O_WRITE) ? FS_O_WRITE : 0) |
+			 ((flags & OCRE_FS_O_CREATE) ? FS_O_CREATE : 0);
+	int slot = -1;
+	int rc;
+	FULL(p);
+
+	if ((flags & OCRE_FS_O_EXCL) && ocre_port_fs_stat(path, &(enum ocre_fs_type){0},
+							  &(uint64_t){0}) == 0) {
+		return -EEXIST;
+	}
+	k_mutex_lock(&handles_lock, K_FOREVER);
+	for (int i = 0; i < MAX_HANDLES; i++) {
+		if (!in_use[i]) {
+			slot = i;
+			in_use[i] = true;
+			break;
+		}
+	}
+	k_mutex_unlock(&handles_lock);
+	if (slot < 0) {
+		return -EMFILE;
+	}
+	fs_file_t_init(&files[slot]);
+	rc = fs_open(&files[slot], p, mode);
+	if (rc == 0 && (flags & OCRE_FS_O_TRUNC)) {
+		rc = fs_truncate(&files[slot], 0);
+		if (rc != 0) {
+			(void)fs_close(&files[slot]);
+		}
+	}
+	if (rc != 0) {
+		in_use[slot] = false;
+		return rc;
+	}
+	*handle = slot;
+	return 0;
+}
+
+static struct fs_file_t *file_of(int handle)
+{
+	return handle >= 0 && handle < MAX_HANDLES && in_use[handle] ? &files[handle] : NULL;
+}
+
+int ocre_port_fs_read(int handle, uint64_t offset, void *buf, size_t len)
+{
+	struct fs_file_t *f = file_of(handle);
+
+	if (f == NULL) {
+		return -EBADF;
+	}
+	int rc = fs_seek(f, (off_t)offset, FS_SEEK_SET);
+
+	return rc != 0 ? rc : (int)fs_read(f, buf, len);
+}
+
+int ocre_port_fs_write(int handle, uint64_t offset, const void *buf, size_t len)
+{
+	struct fs_file_t *f = file_of(handle);
+
+	if (f == NULL) {
+		return -EBADF;
+	}
+	int rc = fs_seek(f, (off_t)offset, FS_SEEK_SET);
+
+	return rc != 0 ? rc : (int)fs_write(f, buf, len);
+}
+
+int ocre_port_fs_size(int handle, uint64_t *size)
+{
+	struct fs_file_t *f = file_of(handle);
+
+	if (f == NULL) {
+		return -EBADF;
+	}
+	off_t here = fs_tell(f);
+	int rc = fs_seek(f, 0, FS_SEEK_END);
+
+	if (rc != 0) {
+		return rc;
+	}
+	*size = (uint64_t)fs_tell(f);
+	return fs_seek(f, here, FS_SEEK_SET);
+}
+
+int ocre_port_fs_close(int handle)
+{
+	struct fs_file_t *f = file_of(handle);
+
+	if (f == NULL) {
+		return -EBADF;
+	}
+	int rc = fs_close(f);
+
+	in_use[handle] = false;
+	return rc;
+}
+
+int ocre_port_fs_mkdir(const char *path)
+{
+	FULL(p);
+	return fs_mkdir(p);
+}
+
+/* fs_unlink removes files and empty directories alike; the core has checked the type. */
+int ocre_port_fs_unlink(const char *path)
+{
+	FULL(p);
+	return fs_unlink(p);
+}
+
+int ocre_port_fs_rmdir(const char *path)
+{
+	FULL(p);
+	return fs_unlink(p);
+}
+
+int ocre_port_fs_dirent(const char *path, uint32_t index, char *name, size_t name_len,
+			enum ocre_fs_type *type)
+{
+	struct fs_dir_t dir;
+	struct fs_dirent e;
+	int rc;
+	FULL(p);
+
+	fs_dir_t_init(&dir);
+	rc = fs_opendir(&dir, p);
+	if (rc != 0) {
+		return rc;
+	}
+	/* In the file system's own order, which is stable while the directory does not change. */
+	for (uint32_t i = 0;; i++) {
+		rc = fs_readdir(&dir, &e);
+		if (rc != 0 || e.name[0] == '\0') {
+			break;
+		}
+		if (i == index) {
+			if (strlen(e.name) >= name_len) {
+				rc = -ENAMETOOLONG;
+				break;
+			}
+			strcpy(name, e.name);
+			*type = e.type == FS_DIR_ENTRY_DIR ? OCRE_FS_DIR : OCRE_FS_FILE;
+			rc = 1;
+			break;
+		}
+	}
+	(void)fs_closedir(&dir);
+	return rc;
+}
