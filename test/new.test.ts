@@ -42,11 +42,17 @@ describe("ocre new", () => {
     const pkg = JSON.parse(await readFile(path.join(dir, "package.json"), "utf8")) as {
       name: string;
       dependencies: Record<string, string>;
+      scripts: Record<string, string>;
     };
     expect(pkg.name).toBe("blinky-board");
     expect(Object.keys(pkg.dependencies)).toEqual(["ocre"]);
-    // ocre runs from this git checkout (not from node_modules), so `npm install` must link it.
-    expect(pkg.dependencies.ocre).toBe(`file:${repoRoot}`);
+    // ocre runs from this git checkout (not from node_modules), so `npm install` must link it,
+    // by a path relative to the app (the app records no directory of this machine).
+    expect(pkg.dependencies.ocre).toBe(`file:${path.relative(dir, repoRoot).split(path.sep).join("/")}`);
+    expect(pkg.dependencies.ocre).not.toMatch(/^file:\//);
+    expect(path.resolve(dir, pkg.dependencies.ocre!.slice("file:".length))).toBe(repoRoot);
+    // Every command of the "Next:" text is an npm script of the app, after a required npm install.
+    expect(pkg.scripts).toMatchObject({ build: "ocre build", sim: "ocre run .", ocre: "ocre" });
     expect(manifest).toMatch(/^boards: \[mps2-an521\]$/m);
     expect(await readFile(path.join(dir, "README.md"), "utf8")).toContain("# blinky-board");
     expect((await readFile(path.join(dir, ".gitignore"), "utf8")).split("\n")).toEqual(
@@ -64,6 +70,32 @@ describe("ocre new", () => {
     expect(await readFile(path.join(dir, "publisher/ocre.yaml"), "utf8")).toMatch(/^name: plant-publisher$/m);
     expect(await readFile(path.join(dir, "subscriber/ocre.yaml"), "utf8")).toMatch(/^name: plant-subscriber$/m);
     expect(await readFile(path.join(dir, "README.md"), "utf8")).toContain("# plant");
+    // The folder's own package.json runs both apps, in the order the README gives.
+    const pkg = JSON.parse(await readFile(path.join(dir, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+      dependencies: Record<string, string>;
+    };
+    expect(pkg.scripts).toMatchObject({
+      build: "ocre build subscriber publisher",
+      sim: "ocre run subscriber publisher",
+    });
+    expect(pkg.dependencies.ocre).toBe(`file:${path.relative(dir, repoRoot).split(path.sep).join("/")}`);
+    const child = JSON.parse(await readFile(path.join(dir, "publisher/package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    expect(child.dependencies.ocre).toBe(
+      `file:${path.relative(path.join(dir, "publisher"), repoRoot).split(path.sep).join("/")}`,
+    );
+    expect(run.stdout).toContain(
+      [
+        "Next:",
+        "  cd demo",
+        "  npm install        # first: the ocre CLI the scripts run",
+        "  npm run build      # ocre build subscriber publisher",
+        "  npm run sim        # ocre run subscriber publisher",
+      ].join("\n"),
+    );
+    expect(run.stdout).not.toContain("npx");
   });
 
   it("fills the current directory when it is empty, keeping the directory itself", async () => {

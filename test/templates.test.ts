@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { resolveConfig } from "../cli/config/resolve.js";
@@ -70,28 +70,40 @@ describe("app templates", () => {
     });
   }
 
+  const typeCheck = async (dir: string) => {
+    const tsc = await execa(
+      process.execPath,
+      [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json", "--noEmit"],
+      { cwd: dir, reject: false },
+    );
+    expect(`${tsc.stdout}${tsc.stderr}`).toBe("");
+    expect(tsc.exitCode).toBe(0);
+  };
+
   for (const [label, template, app] of APPS) {
-    it(`${label} type-checks in an editor with its tsconfig and the SDK's types`, async () => {
-      // What `npm install` gives the app: ocre and (hoisted) assemblyscript in node_modules.
+    it(`${label} type-checks in an editor with its tsconfig and the SDK's types (outside the checkout)`, async () => {
+      // What `npm install` gives an app that depends on this checkout (file:): node_modules/ocre
+      // links to the checkout, and nothing else is installed (assemblyscript stays in the
+      // checkout's node_modules). The app is in a temp dir, so nothing above it helps.
       const dir = path.join(root, template, app);
       await mkdir(path.join(dir, "node_modules"), { recursive: true });
       await symlink(repoRoot, path.join(dir, "node_modules/ocre")).catch(() => undefined);
-      await symlink(
-        path.join(repoRoot, "node_modules/assemblyscript"),
-        path.join(dir, "node_modules/assemblyscript"),
-      ).catch(() => undefined);
-      const tsc = await execa(
-        process.execPath,
-        [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json", "--noEmit"],
-        {
-          cwd: dir,
-          reject: false,
-        },
-      );
-      expect(`${tsc.stdout}${tsc.stderr}`).toBe("");
-      expect(tsc.exitCode).toBe(0);
+      await typeCheck(dir);
     });
   }
+
+  it("hello type-checks as installed from a registry (assemblyscript hoisted beside ocre)", async () => {
+    const dir = path.join(await tempDir("ocre-templates-registry-"), "hello");
+    await scaffold({ dir, template: "hello" });
+    const ocre = path.join(dir, "node_modules/ocre");
+    await mkdir(ocre, { recursive: true });
+    // The published package's files (package.json "files"), without a node_modules of its own.
+    // Copies, not links: a link would let TypeScript find the checkout's own node_modules.
+    for (const entry of ["package.json", "sdk"])
+      await cp(path.join(repoRoot, entry), path.join(ocre, entry), { recursive: true });
+    await symlink(path.join(repoRoot, "node_modules/assemblyscript"), path.join(dir, "node_modules/assemblyscript"));
+    await typeCheck(dir);
+  });
 
   it("blinky with growable memory also builds with the incremental (garbage-collected) runtime", async () => {
     // The template's fixed arena cannot host the incremental collector (it asks memory.size()).

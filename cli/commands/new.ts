@@ -22,9 +22,11 @@ export const run = defineCommand(newCommand, async (args, out) => {
       "",
       "Next:",
       ...(shown === "." ? [] : [`  cd ${shown}`]),
-      ...(apps
-        ? [`  npx ocre build ${apps.join(" ")}`, `  npx ocre run ${apps.join(" ")}`]
-        : ["  npm install        # the SDK's editor types", "  npx ocre build", "  npx ocre run ."]),
+      // npm scripts run the app's own ocre (node_modules/.bin): nothing here asks the npm
+      // registry for a package named "ocre", as `npx ocre` before `npm install` would.
+      "  npm install        # first: the ocre CLI the scripts run",
+      `  npm run build      # ocre build${apps ? ` ${apps.join(" ")}` : ""}`,
+      `  npm run sim        # ocre run ${apps ? apps.join(" ") : "."}`,
     ].join("\n"),
   );
 });

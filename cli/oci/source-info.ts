@@ -46,8 +46,14 @@ export function publicSourceUrl(remote: string): string | undefined {
   return `${parsed.protocol}//${parsed.host}${parsed.pathname === "/" ? "" : parsed.pathname}`;
 }
 
-/** Reads git metadata for `dir`; every field is absent outside a git checkout or without git. */
-export async function readSourceInfo(dir: string): Promise<SourceInfo> {
+/**
+ * Reads git metadata for the app in `dir`. Every field is absent outside a git checkout, without
+ * git, or when the checkout does not track the app's manifest: an app created inside another
+ * project's checkout (ocre's own, say) is not that project's source, so the image must not claim
+ * its commit.
+ */
+export async function readSourceInfo(dir: string, manifest = "ocre.yaml"): Promise<SourceInfo> {
+  if ((await git(dir, ["ls-files", "--", manifest])) === undefined) return {};
   const head = await git(dir, ["log", "-1", "--format=%H%n%ct%n%an <%ae>"]);
   const remote = await git(dir, ["config", "--get", "remote.origin.url"]);
   const [revision, time, author] = head?.split("\n") ?? [];

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { packageRoot } from "../paths.js";
 import { packageVersion } from "../version.js";
 import { REPORT_FILE, serializeReport, type BuildReport } from "../report.js";
 import type { ContainerSpec } from "../spec.js";
@@ -24,14 +25,14 @@ async function exists(file: string): Promise<boolean> {
  * validator, so a no-op build loads none of them.
  */
 export const CACHE_FILE = ".ocre-cache.json";
-export const CACHE_VERSION = 3;
+export const CACHE_VERSION = 4;
 
 export interface CacheEntry {
   readonly version: typeof CACHE_VERSION;
   readonly key: string;
   /**
-   * Paths relative to the build directory with the sha256 of their content, or null for "looked
-   * for, absent" (relative, so the cache holds no absolute paths and survives a moved checkout).
+   * Inputs (see inputName: relative to the build directory, or `ocre:` + a path in ocre's package)
+   * with the sha256 of their content, or null for "looked for, absent".
    */
   readonly inputs: Readonly<Record<string, string | null>>;
   /** The spec without its bytes (those are build/<name>.wasm, checked by sha256). */
@@ -88,13 +89,36 @@ async function hashFile(file: string): Promise<string | null> {
   }
 }
 
-/** Hashes the inputs of a finished build, for the cache entry (paths relative to buildDir). */
+/** Prefix of a cache input that lives in ocre's own package (the SDK, boards, templates). */
+const OCRE_INPUT = "ocre:";
+
+/**
+ * How the cache names an input: relative to the build directory for the app's files, and
+ * `ocre:<path in the package>` for ocre's own (SDK, boards, templates), so the entry names no
+ * directory of this machine (not even as "../../home/me/ocre/sdk/...") and survives a move of
+ * either the app or ocre.
+ */
+function inputName(buildDir: string, file: string): string {
+  const inApp = path.relative(path.dirname(buildDir), file);
+  const inOcre = path.relative(packageRoot, file);
+  if (inApp.startsWith("..") && !inOcre.startsWith("..") && !path.isAbsolute(inOcre))
+    return `${OCRE_INPUT}${inOcre.split(path.sep).join("/")}`;
+  return path.relative(buildDir, file);
+}
+
+function inputPath(buildDir: string, name: string): string {
+  return name.startsWith(OCRE_INPUT)
+    ? path.join(packageRoot, name.slice(OCRE_INPUT.length))
+    : path.resolve(buildDir, name);
+}
+
+/** Hashes the inputs of a finished build, for the cache entry (see inputName). */
 export async function hashInputs(
   buildDir: string,
   files: readonly { path: string; found: boolean }[],
 ): Promise<Record<string, string | null>> {
   const entries = await Promise.all(
-    files.map(async (f) => [path.relative(buildDir, f.path), f.found ? await hashFile(f.path) : null] as const),
+    files.map(async (f) => [inputName(buildDir, f.path), f.found ? await hashFile(f.path) : null] as const),
   );
   return Object.fromEntries(entries);
 }
@@ -159,7 +183,7 @@ async function lookup(
   // Leftovers of a killed build: the real build recovers them (cli/pipeline/outputs.ts).
   if ((await exists(path.join(buildDir, STAGE_DIR))) || (await exists(path.join(buildDir, OLD_DIR)))) return undefined;
   const checks = await Promise.all(
-    Object.entries(entry.inputs).map(async ([file, hash]) => (await hashFile(path.resolve(buildDir, file))) === hash),
+    Object.entries(entry.inputs).map(async ([file, hash]) => (await hashFile(inputPath(buildDir, file))) === hash),
   );
   if (!checks.every(Boolean)) return undefined;
   try {

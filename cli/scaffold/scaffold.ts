@@ -10,6 +10,7 @@ import { APP_NAME_MAX, APP_NAME_PATTERN, appNameFromDir } from "./name.js";
 import {
   APP_TEMPLATE_NAMES,
   NAME_SUFFIX_LENGTH,
+  TEMPLATE_APPS,
   appTemplateDir,
   isAppTemplate,
   type AppTemplate,
@@ -98,13 +99,14 @@ async function existingEntries(dir: string): Promise<string[] | null> {
 }
 
 /**
- * The app's dependency on ocre: the registry version when ocre runs from an installed package,
- * else (a git checkout, ocre not yet published) the checkout itself, so `npm install` in the new
- * app works either way.
+ * The dependency on ocre of the package.json at `fromDir`: the registry version when ocre runs
+ * from an installed package, else (a git checkout, ocre not yet published) the checkout, as a
+ * path relative to `fromDir` so the app does not record where this machine keeps it.
  */
-function ocreDependency(): string {
+function ocreDependency(fromDir: string): string {
   const installed = packageRoot.split(path.sep).includes("node_modules");
-  const spec = installed ? `^${packageVersion()}` : `file:${packageRoot.split(path.sep).join("/")}`;
+  const relative = path.relative(fromDir, packageRoot).split(path.sep).join("/") || ".";
+  const spec = installed ? `^${packageVersion()}` : `file:${relative}`;
   // Rendered inside a JSON string in package.json.
   return JSON.stringify(spec).slice(1, -1);
 }
@@ -128,7 +130,8 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult
 
   const sourceDir = appTemplateDir(template);
   const templateFiles = (await listFiles(sourceDir)).sort();
-  const context = { name, template, ocreVersion: packageVersion(), ocreDependency: ocreDependency() };
+  // `apps`: a multi-app template's container folders, in build and run order (its scripts use them).
+  const context = { name, template, ocreVersion: packageVersion(), apps: TEMPLATE_APPS[template]?.join(" ") ?? "" };
 
   const tmp = tempSibling(dir);
   await mkdir(tmp, { recursive: true });
@@ -141,7 +144,8 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult
       await mkdir(path.dirname(to), { recursive: true });
       if (rel.endsWith(HANDLEBARS_SUFFIX)) {
         const render = Handlebars.compile(await readFile(from, "utf8"), { noEscape: true, strict: true });
-        await writeFile(to, render(context));
+        const ocre = ocreDependency(path.join(dir, path.dirname(outRel)));
+        await writeFile(to, render({ ...context, ocreDependency: ocre }));
       } else {
         await copyFile(from, to);
       }
