@@ -164,6 +164,38 @@ describe("resolveConfig", () => {
     expect(error.hint).toMatch(/did you mean maxPages/);
   });
 
+  it("reports a misspelt key at its own line and column, not at the mapping that holds it", async () => {
+    const text = [
+      "name: app",
+      "version: 1.0.0",
+      "memory:",
+      "  arena: 256",
+      "  stak: 8192",
+      "image:",
+      "  tag: 1.0.0",
+      "capabilites: [timers]",
+      "",
+    ].join("\n");
+    const error = await resolveError(text);
+    expect(error.message).toMatch(/ocre\.yaml:5:3: memory\.stak is not a known field; did you mean stack\?/);
+    expect(error.details).toEqual([
+      expect.stringMatching(/ocre\.yaml:8:1: capabilites is not a known field; did you mean capabilities\?$/),
+    ]);
+  });
+
+  it("says to quote a number where the manifest wants text (version: 1), with the value as typed", async () => {
+    const error = await resolveError("name: app\nversion: 1.0\nimage:\n  tag: 2\n");
+    expect(error.code).toBe("OCRE_MANIFEST_INVALID");
+    expect(error.message).toMatch(
+      /ocre\.yaml:2:10: version must be a string; YAML reads the unquoted 1\.0 as a number \(quote it: "1\.0\.0"\)$/,
+    );
+    expect(error.hint).toBe('quote it: version: "1.0.0"');
+    expect(error.details).toEqual([expect.stringMatching(/ocre\.yaml:4:8: image\.tag must be a string; .*"2"/)]);
+    // As the hints say, the manifest is valid.
+    const fixed = await resolveConfig(await appWith('name: app\nversion: "1.0.0"\nimage:\n  tag: "2"\n'));
+    expect([fixed.version, fixed.image.tag]).toEqual(["1.0.0", "2"]);
+  });
+
   it("reports YAML syntax errors with line and column", async () => {
     const error = await resolveError("name: app\nversion: 1.0.0\ncapabilities: [gpio\n");
     expect(error.code).toBe("OCRE_MANIFEST_SYNTAX");

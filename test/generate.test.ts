@@ -264,8 +264,15 @@ describe("generate: memory budget", () => {
     expect(error.message).toMatch(/nrf52840dk: RAM \d+ KB needed of 256 KB/);
     expect(error.details.join("\n")).toMatch(/WAMR heap pool \d+ KB/);
     expect(error.hint).toContain("--allow-over-budget");
-    // The hint names fields ocre.yaml really has.
-    expect(error.hint).toMatch(/memory\.maxPages, memory\.heap or memory\.stack/);
+    // The hint names fields ocre.yaml really has (the manifest schema's memory properties).
+    const schema = JSON.parse(
+      await readFile(path.join(import.meta.dirname, "../cli/schemas/ocre.schema.json"), "utf8"),
+    ) as {
+      properties: { memory: { properties: Record<string, unknown> } };
+    };
+    const named = [...error.hint!.matchAll(/memory\.(\w+)/g)].map((m) => m[1]!);
+    expect(named).toEqual(["arena", "maxPages", "heap", "stack"]);
+    for (const field of named) expect(Object.keys(schema.properties.memory.properties)).toContain(field);
     // Nothing was written.
     await expect(stat(path.join(appDir, "build/nrf52840dk"))).rejects.toThrow();
   });

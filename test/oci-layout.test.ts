@@ -127,6 +127,34 @@ describe("image layout written by packageImage", () => {
     });
   });
 
+  it("takes no provenance from a checkout that does not track the app (an app made inside another repo)", async () => {
+    const repo = await tempDir("ocre-oci-outer-");
+    const env = {
+      GIT_AUTHOR_NAME: "Ada",
+      GIT_AUTHOR_EMAIL: "a@example.com",
+      GIT_COMMITTER_NAME: "Ada",
+      GIT_COMMITTER_EMAIL: "a@example.com",
+    };
+    await execa("git", ["init", "-q"], { cwd: repo });
+    await writeFile(path.join(repo, "README.md"), "the outer project\n");
+    await execa("git", ["add", "."], { cwd: repo });
+    await execa("git", ["commit", "-q", "-m", "outer"], { cwd: repo, env });
+    await execa("git", ["remote", "add", "origin", "https://git.example.com/outer.git"], { cwd: repo });
+    const app = path.join(repo, "my-app");
+    await mkdir(app);
+    await writeFile(path.join(app, "ocre.yaml"), "name: blinky\n");
+    const keys = async () => {
+      const result = await packageImage(spec, fixtureConfig(spec, app) as ResolvedConfig, {});
+      const manifest = await json(path.join(app, "build", "oci"), result.digest);
+      return Object.keys(manifest.annotations as Record<string, string>).filter((k) => /revision|source/.test(k));
+    };
+    expect(await keys()).toEqual([]);
+    // Once the checkout tracks the app, its commit is the app's source.
+    await execa("git", ["add", "my-app/ocre.yaml"], { cwd: repo });
+    await execa("git", ["commit", "-q", "-m", "app"], { cwd: repo, env });
+    expect((await keys()).sort()).toEqual(["org.opencontainers.image.revision", "org.opencontainers.image.source"]);
+  });
+
   it("takes revision, source (without credentials), author and created from git", async () => {
     const repo = await tempDir("ocre-oci-git-");
     const env = {

@@ -108,6 +108,36 @@ describe("templates under ocre run --virtual-time", () => {
     expect(publishes.map((e) => Math.floor(e.t / 1000))).toEqual([14, 55]);
   });
 
+  it("warns about every series of a sensor trace that nothing reads (a misnamed sensor or channel)", async () => {
+    const rows = [
+      "time,sensor,channel,value",
+      "0,temp0,ambient_temp,20",
+      "0,temp0,humidity,50",
+      "0,tmp0,ambient_temp,40",
+    ];
+    const run = await runContainers({
+      containers: [specs.sensor!],
+      virtualTime: true,
+      durationMs: 3000,
+      sensors: parseSensorTrace(rows.join("\n")),
+    });
+    expect(run.warnings.map((w) => w.message)).toEqual([
+      'sensor trace: channel humidity of sensor "temp0" is never read (the containers read temp0/ambient_temp)',
+      'sensor trace: sensor "tmp0" is never read (the containers read temp0/ambient_temp)',
+    ]);
+  });
+
+  it("ocre run --sensors prints the unread-trace warning on stderr and still exits 0", async () => {
+    const dir = path.join(root, "sensor");
+    // The manifest's board is b_u585i_iot02a (first sensor die-temp0): temp0 is nobody's sensor.
+    await writeFile(path.join(dir, "wrong.csv"), "time,sensor,channel,value\n0,temp0,ambient_temp,40\n");
+    const run = await runOcre(["run", ".", "--virtual-time", "--duration", "2s", "--sensors", "wrong.csv"], {
+      cwd: dir,
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/warning.*sensor trace: sensor "temp0" is never read \(the containers read die-temp0\//);
+  });
+
   it("ocre run --sensors replays a CSV trace into the sensor template", async () => {
     const dir = path.join(root, "sensor");
     // `ocre run .` simulates the manifest's board, b_u585i_iot02a: its first sensor is die-temp0.

@@ -94,7 +94,8 @@ function describeError(error: AjvError, schema: SchemaNode): { path: string; mes
       const fullPath = at === "" ? extra : `${at}.${extra}`;
       return {
         path: fullPath,
-        message: `${fullPath} is not a known field`,
+        // The suggestion is in the message too: only the first error's hint is printed.
+        message: `${fullPath} is not a known field${near.length > 0 ? `; did you mean ${near.join(", ")}?` : ""}`,
         hint:
           near.length > 0
             ? `did you mean ${near.join(", ")}? Known fields here: ${known.join(", ")}`
@@ -220,7 +221,10 @@ export async function loadManifest(
 /** Parses and validates manifest text; `manifestPath` is only used in messages. */
 export async function parseManifest(text: string, manifestPath: string): Promise<Manifest> {
   if (Buffer.byteLength(text) > MAX_MANIFEST_BYTES) throw tooBig(manifestPath, Buffer.byteLength(text));
-  const [{ parseDocument, LineCounter, isNode }, v] = await Promise.all([import("yaml"), loadValidator()]);
+  const [{ parseDocument, LineCounter, isNode, isMap, isScalar }, v] = await Promise.all([
+    import("yaml"),
+    loadValidator(),
+  ]);
   const lineCounter = new LineCounter();
   // uniqueKeys is checked by checkShape in linear time: yaml's own check is quadratic per mapping.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
@@ -271,10 +275,60 @@ export async function parseManifest(text: string, manifestPath: string): Promise
     }
     return manifestPath;
   };
+  /** The node at a JSON pointer (undefined when the document has none there). */
+  const nodeAt = (pointer: string): unknown =>
+    doc.getIn(
+      pointer === ""
+        ? []
+        : pointer
+            .slice(1)
+            .split("/")
+            .map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~"))
+            .map((k) => (/^\d+$/.test(k) ? Number(k) : k)),
+      true,
+    );
+  /** Sorts "file:line:col" locations in reading order (errors are reported top to bottom). */
+  const position = (loc: string): number => {
+    const m = /:(\d+):(\d+)$/.exec(loc);
+    return m ? Number(m[1]) * 100_000 + Number(m[2]) : 0;
+  };
+  /** Where an error is: an unknown key at the key itself, not at the mapping that holds it. */
+  const locateError = (e: AjvError): string => {
+    if (e.keyword === "additionalProperties") {
+      const map = nodeAt(e.instancePath);
+      if (isMap(map)) {
+        const pair = map.items.find((p) => isScalar(p.key) && p.key.value === e.params.additionalProperty);
+        if (pair && isScalar(pair.key) && pair.key.range) return where(pair.key.range[0]);
+      }
+    }
+    return locate(e.instancePath);
+  };
+  /**
+   * A number or boolean where text is required (`version: 1`, `tag: 1.0`): YAML read the
+   * unquoted value as a number, so say so and show the quoted line (with the value as typed).
+   */
+  const unquoted = (e: AjvError): { message: string; hint: string } | undefined => {
+    if (e.keyword !== "type" || e.params.type !== "string") return undefined;
+    const node = nodeAt(e.instancePath);
+    if (!isScalar(node) || !node.range || !["number", "boolean"].includes(typeof node.value)) return undefined;
+    const typed = text.slice(node.range[0], node.range[1]).trim();
+    const field = dottedPath(e.instancePath);
+    const key = field.slice(field.lastIndexOf(".") + 1);
+    // version wants x.y.z: suggest `version: "1.0.0"` for `version: 1` or `1.0`.
+    const pattern = schemaAt(v.schema, e.instancePath)?.pattern;
+    const padded = /^\d+(\.\d+)?$/.test(typed) ? `${typed}${".0".repeat(2 - (typed.split(".").length - 1))}` : typed;
+    const quoted = pattern && !new RegExp(pattern).test(typed) && new RegExp(pattern).test(padded) ? padded : typed;
+    return {
+      message: `${field} must be a string; YAML reads the unquoted ${typed} as a ${typeof node.value} (quote it: "${quoted}")`,
+      hint: `quote it: ${key}: "${quoted}"`,
+    };
+  };
   if (!v.validate(data)) {
     // Report the most specific error per path; ajv repeats parents for nested failures.
     const errors = v.errors();
-    const described = errors.map((e) => ({ ...describeError(e, v.schema), loc: locate(e.instancePath) }));
+    const described = errors
+      .map((e) => ({ ...describeError(e, v.schema), ...unquoted(e), loc: locateError(e) }))
+      .sort((a, b) => position(a.loc) - position(b.loc));
     const first = described[0]!;
     throw new OcreError("OCRE_MANIFEST_INVALID", `${first.loc}: ${first.message}`, {
       details: described.slice(1).map((d) => `${d.loc}: ${d.message}`),

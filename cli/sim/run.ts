@@ -30,6 +30,7 @@ export async function runContainers(options: RunOptions): Promise<RunResult> {
   sim.load(options.containers);
   const loadWallMs = performance.now() - loadStart;
   await sim.run();
+  for (const message of sim.sensors.unreadTrace()) sim.warn(undefined, message);
   return {
     exitCode: sim.exitCode,
     containers: sim.results(),

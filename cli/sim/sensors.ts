@@ -53,6 +53,37 @@ export class SensorModel {
     }
   }
 
+  /** The series containers read, as "sensor\0channel type" (see unreadTrace). */
+  private readonly reads = new Set<string>();
+
+  /**
+   * The trace's series no container read, each as a sentence naming the sensor, the channel and
+   * what the containers did read: a misnamed sensor or channel in a trace is otherwise silently
+   * replaced by synthetic values.
+   */
+  unreadTrace(): string[] {
+    const channelName = (type: number) =>
+      Object.entries(SENSOR_CHANNELS).find(([, v]) => v === type)?.[0] ?? String(type);
+    const label = (key: string) => {
+      const [sensor = "", type = ""] = key.split("\u0000");
+      return `${sensor}/${channelName(Number(type))}`;
+    };
+    const read = [...this.reads].map(label).sort();
+    const readText = read.length > 0 ? `the containers read ${read.join(", ")}` : "no container read a sensor";
+    const unread: string[] = [];
+    for (const [key, samples] of this.series) {
+      if (this.reads.has(key)) continue;
+      const { sensor, channel } = samples[0]!;
+      const sensorRead = [...this.reads].some((k) => k.startsWith(`${sensor}\u0000`));
+      unread.push(
+        sensorRead
+          ? `sensor trace: channel ${channelName(channel)} of sensor "${sensor}" is never read (${readText})`
+          : `sensor trace: sensor "${sensor}" is never read (${readText})`,
+      );
+    }
+    return unread;
+  }
+
   handleOf(name: string): number {
     return this.sensors.findIndex((s) => s.name === name);
   }
@@ -65,6 +96,7 @@ export class SensorModel {
   read(handle: number, channel: number, t: number): number | undefined {
     const def = this.get(handle);
     if (!def || !def.channels.some((c) => c.type === channel)) return undefined;
+    this.reads.add(`${def.name}\u0000${channel}`);
     const samples = this.series.get(`${def.name}\u0000${channel}`);
     if (!samples || samples.length === 0) return synthetic(channel, handle, t);
     let lo = 0;
