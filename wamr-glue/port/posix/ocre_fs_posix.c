@@ -9,6 +9,8 @@
  */
 
 #define _GNU_SOURCE
+/* 64-bit inodes and offsets on 32-bit hosts too (readdir answers EOVERFLOW otherwise). */
+#define _FILE_OFFSET_BITS 64
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
