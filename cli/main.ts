@@ -4,7 +4,7 @@ import { reportError } from "./ui/output.js";
 import { OcreError } from "./errors.js";
 import { commandPath, parseQuick } from "./commands/argv.js";
 import { grammar, type CommandSpec, type OptionSpec } from "./commands/grammar.js";
-import { didYouMean } from "./util/suggest.js";
+import { closest, didYouMean } from "./util/suggest.js";
 
 /**
  * The CLI: one grammar (cli/commands/grammar.ts) and one module per command, nothing else.
@@ -68,39 +68,47 @@ function usageError(message: string, argv: readonly string[]): OcreError {
       hint: `commands: ${commandNames.join(", ")}; ${hint}`,
     });
   }
-  const unknown = /^Unknown arguments?: (.+)$/.exec(message)?.[1]?.split(", ") ?? [];
-  const flags = unknown.filter((name) => argv.some((a) => new RegExp(`^--?${escape(name)}(=|$)`).test(a)));
+  // Checked before yargs' own message: `--ouput f` is better reported as a misspelling than as
+  // "Missing required argument: output".
+  const path = commandPath(argv, grammar);
+  const spec = path.at(-1)!;
+  const options: [string, OptionSpec][] = [
+    ...Object.entries(spec === grammar ? {} : (spec.options ?? {})),
+    ...Object.entries(grammar.options as Record<string, OptionSpec>),
+  ];
+  const flags = unknownFlags(argv, options);
   if (flags.length > 0) {
-    const path = commandPath(argv, grammar);
-    const spec = path.at(-1)!;
-    const options: [string, OptionSpec][] = [
-      ...Object.entries(spec === grammar ? {} : (spec.options ?? {})),
-      ...Object.entries(grammar.options as Record<string, OptionSpec>),
-    ];
     const declared = options
       .filter(([, o]) => !o.hidden)
       .flatMap(([name, o]) => [name, ...(o.alias ?? []).filter((a) => a.length > 1)]);
-    const parts = flags.map((name) => {
-      const suggestion = didYouMean(name, declared, 2).replace(
-        /did you mean (.*)\?/,
-        (_, list: string) => `did you mean ${list.replace(/([a-z][a-z0-9-]+)/g, "--$1")}?`,
-      );
-      return `unknown option --${name}${suggestion === "" ? "" : `; ${suggestion}`}`;
+    const parts = flags.map((flag) => {
+      const names = closest(flag.replace(/^-+/, ""), declared, 2).map((n) => `--${n}`);
+      return `unknown option ${flag}${names.length === 0 ? "" : `; did you mean ${names.join(" or ")}?`}`;
     });
-    const where =
-      path.length > 1
-        ? `ocre ${path
-            .slice(1)
-            .map((c) => c.name)
-            .join(" ")} --help`
-        : "ocre --help";
+    const where = ["ocre", ...path.slice(1).map((c) => c.name), "--help"].join(" ");
     return new OcreError("OCRE_USAGE", parts.join("\n"), { hint: `\`${where}\` lists the options` });
   }
   return new OcreError("OCRE_USAGE", message, { hint });
 }
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** The flags on the line (before `--`) that the command does not declare, as typed. */
+function unknownFlags(argv: readonly string[], options: readonly [string, OptionSpec][]): string[] {
+  const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const known = new Set(["help", "h", "version"]);
+  for (const [name, o] of options)
+    for (const n of [name, ...(o.alias ?? [])]) {
+      known.add(n);
+      known.add(camel(n));
+      if (o.type === "boolean") known.add(`no-${n}`);
+    }
+  const end = argv.indexOf("--");
+  const unknown: string[] = [];
+  for (const token of end < 0 ? argv : argv.slice(0, end)) {
+    if (!token.startsWith("-") || /^-[0-9.]/.test(token) || token === "-") continue;
+    const names = token.startsWith("--") ? [token.slice(2).split("=")[0]!] : [...token.slice(1).split("=")[0]!];
+    for (const name of names) if (!known.has(name)) unknown.push(token.startsWith("--") ? `--${name}` : `-${name}`);
+  }
+  return [...new Set(unknown)];
 }
 
 // process.argv.slice(2) is what yargs' hideBin does under Node; importing it would load yargs.

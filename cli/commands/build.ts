@@ -55,7 +55,7 @@ export const run = defineCommand(buildCommand, async (args, out) => {
   if (!args.rebuild && !args.force && !args.watch && args.sign === undefined && args["from-image"] === undefined) {
     const [{ invocationKey }, { buildFromCache }] = await Promise.all([
       import("../pipeline/cache.js"),
-      import("../pipeline/build.js"),
+      import("../pipeline/noop.js"),
     ]);
     const cached = await buildFromCache(dirs, invocationKey(process.argv.slice(2), args.cwd, process.env), out).catch(
       () => undefined,

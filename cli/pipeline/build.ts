@@ -6,13 +6,13 @@ import type { ContainerSpec } from "../spec.js";
 import { appReport, REPORT_FILE, REPORT_SCHEMA_VERSION, serializeReport, type BuildReport } from "../report.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { StagedOutputs } from "./outputs.js";
+import { cachedAppBuild } from "./noop.js";
 import {
   CACHE_FILE,
   CACHE_VERSION,
   cacheKey,
   hashInputs,
   lookupCache,
-  lookupInvocation,
   fingerprintOutputs,
   storeCache,
   toolVersions,
@@ -241,45 +241,7 @@ async function buildInMemory(config: ResolvedConfig, logger: Logger, onInput: Bu
   };
 }
 
-function cachedAppBuild(
-  appDir: string,
-  buildDir: string,
-  entry: CacheEntry,
-  wasm: Uint8Array,
-  logger: Logger,
-): AppBuild {
-  logger.debug(`${entry.spec.name}: unchanged, served from ${path.join(buildDir, CACHE_FILE)}`);
-  return {
-    config: undefined,
-    appDir,
-    buildDir,
-    spec: Object.freeze({ ...entry.spec, wasm }),
-    report: entry.report,
-    cached: true,
-    wasmPath: path.join(buildDir, entry.report.app.wasm),
-    reportPath: path.join(buildDir, REPORT_FILE),
-    warnings: entry.report.stages.validate.warnings,
-  };
-}
-
-/**
- * The no-op answer to a repeated command line (CLI fast path): every app built by the same
- * invocation, with unchanged inputs and outputs. Undefined means "run the real build".
- */
-export async function buildFromCache(
-  appDirs: readonly string[],
-  invocation: string,
-  logger: Logger = silent,
-): Promise<BuildResult | undefined> {
-  const hits = await Promise.all(
-    appDirs.map(async (appDir) => {
-      const buildDir = path.join(appDir, "build");
-      const hit = await lookupInvocation(buildDir, invocation, appDirs);
-      return hit && cachedAppBuild(appDir, buildDir, hit.entry, hit.wasm, logger);
-    }),
-  );
-  return hits.every((h) => h !== undefined) ? { apps: hits as AppBuild[] } : undefined;
-}
+export { buildFromCache } from "./noop.js";
 
 function interrupted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new OcreError("OCRE_INTERRUPTED", "build interrupted; the previous outputs are unchanged");
