@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { packageVersion } from "./version.js";
-import { reportError } from "./ui/output.js";
-import { OcreError } from "./errors.js";
-import { commandPath, parseQuick } from "./commands/argv.js";
-import { grammar, type CommandSpec, type OptionSpec } from "./commands/grammar.js";
-import { closest, didYouMean } from "./util/suggest.js";
+import type { CommandSpec, OptionSpec } from "./commands/grammar.js";
+
+// Everything else loads on use (dynamic imports), so that `--version` reads one file; each
+// branch below loads what it needs.
+type Modules = Pick<typeof import("./commands/argv.js"), "commandPath"> &
+  Pick<typeof import("./commands/grammar.js"), "grammar"> &
+  Pick<typeof import("./util/suggest.js"), "closest" | "didYouMean"> &
+  Pick<typeof import("./errors.js"), "OcreError">;
 
 /**
  * The CLI: one grammar (cli/commands/grammar.ts) and one module per command, nothing else.
@@ -17,14 +20,18 @@ import { closest, didYouMean } from "./util/suggest.js";
 async function main(argv: string[]): Promise<void> {
   const rawJson = argv.includes("--json");
   const rawVerbose = argv.includes("--verbose") || argv.includes("-v");
+  if (argv.length === 1 && argv[0] === "--version") {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
+  const [{ commandPath, parseQuick }, { grammar }] = await Promise.all([
+    import("./commands/argv.js"),
+    import("./commands/grammar.js"),
+  ]);
   // What the script of `ocre completion` asks on Tab.
   if (argv[0] === "--get-yargs-completions") {
     const { completions } = await import("./commands/complete.js");
     for (const line of completions(argv.slice(1), grammar, process.env)) process.stdout.write(`${line}\n`);
-    return;
-  }
-  if (argv.length === 1 && argv[0] === "--version") {
-    process.stdout.write(`${packageVersion()}\n`);
     return;
   }
   const end = argv.indexOf("--");
@@ -39,13 +46,20 @@ async function main(argv: string[]): Promise<void> {
     const runner = await parsed.spec.load!();
     return runner(parsed.args);
   }
-  const [{ default: yargs }, { configureYargs }] = await Promise.all([import("yargs"), import("./commands/yargs.js")]);
+  const [{ default: yargs }, { configureYargs }, suggest, errors, { reportError }] = await Promise.all([
+    import("yargs"),
+    import("./commands/yargs.js"),
+    import("./util/suggest.js"),
+    import("./errors.js"),
+    import("./ui/output.js"),
+  ]);
+  const modules: Modules = { commandPath, grammar, ...suggest, ...errors };
   const cli = configureYargs(yargs(argv), grammar, async (spec, args) => (await spec.load!())(args))
     .version(packageVersion())
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((message, error) => {
       // Throwing stops yargs from running the command after a usage error; main() reports it once.
-      throw error ?? usageError(message ?? "invalid command line", argv);
+      throw error ?? usageError(message ?? "invalid command line", argv, modules);
     });
   try {
     await cli.parseAsync();
@@ -58,7 +72,11 @@ async function main(argv: string[]): Promise<void> {
  * yargs' usage errors, made specific: an unknown command or option names the closest declared
  * ones ("did you mean --optimize?"), from the grammar.
  */
-function usageError(message: string, argv: readonly string[]): OcreError {
+function usageError(
+  message: string,
+  argv: readonly string[],
+  { commandPath, grammar, closest, didYouMean, OcreError }: Modules,
+): Error {
   const hint = "see `ocre --help` or `ocre <command> --help`";
   const commandNames = (grammar.commands as readonly CommandSpec[]).map((c) => c.name);
   const first = argv.find((a) => !a.startsWith("-"));
@@ -112,7 +130,8 @@ function unknownFlags(argv: readonly string[], options: readonly [string, Option
 }
 
 // process.argv.slice(2) is what yargs' hideBin does under Node; importing it would load yargs.
-main(process.argv.slice(2)).catch((error: unknown) => {
+main(process.argv.slice(2)).catch(async (error: unknown) => {
+  const { reportError } = await import("./ui/output.js");
   process.exitCode = reportError(error, {
     json: process.argv.includes("--json"),
     verbose: process.argv.includes("--verbose"),

@@ -1,12 +1,12 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { parse as parseYaml, YAMLParseError } from "yaml";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { OcreError } from "../errors.js";
 import { boardsDir, schemasDir } from "../paths.js";
 import { closest } from "../util/suggest.js";
 import type { Board, BoardArch, BoardSource, LoadedBoard } from "./types.js";
 import { rangeProblem } from "./zephyr.js";
+import { boardKey, openParsedBoards, type ParsedBoards } from "./parsed-cache.js";
 
 export interface CatalogOptions {
   /** The app directory: its boards/ folder is searched after the built-in catalog. */
@@ -26,10 +26,18 @@ export interface BoardCatalog {
 
 let validator: ValidateFunction | undefined;
 
+let schemaText: Promise<string> | undefined;
+
+function boardSchemaText(): Promise<string> {
+  schemaText ??= readFile(path.join(schemasDir, "board.schema.json"), "utf8");
+  return schemaText;
+}
+
+// ajv and yaml load only when a board file is parsed (not for boards served by parsed-cache.ts).
 async function boardValidator(): Promise<ValidateFunction> {
   if (!validator) {
-    const schema = JSON.parse(await readFile(path.join(schemasDir, "board.schema.json"), "utf8")) as object;
-    validator = new Ajv({ allErrors: true, strict: true }).compile(schema);
+    const { Ajv } = await import("ajv");
+    validator = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(await boardSchemaText()) as object);
   }
   return validator;
 }
@@ -57,11 +65,22 @@ function describe(error: ErrorObject): string {
   return error.message ?? error.keyword;
 }
 
-/** Reads and validates one board file; the error names the file and the field. */
-export async function readBoardFile(file: string, source: BoardSource = "built-in"): Promise<LoadedBoard> {
+/**
+ * Reads and validates one board file; the error names the file and the field. With `parsed`, a
+ * file whose exact bytes were already checked is taken from that cache.
+ */
+export async function readBoardFile(
+  file: string,
+  source: BoardSource = "built-in",
+  parsed?: ParsedBoards,
+): Promise<LoadedBoard> {
   const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
     throw new OcreError("OCRE_BOARD_FILE", `cannot read board file ${file}: ${error.code ?? error.message}`);
   });
+  const key = parsed === undefined ? undefined : boardKey(await boardSchemaText(), file, text);
+  const known = key === undefined ? undefined : parsed?.get(key);
+  if (known !== undefined) return Object.freeze({ board: deepFreeze(known), file, source });
+  const { parse: parseYaml, YAMLParseError } = await import("yaml");
   let data: unknown;
   try {
     data = parseYaml(text, { prettyErrors: true });
@@ -102,6 +121,7 @@ export async function readBoardFile(file: string, source: BoardSource = "built-i
       hint: "list Zephyr ranges in order, each starting after the previous one's `until`",
     });
   }
+  if (key !== undefined) parsed?.set(key, board);
   return Object.freeze({ board: deepFreeze(board), file, source });
 }
 
@@ -143,14 +163,16 @@ export async function loadCatalog(options: CatalogOptions = {}): Promise<BoardCa
 
   const byId = new Map<string, LoadedBoard>();
   const overridden: { id: string; file: string; by: string }[] = [];
+  const parsed = await openParsedBoards();
   for (const { dir, source, required } of sources) {
     for (const file of await boardFiles(dir, required)) {
-      const loaded = await readBoardFile(file, source);
+      const loaded = await readBoardFile(file, source, parsed);
       const previous = byId.get(loaded.board.id);
       if (previous) overridden.push({ id: loaded.board.id, file: previous.file, by: file });
       byId.set(loaded.board.id, loaded);
     }
   }
+  await parsed.save();
   const boards = [...byId.values()].sort((a, b) => a.board.id.localeCompare(b.board.id));
   return Object.freeze({ boards: Object.freeze(boards), overridden: Object.freeze(overridden) });
 }

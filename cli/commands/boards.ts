@@ -1,7 +1,6 @@
 import { defineCommand } from "./define.js";
 import { boardsCommand, sub } from "./grammar.js";
 import { filterByArch, findBoard, loadCatalog } from "../boards/catalog.js";
-import { addBoard } from "../boards/scaffold.js";
 import type { LoadedBoard } from "../boards/types.js";
 import { DEFAULT_BOARD, resolveZephyrRelease, boardTarget } from "../boards/zephyr.js";
 
@@ -94,6 +93,7 @@ export const show = defineCommand(sub(boardsCommand, "show"), async (args, out) 
 /** `ocre boards add`. */
 export const add = defineCommand(sub(boardsCommand, "add"), async (args, out) => {
   const catalog = await loadCatalog({ appDir: args.cwd, boardRoots: args["board-root"] });
+  const { addBoard } = await import("../boards/scaffold.js");
   const result = await addBoard(catalog, { id: args.id, from: args.from, appDir: args.cwd, force: args.force });
   out.result({ ok: true, file: result.file, board: result.board.board });
   out.print(`created ${result.file} (copy of ${args.from}); edit it, then \`ocre build --board ${args.id}\``);
