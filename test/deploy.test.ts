@@ -177,6 +177,47 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
       expect(name.stderr).toContain("is not a container name");
     });
 
+    it("answers hostile frames with an error and keeps serving", async () => {
+      const net = await import("node:net");
+      const [host, port] = device.address.split(":");
+      const socket = net.connect({ host, port: Number(port) });
+      await new Promise((r) => socket.once("connect", r));
+      let got = Buffer.alloc(0);
+      socket.on("data", (d: Buffer) => (got = Buffer.concat([got, d])));
+      /** Sends one frame (header + body as given) and returns the answer's rc and rsn. */
+      const send = async (op: number, group: number, cmd: number, body: Buffer, len = body.length) => {
+        got = Buffer.alloc(0);
+        const h = Buffer.from([(1 << 3) | op, 0, len >> 8, len & 0xff, group >> 8, group & 0xff, 7, cmd]);
+        socket.write(Buffer.concat([h, body]));
+        for (let i = 0; i < 200 && (got.length < 8 || got.length < 8 + got.readUInt16BE(2)); i++)
+          await new Promise((r) => setTimeout(r, 10));
+        const { decode } = await import("cbor2");
+        expect(got[6]).toBe(7); // the sequence number comes back
+        return decode(got.subarray(8)) as { rc: number; rsn?: string; off?: number };
+      };
+      // Not a map; a text key longer than the frame; a nested map; an unknown group; an unknown command.
+      expect(await send(0, 64, 0, Buffer.from([0x83, 1, 2, 3]))).toMatchObject({ rc: 3 });
+      expect(await send(2, 64, 1, Buffer.from([0xa1, 0x79, 0xff, 0xff, 0x61]))).toMatchObject({ rc: 3 });
+      expect(await send(2, 64, 2, Buffer.from([0xa1, 0x61, 0x61, 0xa0]))).toMatchObject({ rc: 3 });
+      expect(await send(0, 1, 0, Buffer.from([0xa0]))).toMatchObject({ rc: 8 });
+      expect(await send(2, 64, 99, Buffer.from([0xa0]))).toMatchObject({ rc: 8 });
+      // An install chunk that does not start at 0: bad state, and the offset expected.
+      const { encode } = await import("cbor2");
+      const chunk = Buffer.from(encode({ off: 100, data: new Uint8Array(4) }));
+      expect(await send(2, 64, 1, chunk)).toMatchObject({ rc: 6, off: 0 });
+      // Sizes out of bounds are refused before anything is written.
+      const huge = Buffer.from(
+        encode({ off: 0, name: "x", msz: 100, psz: 100, dsz: 70, wsz: 0xfffffff0, data: new Uint8Array(4) }),
+      );
+      expect(await send(2, 64, 1, huge)).toMatchObject({ rc: 2 });
+      // A header announcing more than a frame: the device hangs up.
+      socket.write(Buffer.from([(1 << 3) | 2, 0, 0xff, 0xff, 0, 64, 0, 1]));
+      await new Promise((r) => socket.once("close", r));
+      const ls = await runOcre(["device", "ls", "--device", device.address, "--json"]);
+      expect(ls.exitCode, ls.stderr).toBe(0);
+      expect(json(ls.stdout).containers.map((c: { digest: string }) => c.digest)).toEqual([v1.digest]);
+    });
+
     describe("the device pulls from a registry", () => {
       let registry: Registry;
       let proxy: http.Server;
