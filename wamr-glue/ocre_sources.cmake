@@ -40,9 +40,12 @@ set(OCRE_POSIX_CRYPTO_SOURCES
 set(OCRE_AGENT_SOURCES
   ${OCRE_GLUE_DIR}/src/ocre_agent.c
   ${OCRE_GLUE_DIR}/src/ocre_cbor.c
-  ${OCRE_GLUE_DIR}/src/ocre_pull.c
   ${OCRE_GLUE_DIR}/src/ocre_smp.c
   ${OCRE_GLUE_DIR}/src/ocre_store.c
+)
+# The agent's registry client (needs the port's sockets, ocre_port_net_*).
+set(OCRE_AGENT_PULL_SOURCES
+  ${OCRE_GLUE_DIR}/src/ocre_pull.c
 )
 # Its POSIX port: file-backed flash and sockets; the device program and its engine stub.
 set(OCRE_POSIX_AGENT_SOURCES

@@ -86,6 +86,13 @@
 #define OCRE_MAX_TRUSTED_KEYS 4
 #endif
 
+/* The device agent's registry client: CONFIG_OCRE_AGENT_PULL on Zephyr; elsewhere built in. */
+#if defined(CONFIG_OCRE) && !defined(CONFIG_OCRE_AGENT_PULL)
+#define OCRE_HAS_AGENT_PULL 0
+#else
+#define OCRE_HAS_AGENT_PULL 1
+#endif
+
 /* Longest topic and content type accepted by publish, in bytes without the NUL. */
 #define OCRE_MAX_TOPIC_BYTES OCRE_MAX_TOPIC_SIZE
 #if defined(CONFIG_OCRE_LATENCY_PROBE) || defined(OCRE_LATENCY_PROBE)

@@ -253,6 +253,7 @@ static void cmd_name(struct ocre_cbor_w *w, const struct ocre_cbor_field *f, int
 				      : "failed");
 }
 
+#if OCRE_HAS_AGENT_PULL
 /* {"name", "host", "port", "repo", "sha": 32 bytes}: the device pulls repo@sha itself. */
 static void cmd_pull(struct ocre_cbor_w *w, const struct ocre_cbor_field *f, int n)
 {
@@ -277,6 +278,14 @@ static void cmd_pull(struct ocre_cbor_w *w, const struct ocre_cbor_field *f, int
 
 	answer_commit(w, ret, why, &e, e.wasm_size);
 }
+#else
+static void cmd_pull(struct ocre_cbor_w *w, const struct ocre_cbor_field *f, int n)
+{
+	(void)f;
+	(void)n;
+	answer_rc(w, -OCRE_ENOSYS, "this device has no registry client (CONFIG_OCRE_AGENT_PULL)");
+}
+#endif
 
 size_t ocre_smp_handle(const uint8_t *req, size_t len, uint8_t *rsp, size_t cap)
 {

@@ -1,0 +1,79 @@
+/*
+ * Copyright (c) 2026 ocre contributors
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The Zephyr port of the device agent's flash (ocre/ocre_store.h): the fixed partition
+ * labelled "ocre_store" through the flash map, with the device's erase-block and program-unit
+ * sizes; and ocre_agent_zephyr_init, which opens the store and starts the agent.
+ */
+
+#include <zephyr/drivers/flash.h>
+#include <zephyr/storage/flash_map.h>
+
+#include <ocre/ocre_agent.h>
+
+#include "ocre_internal.h"
+
+#if !DT_HAS_FIXED_PARTITION_LABEL(ocre_store)
+#error "CONFIG_OCRE_AGENT needs a fixed partition labelled ocre_store in the devicetree"
+#endif
+
+#define OCRE_STORE_AREA FIXED_PARTITION_ID(ocre_store)
+
+static const struct flash_area *area;
+
+static int zephyr_read(const struct ocre_flash *f, uint32_t off, void *buf, size_t len)
+{
+	ARG_UNUSED(f);
+	return flash_area_read(area, (off_t)off, buf, len) == 0 ? 0 : -OCRE_EIO;
+}
+
+static int zephyr_write(const struct ocre_flash *f, uint32_t off, const void *buf, size_t len)
+{
+	ARG_UNUSED(f);
+	return flash_area_write(area, (off_t)off, buf, len) == 0 ? 0 : -OCRE_EIO;
+}
+
+static int zephyr_erase(const struct ocre_flash *f, uint32_t off, size_t len)
+{
+	ARG_UNUSED(f);
+	return flash_area_erase(area, (off_t)off, len) == 0 ? 0 : -OCRE_EIO;
+}
+
+static struct ocre_flash flash = {
+	.read = zephyr_read,
+	.write = zephyr_write,
+	.erase = zephyr_erase,
+};
+static struct ocre_store store;
+
+int ocre_agent_zephyr_init(void)
+{
+	struct flash_pages_info page;
+	const struct device *dev;
+
+	if (flash_area_open(OCRE_STORE_AREA, &area) != 0) {
+		return -OCRE_ENODEV;
+	}
+	dev = flash_area_get_device(area);
+	if (dev == NULL || !device_is_ready(dev) ||
+	    flash_get_page_info_by_offs(dev, area->fa_off, &page) != 0) {
+		return -OCRE_ENODEV;
+	}
+	/* Flash that erases to 0x00 would read as "set" flags everywhere: not supported. */
+	if (flash_get_parameters(dev)->erase_value != 0xff) {
+		return -OCRE_ENOSYS;
+	}
+	flash.size = (uint32_t)area->fa_size;
+	flash.erase_size = (uint32_t)page.size;
+	flash.write_size = (uint32_t)flash_get_write_block_size(dev);
+
+	int ret = ocre_store_open(&store, &flash, CONFIG_OCRE_AGENT_SLOTS);
+
+	if (ret != 0) {
+		return ret;
+	}
+	const struct ocre_agent_config cfg = {.store = &store, .run = true};
+
+	return ocre_agent_init(&cfg);
+}
