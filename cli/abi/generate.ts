@@ -94,6 +94,12 @@ export function renderAbiHeader(): string {
     out.push(`#define ${pad(c.macro, 21)}(1u << ${c.bit}) /* "${c.name}": ${c.help} */`);
   }
   out.push(
+    "/* Their names as images declare them (io.ocre.capabilities), by bit. */",
+    `#define OCRE_CAP_COUNT ${Math.max(...CAPABILITY_DEFS.map((c) => c.bit)) + 1}`,
+    "#define OCRE_CAP_NAMES \\",
+    `\t{ ${CAPABILITY_DEFS.map((c) => `[${c.bit}] = "${c.name}"`).join(", ")} }`,
+  );
+  out.push(
     "",
     "/*",
     " * Error values returned to containers, negated: upstream's (Linux numbering), not the C",

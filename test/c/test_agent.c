@@ -40,12 +40,14 @@ static const struct fake_module m_good2 = {.magic = FAKE_MAGIC, .main = runs_for
 					   .exports = {"v2"}};
 static const struct fake_module m_bad = {.magic = FAKE_MAGIC, .main = traps_at_once};
 
+static const char *annotations; /* of the next install's manifest, or NULL */
+
 static int install(const char *name, const struct fake_module *m, bool tamper, const char **why)
 {
 	static struct signed_image img;
 	struct fake_module bytes = *m;
 
-	sign_wasm(&img, &bytes, sizeof(bytes), key);
+	sign_wasm_annotated(&img, &bytes, sizeof(bytes), key, annotations);
 	if (tamper) {
 		((uint8_t *)&bytes)[sizeof(bytes) - 1] ^= 1;
 	}
@@ -199,11 +201,40 @@ static void a_version_left_on_trial_is_rolled_back_at_boot(void **state)
 	assert_int_equal(ocre_store_open(&store, &pf.flash, 4), 0);
 }
 
+static void metadata_comes_from_the_signed_annotations(void **state)
+{
+	(void)state;
+	const char *why = "";
+
+	capture_reset();
+	annotations = "\"io.ocre.capabilities\":\"timers,gpio\",\"io.ocre.restart\":\"on-failure\","
+		      "\"io.ocre.memory.stack-bytes\":\"4096\",\"io.ocre.memory.max-pages\":\"3\"";
+	assert_int_equal(install("meta", &m_good, false, &why), 0);
+	int id = ocre_agent_container("meta");
+
+	assert_true(id >= 0);
+	assert_int_equal(ocre_containers[id].meta.capabilities, OCRE_CAP_TIMERS | OCRE_CAP_GPIO);
+	assert_int_equal(ocre_containers[id].meta.restart, OCRE_RESTART_ON_FAILURE);
+	assert_int_equal(ocre_containers[id].meta.stack_size, 4096);
+	assert_int_equal(ocre_containers[id].meta.max_memory_pages, 3);
+	assert_int_equal(ocre_agent_remove("meta"), 0);
+
+	/* A capability this firmware does not know: installed (it is signed), but not started. */
+	annotations = "\"io.ocre.capabilities\":\"timers,teleport\"";
+	assert_int_equal(install("meta", &m_good, false, &why), 0);
+	assert_int_equal(ocre_agent_container("meta"), -OCRE_ENOENT);
+	assert_int_equal(log_count("meta: not started: the image asks for a capability this firmware does not know"), 1);
+	assert_int_equal(log_count("event=refused container=meta"), 1);
+	assert_int_equal(ocre_agent_remove("meta"), 0);
+	annotations = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_trapping_update_is_rolled_back),
 		cmocka_unit_test(a_version_left_on_trial_is_rolled_back_at_boot),
+		cmocka_unit_test(metadata_comes_from_the_signed_annotations),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -58,7 +58,9 @@ static inline void p256_point(EVP_PKEY *k, uint8_t out[65])
 	assert_int_equal(n, 65);
 }
 
-static inline void sign_wasm(struct signed_image *s, const void *wasm, size_t len, EVP_PKEY *k)
+/* annotations: NULL, or the members of the manifest's "annotations" object ("\"k\":\"v\""). */
+static inline void sign_wasm_annotated(struct signed_image *s, const void *wasm, size_t len,
+				       EVP_PKEY *k, const char *annotations)
 {
 	uint8_t h[32];
 	char layer[72];
@@ -67,11 +69,12 @@ static inline void sign_wasm(struct signed_image *s, const void *wasm, size_t le
 	sha256_of(wasm, len, h);
 	hex_of(h, layer);
 	snprintf(s->manifest, sizeof(s->manifest),
-		 "{\"config\":{\"digest\":\"sha256:0000000000000000000000000000000000000000000000000000000000000000\","
+		 "{%s%s%s\"config\":{\"digest\":\"sha256:0000000000000000000000000000000000000000000000000000000000000000\","
 		 "\"mediaType\":\"application/vnd.wasm.config.v0+json\",\"size\":10},\"layers\":[{\"digest\":\"%s\","
 		 "\"mediaType\":\"application/wasm\",\"size\":%zu}],\"mediaType\":"
 		 "\"application/vnd.oci.image.manifest.v1+json\",\"schemaVersion\":2}",
-		 layer, len);
+		 annotations ? "\"annotations\":{" : "", annotations ? annotations : "",
+		 annotations ? "}," : "", layer, len);
 	sha256_of(s->manifest, strlen(s->manifest), s->digest);
 	hex_of(s->digest, mdigest);
 	snprintf(s->payload, sizeof(s->payload),
@@ -88,4 +91,10 @@ static inline void sign_wasm(struct signed_image *s, const void *wasm, size_t le
 	EVP_MD_CTX_free(ctx);
 }
 
+static inline void sign_wasm(struct signed_image *s, const void *wasm, size_t len, EVP_PKEY *k)
+{
+	sign_wasm_annotated(s, wasm, len, k, NULL);
+}
+
 #endif /* TEST_SIGNING_H_ */
+

@@ -13,6 +13,7 @@
 #include <ocre/ocre_agent.h>
 
 #include "ocre_internal.h"
+#include "ocre_json.h"
 
 struct installed {
 	bool used;
@@ -69,6 +70,62 @@ static void stop(struct installed *in)
 	in->on_trial = false;
 }
 
+/*
+ * The container's metadata from the io.ocre.* annotations of its signed manifest (the
+ * signature covers them): capabilities, restart policy, stack, heap and memory limit. An image
+ * that asks for a capability this firmware does not know is not started.
+ */
+static int meta_from_manifest(const uint8_t *m, size_t n, struct ocre_container_meta *meta,
+			      const char **why)
+{
+	static const char *const cap_names[OCRE_CAP_COUNT] = OCRE_CAP_NAMES;
+	char text[160];
+	uint64_t v;
+
+	meta->capabilities = 0;
+	if (ocre_json_string(m, 0, n, "io.ocre.capabilities", text, sizeof(text))) {
+		for (char *name = text; *name != '\0';) {
+			char *comma = strchr(name, ',');
+			bool known = false;
+
+			if (comma != NULL) {
+				*comma = '\0';
+			}
+			for (unsigned int bit = 0; bit < OCRE_CAP_COUNT && name[0] != '\0'; bit++) {
+				if (cap_names[bit] != NULL && strcmp(cap_names[bit], name) == 0) {
+					meta->capabilities |= 1u << bit;
+					known = true;
+				}
+			}
+			if (!known && name[0] != '\0') {
+				*why = "the image asks for a capability this firmware does not know";
+				return -OCRE_EPERM;
+			}
+			name = comma != NULL ? comma + 1 : name + strlen(name);
+		}
+	}
+	meta->restart = OCRE_RESTART_NO;
+	if (ocre_json_string(m, 0, n, "io.ocre.restart", text, sizeof(text))) {
+		meta->restart = strcmp(text, "always") == 0       ? OCRE_RESTART_ALWAYS
+				: strcmp(text, "on-failure") == 0 ? OCRE_RESTART_ON_FAILURE
+								  : OCRE_RESTART_NO;
+	}
+	/* Numbers are strings in annotations; 0 or absent leaves the runtime's default. */
+	if (ocre_json_string(m, 0, n, "io.ocre.memory.stack-bytes", text, sizeof(text)) &&
+	    ocre_parse_u64(text, &v) && v <= 1024 * 1024) {
+		meta->stack_size = (uint32_t)v;
+	}
+	if (ocre_json_string(m, 0, n, "io.ocre.memory.heap-bytes", text, sizeof(text)) &&
+	    ocre_parse_u64(text, &v) && v <= 1024 * 1024) {
+		meta->heap_size = (uint32_t)v;
+	}
+	if (ocre_json_string(m, 0, n, "io.ocre.memory.max-pages", text, sizeof(text)) &&
+	    ocre_parse_u64(text, &v) && v <= 65536) {
+		meta->max_memory_pages = (uint32_t)v;
+	}
+	return 0;
+}
+
 /* Loads the version of `name` that the store says runs and starts it. */
 static int start(const char *name, bool trial)
 {
@@ -110,10 +167,15 @@ static int start(const char *name, bool trial)
 	}
 	strncpy(in->name, name, sizeof(in->name) - 1);
 	in->name[sizeof(in->name) - 1] = '\0';
-	/* Capabilities from the image's annotations are not read yet: the core ABI only. */
+	const char *why = "";
+
 	in->meta.name = in->name;
-	in->meta.capabilities = OCRE_CAP_API;
-	in->meta.restart = OCRE_RESTART_NO;
+	ret = meta_from_manifest(in->manifest, in->loaded.sig.manifest_size, &in->meta, &why);
+	if (ret != 0) {
+		ocre_log(OCRE_LOG_ERR, "%s: not started: %s", name, why);
+		ocre_health_emit(OCRE_HEALTH_REFUSED, name, "reason=%s", why);
+		return ret;
+	}
 	in->meta.signature = &in->loaded.sig;
 	/* ocre_container_add verifies the bytes against the signature once more. */
 	ret = ocre_container_add(in->wasm, in->loaded.wasm_size, &in->meta);

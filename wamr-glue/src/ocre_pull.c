@@ -20,6 +20,7 @@
 #include <ocre/ocre_pull.h>
 
 #include "ocre_internal.h"
+#include "ocre_json.h"
 
 #define HEAD_BYTES     2048u /* status line and headers of one answer */
 #define PATH_BYTES     320u
@@ -70,17 +71,6 @@ static int to_buffer(void *ctx, const uint8_t *p, size_t n)
 
 /* ---- bounded scanning ---------------------------------------------------------------------- */
 
-static long find(const uint8_t *hay, size_t n, const char *needle)
-{
-	size_t m = strlen(needle);
-
-	for (size_t i = 0; m > 0 && i + m <= n; i++) {
-		if (memcmp(hay + i, needle, m) == 0) {
-			return (long)i;
-		}
-	}
-	return -1;
-}
 
 static char lower(char c)
 {
@@ -97,117 +87,9 @@ static bool starts_ci(const char *line, const char *prefix)
 	return true;
 }
 
-static bool parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-	int digits = 0;
 
-	while (*s == ' ') {
-		s++;
-	}
-	for (; *s >= '0' && *s <= '9'; s++) {
-		if (++digits > 15) {
-			return false;
-		}
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return digits > 0 && (*s == '\0' || *s == ' ');
-}
 
-/*
- * The next JSON object in buf[from, to): sets [*ofrom, *oto) to it, braces included. Strings
- * are skipped with their escapes so that braces inside them do not count.
- */
-static bool next_object(const uint8_t *buf, size_t from, size_t to, size_t *ofrom, size_t *oto)
-{
-	size_t i = from;
-	unsigned int depth = 0;
-	bool in_string = false;
 
-	while (i < to && buf[i] != '{') {
-		if (buf[i] == ']') {
-			return false;
-		}
-		i++;
-	}
-	if (i >= to) {
-		return false;
-	}
-	*ofrom = i;
-	for (; i < to; i++) {
-		uint8_t ch = buf[i];
-
-		if (in_string) {
-			if (ch == '\\') {
-				i++;
-			} else if (ch == '"') {
-				in_string = false;
-			}
-		} else if (ch == '"') {
-			in_string = true;
-		} else if (ch == '{' || ch == '[') {
-			if (++depth > 8) {
-				return false;
-			}
-		} else if (ch == '}' || ch == ']') {
-			if (--depth == 0) {
-				*oto = i + 1;
-				return true;
-			}
-		}
-	}
-	return false;
-}
-
-/* The string value of "key" in buf[from, to) (no escapes allowed in it), copied into out. */
-static bool string_value(const uint8_t *buf, size_t from, size_t to, const char *key, char *out,
-			 size_t cap)
-{
-	char needle[64];
-
-	(void)snprintf(needle, sizeof(needle), "\"%s\":\"", key);
-	long at = find(buf + from, to - from, needle);
-
-	if (at < 0) {
-		return false;
-	}
-	size_t i = from + (size_t)at + strlen(needle);
-	size_t n = 0;
-
-	for (; i < to && buf[i] != '"'; i++) {
-		if (buf[i] == '\\' || buf[i] < 0x20 || n + 1 >= cap) {
-			return false;
-		}
-		out[n++] = (char)buf[i];
-	}
-	out[n] = '\0';
-	return i < to;
-}
-
-static bool number_value(const uint8_t *buf, size_t from, size_t to, const char *key,
-			 uint64_t *out)
-{
-	char needle[64];
-	char digits[20];
-	size_t n = 0;
-
-	(void)snprintf(needle, sizeof(needle), "\"%s\":", key);
-	long at = find(buf + from, to - from, needle);
-
-	if (at < 0) {
-		return false;
-	}
-	for (size_t i = from + (size_t)at + strlen(needle); i < to && n + 1 < sizeof(digits);
-	     i++) {
-		if (buf[i] < '0' || buf[i] > '9') {
-			break;
-		}
-		digits[n++] = (char)buf[i];
-	}
-	digits[n] = '\0';
-	return parse_u64(digits, out);
-}
 
 static int hexval(char c)
 {
@@ -389,7 +271,7 @@ static int http_get(const char *host, uint16_t port, const char *path, const cha
 			goto out;
 		}
 		got += (size_t)r;
-		end = find(head, got, "\r\n\r\n");
+		end = ocre_json_find(head, got, "\r\n\r\n");
 	}
 	head[end + 2] = '\0';
 	/* "HTTP/1.1 200 OK" */
@@ -411,7 +293,7 @@ static int http_get(const char *host, uint16_t port, const char *path, const cha
 		}
 		*eol = '\0';
 		if (starts_ci(line, "content-length:")) {
-			has_length = parse_u64(line + 15, &rsp->length);
+			has_length = ocre_parse_u64(line + 15, &rsp->length);
 			if (!has_length) {
 				*why = "a malformed Content-Length";
 				ret = -OCRE_EINVAL;
@@ -524,7 +406,7 @@ static int get(const struct ocre_pull_req *r, const char *path, const char *acce
 			}
 			memcpy(digits, colon + 1, dl);
 			digits[dl] = '\0';
-			if (!parse_u64(digits, &v) || v == 0 || v > 65535) {
+			if (!ocre_parse_u64(digits, &v) || v == 0 || v > 65535) {
 				*why = "a redirect to an unusable Location";
 				return -OCRE_EINVAL;
 			}
@@ -595,17 +477,17 @@ static int to_store(void *ctx, const uint8_t *p, size_t n)
 static bool find_layer(const uint8_t *m, size_t n, const char *marker, char digest[72],
 		       uint64_t *size, size_t *ofrom, size_t *oto)
 {
-	long at = find(m, n, "\"layers\":");
+	long at = ocre_json_find(m, n, "\"layers\":");
 	size_t from;
 	size_t to;
 
 	if (at < 0) {
 		return false;
 	}
-	for (size_t i = (size_t)at + 9; next_object(m, i, n, &from, &to); i = to) {
-		if (find(m + from, to - from, marker) >= 0 &&
-		    string_value(m, from, to, "digest", digest, 72) &&
-		    number_value(m, from, to, "size", size)) {
+	for (size_t i = (size_t)at + 9; ocre_json_next_object(m, i, n, &from, &to); i = to) {
+		if (ocre_json_find(m + from, to - from, marker) >= 0 &&
+		    ocre_json_string(m, from, to, "digest", digest, 72) &&
+		    ocre_json_number(m, from, to, "size", size)) {
 			*ofrom = from;
 			*oto = to;
 			return true;
@@ -682,7 +564,7 @@ int ocre_pull_install(const struct ocre_pull_req *r, const char **why,
 	}
 	if (!find_layer(sigman, b.len, "\"" SIG_KEY "\":", payload_digest, &payload_size, &from,
 			&to) ||
-	    !string_value(sigman, from, to, SIG_KEY, sig_b64, sizeof(sig_b64)) ||
+	    !ocre_json_string(sigman, from, to, SIG_KEY, sig_b64, sizeof(sig_b64)) ||
 	    payload_size == 0 || payload_size > OCRE_STORE_MAX_PAYLOAD ||
 	    !parse_digest(payload_digest, hash)) {
 		*why = "the signature manifest has no usable cosign signature layer";

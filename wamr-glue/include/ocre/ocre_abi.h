@@ -18,6 +18,10 @@
 #define OCRE_CAP_SHARED_HEAP (1u << 5) /* "ocre:shared_heap": upstream's shared heap */
 #define OCRE_CAP_NETWORKING  (1u << 6) /* "networking": WASI sockets */
 #define OCRE_CAP_FILESYSTEM  (1u << 7) /* "filesystem": WASI files in preopened directories */
+/* Their names as images declare them (io.ocre.capabilities), by bit. */
+#define OCRE_CAP_COUNT 8
+#define OCRE_CAP_NAMES \
+	{ [0] = "ocre:api", [1] = "timers", [2] = "gpio", [3] = "sensors", [4] = "messaging", [5] = "ocre:shared_heap", [6] = "networking", [7] = "filesystem" }
 
 /*
  * Error values returned to containers, negated: upstream's (Linux numbering), not the C
