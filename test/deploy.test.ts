@@ -22,6 +22,8 @@ type Registry = Awaited<ReturnType<typeof startRegistry>>;
 
 interface Device {
   address: string;
+  /** "serial:/dev/pts/N": the device's console, a pseudo-terminal. */
+  serial: string;
   stderr: () => string;
   stop: () => Promise<void>;
 }
@@ -29,25 +31,27 @@ interface Device {
 let deviceBinary = "";
 
 async function startDevice(flash: string, trust: string): Promise<Device> {
-  const child: ResultPromise = execa(deviceBinary, ["--listen", "127.0.0.1:0", "--flash", flash, "--trust", trust], {
-    reject: false,
-    buffer: false,
-  });
+  const child: ResultPromise = execa(
+    deviceBinary,
+    ["--listen", "127.0.0.1:0", "--flash", flash, "--trust", trust, "--serial", "pty"],
+    { reject: false, buffer: false },
+  );
   let err = "";
   child.stderr!.on("data", (d: Buffer) => {
     err += d.toString();
   });
-  const address = await new Promise<string>((resolve, reject) => {
+  const [serial, address] = await new Promise<[string, string]>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
+      const m = /serial on (\S+)\n[^]*listening on (\S+)/.exec(out);
+      if (m) resolve([`serial:${m[1]!}`, m[2]!]);
     });
     void child.then(() => reject(new Error(`ocre-device exited: ${err}`)));
   });
   return {
     address,
+    serial,
     stderr: () => err,
     stop: async () => {
       child.kill("SIGTERM");
@@ -216,6 +220,22 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
       const ls = await runOcre(["device", "ls", "--device", device.address, "--json"]);
       expect(ls.exitCode, ls.stderr).toBe(0);
       expect(json(ls.stdout).containers.map((c: { digest: string }) => c.digest)).toEqual([v1.digest]);
+    });
+
+    it("installs and rolls back over the serial console (SMP serial framing)", async () => {
+      const r = await runOcre(["deploy", v2.dir, "--device", device.serial, "--json"]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(json(r.stdout)).toMatchObject({ device: device.serial, digest: v2.digest });
+      expect(json(r.stdout).entry).toMatchObject({ digest: v2.digest, previous: v1.digest });
+      // The same store seen over TCP.
+      const tcp = json((await runOcre(["device", "ls", "--device", device.address, "--json"])).stdout);
+      expect(tcp.containers.map((c: { digest: string }) => c.digest)).toEqual([v2.digest]);
+      const back = await runOcre(["device", "rollback", "hello", "--device", device.serial, "--json"]);
+      expect(back.exitCode, back.stderr).toBe(0);
+      expect(json(back.stdout).entry.digest).toBe(v1.digest);
+      const missing = await runOcre(["device", "ls", "--device", "serial:/nonexistent/tty"]);
+      expect(missing.exitCode).toBe(1);
+      expect(missing.stderr).toContain("OCRE_DEVICE_UNAVAILABLE");
     });
 
     describe("the device pulls from a registry", () => {

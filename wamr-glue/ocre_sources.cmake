@@ -42,6 +42,7 @@ set(OCRE_AGENT_SOURCES
   ${OCRE_GLUE_DIR}/src/ocre_cbor.c
   ${OCRE_GLUE_DIR}/src/ocre_json.c
   ${OCRE_GLUE_DIR}/src/ocre_smp.c
+  ${OCRE_GLUE_DIR}/src/ocre_smp_serial.c
   ${OCRE_GLUE_DIR}/src/ocre_store.c
 )
 # The agent's registry client (needs the port's sockets, ocre_port_net_*).

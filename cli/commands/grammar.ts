@@ -531,7 +531,7 @@ export const verifyCommand = command({
 const deviceAddress = {
   type: "string",
   required: true,
-  describe: "The device's agent as host:port (SMP over TCP)",
+  describe: "The device's agent: host:port (SMP over TCP) or serial:PATH (SMP serial framing on a console)",
 } as const satisfies OptionSpec;
 
 export const deployCommand = command({

@@ -13,7 +13,7 @@ import type { ImageContent } from "../oci/image-types.js";
 import { MEDIA_TYPE_WASM_LAYER } from "../oci/media-types.js";
 import type { PullOptions } from "../oci/pull.js";
 import { escapeText } from "../ui/escape.js";
-import { SmpClient, SmpCmd, SmpOp, SMP_RC, resultOf, type DeviceAddress, type SmpMap } from "./smp.js";
+import { SmpClient, SmpCmd, SmpOp, SMP_RC, describeAddress, resultOf, type DeviceAddress, type SmpMap } from "./smp.js";
 
 export { parseDeviceAddress, type DeviceAddress } from "./smp.js";
 
@@ -55,9 +55,7 @@ export interface DeployOptions {
   readonly onProgress?: (sent: number, total: number) => void;
 }
 
-function where(a: DeviceAddress): string {
-  return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
-}
+const where = describeAddress;
 
 function entryOf(value: unknown, device: string): DeviceEntry {
   const e = value as Record<string, unknown> | null;

@@ -1,13 +1,17 @@
 /**
  * The host side of the device agent's protocol: MCUmgr SMP frames (an 8-byte header and a CBOR
- * map) in ocre's own group, over TCP (wamr-glue/include/ocre/ocre_smp.h is the device side;
- * docs/deploy.md lists the commands). One request at a time; every answer is bounded in size
- * and time, and its sequence number and command must match the request's.
+ * map) in ocre's own group, over TCP or over a serial console with SMP's serial framing
+ * (wamr-glue/include/ocre/ocre_smp.h is the device side; docs/deploy.md lists the commands).
+ * One request at a time; every answer is bounded in size and time, and its sequence number and
+ * command must match the request's.
  */
+import { closeSync, constants as fsConstants, openSync, writeSync } from "node:fs";
 import net from "node:net";
+import tty from "node:tty";
 import { decode, encode } from "cbor2";
 import { OcreError } from "../errors.js";
 import { escapeText } from "../ui/escape.js";
+import { SerialDecoder, encodeSerial } from "./serial.js";
 
 export const SMP_HEADER_SIZE = 8;
 /** The largest frame the device accepts or sends (OCRE_SMP_MAX_FRAME). */
@@ -34,20 +38,32 @@ export const SMP_RC: Readonly<Record<number, string>> = {
   11: "EACCESSDENIED",
 };
 
-export interface DeviceAddress {
-  readonly host: string;
-  readonly port: number;
-}
+export type DeviceAddress =
+  | { readonly kind: "tcp"; readonly host: string; readonly port: number }
+  | { readonly kind: "serial"; readonly path: string };
 
-/** "host:port" (IPv4 or a name; "[v6]:port" for IPv6). */
+/** "host:port" (IPv4 or a name; "[v6]:port" for IPv6), or "serial:/dev/ttyACM0". */
 export function parseDeviceAddress(text: string): DeviceAddress {
+  if (text.startsWith("serial:") && text.length > 7 && !text.includes("\0"))
+    return { kind: "serial", path: text.slice(7) };
   const m = /^(?:\[([0-9a-fA-F:]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[3]) : 0;
   if (!m || port < 1 || port > 65535)
     throw new OcreError("OCRE_DEVICE_ADDRESS", `"${escapeText(text)}" is not a device address`, {
-      hint: "give --device host:port, e.g. --device 127.0.0.1:1337 (a serial port is not supported yet)",
+      hint: "give --device host:port (e.g. 127.0.0.1:1337) or --device serial:/dev/ttyACM0",
     });
-  return { host: m[1] ?? m[2]!, port };
+  return { kind: "tcp", host: m[1] ?? m[2]!, port };
+}
+
+export function describeAddress(a: DeviceAddress): string {
+  if (a.kind === "serial") return `serial:${escapeText(a.path)}`;
+  return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/** A way to the device: whole frames out, whole frames in. */
+interface Link {
+  send(frame: Buffer): void;
+  close(): void;
 }
 
 export interface SmpOptions {
@@ -59,56 +75,116 @@ export interface SmpOptions {
 
 export type SmpMap = Record<string, unknown>;
 
-/** One TCP connection to a device's agent. */
+/** One connection to a device's agent. */
 export class SmpClient {
   private seq = 0;
-  private buffered = Buffer.alloc(0);
+  private frames: Buffer[] = [];
   private waiter: (() => void) | undefined;
   private closed: Error | undefined;
+  private link: Link | undefined;
 
   private constructor(
-    private readonly socket: net.Socket,
     private readonly where: string,
     private readonly options: SmpOptions,
-  ) {
-    socket.on("data", (chunk: Buffer) => {
-      this.buffered = Buffer.concat([this.buffered, chunk]);
-      if (this.buffered.length > SMP_MAX_FRAME * 2) socket.destroy(new Error("the device sent more than a frame"));
-      this.waiter?.();
-    });
-    socket.on("close", () => {
-      this.closed ??= new Error("the device closed the connection");
-      this.waiter?.();
-    });
-    socket.on("error", (error) => {
-      this.closed = error;
-      this.waiter?.();
-    });
+  ) {}
+
+  private received(frame: Buffer): void {
+    if (this.frames.length < 4) this.frames.push(frame);
+    this.waiter?.();
+  }
+
+  private lost(error: Error): void {
+    this.closed ??= error;
+    this.waiter?.();
   }
 
   static async connect(address: DeviceAddress, options: SmpOptions = {}): Promise<SmpClient> {
-    const where = `${address.host}:${address.port}`;
+    const client = new SmpClient(describeAddress(address), options);
+    client.link = address.kind === "serial" ? await client.openSerial(address.path) : await client.openTcp(address);
+    return client;
+  }
+
+  /** TCP: frames follow each other on the stream; the header gives each one's length. */
+  private async openTcp(address: { host: string; port: number }): Promise<Link> {
     const socket = net.connect({ host: address.host, port: address.port });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(unavailable(where, "no answer to the connection"));
-      }, options.connectTimeoutMs ?? 5000);
+        reject(unavailable(this.where, "no answer to the connection"));
+      }, this.options.connectTimeoutMs ?? 5000);
       socket.once("connect", () => {
         clearTimeout(timer);
         resolve();
       });
       socket.once("error", (error) => {
         clearTimeout(timer);
-        reject(unavailable(where, (error as NodeJS.ErrnoException).code ?? error.message));
+        reject(unavailable(this.where, (error as NodeJS.ErrnoException).code ?? error.message));
       });
     });
     socket.setNoDelay(true);
-    return new SmpClient(socket, where, options);
+    let buffered = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      while (buffered.length >= SMP_HEADER_SIZE) {
+        const len = buffered.readUInt16BE(2);
+        if (len + SMP_HEADER_SIZE > SMP_MAX_FRAME) {
+          socket.destroy();
+          this.lost(protocol(this.where, `a ${len}-byte frame, over the limit`));
+          return;
+        }
+        if (buffered.length < SMP_HEADER_SIZE + len) break;
+        this.received(Buffer.from(buffered.subarray(0, SMP_HEADER_SIZE + len)));
+        buffered = buffered.subarray(SMP_HEADER_SIZE + len);
+      }
+    });
+    socket.on("close", () => this.lost(new Error("the device closed the connection")));
+    socket.on("error", (error) => this.lost(error));
+    return { send: (frame) => socket.write(frame), close: () => socket.destroy() };
+  }
+
+  /** A serial console: SMP's serial framing; other lines are the device's console output. */
+  private async openSerial(path: string): Promise<Link> {
+    let rfd = -1;
+    let wfd = -1;
+    try {
+      // Reads through a tty stream (non-blocking); writes are small and synchronous.
+      rfd = openSync(path, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
+      wfd = openSync(path, fsConstants.O_WRONLY | fsConstants.O_NOCTTY);
+    } catch (error) {
+      for (const fd of [rfd, wfd]) if (fd >= 0) closeSync(fd);
+      throw unavailable(this.where, (error as NodeJS.ErrnoException).code ?? String(error));
+    }
+    if (!tty.isatty(rfd)) {
+      closeSync(rfd);
+      closeSync(wfd);
+      throw unavailable(this.where, "not a terminal");
+    }
+    const stream = new tty.ReadStream(rfd);
+    stream.setRawMode(true);
+    const decoder = new SerialDecoder(
+      (frame) => this.received(frame),
+      () => {},
+      SMP_MAX_FRAME,
+    );
+    stream.on("data", (chunk: Buffer) => decoder.feed(chunk));
+    stream.on("error", (error) => this.lost(error));
+    return {
+      send: (frame) => {
+        try {
+          writeSync(wfd, encodeSerial(frame));
+        } catch (error) {
+          this.lost(error as Error);
+        }
+      },
+      close: () => {
+        stream.destroy();
+        closeSync(wfd);
+      },
+    };
   }
 
   close(): void {
-    this.socket.destroy();
+    this.link?.close();
   }
 
   /** Sends one request and returns the answer's map (throws on transport or protocol errors). */
@@ -130,7 +206,7 @@ export class SmpClient {
     header.writeUInt16BE(OCRE_SMP_GROUP, 4);
     header[6] = seq;
     header[7] = cmd;
-    this.socket.write(Buffer.concat([header, payload]));
+    this.link!.send(Buffer.concat([header, payload]));
     const frame = await this.readFrame(timeoutMs ?? this.options.answerTimeoutMs ?? 30_000);
     if (
       (frame[0]! & 0x07) !== op + 1 ||
@@ -153,19 +229,16 @@ export class SmpClient {
   private async readFrame(timeoutMs: number): Promise<Buffer> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.buffered.length >= SMP_HEADER_SIZE) {
-        const len = this.buffered.readUInt16BE(2);
-        if (len + SMP_HEADER_SIZE > SMP_MAX_FRAME) throw protocol(this.where, `a ${len}-byte frame, over the limit`);
-        if (this.buffered.length >= SMP_HEADER_SIZE + len) {
-          const frame = this.buffered.subarray(0, SMP_HEADER_SIZE + len);
-          this.buffered = this.buffered.subarray(SMP_HEADER_SIZE + len);
-          return frame;
-        }
+      const frame = this.frames.shift();
+      if (frame !== undefined) {
+        if (frame.length < SMP_HEADER_SIZE || frame.readUInt16BE(2) !== frame.length - SMP_HEADER_SIZE)
+          throw protocol(this.where, "a frame whose length is not its header's");
+        return frame;
       }
       if (this.closed) throw unavailable(this.where, this.closed.message);
       const left = deadline - Date.now();
       if (left <= 0) {
-        this.socket.destroy();
+        this.link?.close();
         throw unavailable(this.where, `no answer within ${Math.round(timeoutMs / 1000)} s`);
       }
       await new Promise<void>((resolve) => {
@@ -182,13 +255,13 @@ export class SmpClient {
 
 function unavailable(where: string, cause: string): OcreError {
   return new OcreError("OCRE_DEVICE_UNAVAILABLE", `cannot reach the device at ${where}: ${escapeText(cause)}`, {
-    hint: "check that the device (or `ocre-device`) runs and listens on that address",
+    hint: "check that the device (or `ocre_device`) runs and listens on that address or port",
   });
 }
 
 function protocol(where: string, what: string): OcreError {
   return new OcreError("OCRE_DEVICE_PROTOCOL", `the device at ${where} sent ${what}`, {
-    hint: "is it an ocre device agent? (SMP group 64 over TCP)",
+    hint: "is it an ocre device agent? (SMP group 64)",
   });
 }
 

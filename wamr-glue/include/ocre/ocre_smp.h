@@ -12,6 +12,7 @@
 #ifndef OCRE_OCRE_SMP_H_
 #define OCRE_OCRE_SMP_H_
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +66,32 @@ size_t ocre_smp_frame_len(const uint8_t hdr[OCRE_SMP_HEADER_SIZE]);
  * frame too short to carry a header).
  */
 size_t ocre_smp_handle(const uint8_t *req, size_t len, uint8_t *rsp, size_t cap);
+
+/*
+ * SMP's serial framing (MCUmgr's console transport): a frame becomes lines of at most 127
+ * bytes (0x06 0x09 or 0x04 0x14, base64, '\n') carrying its length and a CRC16-CCITT.
+ * Encode returns the bytes written to out, 0 when cap is too small.
+ */
+size_t ocre_smp_serial_encode(const uint8_t *frame, size_t len, uint8_t *out, size_t cap);
+/* Room for the lines of a largest frame. */
+#define OCRE_SMP_SERIAL_MAX ((OCRE_SMP_MAX_FRAME + 4 + 92) / 93 * 127)
+
+struct ocre_smp_serial_rx {
+	uint8_t buf[OCRE_SMP_MAX_FRAME + 4 + 3];
+	size_t len;
+	uint8_t line[127];
+	size_t line_len;
+	bool active;
+};
+
+/*
+ * Feeds one received byte: 1 when it completed a frame (*frame, *len point into rx until the
+ * next call), 0 when more is needed or the line was console text, a negative errno when a
+ * packet was malformed (its bytes are dropped).
+ */
+int ocre_smp_serial_feed(struct ocre_smp_serial_rx *rx, uint8_t byte, const uint8_t **frame,
+			 size_t *len);
+uint16_t ocre_crc16_itu_t(uint16_t crc, const uint8_t *p, size_t n);
 
 #ifdef __cplusplus
 }

@@ -8,10 +8,13 @@
  * rolls back, but runs no container.
  *
  *   ocre-device --listen 127.0.0.1:0 --flash FILE --trust KEY.pub [--trust ...]
- *               [--flash-size BYTES] [--slots N]
+ *               [--flash-size BYTES] [--slots N] [--serial pty]
  *
  * Prints "ocre-device listening on HOST:PORT" on stdout once it accepts connections; logs and
- * health events go to stderr. SIGTERM or SIGINT ends it.
+ * health events go to stderr. With --serial pty it also serves SMP's serial framing (MCUmgr's
+ * console transport) on a new pseudo-terminal, whose path it prints first as
+ * "ocre-device serial on /dev/pts/N": the way a board's console would carry it. SIGTERM or
+ * SIGINT ends it.
  */
 
 #define _GNU_SOURCE
@@ -23,7 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <openssl/core_names.h>
@@ -43,6 +48,9 @@ static volatile sig_atomic_t stopping;
 static uint8_t keys[MAX_KEYS][OCRE_P256_KEY_SIZE];
 static uint8_t req[OCRE_SMP_MAX_FRAME];
 static uint8_t rsp[OCRE_SMP_MAX_FRAME];
+static uint8_t serial_out[OCRE_SMP_SERIAL_MAX];
+static struct ocre_smp_serial_rx serial_rx;
+static int serial_fd = -1;
 
 static void on_signal(int sig)
 {
@@ -109,18 +117,78 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
 	return true;
 }
 
+/* A pseudo-terminal in raw mode standing for the board's console; prints its path. */
+static int open_pty(void)
+{
+	int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	struct termios t;
+
+	if (fd < 0 || grantpt(fd) != 0 || unlockpt(fd) != 0 || tcgetattr(fd, &t) != 0) {
+		return -1;
+	}
+	cfmakeraw(&t);
+	(void)tcsetattr(fd, TCSANOW, &t);
+	/*
+	 * Hold the terminal side open too: without any opener the master reports a hang-up on
+	 * every poll (a busy loop) and loses what the host writes between two of its sessions.
+	 */
+	const char *name = ptsname(fd);
+	int keep = name != NULL ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+
+	if (keep < 0 || tcgetattr(keep, &t) != 0) {
+		return -1;
+	}
+	cfmakeraw(&t);
+	(void)tcsetattr(keep, TCSANOW, &t);
+	printf("ocre-device serial on %s\n", name);
+	return fd;
+}
+
+/* Bytes from the console: frames among them are answered on the same console. */
+static void serve_serial(void)
+{
+	uint8_t chunk[256];
+	ssize_t n = read(serial_fd, chunk, sizeof(chunk));
+
+	for (ssize_t i = 0; i < n; i++) {
+		const uint8_t *frame;
+		size_t len;
+
+		if (ocre_smp_serial_feed(&serial_rx, chunk[i], &frame, &len) != 1) {
+			continue;
+		}
+		size_t out = ocre_smp_handle(frame, len, rsp, sizeof(rsp));
+		size_t lines = out > 0 ? ocre_smp_serial_encode(rsp, out, serial_out,
+								  sizeof(serial_out))
+				       : 0;
+
+		for (size_t done = 0; done < lines;) {
+			ssize_t w = write(serial_fd, serial_out + done, lines - done);
+
+			if (w <= 0) {
+				break;
+			}
+			done += (size_t)w;
+		}
+	}
+}
+
 /* Serves one connection until the host closes it or sends a malformed frame. */
 static void serve(int fd)
 {
 	while (!stopping) {
-		struct pollfd pf = {.fd = fd, .events = POLLIN};
-		int r = poll(&pf, 1, POLL_MS);
+		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN},
+				       {.fd = serial_fd, .events = POLLIN}};
+		int r = poll(pf, serial_fd >= 0 ? 2 : 1, POLL_MS);
 
 		ocre_agent_poll();
-		if (r == 0) {
+		if (r > 0 && serial_fd >= 0 && (pf[1].revents & POLLIN) != 0) {
+			serve_serial();
+		}
+		if (r <= 0 || (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
 			continue;
 		}
-		if (r < 0 || !read_all(fd, req, OCRE_SMP_HEADER_SIZE)) {
+		if (!read_all(fd, req, OCRE_SMP_HEADER_SIZE)) {
 			return;
 		}
 		size_t len = ocre_smp_frame_len(req);
@@ -162,6 +230,11 @@ int main(int argc, char **argv)
 			flash_size = strtoul(v, NULL, 10);
 		} else if (strcmp(argv[i], "--slots") == 0) {
 			slots = strtoul(v, NULL, 10);
+		} else if (strcmp(argv[i], "--serial") == 0) {
+			if (strcmp(v, "pty") != 0) {
+				return usage("--serial takes pty");
+			}
+			serial_fd = 0; /* opened once the agent runs */
 		} else if (strcmp(argv[i], "--trust") == 0) {
 			if (nkeys == MAX_KEYS || !load_key(v, keys[nkeys])) {
 				return usage("--trust needs a P-256 public key PEM (at most 4)");
@@ -218,6 +291,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ocre-device: cannot listen on %s: %s\n", listen_at, strerror(errno));
 		return 1;
 	}
+	if (serial_fd == 0 && (serial_fd = open_pty()) < 0) {
+		fprintf(stderr, "ocre-device: cannot open a pseudo-terminal\n");
+		return 1;
+	}
 	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigaction(SIGTERM, &sa, NULL);
@@ -225,10 +302,15 @@ int main(int argc, char **argv)
 	printf("ocre-device listening on %s:%u\n", host, (unsigned int)ntohs(addr.sin_port));
 	fflush(stdout);
 	while (!stopping) {
-		struct pollfd p = {.fd = ls, .events = POLLIN};
+		struct pollfd p[2] = {{.fd = ls, .events = POLLIN},
+				      {.fd = serial_fd, .events = POLLIN}};
+		int r = poll(p, serial_fd >= 0 ? 2 : 1, POLL_MS);
 
-		if (poll(&p, 1, POLL_MS) <= 0) {
-			ocre_agent_poll();
+		ocre_agent_poll();
+		if (r > 0 && serial_fd >= 0 && (p[1].revents & POLLIN) != 0) {
+			serve_serial();
+		}
+		if (r <= 0 || (p[0].revents & POLLIN) == 0) {
 			continue;
 		}
 		int fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
