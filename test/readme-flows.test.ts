@@ -83,6 +83,9 @@ const EXPECTED_EXIT: readonly (readonly [string, string, number])[] = [
   ["health", "npm run sim", 134],
 ];
 
+/** Longest a README block may run (a step that never returns fails the block). */
+const BLOCK_TIMEOUT_MS = 480_000;
+
 interface Context {
   registryHost: string;
   npmEnv: Record<string, string>;
@@ -115,13 +118,25 @@ async function runBlock(
     ran.push({ n: line.n, text });
     script.push(`echo "\\$ ${text.replace(/["\\$`]/g, "\\$&")}"`, text, `echo "${line.n} $?" >> "${statusFile}"`);
   }
-  const run = await execa("bash", ["-c", script.join("\n")], {
+  // Its own process group, so that a step that never ends (an app that runs forever) is
+  // killed with everything it started, and the block fails instead of hanging the suite.
+  const child = execa("bash", ["-c", script.join("\n")], {
     cwd,
     env: { ...ctx.npmEnv, NO_COLOR: "1" },
     all: true,
     reject: false,
     stdin: "ignore",
+    detached: true,
+    timeout: BLOCK_TIMEOUT_MS,
   });
+  const run = await child;
+  if (run.timedOut) {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
   const statuses = new Map(
     (await readFile(statusFile, "utf8").catch(() => ""))
       .split("\n")
