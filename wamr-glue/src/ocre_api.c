@@ -935,6 +935,10 @@ static int32_t gpio_unregister(struct ocre_container *c, int32_t port, int32_t p
 
 void ocre_container_gpio_release(struct ocre_container *c)
 {
+	/* Built without GPIO, no callback was ever registered: nothing to release. */
+	if (!OCRE_HAS_GPIO) {
+		return;
+	}
 	for (int j = 0; j < OCRE_MAX_GPIO_CALLBACKS; j++) {
 		if (c->gpio_cbs[j].used) {
 			(void)gpio_unregister(c, (int32_t)c->gpio_cbs[j].port,
@@ -1072,7 +1076,8 @@ int32_t ocre_api_ocre_gpio_unregister_callback_by_name(struct ocre_container *c,
 
 void ocre_container_cleanup(struct ocre_container *c)
 {
-	for (int i = 0; i < OCRE_MAX_TIMERS; i++) {
+	/* Built without timers, none was ever started. */
+	for (int i = 0; OCRE_HAS_TIMERS && i < OCRE_MAX_TIMERS; i++) {
 		ocre_port_timer_stop(timer_slot(c, i));
 	}
 	ocre_container_gpio_release(c);
