@@ -46,7 +46,7 @@ describe("templates under ocre run --virtual-time", () => {
     expect(lines).toEqual([
       `health: event=started container=${name} uptime_ms=0 run=1`,
       `health: event=trapped container=${name} uptime_ms=3000 ran_ms=3000 reason=unreachable`,
-      `health: event=exited container=${name} uptime_ms=3000 code=134 ran_ms=3000 memory_bytes=131072 dropped=0`,
+      `health: event=exited container=${name} uptime_ms=3000 code=134 ran_ms=3000 memory_bytes=1760 dropped=0`,
       `health: event=restarted container=${name} uptime_ms=3000 restarts=1 delay_ms=100`,
       `health: event=started container=${name} uptime_ms=3100 run=2`,
     ]);
