@@ -18,7 +18,8 @@
 #error "CONFIG_OCRE_AGENT needs a fixed partition labelled ocre_store in the devicetree"
 #endif
 
-#define OCRE_STORE_AREA FIXED_PARTITION_ID(ocre_store)
+/* By the partition's label property (FIXED_PARTITION_ID would want a node label). */
+#define OCRE_STORE_AREA DT_FIXED_PARTITION_ID(DT_NODE_BY_FIXED_PARTITION_LABEL(ocre_store))
 
 static const struct flash_area *area;
 
