@@ -4,13 +4,15 @@
  *
  * The Zephyr port of the device agent's flash (ocre/ocre_store.h): the fixed partition
  * labelled "ocre_store" through the flash map, with the device's erase-block and program-unit
- * sizes; and ocre_agent_zephyr_init, which opens the store and starts the agent.
+ * sizes (ocre_store_zephyr_open; ocre_agent_zephyr.c starts the agent on it).
  */
 
 #include <zephyr/drivers/flash.h>
 #include <zephyr/storage/flash_map.h>
 
-#include <ocre/ocre_agent.h>
+#include <ocre/ocre_store.h>
+
+#include "ocre_agent_zephyr.h"
 
 #include "ocre_internal.h"
 
@@ -46,9 +48,8 @@ static struct ocre_flash flash = {
 	.write = zephyr_write,
 	.erase = zephyr_erase,
 };
-static struct ocre_store store;
 
-int ocre_agent_zephyr_init(void)
+int ocre_store_zephyr_open(struct ocre_store *store, unsigned int slots)
 {
 	struct flash_pages_info page;
 	const struct device *dev;
@@ -69,12 +70,5 @@ int ocre_agent_zephyr_init(void)
 	flash.erase_size = (uint32_t)page.size;
 	flash.write_size = (uint32_t)flash_get_write_block_size(dev);
 
-	int ret = ocre_store_open(&store, &flash, CONFIG_OCRE_AGENT_SLOTS);
-
-	if (ret != 0) {
-		return ret;
-	}
-	const struct ocre_agent_config cfg = {.store = &store, .run = true};
-
-	return ocre_agent_init(&cfg);
+	return ocre_store_open(store, &flash, slots);
 }

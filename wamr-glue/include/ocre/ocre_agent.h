@@ -52,11 +52,6 @@ struct ocre_agent_config {
 
 /* Applies the boot rule (ocre_store_boot) and starts every installed container. */
 int ocre_agent_init(const struct ocre_agent_config *cfg);
-/*
- * Zephyr (CONFIG_OCRE_AGENT): opens the "ocre_store" fixed partition as the store and starts
- * the agent; call after ocre_init and ocre_trust_keys.
- */
-int ocre_agent_zephyr_init(void);
 
 /* An install: begin (sizes checked, slot erased), write the parts in order, commit. */
 int ocre_agent_install_begin(const struct ocre_store_install_req *req);
