@@ -54,11 +54,18 @@ export interface Board {
   readonly toolchain: { readonly zephyrSdk: string; readonly debian: DebianToolchain | null };
   readonly kconfig: readonly string[];
   readonly overlay: string;
+  /** Files for containers with the `filesystem` capability; absent: a 128 KiB ext2 RAM disk. */
+  readonly filesystem?: BoardFilesystem;
   readonly status: BoardStatus;
   readonly statusNote?: string;
   /** The check that showed `status` (required unless generate-only). */
   readonly evidence?: BoardEvidence;
 }
+
+export type BoardFilesystem =
+  | { readonly kind: "ram-disk"; readonly sizeKb?: number }
+  | { readonly kind: "mounted" }
+  | { readonly kind: "none" };
 
 export interface BoardEvidence {
   /** test: a test file shows it on every run; manual: a build by hand, recorded. */

@@ -1,5 +1,6 @@
 import type { Board } from "../boards/types.js";
 import type { ContainerSpec } from "../spec.js";
+import { planFilesystem } from "./filesystem.js";
 import { wamrPool, type ContainerBudget } from "./pool.js";
 
 export type { ContainerBudget } from "./pool.js";
@@ -43,6 +44,8 @@ export interface MemoryBudget {
     readonly containerDataBytes: number;
     /** Code and constants in RAM on a board without execute-in-place flash (memory.xip: false); else 0. */
     readonly imageBytes: number;
+    /** The containers' RAM disk and ext2's block cache (capability filesystem, cli/generate/filesystem.ts); else 0. */
+    readonly filesystemBytes: number;
   };
   readonly flash: {
     readonly totalBytes: number;
@@ -60,7 +63,8 @@ export interface MemoryBudget {
 /**
  * RAM = Zephyr baseline + runtime and shim statics + WAMR heap pool + thread stacks + the
  * containers' bytes (.data, copied from flash) + on a board without execute-in-place flash
- * (memory.xip: false) the code and constants too, since the whole image runs from RAM;
+ * (memory.xip: false) the code and constants too, since the whole image runs from RAM + the RAM
+ * disk of containers with the `filesystem` capability;
  * flash = baseline + runtime + shim + the embedded modules. The pool follows from the containers
  * alone: every container's peak (linear memory during its last grow, WAMR stack, precompiled
  * code, instance bookkeeping) at the same time, the runtime's own allocations and the slack above.
@@ -82,7 +86,8 @@ export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): M
   };
   const flashTotal = flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes + flash.modulesBytes;
   const imageBytes = board.memory.xip === false ? flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes : 0;
-  const ramTotal = zephyrRam + runtimeRam + threadStacks + heapPool + modules + imageBytes;
+  const filesystemBytes = planFilesystem(board, specs)?.ramBytes ?? 0;
+  const ramTotal = zephyrRam + runtimeRam + threadStacks + heapPool + modules + imageBytes + filesystemBytes;
   const availableFlash = board.memory.flashKb * KB;
   return {
     ram: {
@@ -95,6 +100,7 @@ export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): M
       threadStackBytes: threadStacks,
       containerDataBytes: modules,
       imageBytes,
+      filesystemBytes,
     },
     flash: { totalBytes: flashTotal, availableBytes: availableFlash, ...flash },
     containers,
@@ -112,7 +118,7 @@ export function describeBudget(budget: MemoryBudget): string[] {
   const r = budget.ram;
   const f = budget.flash;
   return [
-    `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} (${kb(r.poolSlackBytes)} of it slack) + stacks ${kb(r.threadStackBytes)} + containers ${kb(r.containerDataBytes)} (.data)${r.imageBytes > 0 ? ` + code ${kb(r.imageBytes)} (no XIP: the image runs from RAM)` : ""}`,
+    `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} (${kb(r.poolSlackBytes)} of it slack) + stacks ${kb(r.threadStackBytes)} + containers ${kb(r.containerDataBytes)} (.data)${r.imageBytes > 0 ? ` + code ${kb(r.imageBytes)} (no XIP: the image runs from RAM)` : ""}${r.filesystemBytes > 0 ? ` + files ${kb(r.filesystemBytes)} (RAM disk)` : ""}`,
     `flash ${kb(f.totalBytes)} of ${kb(f.availableBytes)}: Zephyr ${kb(f.zephyrBytes)} + WAMR ${kb(f.runtimeBytes)} + shim ${kb(f.shimBytes)} + modules ${kb(f.modulesBytes)}`,
     ...budget.containers.map(
       (c) =>

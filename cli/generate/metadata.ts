@@ -2,6 +2,7 @@ import { CAPABILITY_DEFS } from "../abi/contract.js";
 import type { Feature } from "../abi/table.js";
 import type { Board } from "../boards/types.js";
 import type { ContainerSpec } from "../spec.js";
+import { planFilesystem, type FilesystemPlan } from "./filesystem.js";
 
 /** Capability name → OCRE_CAP_* macro (bits: cli/abi/contract.ts, rendered into ocre/ocre_abi.h). */
 export const CAPABILITY_MACROS: Readonly<Record<string, string>> = Object.freeze(
@@ -40,6 +41,8 @@ export interface KconfigPlan {
   readonly zephyr: readonly string[];
   /** Board fragment lines (boards/<board>.conf). */
   readonly board: readonly string[];
+  /** Files for containers with the `filesystem` capability (prj.conf lines and overlay). */
+  readonly filesystem: FilesystemPlan | undefined;
 }
 
 /** What the containers import decides what is compiled in; everything else is explicitly off. */
@@ -49,9 +52,10 @@ export function planKconfig(board: Board, specs: readonly ContainerSpec[]): Kcon
     symbol: FEATURE_SYMBOLS[feature],
     enabled: used.has(feature),
   }));
-  // Full WASI only for containers granted host files or sockets; the minimal set serves stdio,
-  // args, environ, clocks and random.
-  const full = specs.some((s) => s.capabilities.includes("filesystem") || s.capabilities.includes("networking"));
+  // Full WASI only for containers granted sockets; the minimal set serves stdio, args, environ,
+  // clocks, random and, with CONFIG_OCRE_WASI_FS, files (WAMR's libc-wasi does not build with
+  // Zephyr 3.7's minimal libc: zephyr-module/Kconfig).
+  const full = specs.some((s) => s.capabilities.includes("networking"));
   const zephyr = [...new Set([...used].flatMap((f) => FEATURE_ZEPHYR[f] ?? []))];
   // WAMR's *_VFP targets use the hard-float ABI (invokeNative_thumb_vfp.s): Zephyr must be built
   // for the FPU with the hard ABI too; board defaults leave the FPU off.
@@ -65,5 +69,6 @@ export function planKconfig(board: Board, specs: readonly ContainerSpec[]): Kcon
     interpreter: board.interpreter === "classic" ? "OCRE_INTERP_CLASSIC" : "OCRE_INTERP_FAST",
     zephyr,
     board: [...new Set(boardLines)],
+    filesystem: planFilesystem(board, specs),
   };
 }

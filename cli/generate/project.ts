@@ -188,6 +188,10 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
     interpreterSymbol: plan.interpreter,
     kconfigWamrTarget: kconfigString(board.wamrTarget),
     zephyrKconfig: plan.zephyr,
+    filesystem: plan.filesystem
+      ? { ramDisk: plan.filesystem.kind === "ram-disk", kconfig: plan.filesystem.kconfig }
+      : false,
+    filesystemOverlay: plan.filesystem?.overlay ?? "",
     boardKconfig: plan.board,
     boardComment: commentText(board.name),
     budget,

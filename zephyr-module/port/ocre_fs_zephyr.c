@@ -5,6 +5,8 @@
  * Files for the minimal WASI (CONFIG_OCRE_WASI_FS) on Zephyr's file system API: port paths are
  * relative to CONFIG_OCRE_WASI_FS_ROOT (a mounted file system, e.g. littlefs at /lfs). The core
  * (ocre_wasi_fs.c) has checked every path; Zephyr's file systems have no symbolic links.
+ * With CONFIG_OCRE_WASI_FS_RAM_DISK it also makes that file system before main() runs: ext2 on
+ * a RAM disk, mounted at the root's first component.
  */
 
 #include <errno.h>
@@ -12,9 +14,13 @@
 #include <string.h>
 
 #include <zephyr/fs/fs.h>
+#include <zephyr/init.h>
 #include <zephyr/kernel.h>
+#include <zephyr/logging/log.h>
 
 #include <ocre/ocre_port.h>
+
+LOG_MODULE_DECLARE(ocre, CONFIG_OCRE_LOG_LEVEL);
 
 #define MAX_HANDLES (CONFIG_OCRE_WASI_FS_MAX_FILES * CONFIG_OCRE_MAX_CONTAINERS)
 
@@ -201,3 +207,60 @@ int ocre_port_fs_dirent(const char *path, uint32_t index, char *name, size_t nam
 	(void)fs_closedir(&dir);
 	return rc;
 }
+
+#ifdef CONFIG_OCRE_WASI_FS_RAM_DISK
+/*
+ * "/lfs/ocre/containers": ext2 on the RAM disk mounted at "/lfs", then "/lfs/ocre" and the root
+ * made. Mounting formats a disk that holds no ext2 yet (a RAM disk at power-on), and keeps one
+ * that does (RAM that survived a warm reset). A failure is logged; the containers' file calls
+ * then answer ENOENT, and the rest of the firmware runs.
+ */
+#define ROOT CONFIG_OCRE_WASI_FS_ROOT
+
+static char mount_point[sizeof(ROOT)];
+static struct fs_mount_t ram_disk_mount = {
+	.type = FS_EXT2,
+	.mnt_point = mount_point,
+	.storage_dev = (void *)CONFIG_OCRE_WASI_FS_RAM_DISK_NAME,
+};
+
+static int ram_disk_init(void)
+{
+	char path[sizeof(ROOT)];
+	const char *slash = strchr(ROOT + 1, '/');
+	size_t mount_len = slash != NULL ? (size_t)(slash - ROOT) : strlen(ROOT);
+	int rc;
+
+	if (ROOT[0] != '/' || mount_len < 2) {
+		LOG_ERR("files: CONFIG_OCRE_WASI_FS_ROOT \"%s\" is not below a mount point", ROOT);
+		return 0;
+	}
+	memcpy(mount_point, ROOT, mount_len);
+	mount_point[mount_len] = '\0';
+	rc = fs_mount(&ram_disk_mount);
+	if (rc != 0) {
+		LOG_ERR("files: cannot mount ext2 on disk \"%s\" at %s (%d)",
+			CONFIG_OCRE_WASI_FS_RAM_DISK_NAME, mount_point, rc);
+		return 0;
+	}
+	/* Each folder of the root below the mount point, outermost first. */
+	for (const char *next = slash; next != NULL; next = strchr(next + 1, '/')) {
+		const char *end = strchr(next + 1, '/');
+		size_t len = end != NULL ? (size_t)(end - ROOT) : strlen(ROOT);
+
+		memcpy(path, ROOT, len);
+		path[len] = '\0';
+		rc = fs_mkdir(path);
+		if (rc != 0 && rc != -EEXIST) {
+			LOG_ERR("files: cannot make %s (%d)", path, rc);
+			return 0;
+		}
+	}
+	LOG_INF("files: ext2 on RAM disk \"%s\" at %s, containers under %s",
+		CONFIG_OCRE_WASI_FS_RAM_DISK_NAME, mount_point, ROOT);
+	return 0;
+}
+
+/* After the disk driver (POST_KERNEL); before main() and the containers. */
+SYS_INIT(ram_disk_init, APPLICATION, 0);
+#endif /* CONFIG_OCRE_WASI_FS_RAM_DISK */
