@@ -8,7 +8,10 @@
  * between the core's check and the call cannot lead out either.
  */
 
+/* Guarded: builds such as WAMR's Linux platform pass -D_GNU_SOURCE already. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 /* 64-bit inodes and offsets on 32-bit hosts too (readdir answers EOVERFLOW otherwise). */
 #define _FILE_OFFSET_BITS 64
 #include <dirent.h>

@@ -7,7 +7,10 @@
  * Simulated hardware is inspected and driven through ocre_port_posix.h.
  */
 
+/* Guarded: builds such as WAMR's Linux platform pass -D_GNU_SOURCE already. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <sys/utsname.h>
