@@ -58,23 +58,12 @@ static inline void p256_point(EVP_PKEY *k, uint8_t out[65])
 	assert_int_equal(n, 65);
 }
 
-/* annotations: NULL, or the members of the manifest's "annotations" object ("\"k\":\"v\""). */
-static inline void sign_wasm_annotated(struct signed_image *s, const void *wasm, size_t len,
-				       EVP_PKEY *k, const char *annotations)
+/* Signs s->manifest as cosign does: its sha256 into s->digest, the simple-signing payload
+ * naming that digest, and a DER signature of the payload by k. */
+static inline void sign_manifest(struct signed_image *s, EVP_PKEY *k)
 {
-	uint8_t h[32];
-	char layer[72];
 	char mdigest[72];
 
-	sha256_of(wasm, len, h);
-	hex_of(h, layer);
-	snprintf(s->manifest, sizeof(s->manifest),
-		 "{%s%s%s\"config\":{\"digest\":\"sha256:0000000000000000000000000000000000000000000000000000000000000000\","
-		 "\"mediaType\":\"application/vnd.wasm.config.v0+json\",\"size\":10},\"layers\":[{\"digest\":\"%s\","
-		 "\"mediaType\":\"application/wasm\",\"size\":%zu}],\"mediaType\":"
-		 "\"application/vnd.oci.image.manifest.v1+json\",\"schemaVersion\":2}",
-		 annotations ? "\"annotations\":{" : "", annotations ? annotations : "",
-		 annotations ? "}," : "", layer, len);
 	sha256_of(s->manifest, strlen(s->manifest), s->digest);
 	hex_of(s->digest, mdigest);
 	snprintf(s->payload, sizeof(s->payload),
@@ -89,6 +78,47 @@ static inline void sign_wasm_annotated(struct signed_image *s, const void *wasm,
 					strlen(s->payload)),
 			 1);
 	EVP_MD_CTX_free(ctx);
+}
+
+/* The manifest `ocre build --sign` makes for one Wasm layer, with config digest `config`.
+ * annotations: NULL, or the members of the manifest's "annotations" object ("\"k\":\"v\""). */
+static inline void write_manifest(struct signed_image *s, const char *config, const char *layer,
+				  size_t layer_size, const char *annotations)
+{
+	snprintf(s->manifest, sizeof(s->manifest),
+		 "{%s%s%s\"config\":{\"digest\":\"%s\","
+		 "\"mediaType\":\"application/vnd.wasm.config.v0+json\",\"size\":10},\"layers\":[{\"digest\":\"%s\","
+		 "\"mediaType\":\"application/wasm\",\"size\":%zu}],\"mediaType\":"
+		 "\"application/vnd.oci.image.manifest.v1+json\",\"schemaVersion\":2}",
+		 annotations ? "\"annotations\":{" : "", annotations ? annotations : "",
+		 annotations ? "}," : "", config, layer, layer_size);
+}
+
+#define ZERO_DIGEST "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+
+static inline void sign_wasm_annotated(struct signed_image *s, const void *wasm, size_t len,
+				       EVP_PKEY *k, const char *annotations)
+{
+	uint8_t h[32];
+	char layer[72];
+
+	sha256_of(wasm, len, h);
+	hex_of(h, layer);
+	write_manifest(s, ZERO_DIGEST, layer, len, annotations);
+	sign_manifest(s, k);
+}
+
+/* The signature the core verifies, pointing into s (so edits to s after signing show). */
+static inline struct ocre_signature signature_of(const struct signed_image *s)
+{
+	return (struct ocre_signature){
+		.manifest = (const uint8_t *)s->manifest,
+		.manifest_size = (uint32_t)strlen(s->manifest),
+		.payload = (const uint8_t *)s->payload,
+		.payload_size = (uint32_t)strlen(s->payload),
+		.der = s->der,
+		.der_size = (uint32_t)s->der_len,
+	};
 }
 
 static inline void sign_wasm(struct signed_image *s, const void *wasm, size_t len, EVP_PKEY *k)

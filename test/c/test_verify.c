@@ -11,11 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "test_support.h"
+#include "test_signing.h"
 
 #define MOD(fn)                                                                                    \
 	{                                                                                          \
@@ -33,76 +31,30 @@ static uint8_t trusted[2][OCRE_P256_KEY_SIZE];
 static EVP_PKEY *key_trusted;
 static EVP_PKEY *key_other;
 
-static void hex_digest(const void *data, size_t len, char out[72])
-{
-	uint8_t h[32];
-	unsigned int n = 0;
-
-	assert_int_equal(EVP_Digest(data, len, h, &n, EVP_sha256(), NULL), 1);
-	strcpy(out, "sha256:");
-	for (int i = 0; i < 32; i++) {
-		sprintf(out + 7 + 2 * i, "%02x", h[i]);
-	}
-}
-
-static void public_point(EVP_PKEY *k, uint8_t out[65])
-{
-	size_t n = 0;
-
-	assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, out, 65, &n), 1);
-	assert_int_equal(n, 65);
-}
-
-struct signed_image {
-	char manifest[1024];
-	char payload[512];
-	uint8_t der[80];
-	size_t der_len;
-	struct ocre_signature sig;
-};
-
-/* What `ocre build --sign` embeds: a manifest naming the module as a layer, cosign's payload, a DER signature. */
+/* What `ocre build --sign` embeds; wasm_in_config_only names the module as the config instead. */
 static void sign_image(struct signed_image *s, const void *wasm, size_t len, EVP_PKEY *k,
 		       bool wasm_in_config_only)
 {
+	uint8_t h[32];
 	char layer[72];
-	char manifest_digest[72];
 
-	hex_digest(wasm, len, layer);
-	snprintf(s->manifest, sizeof(s->manifest),
-		 "{\"config\":{\"digest\":\"%s\",\"mediaType\":\"application/vnd.wasm.config.v0+json\","
-		 "\"size\":10},\"layers\":[{\"digest\":\"%s\",\"mediaType\":\"application/wasm\","
-		 "\"size\":%zu}],\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-		 "\"schemaVersion\":2}",
-		 wasm_in_config_only ? layer : "sha256:0000000000000000000000000000000000000000000000000000000000000000",
-		 wasm_in_config_only ? "sha256:1111111111111111111111111111111111111111111111111111111111111111" : layer,
-		 len);
-	hex_digest(s->manifest, strlen(s->manifest), manifest_digest);
-	snprintf(s->payload, sizeof(s->payload),
-		 "{\"critical\":{\"identity\":{\"docker-reference\":\"test\"},\"image\":{\"docker-manifest-"
-		 "digest\":\"%s\"},\"type\":\"cosign container image signature\"},\"optional\":null}",
-		 manifest_digest);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-
-	s->der_len = sizeof(s->der);
-	assert_int_equal(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, k), 1);
-	assert_int_equal(EVP_DigestSign(ctx, s->der, &s->der_len, (const uint8_t *)s->payload,
-					strlen(s->payload)),
-			 1);
-	EVP_MD_CTX_free(ctx);
-	s->sig = (struct ocre_signature){
-		.manifest = (const uint8_t *)s->manifest,
-		.manifest_size = (uint32_t)strlen(s->manifest),
-		.payload = (const uint8_t *)s->payload,
-		.payload_size = (uint32_t)strlen(s->payload),
-		.der = s->der,
-		.der_size = (uint32_t)s->der_len,
-	};
+	sha256_of(wasm, len, h);
+	hex_of(h, layer);
+	if (wasm_in_config_only) {
+		write_manifest(s, layer, "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+			       len, NULL);
+	} else {
+		write_manifest(s, ZERO_DIGEST, layer, len, NULL);
+	}
+	sign_manifest(s, k);
 }
 
-static int add_signed(const void *wasm, size_t len, const char *name, const struct ocre_signature *sig)
+/* Verification happens within ocre_container_add, so the signature may live on this stack. */
+static int add_signed(const void *wasm, size_t len, const char *name, const struct signed_image *img)
 {
-	struct ocre_container_meta m = {.name = name, .capabilities = OCRE_CAP_API, .signature = sig};
+	struct ocre_signature sig = img ? signature_of(img) : (struct ocre_signature){0};
+	struct ocre_container_meta m = {
+		.name = name, .capabilities = OCRE_CAP_API, .signature = img ? &sig : NULL};
 
 	return ocre_container_add((const uint8_t *)wasm, len, &m);
 }
@@ -126,15 +78,15 @@ static void good_starts_while_unsigned_tampered_and_untrusted_are_refused(void *
 	sign_image(&config_only, &m_good, sizeof(m_good), key_trusted, true);
 
 	assert_int_equal(ocre_trust_keys((const uint8_t (*)[OCRE_P256_KEY_SIZE])trusted, 1), 0);
-	int ok = add_signed(&m_good, sizeof(m_good), "good", &good.sig);
+	int ok = add_signed(&m_good, sizeof(m_good), "good", &good);
 
 	assert_true(ok >= 0);
 	assert_int_equal(add_signed(&m_good, sizeof(m_good), "unsigned", NULL), -1);
-	assert_int_equal(add_signed(&tampered, sizeof(tampered), "tampered", &good.sig), -1);
-	assert_int_equal(add_signed(&m_good, sizeof(m_good), "manifest", &manifest_edit.sig), -1);
-	assert_int_equal(add_signed(&m_good, sizeof(m_good), "untrusted", &other_key.sig), -1);
-	assert_int_equal(add_signed(&m_good, sizeof(m_good), "badsig", &bad_sig.sig), -1);
-	assert_int_equal(add_signed(&m_good, sizeof(m_good), "config", &config_only.sig), -1);
+	assert_int_equal(add_signed(&tampered, sizeof(tampered), "tampered", &good), -1);
+	assert_int_equal(add_signed(&m_good, sizeof(m_good), "manifest", &manifest_edit), -1);
+	assert_int_equal(add_signed(&m_good, sizeof(m_good), "untrusted", &other_key), -1);
+	assert_int_equal(add_signed(&m_good, sizeof(m_good), "badsig", &bad_sig), -1);
+	assert_int_equal(add_signed(&m_good, sizeof(m_good), "config", &config_only), -1);
 
 	assert_int_equal(ocre_start_all(), 0);
 	assert_int_equal(ocre_wait_all(), 0);
@@ -154,13 +106,13 @@ static void good_starts_while_unsigned_tampered_and_untrusted_are_refused(void *
 
 	/* A second trusted key: the other key's signature is accepted now. */
 	assert_int_equal(ocre_trust_keys((const uint8_t (*)[OCRE_P256_KEY_SIZE])trusted, 2), 0);
-	int two = add_signed(&m_good, sizeof(m_good), "untrusted", &other_key.sig);
+	int two = add_signed(&m_good, sizeof(m_good), "untrusted", &other_key);
 
 	assert_true(two >= 0);
 	assert_int_equal(ocre_container_destroy(two), 0);
 	/* No trusted key at all: nothing runs. */
 	assert_int_equal(ocre_trust_keys(NULL, 0), 0);
-	assert_int_equal(add_signed(&m_good, sizeof(m_good), "good", &good.sig), -1);
+	assert_int_equal(add_signed(&m_good, sizeof(m_good), "good", &good), -1);
 	assert_int_equal(log_count("good: refused, not started: no trusted key"), 1);
 }
 
@@ -194,7 +146,7 @@ static void cosign_vector_verifies_through_der_parser_and_port(void **state)
 	EVP_PKEY *k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
 
 	assert_non_null(k);
-	public_point(k, point);
+	p256_point(k, point);
 	EVP_PKEY_free(k);
 	BIO_free(bio);
 	read_file("cosign-hashedrekord.sha256", text, sizeof(text));
@@ -231,8 +183,8 @@ int main(void)
 {
 	key_trusted = EVP_EC_gen("P-256");
 	key_other = EVP_EC_gen("P-256");
-	public_point(key_trusted, trusted[0]);
-	public_point(key_other, trusted[1]);
+	p256_point(key_trusted, trusted[0]);
+	p256_point(key_other, trusted[1]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(good_starts_while_unsigned_tampered_and_untrusted_are_refused, setup),
 		cmocka_unit_test_setup(cosign_vector_verifies_through_der_parser_and_port, setup),
