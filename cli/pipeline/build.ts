@@ -135,13 +135,52 @@ async function prebuiltInMemory(config: ResolvedConfig, logger: Logger): Promise
   const [{ readPrebuilt }, { validate }] = await Promise.all([import("./prebuilt.js"), import("./validate.js")]);
   const entry = path.relative(config.appDir, config.entry).split(path.sep).join("/");
   logger.debug(`${config.name}: prebuilt module ${entry}`);
-  let start = performance.now();
+  const start = performance.now();
   const wasm = await readPrebuilt(config);
   const readMs = elapsed(start);
-  start = performance.now();
-  const validated = await validate(wasm, config);
-  const validateMs = elapsed(start);
+  const validated = await validateLogged(validate, wasm, config, logger);
+  return built(
+    config,
+    validated,
+    {
+      // Nothing compiled or optimised: both stages name the module they took as it is.
+      compile: { sizeBytes: wasm.length, sourceFiles: 0, prebuilt: entry, timeMs: readMs },
+      optimise: { sizeBytes: wasm.length, profile: config.optimize, rounds: 0, timeMs: 0 },
+    },
+    [
+      { path: config.manifestPath, found: true },
+      { path: config.entry, found: true },
+    ],
+    [],
+  );
+}
+
+type Validate = typeof import("./validate.js").validate;
+type Validated = Awaited<ReturnType<Validate>> & { timeMs: number };
+
+/** validate(), timed, its warnings logged. */
+async function validateLogged(
+  validate: Validate,
+  wasm: Uint8Array,
+  config: ResolvedConfig,
+  logger: Logger,
+  fixedBytes?: number,
+): Promise<Validated> {
+  const start = performance.now();
+  const validated = await validate(wasm, config, fixedBytes);
+  const timeMs = elapsed(start);
   for (const w of validated.warnings) logger.warn(w);
+  return { ...validated, timeMs };
+}
+
+/** The in-memory result and its report, for a compiled or a prebuilt module alike. */
+function built(
+  config: ResolvedConfig,
+  validated: Validated,
+  stages: Pick<BuildReport["stages"], "compile" | "optimise">,
+  inputs: Built["inputs"],
+  earlierWarnings: readonly string[],
+): Built {
   const tools = toolVersions();
   const report: BuildReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -149,23 +188,12 @@ async function prebuiltInMemory(config: ResolvedConfig, logger: Logger): Promise
     tools: { assemblyscript: tools.assemblyscript, binaryen: tools.binaryen, wabt: tools.wabt },
     app: appReport(validated.spec, config, validated.memory.imported),
     stages: {
-      // Nothing compiled or optimised: both stages name the module they took as it is.
-      compile: { sizeBytes: wasm.length, sourceFiles: 0, prebuilt: entry, timeMs: readMs },
-      optimise: { sizeBytes: wasm.length, profile: config.optimize, rounds: 0, timeMs: 0 },
-      validate: { warnings: validated.warnings, timeMs: validateMs },
+      ...stages,
+      validate: { warnings: validated.warnings, timeMs: validated.timeMs },
       write: { file: `${config.name}.wasm`, timeMs: 0 },
     },
   };
-  return {
-    config,
-    spec: validated.spec,
-    report,
-    inputs: [
-      { path: config.manifestPath, found: true },
-      { path: config.entry, found: true },
-    ],
-    warnings: [...validated.warnings],
-  };
+  return { config, spec: validated.spec, report, inputs, warnings: [...earlierWarnings, ...validated.warnings] };
 }
 
 /** compile → optimise → validate, in memory. Throws on the first failing stage; writes nothing. */
@@ -205,18 +233,11 @@ async function buildInMemory(config: ResolvedConfig, logger: Logger, onInput: Bu
           manifestPath: config.manifestPath,
         });
 
-  start = performance.now();
-  const validated = await validate(fixed?.wasm ?? optimised.wasm, config, fixed?.fixedBytes);
-  const validateMs = elapsed(start);
-  for (const w of validated.warnings) logger.warn(w);
-
-  const tools = toolVersions();
-  const report: BuildReport = {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    ocreVersion: tools.ocre,
-    tools: { assemblyscript: tools.assemblyscript, binaryen: tools.binaryen, wabt: tools.wabt },
-    app: appReport(validated.spec, config, validated.memory.imported),
-    stages: {
+  const validated = await validateLogged(validate, fixed?.wasm ?? optimised.wasm, config, logger, fixed?.fixedBytes);
+  return built(
+    config,
+    validated,
+    {
       compile: {
         sizeBytes: compiled.wasm.length,
         sourceFiles: compiled.inputs.filter((i) => i.found).length,
@@ -228,17 +249,10 @@ async function buildInMemory(config: ResolvedConfig, logger: Logger, onInput: Bu
         rounds: optimised.rounds,
         timeMs: optimiseMs,
       },
-      validate: { warnings: validated.warnings, timeMs: validateMs },
-      write: { file: `${config.name}.wasm`, timeMs: 0 },
     },
-  };
-  return {
-    config,
-    spec: validated.spec,
-    report,
-    inputs: [{ path: config.manifestPath, found: true }, ...compiled.inputs],
-    warnings: [...compiled.warnings, ...validated.warnings],
-  };
+    [{ path: config.manifestPath, found: true }, ...compiled.inputs],
+    compiled.warnings,
+  );
 }
 
 export { buildFromCache } from "./noop.js";
