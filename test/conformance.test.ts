@@ -7,13 +7,14 @@
  * expected/<case>.txt when both runtimes agree, else expected/<case>.<profile>.txt. The files
  * were checked line by line against upstream's sources and docs/compat.md.
  */
-import { readFile, symlink, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { validate } from "../cli/pipeline/validate.js";
 import { runContainers } from "../cli/sim/run.js";
 import type { RuntimeName } from "../cli/sim/profile.js";
 import type { ResolvedConfig } from "../cli/config/types.js";
+import { conformanceSandbox } from "./helpers/fs-sandbox.js";
 import { repoRoot, tempDir } from "./helpers/cli.js";
 import { buildCContainer } from "./helpers/c-container.js";
 import { missingTools } from "./helpers/tools.js";
@@ -55,17 +56,6 @@ const CASES: readonly Case[] = [
   { name: "filesystem", containers: [{ source: "filesystem", name: "filesystem", caps: API }], sandbox: true },
 ];
 
-/**
- * A sandbox folder as filesystem.c expects it: `in` -> folder (stays inside), `abs` -> /etc
- * (absolute) and `up` -> ../.. (climbs out). Upstream was given the same folder (README.md).
- */
-async function sandbox(): Promise<string> {
-  const dir = await tempDir("ocre-conformance-fs-");
-  await symlink("folder", path.join(dir, "in"));
-  await symlink("/etc", path.join(dir, "abs"));
-  await symlink("../..", path.join(dir, "up"));
-  return dir;
-}
 const PROFILES: readonly RuntimeName[] = ["ocre", "upstream-0.7"];
 
 /** What a run printed: each container's stdout, then how it ended. */
@@ -126,7 +116,7 @@ describe.skipIf(missingTools("clang", "wasm-ld"))("conformance suite under ocre 
           virtualTime: true,
           timeoutMs: 20_000,
           runtime: profile,
-          ...(c.sandbox ? { dirs: [{ host: await sandbox(), guest: "/data" }] } : {}),
+          ...(c.sandbox ? { dirs: [{ host: await conformanceSandbox("ocre-conformance-fs-"), guest: "/data" }] } : {}),
         });
         const got = transcript(run);
         const want = await expected(c.name, profile);

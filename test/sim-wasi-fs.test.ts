@@ -5,23 +5,16 @@
  * refused before anything runs. test/conformance.test.ts runs the same container under both
  * profiles; its expected output is what upstream Ocre 0.7 printed (test/conformance/README.md).
  */
-import { lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { execa } from "execa";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { conformanceSandbox } from "./helpers/fs-sandbox.js";
 import { repoRoot, runOcre, tempDir } from "./helpers/cli.js";
 import { buildCContainer } from "./helpers/c-container.js";
 import { missingTools } from "./helpers/tools.js";
 
 const suite = path.join(repoRoot, "test/conformance");
-
-async function sandbox(): Promise<string> {
-  const dir = await tempDir("ocre-wasi-fs-");
-  await symlink("folder", path.join(dir, "in"));
-  await symlink("/etc", path.join(dir, "abs"));
-  await symlink("../..", path.join(dir, "up"));
-  return dir;
-}
 
 describe.skipIf(missingTools("clang", "wasm-ld", "mkfifo"))("ocre run --dir (WASI files)", () => {
   let work = "";
@@ -39,7 +32,7 @@ describe.skipIf(missingTools("clang", "wasm-ld", "mkfifo"))("ocre run --dir (WAS
   }, 120_000);
 
   it("does upstream's file calls in the folder and refuses every way out of it", async () => {
-    const dir = await sandbox();
+    const dir = await conformanceSandbox("ocre-wasi-fs-");
     const outside = path.join(path.dirname(dir), `${path.basename(dir)}-canary`);
     await writeFile(outside, "outside");
     const run = await runOcre(["run", fsWasm, "--dir", `${dir}:/data`, "--virtual-time"]);
@@ -56,7 +49,7 @@ describe.skipIf(missingTools("clang", "wasm-ld", "mkfifo"))("ocre run --dir (WAS
   });
 
   it("leaves the files a container writes in the host folder, at the guest path given", async () => {
-    const dir = await sandbox();
+    const dir = await conformanceSandbox("ocre-wasi-fs-");
     const source = path.join(work, "writer.c");
     await writeFile(
       source,
@@ -104,7 +97,7 @@ describe.skipIf(missingTools("clang", "wasm-ld", "mkfifo"))("ocre run --dir (WAS
   });
 
   it("refuses a missing folder, a relative guest path and two folders at one path", async () => {
-    const dir = await sandbox();
+    const dir = await conformanceSandbox("ocre-wasi-fs-");
     const missing = await runOcre(["run", fsWasm, "--dir", path.join(dir, "nope")]);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain(`error OCRE_RUN_DIR: --dir: ${path.join(dir, "nope")} is not a folder`);
