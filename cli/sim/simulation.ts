@@ -240,15 +240,24 @@ export class Simulation {
       // Once a deadline passed while instantiating, the rest are not started at all.
       if (this.stopping) return this.stopContainer(c, this.stopping);
       checkImportSignatures(input.name, input.wasm);
-      try {
-        this.instantiate(c);
-      } catch (error) {
-        if (!(error instanceof StopSignal)) throw error;
-        // The start section ran into --timeout (or, in real time, --duration).
-        this.stopping = error.reason;
-        this.stopContainer(c, error.reason);
-      }
+      this.instantiateOrStop(c);
     });
+  }
+
+  /**
+   * Instantiates c; false when its start section ran into --timeout (or, in real time,
+   * --duration): then the run is stopping and c is stopped.
+   */
+  private instantiateOrStop(c: Container): boolean {
+    try {
+      this.instantiate(c);
+      return true;
+    } catch (error) {
+      if (!(error instanceof StopSignal)) throw error;
+      this.stopping = error.reason;
+      this.stopContainer(c, error.reason);
+      return false;
+    }
   }
 
   private instantiate(c: Container): void {
@@ -413,15 +422,7 @@ export class Simulation {
   /** A fresh instance of the same module, ready to run from its entry point. */
   private restartContainer(c: Container): void {
     c.beginRun(this.now());
-    try {
-      this.instantiate(c);
-    } catch (error) {
-      if (!(error instanceof StopSignal)) throw error;
-      this.stopping = error.reason;
-      this.stopContainer(c, error.reason);
-      return;
-    }
-    this.ready.push(c);
+    if (this.instantiateOrStop(c)) this.ready.push(c);
   }
 
   private scheduleScript(steps: readonly GpioScriptStep[]): void {
