@@ -303,6 +303,7 @@ describe("component heuristics", () => {
     expect(componentOf({ name: "ocre_container_add", file: undefined })).toBe("shim");
     expect(componentOf({ name: "helper", file: "ocre_timers.c" })).toBe("shim");
     expect(componentOf({ name: "ocre_verify_container", file: undefined })).toBe("crypto");
+    expect(componentOf({ name: "ocre_json_balanced", file: undefined })).toBe("crypto");
     expect(componentOf({ name: "mbedtls_sha256", file: undefined })).toBe("crypto");
     expect(componentOf({ name: "u256_sub", file: "p256-m.c" })).toBe("crypto");
     expect(componentOf({ name: "app0_payload", file: undefined })).toBe("crypto");

@@ -17,6 +17,7 @@ set(OCRE_CORE_SOURCES
   ${OCRE_GLUE_DIR}/src/ocre_dispatch.c
   ${OCRE_GLUE_DIR}/src/ocre_events.c
   ${OCRE_GLUE_DIR}/src/ocre_health.c
+  ${OCRE_GLUE_DIR}/src/ocre_json.c
   ${OCRE_GLUE_DIR}/src/ocre_log.c
   ${OCRE_GLUE_DIR}/src/ocre_mem.c
   ${OCRE_GLUE_DIR}/src/ocre_policy.c
@@ -40,7 +41,6 @@ set(OCRE_POSIX_CRYPTO_SOURCES
 set(OCRE_AGENT_SOURCES
   ${OCRE_GLUE_DIR}/src/ocre_agent.c
   ${OCRE_GLUE_DIR}/src/ocre_cbor.c
-  ${OCRE_GLUE_DIR}/src/ocre_json.c
   ${OCRE_GLUE_DIR}/src/ocre_smp.c
   ${OCRE_GLUE_DIR}/src/ocre_smp_serial.c
   ${OCRE_GLUE_DIR}/src/ocre_store.c

@@ -82,9 +82,10 @@ export interface BoardMemory {
  * symbols; first match wins (documented in docs/flash-emulate.md, "Size report"):
  * - container: the embedded Wasm modules the generator writes (`app<N>_wasm`, `*_wasm_bytes`);
  * - crypto: signature checking (CONFIG_OCRE_VERIFY): mbedTLS (`mbedtls_*`, `psa_*`), p256-m
- *   (`p256_*`, and its file), the shim's verifier and port crypto (`ocre_verify*`,
- *   `ocre_trust_keys`, `ocre_der_to_p256_raw`, `ocre_port_sha256`, `ocre_port_ecdsa_*`,
- *   files `ocre_verify.c`, `ocre_crypto_*.c`), the embedded signatures and keys
+ *   (`p256_*`, and its file), the shim's verifier, its JSON scan and port crypto
+ *   (`ocre_verify*`, `ocre_json_*`, `ocre_digest_text`, `ocre_trust_keys`,
+ *   `ocre_der_to_p256_raw`, `ocre_port_sha256`, `ocre_port_ecdsa_*`, files `ocre_verify.c`,
+ *   `ocre_json.c`, `ocre_crypto_*.c`), the embedded signatures and keys
  *   (`app<N>_{manifest,payload,sig,signature}`, `ocre_trusted_keys`);
  * - shim: `ocre_*`/`OCRE_*` names;
  * - wamr: WAMR's prefixes (`wasm_`, `aot_`, `bh_`, `os_`, `gc_`, `wamr_` — so the shim's
@@ -100,11 +101,11 @@ export function componentOf(symbol: Pick<ElfSymbol, "name" | "file">): Exclude<C
   const file = symbol.file ?? "";
   if (/^app\d+_wasm$/.test(name) || /_wasm_(bytes|image)$/.test(name)) return "container";
   if (
-    /^(mbedtls_|psa_|p256_|ocre_verify|ocre_trust_keys$|ocre_trusted_keys$|ocre_der_to_p256_raw$|ocre_port_sha256$|ocre_port_ecdsa_)/.test(
+    /^(mbedtls_|psa_|p256_|ocre_verify|ocre_json_|ocre_digest_text$|ocre_trust_keys$|ocre_trusted_keys$|ocre_der_to_p256_raw$|ocre_port_sha256$|ocre_port_ecdsa_)/.test(
       name,
     ) ||
     /^app\d+_(manifest|payload|sig|signature)$/.test(name) ||
-    /(^|\/)(ocre_verify|ocre_crypto_[^/]*|p256-m[^/]*)\.c$/.test(file)
+    /(^|\/)(ocre_verify|ocre_json|ocre_crypto_[^/]*|p256-m[^/]*)\.c$/.test(file)
   )
     return "crypto";
   if (/^(ocre|OCRE)_/.test(name)) return "shim";

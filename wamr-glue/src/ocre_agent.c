@@ -39,14 +39,7 @@ static char session_name[OCRE_STORE_NAME_BYTES];
 /* "sha256:" and the first 16 hex digits: enough to tell versions apart in a log line. */
 static const char *short_digest(const uint8_t d[32], char out[24])
 {
-	static const char hex[] = "0123456789abcdef";
-
-	memcpy(out, "sha256:", 7);
-	for (int i = 0; i < 8; i++) {
-		out[7 + 2 * i] = hex[d[i] >> 4];
-		out[8 + 2 * i] = hex[d[i] & 0x0f];
-	}
-	out[23] = '\0';
+	ocre_digest_text(d, 8, out);
 	return out;
 }
 

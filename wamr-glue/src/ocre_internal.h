@@ -57,6 +57,10 @@ int ocre_verify_container(const uint8_t *wasm, size_t wasm_size,
 /* The same checks for Wasm bytes known by their sha256 (installed containers, ocre_store.c). */
 int ocre_verify_signed(const uint8_t wasm_hash[32], const struct ocre_signature *sig,
 		       const char *name, const char **why);
+/* "sha256:" and the hex of d's first `bytes` bytes (1..32), NUL-terminated: out holds
+ * 8 + 2 * bytes chars. OCRE_DIGEST_TEXT_SIZE fits the whole digest. */
+#define OCRE_DIGEST_TEXT_SIZE (7 + 64 + 1)
+void ocre_digest_text(const uint8_t d[32], unsigned int bytes, char *out);
 /* ASN.1 DER ECDSA-Sig-Value (SEQUENCE { r, s }, strict DER) to raw r || s (OCRE_VERIFY only). */
 bool ocre_der_to_p256_raw(const uint8_t *der, size_t n, uint8_t raw[64]);
 

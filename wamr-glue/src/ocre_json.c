@@ -2,8 +2,8 @@
  * Copyright (c) 2026 ocre contributors
  * SPDX-License-Identifier: Apache-2.0
  *
- * Bounded scanning of JSON the device agent reads (image manifests, cosign's signature
- * manifest): no parser, no allocation; every read stays inside the span given. What is found
+ * Bounded scanning of JSON from outside (image manifests, cosign's payloads and signature
+ * manifests): no parser, no allocation; every read stays inside the span given. What is found
  * is trusted only as far as a signature covers the document it came from.
  */
 
@@ -43,27 +43,15 @@ bool ocre_parse_u64(const char *s, uint64_t *out)
 	return digits > 0 && (*s == '\0' || *s == ' ');
 }
 
-/*
- * The next JSON object in buf[from, to): sets [*ofrom, *oto) to it, braces included. Strings
- * are skipped with their escapes so that braces inside them do not count.
- */
-bool ocre_json_next_object(const uint8_t *buf, size_t from, size_t to, size_t *ofrom, size_t *oto)
+/* Nesting deeper than this is refused: the documents scanned nest three levels at most. */
+#define OCRE_JSON_MAX_DEPTH 8u
+
+bool ocre_json_balanced(const uint8_t *buf, size_t at, size_t to, size_t *end)
 {
-	size_t i = from;
 	unsigned int depth = 0;
 	bool in_string = false;
 
-	while (i < to && buf[i] != '{') {
-		if (buf[i] == ']') {
-			return false;
-		}
-		i++;
-	}
-	if (i >= to) {
-		return false;
-	}
-	*ofrom = i;
-	for (; i < to; i++) {
+	for (size_t i = at; i < to; i++) {
 		uint8_t ch = buf[i];
 
 		if (in_string) {
@@ -75,17 +63,37 @@ bool ocre_json_next_object(const uint8_t *buf, size_t from, size_t to, size_t *o
 		} else if (ch == '"') {
 			in_string = true;
 		} else if (ch == '{' || ch == '[') {
-			if (++depth > 8) {
+			if (++depth > OCRE_JSON_MAX_DEPTH) {
 				return false;
 			}
 		} else if (ch == '}' || ch == ']') {
+			if (depth == 0) {
+				return false;
+			}
 			if (--depth == 0) {
-				*oto = i + 1;
+				*end = i + 1;
 				return true;
 			}
 		}
 	}
 	return false;
+}
+
+bool ocre_json_next_object(const uint8_t *buf, size_t from, size_t to, size_t *ofrom, size_t *oto)
+{
+	size_t i = from;
+
+	while (i < to && buf[i] != '{') {
+		if (buf[i] == ']') {
+			return false;
+		}
+		i++;
+	}
+	if (i >= to) {
+		return false;
+	}
+	*ofrom = i;
+	return ocre_json_balanced(buf, i, to, oto);
 }
 
 /* The string value of "key" in buf[from, to) (no escapes allowed in it), copied into out. */

@@ -120,18 +120,6 @@ static bool parse_digest(const char *text, uint8_t out[32])
 	return true;
 }
 
-static void hex_digest(const uint8_t d[32], char out[72])
-{
-	static const char hex[] = "0123456789abcdef";
-
-	memcpy(out, "sha256:", 7);
-	for (int i = 0; i < 32; i++) {
-		out[7 + 2 * i] = hex[d[i] >> 4];
-		out[8 + 2 * i] = hex[d[i] & 0x0f];
-	}
-	out[71] = '\0';
-}
-
 static int b64val(char c)
 {
 	if (c >= 'A' && c <= 'Z') {
@@ -501,7 +489,7 @@ int ocre_pull_install(const struct ocre_pull_req *r, const char **why,
 {
 	static const char *unused;
 	char path[PATH_BYTES];
-	char want[72];
+	char want[OCRE_DIGEST_TEXT_SIZE];
 	char wasm_digest[72];
 	char payload_digest[72];
 	static char sig_b64[128];
@@ -524,7 +512,7 @@ int ocre_pull_install(const struct ocre_pull_req *r, const char **why,
 		*why = "a malformed pull request (host, port, repository or name)";
 		return -OCRE_EINVAL;
 	}
-	hex_digest(r->digest, want);
+	ocre_digest_text(r->digest, 32, want);
 	ocre_log(OCRE_LOG_INF, "%s: pulling %s:%u/%s@%s", r->name, r->host, (unsigned int)r->port,
 		 r->repo, want);
 

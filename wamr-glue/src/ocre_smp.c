@@ -19,21 +19,9 @@
 #define MAX_FIELDS 12
 #define MAX_CHUNK  1024u
 
-static const char hex[] = "0123456789abcdef";
-
 size_t ocre_smp_frame_len(const uint8_t hdr[OCRE_SMP_HEADER_SIZE])
 {
 	return ((size_t)hdr[2] << 8) | hdr[3];
-}
-
-static void digest_text(const uint8_t d[32], char out[72])
-{
-	memcpy(out, "sha256:", 7);
-	for (int i = 0; i < 32; i++) {
-		out[7 + 2 * i] = hex[d[i] >> 4];
-		out[8 + 2 * i] = hex[d[i] & 0x0f];
-	}
-	out[71] = '\0';
 }
 
 static int rc_of(int err)
@@ -103,13 +91,13 @@ static void answer_rc(struct ocre_cbor_w *w, int err, const char *why)
 
 static void write_entry(struct ocre_cbor_w *w, const struct ocre_store_entry *e)
 {
-	char d[72];
+	char d[OCRE_DIGEST_TEXT_SIZE];
 
 	ocre_cbor_map(w, e->has_previous ? 7 : 6);
 	ocre_cbor_cstr(w, "name");
 	ocre_cbor_cstr(w, e->name);
 	ocre_cbor_cstr(w, "digest");
-	digest_text(e->manifest_digest, d);
+	ocre_digest_text(e->manifest_digest, 32, d);
 	ocre_cbor_cstr(w, d);
 	ocre_cbor_cstr(w, "seq");
 	ocre_cbor_uint(w, e->seq);
@@ -121,7 +109,7 @@ static void write_entry(struct ocre_cbor_w *w, const struct ocre_store_entry *e)
 	ocre_cbor_bool(w, ocre_agent_container(e->name) >= 0);
 	if (e->has_previous) {
 		ocre_cbor_cstr(w, "previous");
-		digest_text(e->previous_digest, d);
+		ocre_digest_text(e->previous_digest, 32, d);
 		ocre_cbor_cstr(w, d);
 	}
 }

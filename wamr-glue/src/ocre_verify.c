@@ -14,11 +14,12 @@
 #include <string.h>
 
 #include "ocre_internal.h"
+#include "ocre_json.h"
 
 /* A manifest of a few layers is < 2 KiB; a payload < 1 KiB. Larger ones are refused. */
 #define OCRE_MAX_MANIFEST_BYTES 16384u
 #define OCRE_MAX_PAYLOAD_BYTES  4096u
-#define DIGEST_TEXT_LEN         (7 + 64) /* "sha256:" + hex */
+#define DIGEST_TEXT_LEN         (OCRE_DIGEST_TEXT_SIZE - 1) /* "sha256:" + hex */
 
 static const uint8_t (*trusted_keys)[OCRE_P256_KEY_SIZE];
 static size_t trusted_count;
@@ -41,32 +42,27 @@ int ocre_trust_keys(const uint8_t (*keys)[OCRE_P256_KEY_SIZE], size_t count)
 	return 0;
 }
 
-#if OCRE_HAS_VERIFY
-
-/* Offset of `needle` in hay[0..n), or -1. */
-static long find(const uint8_t *hay, size_t n, const char *needle)
+void ocre_digest_text(const uint8_t d[32], unsigned int bytes, char *out)
 {
-	size_t m = strlen(needle);
+	static const char hex[] = "0123456789abcdef";
 
-	if (m == 0 || m > n) {
-		return -1;
+	memcpy(out, "sha256:", 7);
+	for (unsigned int i = 0; i < bytes && i < 32u; i++) {
+		out[7 + 2 * i] = hex[d[i] >> 4];
+		out[8 + 2 * i] = hex[d[i] & 0x0f];
 	}
-	for (size_t i = 0; i + m <= n; i++) {
-		if (hay[i] == (uint8_t)needle[0] && memcmp(hay + i, needle, m) == 0) {
-			return (long)i;
-		}
-	}
-	return -1;
+	out[7 + 2 * (bytes < 32u ? bytes : 32u)] = '\0';
 }
+
+#if OCRE_HAS_VERIFY
 
 /*
  * The JSON value of `key` (an array or object) found in buf[0..n): sets [*from, *to) to its
- * bytes including brackets. Strings are skipped with their escapes, so brackets inside them
- * do not count. Returns false when the key is missing or the value is unbalanced.
+ * bytes including brackets. Returns false when the key is missing or the value is unbalanced.
  */
 static bool json_span(const uint8_t *buf, size_t n, const char *key, size_t *from, size_t *to)
 {
-	long at = find(buf, n, key);
+	long at = ocre_json_find(buf, n, key);
 
 	if (at < 0) {
 		return false;
@@ -79,44 +75,8 @@ static bool json_span(const uint8_t *buf, size_t n, const char *key, size_t *fro
 	if (i >= n || (buf[i] != '[' && buf[i] != '{')) {
 		return false;
 	}
-	size_t start = i;
-	unsigned int depth = 0;
-	bool in_string = false;
-
-	for (; i < n; i++) {
-		uint8_t ch = buf[i];
-
-		if (in_string) {
-			if (ch == '\\') {
-				i++;
-			} else if (ch == '"') {
-				in_string = false;
-			}
-		} else if (ch == '"') {
-			in_string = true;
-		} else if (ch == '[' || ch == '{') {
-			depth++;
-		} else if (ch == ']' || ch == '}') {
-			if (--depth == 0) {
-				*from = start;
-				*to = i + 1;
-				return true;
-			}
-		}
-	}
-	return false;
-}
-
-static void digest_text(const uint8_t hash[32], char out[DIGEST_TEXT_LEN + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-
-	memcpy(out, "sha256:", 7);
-	for (int i = 0; i < 32; i++) {
-		out[7 + 2 * i] = hex[hash[i] >> 4];
-		out[8 + 2 * i] = hex[hash[i] & 0x0f];
-	}
-	out[DIGEST_TEXT_LEN] = '\0';
+	*from = i;
+	return ocre_json_balanced(buf, i, n, to);
 }
 
 /* True when `"<field>":"<digest>"` occurs in buf[from..to). */
@@ -135,7 +95,7 @@ static bool has_digest_field(const uint8_t *buf, size_t from, size_t to, const c
 	memcpy(needle + 4 + f, digest, DIGEST_TEXT_LEN);
 	needle[4 + f + DIGEST_TEXT_LEN] = '"';
 	needle[5 + f + DIGEST_TEXT_LEN] = '\0';
-	return find(buf + from, to - from, needle) >= 0;
+	return ocre_json_find(buf + from, to - from, needle) >= 0;
 }
 
 /* One DER INTEGER (strict: minimal, non-negative, at most 32 value bytes) into a 32-byte field. */
@@ -184,7 +144,7 @@ int ocre_verify_signed(const uint8_t wasm_hash[32], const struct ocre_signature 
 {
 	uint64_t started = ocre_port_monotonic_ns();
 	uint8_t hash[32];
-	char digest[DIGEST_TEXT_LEN + 1];
+	char digest[OCRE_DIGEST_TEXT_SIZE];
 	size_t from;
 	size_t to;
 
@@ -202,7 +162,7 @@ int ocre_verify_signed(const uint8_t wasm_hash[32], const struct ocre_signature 
 		return -OCRE_EPERM;
 	}
 	/* 1. The Wasm bytes are a layer of the manifest. */
-	digest_text(wasm_hash, digest);
+	ocre_digest_text(wasm_hash, 32, digest);
 	if (!json_span(sig->manifest, sig->manifest_size, "\"layers\":", &from, &to) ||
 	    !has_digest_field(sig->manifest, from, to, "digest", digest)) {
 		*why = "tampered: the Wasm's sha256 is not a layer digest of the signed manifest";
@@ -213,9 +173,9 @@ int ocre_verify_signed(const uint8_t wasm_hash[32], const struct ocre_signature 
 		*why = "sha256 unavailable";
 		return -OCRE_EPERM;
 	}
-	digest_text(hash, digest);
+	ocre_digest_text(hash, 32, digest);
 	if (!json_span(sig->payload, sig->payload_size, "\"critical\":", &from, &to) ||
-	    find(sig->payload + from, to - from,
+	    ocre_json_find(sig->payload + from, to - from,
 		 "\"type\":\"cosign container image signature\"") < 0) {
 		*why = "the signed payload is not a cosign image signature";
 		return -OCRE_EPERM;
