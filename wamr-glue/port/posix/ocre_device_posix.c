@@ -17,7 +17,10 @@
  * SIGINT ends it.
  */
 
+/* Guarded: builds such as WAMR's Linux platform pass -D_GNU_SOURCE already. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

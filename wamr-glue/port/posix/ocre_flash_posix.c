@@ -7,7 +7,10 @@
  * fails its tests instead of working by luck on a file.
  */
 
+/* Guarded: builds such as WAMR's Linux platform pass -D_GNU_SOURCE already. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>

@@ -6,7 +6,10 @@
  * and a wait bound on every send and receive.
  */
 
+/* Guarded: builds such as WAMR's Linux platform pass -D_GNU_SOURCE already. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
