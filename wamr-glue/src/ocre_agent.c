@@ -4,7 +4,9 @@
  *
  * The device agent (ocre/ocre_agent.h): the store's versions, the containers they run as, and
  * the trial that rolls a failing update back. Installed modules run from RAM copies (WAMR's
- * loader may rewrite its buffer), one static buffer per running installed container.
+ * loader may rewrite its buffer): one block per running installed container, taken from the
+ * engine's heap (WAMR's pool) at the sizes its slot header states and given back when it
+ * stops, so the agent's static RAM does not grow with OCRE_AGENT_MAX_WASM.
  */
 
 #include <stdio.h>
@@ -22,10 +24,8 @@ struct installed {
 	bool on_trial; /* a new version whose trial is running */
 	uint64_t trial_started_ms;
 	struct ocre_container_meta meta;
-	uint8_t manifest[OCRE_STORE_MAX_MANIFEST];
-	uint8_t payload[OCRE_STORE_MAX_PAYLOAD];
-	uint8_t der[OCRE_STORE_MAX_DER];
-	uint8_t wasm[OCRE_AGENT_MAX_WASM];
+	/* Wasm | manifest | payload | DER (the Wasm first: the allocator aligns it), or NULL. */
+	uint8_t *block;
 	struct ocre_store_loaded loaded;
 };
 
@@ -53,12 +53,21 @@ static struct installed *find(const char *name)
 	return NULL;
 }
 
+static void release(struct installed *in)
+{
+	if (in->block != NULL) {
+		ocre_engine_host_free(in->block);
+		in->block = NULL;
+	}
+}
+
 static void stop(struct installed *in)
 {
 	if (in->id >= 0) {
 		(void)ocre_container_destroy(in->id);
 		in->id = -1;
 	}
+	release(in);
 	in->used = false;
 	in->on_trial = false;
 }
@@ -141,21 +150,39 @@ static int start(const char *name, bool trial)
 			 OCRE_AGENT_MAX_RUNNING);
 		return -OCRE_ENOMEM;
 	}
+	const struct ocre_store_slot *h = &store->slots[slot];
+
+	/* The header's sizes were checked against the limits when it was read. */
+	if (h->wasm_size > OCRE_AGENT_MAX_WASM) {
+		ocre_log(OCRE_LOG_ERR, "%s: module of %u bytes exceeds OCRE_AGENT_MAX_WASM", name,
+			 (unsigned int)h->wasm_size);
+		return -OCRE_ENOMEM;
+	}
+	size_t wasm_cap = (h->wasm_size + 3u) & ~(size_t)3u;
+
+	in->block = ocre_engine_host_alloc(wasm_cap + h->manifest_size + h->payload_size +
+					   h->der_size);
+	if (in->block == NULL) {
+		ocre_log(OCRE_LOG_ERR, "%s: no memory for its %u-byte module", name,
+			 (unsigned int)h->wasm_size);
+		return -OCRE_ENOMEM;
+	}
 	memset(&in->meta, 0, sizeof(in->meta));
 	in->loaded = (struct ocre_store_loaded){
-		.manifest = in->manifest,
-		.manifest_cap = sizeof(in->manifest),
-		.payload = in->payload,
-		.payload_cap = sizeof(in->payload),
-		.der = in->der,
-		.der_cap = sizeof(in->der),
-		.wasm = in->wasm,
-		.wasm_cap = sizeof(in->wasm),
+		.wasm = in->block,
+		.wasm_cap = (uint32_t)wasm_cap,
+		.manifest = in->block + wasm_cap,
+		.manifest_cap = h->manifest_size,
+		.payload = in->block + wasm_cap + h->manifest_size,
+		.payload_cap = h->payload_size,
+		.der = in->block + wasm_cap + h->manifest_size + h->payload_size,
+		.der_cap = h->der_size,
 	};
 	int ret = ocre_store_load(store, slot, &in->loaded);
 
 	if (ret != 0) {
 		ocre_log(OCRE_LOG_ERR, "%s: cannot load the installed version (%d)", name, ret);
+		release(in);
 		return ret;
 	}
 	strncpy(in->name, name, sizeof(in->name) - 1);
@@ -163,16 +190,18 @@ static int start(const char *name, bool trial)
 	const char *why = "";
 
 	in->meta.name = in->name;
-	ret = meta_from_manifest(in->manifest, in->loaded.sig.manifest_size, &in->meta, &why);
+	ret = meta_from_manifest(in->loaded.manifest, in->loaded.sig.manifest_size, &in->meta, &why);
 	if (ret != 0) {
 		ocre_log(OCRE_LOG_ERR, "%s: not started: %s", name, why);
 		ocre_health_emit(OCRE_HEALTH_REFUSED, name, "reason=%s", why);
+		release(in);
 		return ret;
 	}
 	in->meta.signature = &in->loaded.sig;
 	/* ocre_container_add verifies the bytes against the signature once more. */
-	ret = ocre_container_add(in->wasm, in->loaded.wasm_size, &in->meta);
+	ret = ocre_container_add(in->loaded.wasm, in->loaded.wasm_size, &in->meta);
 	if (ret < 0) {
+		release(in);
 		return ret;
 	}
 	in->used = true;
@@ -198,6 +227,7 @@ int ocre_agent_init(const struct ocre_agent_config *cfg)
 	for (int i = 0; i < OCRE_AGENT_MAX_RUNNING; i++) {
 		installed[i].used = false;
 		installed[i].id = -1;
+		installed[i].block = NULL;
 	}
 	int rolled = ocre_store_boot(store);
 	int n = ocre_store_list(store, e, OCRE_STORE_MAX_SLOTS);
