@@ -56,6 +56,8 @@ export interface Board {
   readonly overlay: string;
   /** Files for containers with the `filesystem` capability; absent: a 128 KiB ext2 RAM disk. */
   readonly filesystem?: BoardFilesystem;
+  /** What the device agent needs here (docs/deploy.md); absent: the board cannot carry it. */
+  readonly agent?: BoardAgent;
   readonly status: BoardStatus;
   readonly statusNote?: string;
   /** The check that showed `status` (required unless generate-only). */
@@ -66,6 +68,12 @@ export type BoardFilesystem =
   | { readonly kind: "ram-disk"; readonly sizeKb?: number }
   | { readonly kind: "mounted" }
   | { readonly kind: "none" };
+export interface BoardAgent {
+  /** A fixed partition of the board's flash (node label), or a RAM-backed flash simulator. */
+  readonly store: { readonly partition: string } | { readonly simulatorKb: number };
+  /** Kconfig lines the board's network needs (tcp); absent: no network the agent can use. */
+  readonly network?: { readonly kconfig: readonly string[]; readonly nic?: string };
+}
 
 export interface BoardEvidence {
   /** test: a test file shows it on every run; manual: a build by hand, recorded. */

@@ -85,6 +85,7 @@ export const run = defineCommand(buildCommand, async (args, out) => {
       : { boardRoots: args["board-root"].map((d) => path.resolve(args.cwd, d)) }),
     ...(args.zephyr === undefined ? {} : { zephyr: args.zephyr }),
     ...(args.trust.length === 0 ? {} : { trust: args.trust.map((k) => path.resolve(args.cwd, k)) }),
+    ...(args.agent === undefined ? {} : { agent: args.agent }),
     // Reproducible images: the image's `created` time (docs/image.md).
     ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: process.env.SOURCE_DATE_EPOCH } : {}),
     signal,

@@ -6,7 +6,27 @@ import { OcreError } from "../errors.js";
 import { loadFirmwareBoard } from "../firmware/board.js";
 import { emulate } from "../firmware/emulate.js";
 import { parseFlagDuration } from "../util/duration.js";
-import { defaultBuiltBoard, describeArtifact, firmwareDir } from "../firmware/artifacts.js";
+import { boardProjectDir, defaultBuiltBoard, describeArtifact, firmwareDir } from "../firmware/artifacts.js";
+import type { FirmwareBoard } from "../firmware/board.js";
+import { readFile } from "node:fs/promises";
+
+/** --device-port: the host port, and the agent's TCP port the generated project recorded. */
+async function agentForward(appDir: string, board: FirmwareBoard, host: number): Promise<{ host: number; guest: number }> {
+  if (!Number.isInteger(host) || host < 1 || host > 65535)
+    throw new OcreError("OCRE_FLAG_INVALID", `--device-port must be a TCP port, 1-65535 (got ${host})`);
+  const file = path.join(boardProjectDir(path.join(appDir, "build"), board), "ocre-project.json");
+  const project = await readFile(file, "utf8").then(
+    (text) => JSON.parse(text) as { agent?: { tcpPort?: number | null } },
+    () => ({}) as { agent?: { tcpPort?: number | null } },
+  );
+  const guest = project.agent?.tcpPort;
+  if (typeof guest !== "number") {
+    throw new OcreError("OCRE_AGENT_NONE", `the ${board.id} firmware has no device agent on TCP (${file})`, {
+      hint: `build it with the agent: ocre build --firmware --board ${board.id} --agent tcp (docs/deploy.md)`,
+    });
+  }
+  return { host, guest };
+}
 
 /** `ocre emulate` (options: cli/commands/grammar.ts). */
 export const run = defineCommand(emulateCommand, async (args, out) => {
@@ -28,6 +48,7 @@ export const run = defineCommand(emulateCommand, async (args, out) => {
   const kernel = args.kernel
     ? path.resolve(args.cwd, args.kernel)
     : path.join(firmwareDir(path.join(appDir, "build"), board), "zephyr.elf");
+  const forward = args["device-port"] === undefined ? undefined : await agentForward(appDir, board, args["device-port"]);
   out.info(
     out.style.dim(
       `booting ${path.relative(args.cwd, kernel) || kernel} in ${board.emulator?.[0] ?? "an emulator"} (timeout ${args.timeout}${runForMs === undefined ? "" : `, pass after running ${args.for}`})`,
@@ -41,6 +62,7 @@ export const run = defineCommand(emulateCommand, async (args, out) => {
     timeoutMs,
     ...(runForMs === undefined ? {} : { runForMs }),
     ...(args.expect === undefined ? {} : { expect: args.expect }),
+    ...(forward === undefined ? {} : { forward }),
     // The console is the command's output; with --json it goes to stderr beside the logs.
     onConsole: (text) => {
       consoleStream.write(text);

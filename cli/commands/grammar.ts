@@ -208,6 +208,11 @@ export const buildCommand = command({
       describe:
         "Public key (PEM) the generated firmware trusts (repeatable; also ocre.yaml `trust:`): the device runs only containers it signed",
     },
+    agent: {
+      type: "string",
+      describe:
+        "Build the device agent into the firmware with these transports: tcp, serial, tcp,serial; none: without it (overrides ocre.yaml `device.agent`)",
+    },
     "passphrase-stdin": passphraseStdin("Passphrase of an encrypted --sign key, from stdin"),
     watch: {
       type: "boolean",
@@ -648,9 +653,15 @@ export const emulateCommand = command({
         "For apps that never exit: succeed once the containers have started and run this long without a fault (10s)",
     },
     expect: { type: "string", describe: "Succeed as soon as this text appears on the console" },
+    "device-port": {
+      type: "number",
+      describe:
+        "Forward 127.0.0.1:PORT to the firmware's device agent (built with --agent tcp) over QEMU's user network, for `ocre deploy --device 127.0.0.1:PORT`",
+    },
   },
   examples: [
     ["$0 emulate --board mps2/an521/cpu0", "boot the AN521 firmware, exit with the containers' verdict"],
+    ["$0 emulate --for 10m --device-port 1337", "keep a firmware with the agent running, reachable at 127.0.0.1:1337"],
     ["$0 emulate --for 10s", "a blinky that never exits: pass after 10 s of running without a fault"],
   ],
   load: async (): Promise<Runner> => (await import("./emulate.js")).run,

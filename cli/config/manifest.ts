@@ -4,6 +4,7 @@ import { OcreError } from "../errors.js";
 import { schemasDir } from "../paths.js";
 import { closest } from "../util/suggest.js";
 import { fileError } from "../util/fs-errors.js";
+import type { AgentSettings } from "./types.js";
 
 /** ocre.yaml after schema validation, with the schema's defaults filled in. */
 export interface Manifest {
@@ -22,6 +23,8 @@ export interface Manifest {
   image: { repository?: string; tag?: string };
   args: string[];
   env: Record<string, string>;
+  /** Firmware options (the first app's count when several are embedded). */
+  device?: { agent?: AgentSettings };
 }
 
 export const MANIFEST_FILE = "ocre.yaml";

@@ -7,7 +7,8 @@ import { OcreError } from "../errors.js";
 import { boardsDir, templatesDir, wamrGlueDir, zephyrModuleDir } from "../paths.js";
 import { CMAKE_DIR } from "../pipeline/outputs.js";
 import { resolveConfig, type ConfigFlags } from "./resolve.js";
-import type { ResolvedConfig } from "./types.js";
+import type { AgentSettings, ResolvedConfig } from "./types.js";
+import { resolveAgent } from "./agent.js";
 import type { SignOption } from "../sign/stage.js";
 
 export type ToolchainKind = "zephyr-sdk" | "gnu";
@@ -34,6 +35,8 @@ export interface PlanFlags extends ConfigFlags {
   readonly sign?: SignOption;
   /** --trust: public key files the generated firmware trusts, besides the manifests' `trust:`. */
   readonly trust?: readonly string[];
+  /** --agent: the device agent's transports ("tcp,serial") or "none"; overrides `device.agent`. */
+  readonly agent?: string;
 }
 
 /** A board the plan generates a project for, with the file it came from and its Zephyr target. */
@@ -80,6 +83,8 @@ export interface BuildPlan {
   readonly sign?: SignOption;
   /** Public key files (absolute) the generated firmware trusts: every manifest's `trust:` and --trust. */
   readonly trust: readonly string[];
+  /** The device agent the firmware carries (the first app's `device.agent`, --agent); absent: none. */
+  readonly agent?: AgentSettings;
   /** Board files, project templates and module sources the plan uses (for the cache). */
   readonly inputs: readonly PlanInput[];
 }
@@ -184,6 +189,7 @@ export async function planFor(
   // The key files' bytes are part of what the firmware embeds.
   for (const file of trust) inputs.push({ path: file, found: true });
   const outDir = flags.out ? path.resolve(appDir, flags.out) : first.buildDir;
+  const agent = await resolveAgent(first.agent, flags.agent);
   return deepFreeze({
     apps: resolvedApps,
     outDir,
@@ -198,6 +204,7 @@ export async function planFor(
     ...(flags.sourceDateEpoch ? { sourceDateEpoch: flags.sourceDateEpoch } : {}),
     ...(flags.sign ? { sign: flags.sign } : {}),
     trust,
+    ...(agent ? { agent } : {}),
     inputs,
   } satisfies BuildPlan);
 }
@@ -227,5 +234,6 @@ export function planKey(plan: BuildPlan): unknown {
     sourceDateEpoch: plan.sourceDateEpoch ?? null,
     sign: plan.sign?.fingerprint ?? null,
     trust: plan.trust.map(rel),
+    agent: plan.agent ?? null,
   };
 }

@@ -106,6 +106,7 @@ export function mergeConfig(
     image: { repository: manifest.image.repository ?? manifest.name, tag: manifest.image.tag ?? manifest.version },
     args: [...manifest.args],
     env: { ...manifest.env },
+    ...(manifest.device?.agent ? { agent: { ...manifest.device.agent } } : {}),
   } satisfies ResolvedConfig);
 }
 

@@ -1,5 +1,17 @@
 import type { MemoryLimits, RestartPolicy } from "../spec.js";
 
+/** ocre.yaml `device.agent` (docs/deploy.md), with the schema's defaults filled in. */
+export interface AgentSettings {
+  readonly transports: readonly ("tcp" | "serial")[];
+  readonly port: number;
+  readonly pull: boolean;
+  readonly slots: number;
+  readonly maxRunning: number;
+  readonly maxWasm: number;
+  /** Bytes added to WAMR's heap pool for the installed containers. */
+  readonly pool: number;
+}
+
 export type RuntimeVariant = "stub" | "minimal" | "incremental";
 export type OptimizeProfile = "size" | "speed";
 
@@ -33,4 +45,6 @@ export interface ResolvedConfig {
   readonly image: { readonly repository: string; readonly tag: string };
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** ocre.yaml `device.agent`, when the firmware should carry the device agent. */
+  readonly agent?: AgentSettings;
 }

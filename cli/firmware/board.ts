@@ -22,6 +22,8 @@ export interface FirmwareBoard {
   readonly flashBytes: number;
   /** Emulator command line (argv) without the kernel argument; null when the board has none. */
   readonly emulator: readonly string[] | null;
+  /** QEMU's -nic model of the board's network interface (the agent's tcp transport); null: none. */
+  readonly nic: string | null;
   /** Zephyr SDK toolchain triple, e.g. arm-zephyr-eabi. */
   readonly zephyrSdkTriple: string;
   /** Debian's GNU toolchain for the board; null when Debian has none (ESP32 Xtensa). */
@@ -59,6 +61,7 @@ export function firmwareBoard(board: Board, zephyrVersion: string = DEFAULT_ZEPH
     ramBytes: board.memory.ramKb * 1024,
     flashBytes: board.memory.flashKb * 1024,
     emulator: board.emulator ? board.emulator.command.trim().split(/\s+/) : null,
+    nic: board.agent?.network?.nic ?? null,
     zephyrSdkTriple: board.toolchain.zephyrSdk,
     gnu: board.toolchain.debian,
     kconfig: board.kconfig,

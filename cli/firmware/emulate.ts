@@ -28,6 +28,11 @@ export interface EmulateOptions {
   /** Console output as it arrives (already decoded). */
   readonly onConsole?: (text: string) => void;
   readonly env?: Env;
+  /**
+   * `--device-port`: QEMU's user network on the board's interface, with host 127.0.0.1:host
+   * forwarded to the guest's TCP port (the device agent's), so `ocre deploy --device` reaches it.
+   */
+  readonly forward?: { readonly host: number; readonly guest: number };
 }
 
 export interface EmulateResult {
@@ -56,8 +61,12 @@ const FAULT = /(>>> ZEPHYR FATAL ERROR[^\n]*|qemu: fatal:[^\n]*|Kernel panic[^\n
 /** The emulator "command" of native_sim boards: the built program itself. */
 export const NATIVE_PROGRAM = "zephyr.exe";
 
-/** The emulator command for a board and kernel. */
-export function emulatorCommand(board: FirmwareBoard, kernel: string): string[] {
+/** The emulator command for a board and kernel (with a forwarded port for the device agent). */
+export function emulatorCommand(
+  board: FirmwareBoard,
+  kernel: string,
+  forward?: EmulateOptions["forward"],
+): string[] {
   if (!board.emulator) {
     throw new OcreError("OCRE_EMULATOR_NONE", `board ${board.id} has no emulator`, {
       hint: "emulated boards: mps2-an521 (mps2/an521/cpu0), qemu_riscv32, qemu_malta; flash real hardware with `ocre flash`",
@@ -66,7 +75,15 @@ export function emulatorCommand(board: FirmwareBoard, kernel: string): string[] 
   // native_sim: Zephyr is a Linux program, zephyr.exe next to the image; it runs itself.
   if (board.emulator[0] === NATIVE_PROGRAM)
     return [path.join(path.dirname(kernel), NATIVE_PROGRAM), ...board.emulator.slice(1)];
-  return [...board.emulator, "-kernel", kernel];
+  if (forward === undefined) return [...board.emulator, "-kernel", kernel];
+  if (board.nic === null) {
+    throw new OcreError("OCRE_EMULATOR_NETWORK", `board ${board.id} has no emulated network interface`, {
+      hint: "the device agent's tcp transport needs one (agent.network.nic in the board's file); use --device serial:… instead",
+    });
+  }
+  // QEMU's user network: the guest reaches the host's loopback as 10.0.2.2; only 127.0.0.1 listens.
+  const nic = `user,model=${board.nic},hostfwd=tcp:127.0.0.1:${forward.host}-:${forward.guest}`;
+  return [...board.emulator, "-nic", nic, "-kernel", kernel];
 }
 
 function seconds(ms: number): string {
@@ -75,7 +92,7 @@ function seconds(ms: number): string {
 
 export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
   const env = options.env ?? process.env;
-  const command = emulatorCommand(options.board, options.kernel);
+  const command = emulatorCommand(options.board, options.kernel, options.forward);
   await access(options.kernel).catch(() => {
     throw new OcreError("OCRE_FIRMWARE_MISSING", `no firmware image at ${options.kernel}`, {
       hint: `build it first: ocre build --firmware --board ${options.board.zephyrBoard}`,

@@ -5,6 +5,7 @@ import type { BuildPlan } from "../config/plan.js";
 import type { ResolvedConfig } from "../config/types.js";
 import type { ContainerSpec } from "../spec.js";
 import { describeBudget, estimateBudget, kb, type MemoryBudget } from "./budget.js";
+import { planAgent, type AgentProject } from "./agent.js";
 import { writeProject } from "./project.js";
 
 /** Anything with these three methods (cli/ui/output.ts Output fits). */
@@ -105,6 +106,11 @@ export async function generateProjects(
     userStoreDir(),
   ]);
   for (const w of trust?.warnings ?? []) logger.warn(w);
+  // The device agent: every board must offer what it asks for, before any project is written.
+  const agentSettings = plan.agent;
+  const agents = new Map<string, AgentProject>(
+    agentSettings ? plans.map((p) => [p.board.id, planAgent(p.board, agentSettings, trust?.keys.length ?? 0)]) : [],
+  );
 
   const outDir = plan.outDir;
   const report: BoardsReport = {};
@@ -124,6 +130,7 @@ export async function generateProjects(
       budget: plan.budget,
       dir,
       trust,
+      agent: agents.get(plan.board.id),
     });
     logger.info(
       `generated ${plan.board.id}/ for ${plan.target.board} (Zephyr ${release.zephyrRevision}, ${plan.board.status})`,

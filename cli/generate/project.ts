@@ -13,6 +13,7 @@ import { cString, commentText, identifier, kconfigString, markdownText, shellWor
 import { capabilityExpression, planKconfig } from "./metadata.js";
 import { westTemplates } from "./templates.js";
 import type { EmbeddedSignature, TrustPlan } from "../sign/embed.js";
+import type { AgentProject } from "./agent.js";
 
 export interface ProjectInput {
   readonly board: Board;
@@ -26,6 +27,8 @@ export interface ProjectInput {
   readonly moduleSources?: { readonly zephyrModule: string; readonly wamrGlue: string };
   /** `--trust`: keys the firmware trusts and each container's embedded signature. */
   readonly trust?: TrustPlan | undefined;
+  /** The device agent (cli/generate/agent.ts), when the firmware carries it. */
+  readonly agent?: AgentProject | undefined;
 }
 
 export interface ProjectResult {
@@ -183,6 +186,10 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
         }
       : undefined,
     containers,
+    agent: input.agent,
+    // The runtime's container slots and WAMR's pool also serve the agent's installed containers.
+    maxContainers: specs.length + (input.agent?.maxRunning ?? 0),
+    heapPoolBytes: budget.ram.heapPoolBytes + (input.agent?.poolBytes ?? 0),
     features: plan.features,
     wasi: plan.wasi,
     interpreterSymbol: plan.interpreter,
@@ -241,6 +248,7 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
             : {}),
         })),
         ...(trust ? { trust: trust.keys.map((k) => k.fingerprint) } : {}),
+        ...(input.agent ? { agent: { transports: input.agent.transports, tcpPort: input.agent.tcpPort } } : {}),
         toolchainEnv: view.toolchainEnv,
         emulator: board.emulator?.command ?? null,
         budget,

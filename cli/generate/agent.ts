@@ -1,0 +1,134 @@
+import type { Board } from "../boards/types.js";
+import type { AgentSettings } from "../config/types.js";
+import { OcreError } from "../errors.js";
+
+/**
+ * The device agent in a generated project (ocre.yaml `device.agent`, `--agent`; docs/deploy.md):
+ * the Kconfig lines, the devicetree that gives it a store, and what main.c says. What a board
+ * can offer (a flash partition or a flash simulator, a network) is in its catalog entry
+ * (`agent:` in boards/<id>.yaml); a request the board cannot meet is refused before anything
+ * is written.
+ */
+export interface AgentProject {
+  /** prj.conf lines. */
+  readonly kconfig: readonly string[];
+  /** Appended to boards/<board>.overlay. */
+  readonly overlay: string;
+  /** The pool the installed containers take their modules and memories from. */
+  readonly poolBytes: number;
+  /** Installed containers that run at once (container slots and threads of the runtime). */
+  readonly maxRunning: number;
+  readonly tcpPort: number | null;
+  readonly transports: readonly string[];
+  /** "SMP over TCP port 1337, serial console": main.c's ready line and the README. */
+  readonly describe: string;
+}
+
+/** The store's erase block and program unit on a flash simulator (Zephyr's sim-flash). */
+const SIM_ERASE_BLOCK = 4096;
+const SIM_WRITE_BLOCK = 4;
+
+function simulatorOverlay(kb: number): string {
+  const size = `0x${(kb * 1024).toString(16)}`;
+  return `/* The device agent's store (docs/deploy.md): a RAM-backed flash simulator (erases to 0xff), lost at power-off. */
+/ {
+	ocre_sim_flash_controller: ocre_sim_flash_controller {
+		compatible = "zephyr,sim-flash";
+		#address-cells = <1>;
+		#size-cells = <1>;
+		erase-value = <0xff>;
+
+		ocre_sim_flash: flash_sim@0 {
+			compatible = "soc-nv-flash";
+			reg = <0x00000000 ${size}>;
+			erase-block-size = <${SIM_ERASE_BLOCK}>;
+			write-block-size = <${SIM_WRITE_BLOCK}>;
+
+			partitions {
+				compatible = "fixed-partitions";
+				#address-cells = <1>;
+				#size-cells = <1>;
+
+				ocre_store_partition: partition@0 {
+					label = "ocre_store";
+					reg = <0x00000000 ${size}>;
+				};
+			};
+		};
+	};
+};
+`;
+}
+
+function partitionOverlay(nodeLabel: string): string {
+  return `/* The device agent's store (docs/deploy.md): the board's ${nodeLabel}. */
+&${nodeLabel} {
+	label = "ocre_store";
+};
+`;
+}
+
+/**
+ * Plans the agent for one board, or throws the user's error: no place for the store, a
+ * transport the board cannot do, no key to trust.
+ */
+export function planAgent(board: Board, agent: AgentSettings, trustedKeys: number): AgentProject {
+  if (board.agent === undefined) {
+    throw new OcreError("OCRE_AGENT_BOARD", `board ${board.id} has no place for the device agent's store`, {
+      hint: `add \`agent: { store: ... }\` to the board's file (a flash partition or a flash simulator; docs/boards.md), or build without the agent (--agent none)`,
+    });
+  }
+  const tcp = agent.transports.includes("tcp");
+  const serial = agent.transports.includes("serial");
+  const network = board.agent.network;
+  if (tcp && network === undefined) {
+    throw new OcreError("OCRE_AGENT_TRANSPORT", `board ${board.id} has no network the device agent's tcp transport can use`, {
+      hint: `use --agent serial (the console), or add \`agent.network\` to the board's file (docs/boards.md)`,
+    });
+  }
+  if (trustedKeys === 0) {
+    throw new OcreError("OCRE_AGENT_TRUST", "the device agent installs only signed containers, but the firmware trusts no key", {
+      hint: "add `trust: [keys/ocre.pub]` to ocre.yaml or pass --trust KEY.pub (docs/signing.md)",
+    });
+  }
+  const store = board.agent.store;
+  const simulator = "simulatorKb" in store;
+  const pull = tcp && agent.pull;
+  const kconfig = [
+    "CONFIG_FLASH=y",
+    "CONFIG_FLASH_MAP=y",
+    "CONFIG_FLASH_PAGE_LAYOUT=y",
+    ...(simulator ? ["CONFIG_FLASH_SIMULATOR=y"] : []),
+    "CONFIG_OCRE_AGENT=y",
+    `CONFIG_OCRE_AGENT_SLOTS=${agent.slots}`,
+    `CONFIG_OCRE_AGENT_MAX_RUNNING=${agent.maxRunning}`,
+    `CONFIG_OCRE_AGENT_MAX_WASM=${agent.maxWasm}`,
+    ...(tcp
+      ? [
+          "CONFIG_NETWORKING=y",
+          "CONFIG_NET_IPV4=y",
+          "CONFIG_NET_IPV6=n",
+          "CONFIG_NET_TCP=y",
+          "CONFIG_NET_SOCKETS=y",
+          ...(pull ? ["CONFIG_DNS_RESOLVER=y"] : []),
+          ...(network?.kconfig ?? []),
+          "CONFIG_OCRE_AGENT_TCP=y",
+          `CONFIG_OCRE_AGENT_TCP_PORT=${agent.port}`,
+          ...(pull ? ["CONFIG_OCRE_AGENT_PULL=y"] : []),
+        ]
+      : []),
+    ...(serial ? ["CONFIG_OCRE_AGENT_SERIAL=y"] : []),
+  ];
+  const describe = [...(tcp ? [`SMP over TCP port ${agent.port}`] : []), ...(serial ? ["SMP on the console"] : [])].join(
+    ", ",
+  );
+  return {
+    kconfig,
+    overlay: simulator ? simulatorOverlay(store.simulatorKb) : partitionOverlay(store.partition),
+    poolBytes: agent.pool,
+    maxRunning: agent.maxRunning,
+    tcpPort: tcp ? agent.port : null,
+    transports: agent.transports,
+    describe,
+  };
+}
