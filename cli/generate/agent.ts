@@ -110,7 +110,8 @@ export function planAgent(board: Board, agent: AgentSettings, trustedKeys: numbe
           "CONFIG_NET_IPV6=n",
           "CONFIG_NET_TCP=y",
           "CONFIG_NET_SOCKETS=y",
-          ...(pull ? ["CONFIG_DNS_RESOLVER=y"] : []),
+          // A registry named by host name: DNS, whose answers come from the C library's heap.
+          ...(pull ? ["CONFIG_DNS_RESOLVER=y", "CONFIG_COMMON_LIBC_MALLOC_ARENA_SIZE=2048"] : []),
           ...(network?.kconfig ?? []),
           "CONFIG_OCRE_AGENT_TCP=y",
           `CONFIG_OCRE_AGENT_TCP_PORT=${agent.port}`,

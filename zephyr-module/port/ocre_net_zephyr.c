@@ -7,7 +7,6 @@
  */
 
 #include <errno.h>
-#include <stdio.h>
 
 #include <zephyr/net/socket.h>
 
@@ -23,25 +22,35 @@ static int wait_for(int fd, short events, uint32_t timeout_ms)
 
 int ocre_port_net_connect(const char *host, uint16_t port, uint32_t timeout_ms)
 {
-	struct zsock_addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM};
-	struct zsock_addrinfo *res = NULL;
-	char service[8];
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int r;
 
-	(void)snprintf(service, sizeof(service), "%u", (unsigned int)port);
-	if (zsock_getaddrinfo(host, service, &hints, &res) != 0 || res == NULL) {
+	/*
+	 * An address needs no resolver: getaddrinfo allocates its answer from the C library's heap,
+	 * which a firmware may not have. A name goes through DNS (CONFIG_DNS_RESOLVER).
+	 */
+	if (zsock_inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+#if defined(CONFIG_DNS_RESOLVER)
+		struct zsock_addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM};
+		struct zsock_addrinfo *res = NULL;
+
+		if (zsock_getaddrinfo(host, NULL, &hints, &res) != 0 || res == NULL) {
+			return -EHOSTUNREACH;
+		}
+		addr.sin_addr = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+		zsock_freeaddrinfo(res);
+#else
 		return -EHOSTUNREACH;
+#endif
 	}
-	int fd = zsock_socket(res->ai_family, SOCK_STREAM, IPPROTO_TCP);
+	int fd = zsock_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
 
 	if (fd < 0) {
-		zsock_freeaddrinfo(res);
 		return -errno;
 	}
 	/* Zephyr's connect blocks up to CONFIG_NET_SOCKETS_CONNECT_TIMEOUT; the bound is there. */
 	ARG_UNUSED(timeout_ms);
-	int r = zsock_connect(fd, res->ai_addr, res->ai_addrlen);
-
-	zsock_freeaddrinfo(res);
+	r = zsock_connect(fd, (struct sockaddr *)&addr, sizeof(addr));
 	if (r != 0) {
 		zsock_close(fd);
 		return -ECONNREFUSED;
