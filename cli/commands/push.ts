@@ -94,31 +94,20 @@ export function humanBytes(n: number): string {
 export const run = defineCommand(pushCommand, async (args, out) => {
   // The library loads on use, so other commands do not pay for it at start-up; only the
   // modules a push needs (the whole cli/oci barrel costs ~10-15 ms more to load).
-  const [annotations, { formatReference, parseReference }, { pushImage }, { readLayoutImage }, { resolveLocalImage }] =
-    await Promise.all([
-      import("../oci/annotations.js"),
-      import("../oci/reference.js"),
-      import("../oci/push.js"),
-      import("../oci/layout.js"),
-      import("../oci/store.js"),
-    ]);
+  const [{ formatReference, parseReference }, { pushLocalImage }] = await Promise.all([
+    import("../oci/reference.js"),
+    import("../oci/push-local.js"),
+  ]);
   const source = args.second === undefined ? undefined : args.first;
   const destination = parseReference(args.second ?? args.first);
-  const local = await resolveLocalImage(source, { cwd: args.cwd, layout: args.layout });
-  const content = await readLayoutImage(local.layout, local.descriptor);
-  const origin = local.descriptor.annotations?.[annotations.OCRE_ORIGIN];
-  const slash = origin?.indexOf("/") ?? -1;
-  const mountFrom =
-    origin !== undefined && slash > 0
-      ? { registry: origin.slice(0, slash), repository: origin.slice(slash + 1) }
-      : undefined;
   const options = await registryOptions(args, out);
-  out.info(`pushing ${local.ref ?? local.descriptor.digest} to ${formatReference(destination)}`);
   const bars = await progressBars(out);
-  const result = await pushImage(content, destination, {
+  const { image: local, result } = await pushLocalImage(source, destination, {
     ...options,
-    mountFrom,
+    cwd: args.cwd,
+    layout: args.layout,
     ...(args["chunk-size"] === undefined ? {} : { chunkSize: args["chunk-size"] }),
+    onImage: (image) => out.info(`pushing ${image.ref ?? image.descriptor.digest} to ${formatReference(destination)}`),
     onProgress: bars.update,
   }).finally(bars.stop);
   for (const blob of result.blobs) out.debug(`${blob.digest} ${blob.mediaType} ${blob.size} bytes: ${blob.action}`);

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { execFile } from "node:child_process";
 import { OcreError } from "../errors.js";
 
 /** A username and password (or token) for one registry. Never logged, never part of an error. */
@@ -78,6 +77,8 @@ function authKeys(registry: string): string[] {
 
 async function fromHelper(helper: string, registry: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
   // The docker credential-helper protocol: `docker-credential-<name> get`, host on stdin, JSON out.
+  // node:child_process loads only when a helper is configured (most pushes have none).
+  const { execFile } = await import("node:child_process");
   const stdout = await new Promise<string | undefined>((resolve) => {
     const child = execFile(`docker-credential-${helper}`, ["get"], { env, encoding: "utf8" }, (error, out) =>
       resolve(error ? undefined : out),

@@ -1,5 +1,12 @@
 import http from "node:http";
-import https from "node:https";
+import type https from "node:https";
+import { createRequire } from "node:module";
+
+// node:https (and the TLS stack under it) loads on the first https request: a push to a
+// loopback registry over http, the common case in tests and CI caches, never pays for it.
+const require = createRequire(import.meta.url);
+let httpsModule: typeof https | undefined;
+const loadHttps = (): typeof https => (httpsModule ??= require("node:https") as typeof https);
 
 /**
  * The HTTP layer under the registry client, on node:http/https. Not fetch: a registry client
@@ -62,17 +69,21 @@ function headersOf(message: http.IncomingMessage): ResponseHeaders {
 
 export class HttpTransport {
   private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private httpsAgent: https.Agent | undefined;
 
   constructor(private readonly options: TransportOptions) {
     // Keep-alive pools: a push is a dozen requests to one host; 16 sockets cover the parallel blob uploads.
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-    this.httpsAgent = new https.Agent({
+  }
+
+  private secureAgent(): https.Agent {
+    this.httpsAgent ??= new (loadHttps().Agent)({
       keepAlive: true,
       maxSockets: 16,
-      ...(options.ca === undefined ? {} : { ca: [...options.ca] }),
-      rejectUnauthorized: !options.insecure,
+      ...(this.options.ca === undefined ? {} : { ca: [...this.options.ca] }),
+      rejectUnauthorized: !this.options.insecure,
     });
+    return this.httpsAgent;
   }
 
   /** Sends one request; resolves when the response head has arrived. Never follows a redirect. */
@@ -82,10 +93,10 @@ export class HttpTransport {
     return new Promise<HttpResponse>((resolve, reject) => {
       const headers: Record<string, string> = { ...req.headers };
       if (req.body !== undefined) headers["content-length"] = String(req.body.byteLength);
-      const outgoing = (secure ? https : http).request(req.url, {
+      const outgoing = (secure ? loadHttps() : http).request(req.url, {
         method: req.method,
         headers,
-        agent: secure ? this.httpsAgent : this.httpAgent,
+        agent: secure ? this.secureAgent() : this.httpAgent,
         timeout: idleTimeoutMs,
         ...(req.signal === undefined ? {} : { signal: req.signal }),
       });
@@ -124,7 +135,7 @@ export class HttpTransport {
 
   close(): void {
     this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.httpsAgent?.destroy();
   }
 }
 

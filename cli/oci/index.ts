@@ -43,6 +43,7 @@ export {
 export { parseReference, formatReference, type RemoteReference } from "./reference.js";
 export { RegistryClient, type RegistryOptions } from "./registry-client.js";
 export { pushImage, pushWithClient, type PushOptions, type PushResult, type PushedBlob } from "./push.js";
+export { pushLocalImage, type PushLocalOptions, type PushLocalResult } from "./push-local.js";
 export {
   fetchImage,
   fetchWithClient,

@@ -51,6 +51,8 @@ export interface RegistryOptions {
   readonly idleTimeoutMs?: number;
   /** Time for the whole operation, retries included, from connecting on (default 15 min; 0 = none). */
   readonly totalTimeoutMs?: number;
+  /** Cancels the operation (connecting included), e.g. when the caller no longer needs it. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface RegistryResponse {
@@ -277,7 +279,9 @@ export class RegistryClient {
         : `registry ${registry}: no credentials (anonymous)`,
     );
     const total = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
-    const deadline = total > 0 ? AbortSignal.timeout(total) : undefined;
+    const timeout = total > 0 ? AbortSignal.timeout(total) : undefined;
+    const deadline =
+      options.signal === undefined ? timeout : timeout ? AbortSignal.any([timeout, options.signal]) : options.signal;
     // Every request and back-off listens on it; a pushed fleet has dozens in flight at once.
     if (deadline) setMaxListeners(1024, deadline);
     const host = apiHost(registry);

@@ -1,7 +1,6 @@
 import os from "node:os";
 import path from "node:path";
 import { OcreError } from "../errors.js";
-import { didYouMean } from "../util/suggest.js";
 import { isDigest } from "./digest.js";
 import type { Descriptor, ImageManifest } from "./image-types.js";
 import { parseImageIndex } from "./documents.js";
@@ -204,7 +203,8 @@ export async function resolveLocalImage(wanted: string | undefined, options: Sto
   const target = explicit ? explicit.ref : wanted;
   const images: LocalImage[] = [];
   const skipped: SkippedEntry[] = [];
-  for (const layout of layouts) {
+  // Without a name only the first layout (the app's own build) counts: the store is not read.
+  for (const layout of target === undefined ? layouts.slice(0, 1) : layouts) {
     const listing = await imagesIn(layout);
     images.push(...listing.images);
     skipped.push(...listing.skipped);
@@ -230,6 +230,8 @@ export async function resolveLocalImage(wanted: string | undefined, options: Sto
   const broken = skipped.find((e) => e.ref === target || e.digest === target);
   if (broken) throw broken.error;
   const known = images.flatMap((i) => [i.ref, i.name].filter((n): n is string => n !== undefined));
+  // Loaded only for this error: a push that finds its image does not pay for it.
+  const { didYouMean } = await import("../util/suggest.js");
   const suggestion = didYouMean(target, known);
   throw new OcreError("OCRE_IMAGE_NOT_FOUND", `no local image "${target}" in ${layouts.join(" or ")}`, {
     hint: suggestion || "`ocre image ls` lists local images; `ocre pull` fetches one from a registry",
