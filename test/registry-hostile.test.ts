@@ -372,6 +372,17 @@ describe("time, size and garbage", () => {
     expect(run.ms).toBeLessThan(15_000);
   });
 
+  it("push of a missing local image to a registry that never answers: the local error at once", async () => {
+    // `ocre push` connects while it reads the image; when the image is not there, that connection
+    // is cancelled rather than left to run into the 30 s idle timeout.
+    reg.state.fault = () => ({ hang: true });
+    const run = await ocre(["push", "no-such-image", `${reg.host}/iot/app:1.0.0`, "--cwd", work]);
+    expect(run.exitCode, run.stderr).toBe(1);
+    expect(run.stderr).toContain('error OCRE_IMAGE_NOT_FOUND: no local image "no-such-image"');
+    expect(run.stderr).not.toContain("OCRE_REGISTRY");
+    expect(run.ms).toBeLessThan(10_000);
+  });
+
   it("a registry that answers one byte at a time is cut off by the total timeout", async () => {
     reg.state.fault = (r: { path: string }) => (r.path.includes("/blobs/") ? { trickle: 100 } : undefined);
     const run = await failingPull("OCRE_REGISTRY_UNAVAILABLE", ["--timeout", "3s"]);
