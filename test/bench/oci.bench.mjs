@@ -1,11 +1,14 @@
 // Benchmark: pushing OCI images to a real registry on loopback (Debian's docker-registry).
-// 1. One template-sized image: `ocre push` vs `skopeo copy` of the same layout, both as CLI
-//    processes, interleaved, medians over several runs in this same run (target ratio ≤ 1.0).
+// 1. One template-sized image, as processes interleaved run by run (one warm-up round not
+//    counted), medians in this same run, each against `skopeo copy` of the same layout:
+//    - `ocre push` (the CLI): target ≤ 2.5× (issue 14; Node.js start-up alone is about 1-2×);
+//    - pushImage in this process (the library, no start-up): target ≤ 1.0× (issue 5).
 //    For reference, the same requests from a bare node:http script (test/oci-http-floor.mjs) and
 //    `node -e 0`: what any Node.js process pays here before ocre's own work.
 // 2. 200 distinct images pushed with bounded concurrency through the library in a child process:
 //    images/s and that process's peak RSS; then every tag is checked (tags list + each manifest
-//    digest), so none may be lost.
+//    digest): target none lost.
+// Exits 1 when a target is missed.
 // Run: npm run bench (or: npx tsc -p tsconfig.json && node test/bench/oci.bench.mjs).
 import { execFile, fork } from "node:child_process";
 import { promisify } from "node:util";
@@ -22,7 +25,9 @@ const repoRoot = path.resolve(here, "../..");
 const cli = path.join(repoRoot, "dist/cli/main.js");
 const oci = await import(path.join(repoRoot, "dist/cli/oci/index.js"));
 
-const RUNS = Number(process.env.OCRE_BENCH_RUNS ?? 7);
+const RUNS = Number(process.env.OCRE_BENCH_RUNS ?? 9);
+const CLI_TARGET = 2.5;
+const LIBRARY_TARGET = 1.0;
 const FLEET = Number(process.env.OCRE_BENCH_FLEET ?? 200);
 const CONCURRENCY = 8;
 
@@ -76,6 +81,7 @@ async function fleet(host) {
 }
 
 async function main() {
+  const failures = [];
   const registry = await startRegistry();
   const work = await mkdtemp(path.join(os.tmpdir(), "ocre-oci-bench-"));
   try {
@@ -91,16 +97,18 @@ async function main() {
     const floorMs = [];
     const entry = (await oci.readLayoutEntries(report.layout)).find((e) => e.descriptor.digest === report.digest);
     const content = await oci.readLayoutImage(report.layout, entry.descriptor);
-    for (let i = 0; i < RUNS; i++) {
+    // Round 0 warms the file system caches and is not counted.
+    for (let i = 0; i <= RUNS; i++) {
       // A fresh repository each time, so both tools really upload (HEAD finds nothing).
-      ocreMs.push(
+      const keep = (list) => (i === 0 ? [] : list);
+      keep(ocreMs).push(
         await timed(() =>
           run(process.execPath, [cli, "push", `${registry.host}/bench/ocre-${i}:1.0.0`, "--quiet"], {
             cwd: path.join(work, "blinky"),
           }),
         ),
       );
-      skopeoMs.push(
+      keep(skopeoMs).push(
         await timed(() =>
           run("skopeo", [
             "copy",
@@ -113,7 +121,7 @@ async function main() {
       );
       // The same requests from a bare Node.js script on node:http (no fetch, no ocre code): the
       // floor a Node.js CLI can reach here, to read the first row against.
-      floorMs.push(
+      keep(floorMs).push(
         await timed(() =>
           run(process.execPath, [
             path.join(repoRoot, "test/oci-http-floor.mjs"),
@@ -125,9 +133,9 @@ async function main() {
         ),
       );
       // Node.js itself, before any ocre code: the floor under the first row.
-      startupMs.push(await timed(() => run(process.execPath, ["-e", "0"])));
+      keep(startupMs).push(await timed(() => run(process.execPath, ["-e", "0"])));
       // The same push in process (no CLI start-up): what a CI script using the library pays.
-      libraryMs.push(
+      keep(libraryMs).push(
         await timed(() => oci.pushImage(content, oci.parseReference(`${registry.host}/bench/library-${i}:1.0.0`))),
       );
     }
@@ -144,43 +152,26 @@ async function main() {
     const ocreMed = median(ocreMs);
     const skopeoMed = median(skopeoMs);
     const libraryMed = median(libraryMs);
+    const row = (name, ms, target) => ({
+      case: name,
+      ms: Math.round(ms),
+      "skopeo copy ms": Math.round(skopeoMed),
+      ratio: +(ms / skopeoMed).toFixed(2),
+      target: target === undefined ? "" : `≤ ${target.toFixed(2)}`,
+      ok: target === undefined ? "" : ms / skopeoMed <= target ? "yes" : "NO",
+    });
+    const pushRows = [
+      row("ocre push (CLI process)", ocreMed, CLI_TARGET),
+      row("pushImage (library, in process)", libraryMed, LIBRARY_TARGET),
+      row("node:http script, same requests (floor)", median(floorMs)),
+      row("node -e 0 (Node.js start-up alone)", median(startupMs)),
+    ];
     console.log(
       `OCI push to a loopback docker-registry (blinky template image, ${report.size} bytes; medians of ${RUNS})`,
     );
-    console.table([
-      {
-        case: "ocre push (CLI process)",
-        ms: Math.round(ocreMed),
-        "skopeo copy ms": Math.round(skopeoMed),
-        ratio: +(ocreMed / skopeoMed).toFixed(2),
-        target: "≤ 1.00",
-        ok: ocreMed <= skopeoMed ? "yes" : "NO",
-      },
-      {
-        case: "pushImage (library, in process)",
-        ms: Math.round(libraryMed),
-        "skopeo copy ms": Math.round(skopeoMed),
-        ratio: +(libraryMed / skopeoMed).toFixed(2),
-        target: "≤ 1.00",
-        ok: libraryMed <= skopeoMed ? "yes" : "NO",
-      },
-      {
-        case: "node:http script, same requests (floor)",
-        ms: Math.round(median(floorMs)),
-        "skopeo copy ms": Math.round(skopeoMed),
-        ratio: +(median(floorMs) / skopeoMed).toFixed(2),
-        target: "",
-        ok: "",
-      },
-      {
-        case: "node -e 0 (Node.js start-up alone)",
-        ms: Math.round(median(startupMs)),
-        "skopeo copy ms": "",
-        ratio: "",
-        target: "",
-        ok: "",
-      },
-    ]);
+    console.table(pushRows);
+    for (const r of pushRows.filter((r) => r.ok === "NO"))
+      failures.push(`${r.case}: ${r.ratio} × skopeo copy, target ${r.target}`);
     console.log(`${FLEET} distinct images, ${CONCURRENCY} in flight, one connection pool (library)`);
     console.table([
       {
@@ -192,6 +183,17 @@ async function main() {
         ok: fleetResult.verified === FLEET ? "yes" : "NO",
       },
     ]);
+    if (fleetResult.verified !== FLEET) failures.push(`fleet: ${fleetResult.verified} of ${FLEET} images verified`);
+    console.log(
+      `load average: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")} on ${os.cpus().length} cores`,
+    );
+    if (failures.length > 0) {
+      console.log(`\nMissed targets:\n  ${failures.join("\n  ")}`);
+      process.exitCode = 1;
+    }
   } finally {
     await registry.stop();
     await rm(work, { recursive: true, force: true });

@@ -164,7 +164,7 @@ const rate = (MESSAGES / msgMs) * 1000;
 console.log(
   `Host simulator, virtual time (module preparation, not counted: blinky ${Math.round(day.loadWallMs)} ms, messages ${Math.round(msg.loadWallMs)} ms):`,
 );
-console.table([
+const rows = [
   {
     case: "blinky 24 h (86 400 ticks, 8.64 M sleeps)",
     "wall ms": Math.round(day.wallTimeMs - day.loadWallMs),
@@ -186,4 +186,10 @@ console.table([
     lost: MESSAGES - sub.stats.eventsDelivered,
     "out of order": sub.exitCode,
   },
-]);
+];
+console.table(rows);
+const missed = rows.filter((r) => r.ok !== "yes");
+if (missed.length > 0) {
+  console.log(`\nMissed targets:\n  ${missed.map((r) => `${r.case}: ${r.target}`).join("\n  ")}`);
+  process.exitCode = 1;
+}

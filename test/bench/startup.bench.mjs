@@ -3,17 +3,15 @@
 // that all of them see the same machine load, and the medians are compared:
 //   ocre --version, ocre --help, ocre boards       ≤ 2.0 × node -e 0
 //   no-op ocre build (second build, same line)     ≤ 2.0 × node -e 0
-//   ocre push of a built app, loopback registry    ≤ 2.5 × skopeo copy of the same OCI layout
-// The registry is Debian's docker-registry on 127.0.0.1 (test/registry-server.mjs); each push goes
-// to a new repository so that both tools really upload. Exits 1 when a target is missed.
+// (`ocre push` against `skopeo copy`, ≤ 2.5×, is measured in oci.bench.mjs, next to the other push
+// figures.) Exits 1 when a target is missed.
 // Runs: OCRE_BENCH_RUNS (default 11).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startRegistry } from "../registry-server.mjs";
 
 const exec = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,15 +28,12 @@ async function timed(file, args, options = {}) {
 }
 
 const work = await mkdtemp(path.join(os.tmpdir(), "ocre-bench-startup-"));
-const registry = await startRegistry();
 try {
   const app = path.join(work, "blinky");
   await exec(process.execPath, [cli, "new", app, "-t", "blinky", "--quiet"], { env });
   // The first build writes the cache entry for this exact command line; every timed one is a no-op.
   const buildLine = [cli, "build", "--quiet"];
   await exec(process.execPath, buildLine, { cwd: app, env });
-  const report = JSON.parse(await readFile(path.join(app, "build/report.json"), "utf8"));
-  const layout = path.join(app, "build", report.image.layout);
 
   const cases = {
     "node -e 0": () => timed(process.execPath, ["-e", "0"]),
@@ -46,21 +41,11 @@ try {
     "ocre --help": () => timed(process.execPath, [cli, "--help"]),
     "ocre boards": () => timed(process.execPath, [cli, "boards"], { cwd: work }),
     "no-op ocre build": () => timed(process.execPath, buildLine, { cwd: app }),
-    "ocre push": (i) =>
-      timed(process.execPath, [cli, "push", `${registry.host}/bench/ocre-${i}:1.0.0`, "--quiet"], { cwd: app }),
-    "skopeo copy": (i) =>
-      timed("skopeo", [
-        "copy",
-        "-q",
-        "--dest-tls-verify=false",
-        `oci:${layout}:${report.image.tag}`,
-        `docker://${registry.host}/bench/skopeo-${i}:1.0.0`,
-      ]),
   };
   const times = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
   // One warm-up round (file system caches), not counted.
-  for (const run of Object.values(cases)) await run("warmup");
-  for (let i = 0; i < RUNS; i++) for (const [name, run] of Object.entries(cases)) times[name].push(await run(i));
+  for (const run of Object.values(cases)) await run();
+  for (let i = 0; i < RUNS; i++) for (const [name, run] of Object.entries(cases)) times[name].push(await run());
 
   const ms = (name) => median(times[name]);
   const targets = [
@@ -68,7 +53,6 @@ try {
     ["ocre --help", "node -e 0", 2.0],
     ["ocre boards", "node -e 0", 2.0],
     ["no-op ocre build", "node -e 0", 2.0],
-    ["ocre push", "skopeo copy", 2.5],
   ];
   const rows = targets.map(([name, baseline, target]) => {
     const ratio = ms(name) / ms(baseline);
@@ -96,6 +80,5 @@ try {
     process.exitCode = 1;
   }
 } finally {
-  await registry.stop();
   await rm(work, { recursive: true, force: true });
 }
