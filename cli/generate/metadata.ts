@@ -1,5 +1,5 @@
 import { CAPABILITY_DEFS } from "../abi/contract.js";
-import type { Feature } from "../abi/table.js";
+import { OCRE_ABI, type Feature } from "../abi/table.js";
 import type { Board } from "../boards/types.js";
 import type { ContainerSpec } from "../spec.js";
 import { planFilesystem, type FilesystemPlan } from "./filesystem.js";
@@ -24,6 +24,15 @@ export const FEATURE_SYMBOLS: Readonly<Record<Exclude<Feature, "core">, string>>
   sensors: "OCRE_SENSORS",
   messaging: "OCRE_MESSAGING",
 });
+
+/**
+ * GPIO edge events, a part of the GPIO feature compiled in only when a container registers
+ * callbacks (Kconfig OCRE_GPIO_EVENTS): the interrupt path and the work queue cost about 1.7 KB
+ * of flash that blinky (output only) does not need.
+ */
+const GPIO_EVENT_CALLS: ReadonlySet<string> = new Set(
+  OCRE_ABI.filter((f) => f.feature === "gpio" && /_callback(_by_name)?$/.test(f.name)).map((f) => f.name),
+);
 
 /** Zephyr subsystems a feature's shim code needs. */
 const FEATURE_ZEPHYR: Readonly<Partial<Record<Feature, readonly string[]>>> = Object.freeze({
@@ -52,6 +61,11 @@ export function planKconfig(board: Board, specs: readonly ContainerSpec[]): Kcon
     symbol: FEATURE_SYMBOLS[feature],
     enabled: used.has(feature),
   }));
+  if (used.has("gpio"))
+    features.push({
+      symbol: "OCRE_GPIO_EVENTS",
+      enabled: specs.some((s) => s.imports.some((i) => i.module === "env" && GPIO_EVENT_CALLS.has(i.name))),
+    });
   // Full WASI only for containers granted sockets; the minimal set serves stdio, args, environ,
   // clocks, random and, with CONFIG_OCRE_WASI_FS, files (WAMR's libc-wasi does not build with
   // Zephyr 3.7's minimal libc: zephyr-module/Kconfig).

@@ -935,8 +935,8 @@ static int32_t gpio_unregister(struct ocre_container *c, int32_t port, int32_t p
 
 void ocre_container_gpio_release(struct ocre_container *c)
 {
-	/* Built without GPIO, no callback was ever registered: nothing to release. */
-	if (!OCRE_HAS_GPIO) {
+	/* Built without GPIO events, no callback was ever registered: nothing to release. */
+	if (!OCRE_HAS_GPIO_EVENTS) {
 		return;
 	}
 	for (int j = 0; j < OCRE_MAX_GPIO_CALLBACKS; j++) {

@@ -30,6 +30,12 @@
 #else
 #define OCRE_HAS_GPIO 1
 #endif
+/* GPIO edge events (ocre_gpio_register_callback*), a part of GPIO: Kconfig OCRE_GPIO_EVENTS. */
+#if !OCRE_HAS_GPIO || (defined(CONFIG_OCRE) && !defined(CONFIG_OCRE_GPIO_EVENTS))
+#define OCRE_HAS_GPIO_EVENTS 0
+#else
+#define OCRE_HAS_GPIO_EVENTS 1
+#endif
 #if defined(CONFIG_OCRE) && !defined(CONFIG_OCRE_SENSORS)
 #define OCRE_HAS_SENSORS 0
 #else

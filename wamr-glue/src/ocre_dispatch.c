@@ -38,7 +38,8 @@ static uint32_t arg_off(const uint64_t *a, int n, const struct ocre_mem *m)
  * A call into a feature the firmware is built without (Kconfig) never gets past ocre_cap_check,
  * which answers -ENOSYS; writing the call as BUILT(feature, call) makes that known at compile
  * time, so the call is left out and the linker drops the feature's code (hello: no timers,
- * GPIO, sensors or messaging).
+ * GPIO, sensors or messaging). GPIO_EVENTS is a part of GPIO that the capability check does not
+ * know: without it the callback calls answer -ENOSYS here (blinky: no edge interrupt path).
  */
 #define BUILT(feature, call) (OCRE_HAS_##feature ? (call) : -OCRE_ENOSYS)
 
@@ -127,9 +128,9 @@ static int32_t env_i32(struct ocre_container *c, const struct ocre_mem *m, unsig
 	case OCRE_FN_ocre_gpio_pin_toggle:
 		return BUILT(GPIO, ocre_api_ocre_gpio_pin_toggle(c, I(0), I(1)));
 	case OCRE_FN_ocre_gpio_register_callback:
-		return BUILT(GPIO, ocre_api_ocre_gpio_register_callback(c, I(0), I(1)));
+		return BUILT(GPIO_EVENTS, ocre_api_ocre_gpio_register_callback(c, I(0), I(1)));
 	case OCRE_FN_ocre_gpio_unregister_callback:
-		return BUILT(GPIO, ocre_api_ocre_gpio_unregister_callback(c, I(0), I(1)));
+		return BUILT(GPIO_EVENTS, ocre_api_ocre_gpio_unregister_callback(c, I(0), I(1)));
 	case OCRE_FN_ocre_gpio_configure_by_name:
 		return BUILT(GPIO, ocre_api_ocre_gpio_configure_by_name(c, m, P(0), I(1)));
 	case OCRE_FN_ocre_gpio_set_by_name:
@@ -139,9 +140,9 @@ static int32_t env_i32(struct ocre_container *c, const struct ocre_mem *m, unsig
 	case OCRE_FN_ocre_gpio_toggle_by_name:
 		return BUILT(GPIO, ocre_api_ocre_gpio_toggle_by_name(c, m, P(0)));
 	case OCRE_FN_ocre_gpio_register_callback_by_name:
-		return BUILT(GPIO, ocre_api_ocre_gpio_register_callback_by_name(c, m, P(0)));
+		return BUILT(GPIO_EVENTS, ocre_api_ocre_gpio_register_callback_by_name(c, m, P(0)));
 	case OCRE_FN_ocre_gpio_unregister_callback_by_name:
-		return BUILT(GPIO, ocre_api_ocre_gpio_unregister_callback_by_name(c, m, P(0)));
+		return BUILT(GPIO_EVENTS, ocre_api_ocre_gpio_unregister_callback_by_name(c, m, P(0)));
 	default:
 		return -OCRE_ENOSYS;
 	}

@@ -300,6 +300,7 @@ static const struct {
 		GPIO_ALIAS(sw1) GPIO_ALIAS(sw2) GPIO_ALIAS(sw3){NULL, {0}},
 };
 
+#ifdef CONFIG_OCRE_GPIO_EVENTS
 static struct gpio_callback gpio_cbs[ARRAY_SIZE(gpio_ctrls)];
 static bool gpio_cb_added[ARRAY_SIZE(gpio_ctrls)];
 static uint32_t gpio_irq_pins[ARRAY_SIZE(gpio_ctrls)];
@@ -309,6 +310,7 @@ static uint32_t gpio_seen_at[ARRAY_SIZE(gpio_ctrls)];
 /* Serialises callback registration (container threads). */
 static K_MUTEX_DEFINE(gpio_mutex);
 static struct k_work gpio_work;
+#endif /* CONFIG_OCRE_GPIO_EVENTS */
 
 static const struct device *gpio_dev(uint32_t port)
 {
@@ -365,6 +367,7 @@ int ocre_port_gpio_toggle(uint32_t port, uint32_t pin)
 	return dev == NULL ? -ENODEV : gpio_pin_toggle(dev, (gpio_pin_t)pin);
 }
 
+#ifdef CONFIG_OCRE_GPIO_EVENTS
 /* Thread context (system work queue): reads the levels the ISR could not. */
 static void gpio_work_handler(struct k_work *work)
 {
@@ -458,6 +461,18 @@ static int gpio_probe_init(void)
 }
 SYS_INIT(gpio_probe_init, APPLICATION, 0);
 #endif
+#else
+/* Built without edge events (no container registers callbacks): no interrupt path at all. */
+static void gpio_init(void)
+{
+}
+
+int ocre_port_gpio_irq(uint32_t port, uint32_t pin, bool enable)
+{
+	ARG_UNUSED(port), ARG_UNUSED(pin), ARG_UNUSED(enable);
+	return -ENOTSUP;
+}
+#endif /* CONFIG_OCRE_GPIO_EVENTS */
 
 int ocre_port_gpio_lookup(const char *name, uint32_t *port, uint32_t *pin)
 {
