@@ -62,6 +62,20 @@ describe("C shim cross-compiles", () => {
       expect((await undefinedIn(off.dir, "ocre_dispatch.o")).filter((s) => feature.test(s))).toEqual([]);
       expect(await undefinedIn(off.dir, "ocre_container.o")).not.toContain("ocre_verify_container");
       expect(await undefinedIn(all.dir, "ocre_container.o")).toContain("ocre_verify_container");
+      // GPIO without edge events (blinky): every GPIO call but the four callback calls.
+      const gpio = await compileTarget(m33, [
+        "-DCONFIG_OCRE=1",
+        "-DCONFIG_OCRE_MAX_CONTAINERS=1",
+        "-DCONFIG_OCRE_GPIO=1",
+      ]);
+      const gpioCalls = [...def.matchAll(/^OCRE_ABI_FN\((ocre_gpio_\w+), "[^"]*", OCRE_CAP_GPIO\)/gm)].map(
+        (m) => `ocre_api_${m[1]}`,
+      );
+      const callbackCalls = gpioCalls.filter((n) => /_callback(_by_name)?$/.test(n));
+      expect(callbackCalls).toHaveLength(4);
+      expect((await undefinedIn(gpio.dir, "ocre_dispatch.o")).filter((s) => feature.test(s)).sort()).toEqual(
+        gpioCalls.filter((n) => !callbackCalls.includes(n)).sort(),
+      );
     });
   });
 });

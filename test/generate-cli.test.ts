@@ -37,6 +37,7 @@ describe("ocre build --board (CLI)", () => {
     // blinky imports GPIO, hello only core: the union is compiled in, nothing else.
     const prj = await readFile(path.join(appDir, "build/mps2-an521/prj.conf"), "utf8");
     expect(prj).toMatch(/^CONFIG_OCRE_GPIO=y$/m);
+    expect(prj).toMatch(/^CONFIG_OCRE_GPIO_EVENTS=n$/m); // blinky only drives led0
     expect(prj).toMatch(/^CONFIG_OCRE_MESSAGING=n$/m);
     expect(await stat(path.join(appDir, "build/mps2-an521/containers/app1.wasm")).then((s) => s.size)).toBeGreaterThan(
       8,

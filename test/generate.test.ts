@@ -224,10 +224,31 @@ describe("generate: several containers", () => {
     expect(prj).toMatch(/^CONFIG_OCRE_SENSORS=y$/m);
     expect(prj).toMatch(/^CONFIG_OCRE_MESSAGING=y$/m);
     expect(prj).toMatch(/^CONFIG_OCRE_GPIO=y$/m);
+    // Output only (no callback registered): the edge-interrupt path is left out.
+    expect(prj).toMatch(/^CONFIG_OCRE_GPIO_EVENTS=n$/m);
     expect(prj).toMatch(/^CONFIG_OCRE_TIMERS=n$/m);
     expect(prj).toMatch(/^CONFIG_GPIO=y$/m);
     expect(prj).toMatch(/^CONFIG_SENSOR=y$/m);
     expect(new Uint8Array(await readFile(path.join(dir, "containers/app1.wasm")))).toEqual(second.wasm);
+  });
+});
+
+describe("generate: GPIO edge events", () => {
+  it("are compiled in only when a container registers callbacks", async () => {
+    const prjOf = async (specs: ContainerSpec[]): Promise<string> => {
+      const appDir = await tempDir("ocre-gen-gpio-");
+      await generate(specs, makeConfig(appDir), { boards: ["mps2-an521"] });
+      return readFile(path.join(appDir, "build/mps2-an521/prj.conf"), "utf8");
+    };
+    const led = makeSpec({ name: "led", uses: ["gpio"] });
+    const button = {
+      ...makeSpec({ name: "button", uses: ["gpio"] }),
+      imports: [{ module: "env", name: "ocre_gpio_register_callback_by_name" }],
+    };
+    expect(await prjOf([led, button])).toMatch(/^CONFIG_OCRE_GPIO_EVENTS=y$/m);
+    expect(await prjOf([led])).toMatch(/^CONFIG_OCRE_GPIO_EVENTS=n$/m);
+    // Without GPIO the symbol (which depends on it) is not set at all.
+    expect(await prjOf([makeSpec({ name: "hello" })])).not.toContain("OCRE_GPIO_EVENTS");
   });
 });
 

@@ -94,9 +94,10 @@ export function humanBytes(n: number): string {
 export const run = defineCommand(pushCommand, async (args, out) => {
   // The library loads on use, so other commands do not pay for it at start-up; only the
   // modules a push needs (the whole cli/oci barrel costs ~10-15 ms more to load).
-  const [{ formatReference, parseReference }, { pushLocalImage }] = await Promise.all([
+  const [{ formatReference, parseReference }, { pushLocalImage }, { readLocalSignature }] = await Promise.all([
     import("../oci/reference.js"),
     import("../oci/push-local.js"),
+    import("../sign/store.js"),
   ]);
   const source = args.second === undefined ? undefined : args.first;
   const destination = parseReference(args.second ?? args.first);
@@ -114,7 +115,6 @@ export const run = defineCommand(pushCommand, async (args, out) => {
   out.info(`pushed ${result.ref} (${humanBytes(result.size)}, ${humanBytes(result.uploadedBytes)} uploaded)`);
   // Signatures stored with the image (`ocre sign`, `ocre build --sign`) go up after it, under cosign's tag.
   // Only the layout is read unless there is one (the quick push path stays quick).
-  const { readLocalSignature } = await import("../sign/store.js");
   const signatures = await readLocalSignature(local.layout, result.digest);
   const signature = signatures
     ? await (await import("../sign/remote.js")).connectAndPushSignature(destination, result.digest, signatures, options)

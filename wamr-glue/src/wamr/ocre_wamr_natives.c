@@ -36,9 +36,31 @@ static void env_dispatch(wasm_exec_env_t env, uint64_t *args)
 	ocre_dispatch_env(c, &m, fn, args);
 }
 
+/*
+ * Without the device agent (Kconfig OCRE_AGENT) every container of a firmware is embedded at
+ * build time, and `ocre build` compiles in every feature their imports use: no container can
+ * import a call of a feature built without, so such calls are left out of the table (16 bytes of
+ * flash and of RAM each; WAMR sorts the table in place, so it cannot be const). With the agent,
+ * or without Kconfig, every call is registered and a call into a missing feature answers -ENOSYS.
+ */
+#if defined(CONFIG_OCRE) && !defined(CONFIG_OCRE_AGENT)
+#define NATIVE_IF(b, ...)  NATIVE_IF_(b, __VA_ARGS__)
+#define NATIVE_IF_(b, ...) NATIVE_IF_##b(__VA_ARGS__)
+#define NATIVE_IF_0(...)
+#define NATIVE_IF_1(...)   __VA_ARGS__
+#else
+#define NATIVE_IF(b, ...) __VA_ARGS__
+#endif
+/* By the .def's capability token (pasted, not expanded): 0 is a core call. */
+#define NATIVE_CAP_0(...)                  __VA_ARGS__
+#define NATIVE_CAP_OCRE_CAP_TIMERS(...)    NATIVE_IF(OCRE_HAS_TIMERS, __VA_ARGS__)
+#define NATIVE_CAP_OCRE_CAP_GPIO(...)      NATIVE_IF(OCRE_HAS_GPIO, __VA_ARGS__)
+#define NATIVE_CAP_OCRE_CAP_SENSORS(...)   NATIVE_IF(OCRE_HAS_SENSORS, __VA_ARGS__)
+#define NATIVE_CAP_OCRE_CAP_MESSAGING(...) NATIVE_IF(OCRE_HAS_MESSAGING, __VA_ARGS__)
+
 static NativeSymbol env_natives[] = {
 #define OCRE_ABI_FN(name, sig, cap)                                                                \
-	{#name, (void *)env_dispatch, sig, (void *)(uintptr_t)OCRE_FN_##name},
+	NATIVE_CAP_##cap({#name, (void *)env_dispatch, sig, (void *)(uintptr_t)OCRE_FN_##name}, )
 #include "../ocre_abi.def"
 #undef OCRE_ABI_FN
 };
