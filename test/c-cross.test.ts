@@ -10,7 +10,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { TARGETS, compileTarget, coreSources } from "./c/cross-compile.mjs";
 import { missingTools } from "./helpers/tools.js";
-import { repoRoot } from "./helpers/cli.js";
+import { repoRoot, tempDir } from "./helpers/cli.js";
 
 describe("C shim cross-compiles", () => {
   for (const target of TARGETS) {
@@ -76,6 +76,40 @@ describe("C shim cross-compiles", () => {
       expect((await undefinedIn(gpio.dir, "ocre_dispatch.o")).filter((s) => feature.test(s)).sort()).toEqual(
         gpioCalls.filter((n) => !callbackCalls.includes(n)).sort(),
       );
+    });
+
+    it("registers with WAMR only the calls of built features, unless the device agent may install more", async () => {
+      // Compiled against test/c/wamr-decls (WAMR's declarations, which are not vendored); the
+      // table's size in the object says how many calls are registered (16 bytes each on M33).
+      const def = await readFile(path.join(repoRoot, "wamr-glue/src/ocre_abi.def"), "utf8");
+      const caps = [...def.matchAll(/^OCRE_ABI_FN\(\w+, "[^"]*", (\w+)\)/gm)].map((m) => m[1]!);
+      expect(caps.length).toBeGreaterThan(30);
+      const entries = async (defines: string[]): Promise<number> => {
+        const dir = await tempDir("ocre-natives-");
+        const object = path.join(dir, "natives.o");
+        const glue = path.join(repoRoot, "wamr-glue");
+        await execa("arm-none-eabi-gcc", [
+          ...["-mcpu=cortex-m33", "-mthumb", "-Os", "-Wall", "-Wextra", "-Werror", "-c"],
+          ...[`-I${path.join(repoRoot, "test/c/wamr-decls")}`, `-I${path.join(glue, "include")}`],
+          `-I${path.join(glue, "src")}`,
+          ...defines,
+          path.join(glue, "src/wamr/ocre_wamr_natives.c"),
+          "-o",
+          object,
+        ]);
+        const line = (await execa("arm-none-eabi-nm", ["-S", "-t", "d", object])).stdout
+          .split("\n")
+          .find((l) => l.endsWith(" env_natives"))!;
+        return Number(line.split(/\s+/)[1]) / 16;
+      };
+      const count = (...kept: string[]) => caps.filter((c) => c === "0" || kept.includes(c)).length;
+      const kconfig = ["-DCONFIG_OCRE=1", "-DCONFIG_OCRE_MAX_CONTAINERS=1"];
+      expect(await entries(kconfig)).toBe(count());
+      expect(await entries([...kconfig, "-DCONFIG_OCRE_TIMERS=1", "-DCONFIG_OCRE_MESSAGING=1"])).toBe(
+        count("OCRE_CAP_TIMERS", "OCRE_CAP_MESSAGING"),
+      );
+      expect(await entries([...kconfig, "-DCONFIG_OCRE_AGENT=1"])).toBe(caps.length);
+      expect(await entries([])).toBe(caps.length);
     });
   });
 });
