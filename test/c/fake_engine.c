@@ -141,14 +141,38 @@ bool ocre_engine_has_export(struct ocre_container *c, const char *name)
 	return false;
 }
 
+int fake_host_live;
+size_t fake_host_live_bytes;
+
+/* Each block carries its size in front (16 bytes keep the caller's pointer aligned). */
+#define FAKE_HOST_HEADER 16
+
 void *ocre_engine_host_alloc(size_t size)
 {
-	return malloc(size);
+	uint8_t *p = malloc(FAKE_HOST_HEADER + size);
+
+	if (p == NULL) {
+		return NULL;
+	}
+	memcpy(p, &size, sizeof(size));
+	fake_host_live++;
+	fake_host_live_bytes += size;
+	return p + FAKE_HOST_HEADER;
 }
 
 void ocre_engine_host_free(void *ptr)
 {
-	free(ptr);
+	size_t size;
+
+	if (ptr == NULL) {
+		return;
+	}
+	uint8_t *p = (uint8_t *)ptr - FAKE_HOST_HEADER;
+
+	memcpy(&size, p, sizeof(size));
+	fake_host_live--;
+	fake_host_live_bytes -= size;
+	free(p);
 }
 
 void ocre_engine_thread_begin(void)

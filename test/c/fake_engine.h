@@ -34,6 +34,9 @@ int fake_heap_used(struct ocre_container *c);
 int fake_runs(struct ocre_container *c);
 /* The most ocre_engine_instantiate calls ever in progress at once. */
 int fake_max_concurrent_instantiations(void);
+/* Host allocations (ocre_engine_host_alloc) not yet freed: how many, how many bytes. */
+extern int fake_host_live;
+extern size_t fake_host_live_bytes;
 
 /* A host call as the natives make it: watchdog bookkeeping around the core function. */
 #define GUEST(c, expr)                                                                             \

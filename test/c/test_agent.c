@@ -41,6 +41,7 @@ static const struct fake_module m_good2 = {.magic = FAKE_MAGIC, .main = runs_for
 static const struct fake_module m_bad = {.magic = FAKE_MAGIC, .main = traps_at_once};
 
 static const char *annotations; /* of the next install's manifest, or NULL */
+static size_t last_install_bytes; /* manifest + payload + DER + Wasm of the last install */
 
 static int install(const char *name, const struct fake_module *m, bool tamper, const char **why)
 {
@@ -63,6 +64,7 @@ static int install(const char *name, const struct fake_module *m, bool tamper, c
 	if (ret != 0) {
 		return ret;
 	}
+	last_install_bytes = req.manifest_size + req.payload_size + req.der_size + req.wasm_size;
 	assert_int_equal(ocre_agent_install_write(img.manifest, req.manifest_size), 0);
 	assert_int_equal(ocre_agent_install_write(img.payload, req.payload_size), 0);
 	assert_int_equal(ocre_agent_install_write(img.der, req.der_size), 0);
@@ -229,12 +231,64 @@ static void metadata_comes_from_the_signed_annotations(void **state)
 	annotations = NULL;
 }
 
+/*
+ * An installed module's copy (and its signature) comes from the engine's heap while it runs,
+ * as large as what was installed, and goes back when it stops: no static buffer of the
+ * largest size per running container.
+ */
+static void module_memory_is_what_is_installed_and_given_back(void **state)
+{
+	(void)state;
+	const char *why = "";
+
+	(void)ocre_agent_remove("app");
+	const int before = fake_host_live;
+	const size_t before_bytes = fake_host_live_bytes;
+
+	assert_int_equal(install("app", &m_good, false, &why), 0);
+	wait_for_state("app", OCRE_STATE_RUNNING);
+	assert_int_equal(fake_host_live, before + 1);
+	/* The Wasm part is rounded up to 4 bytes (the block starts with it, aligned). */
+	assert_in_range(fake_host_live_bytes - before_bytes, last_install_bytes,
+			last_install_bytes + 3);
+	assert_true(last_install_bytes < 4096);
+
+	/* An update: the old version's block is given back, the new one's taken. */
+	assert_int_equal(install("app", &m_good2, false, &why), 0);
+	wait_for_state("app", OCRE_STATE_RUNNING);
+	assert_int_equal(fake_host_live, before + 1);
+
+	/* A trapping update, rolled back: still one block, the previous version's. */
+	capture_reset();
+	assert_int_equal(install("app", &m_bad, false, &why), 0);
+	for (int i = 0; i < 100 && log_count("event=rolledback") == 0; i++) {
+		ocre_agent_poll();
+		ocre_port_sleep_ms(5);
+	}
+	wait_for_state("app", OCRE_STATE_RUNNING);
+	assert_true(runs("app", &m_good2));
+	assert_int_equal(fake_host_live, before + 1);
+
+	assert_int_equal(ocre_agent_remove("app"), 0);
+	assert_int_equal(fake_host_live, before);
+	assert_int_equal(fake_host_live_bytes, before_bytes);
+
+	/* Installed but not started (a capability this firmware does not know): nothing kept. */
+	annotations = "\"io.ocre.capabilities\":\"teleport\"";
+	assert_int_equal(install("app", &m_good, false, &why), 0);
+	annotations = NULL;
+	assert_int_equal(ocre_agent_container("app"), -OCRE_ENOENT);
+	assert_int_equal(fake_host_live, before);
+	assert_int_equal(ocre_agent_remove("app"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_trapping_update_is_rolled_back),
 		cmocka_unit_test(a_version_left_on_trial_is_rolled_back_at_boot),
 		cmocka_unit_test(metadata_comes_from_the_signed_annotations),
+		cmocka_unit_test(module_memory_is_what_is_installed_and_given_back),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
