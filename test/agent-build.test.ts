@@ -117,14 +117,33 @@ describe.skipIf(missingTools("openssl"))("ocre build with the device agent", () 
     }
   }, 60_000);
 
-  it("a board with flash gives the agent its storage partition, without a simulator", async () => {
-    const r = await build(["--board", "nrf52840dk", "--agent", "serial", "--trust", "../k.pub", "--sign", "../k.key"]);
-    expect(r.exitCode).toBe(0);
-    const dir = path.join(app, "build/nrf52840dk");
-    expect(await readFile(path.join(dir, "boards/nrf52840dk_nrf52840.overlay"), "utf8")).toMatch(
-      /&storage_partition \{\n\tlabel = "ocre_store";\n\};/,
-    );
-    expect(await lines(path.join(dir, "prj.conf"))).not.toContain("CONFIG_FLASH_SIMULATOR=y");
+  it("a board with flash gives the agent its storage partition; its RAM budget counts the agent", async () => {
+    const manifest = path.join(app, "ocre.yaml");
+    const original = await readFile(manifest, "utf8");
+    // nrf52840dk has 256 KB of RAM: the default pool for installed containers (192 KiB) does not fit.
+    const over = await build(["--board", "nrf52840dk", "--agent", "serial", "--trust", "../k.pub"]);
+    expect(over.exitCode).toBe(1);
+    expect(over.stderr).toContain("OCRE_BUDGET");
+    expect(over.stderr).toMatch(/\+ device agent \d+ KB/);
+    await writeFile(manifest, `${original}device:\n  agent:\n    transports: [serial]\n    pool: 32768\n`);
+    try {
+      const r = await build(["--board", "nrf52840dk", "--trust", "../k.pub", "--sign", "../k.key"]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const dir = path.join(app, "build/nrf52840dk");
+      expect(await readFile(path.join(dir, "boards/nrf52840dk_nrf52840.overlay"), "utf8")).toMatch(
+        /&storage_partition \{\n\tlabel = "ocre_store";\n\};/,
+      );
+      const prj = await lines(path.join(dir, "prj.conf"));
+      expect(prj).not.toContain("CONFIG_FLASH_SIMULATOR=y");
+      // The pool: the embedded container's share plus the 32 KiB asked for the installed ones.
+      const report = JSON.parse(await readFile(path.join(dir, "ocre-project.json"), "utf8"));
+      const pool = Number(prj.find((l) => l.startsWith("CONFIG_OCRE_WAMR_HEAP_POOL_SIZE="))!.split("=")[1]);
+      expect(pool).toBe(report.budget.ram.heapPoolBytes);
+      expect(pool).toBeGreaterThan(32768);
+      expect(report.budget.ram.agentBytes).toBeGreaterThan(0);
+    } finally {
+      await writeFile(manifest, original);
+    }
   }, 60_000);
 
   it("refuses what a board cannot do, and an agent without a key to trust, writing nothing", async () => {
@@ -142,7 +161,7 @@ describe.skipIf(missingTools("openssl"))("ocre build with the device agent", () 
         "OCRE_AGENT_BOARD",
         /board esp32c3_devkitm has no place for the device agent's store/,
       ],
-      [["--board", "nrf52840dk", "--agent", "serial"], "OCRE_AGENT_TRUST", /trusts no key/],
+      [["--board", "mps2-an521", "--agent", "serial"], "OCRE_AGENT_TRUST", /trusts no key/],
       [["--board", "mps2-an521", "--agent", "usb"], "OCRE_FLAG_INVALID", /--agent takes transports \(tcp, serial/],
     ];
     for (const [args, code, message] of cases) {

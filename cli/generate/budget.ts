@@ -2,6 +2,7 @@ import type { Board } from "../boards/types.js";
 import type { ContainerSpec } from "../spec.js";
 import { planFilesystem } from "./filesystem.js";
 import { wamrPool, type ContainerBudget } from "./pool.js";
+import type { AgentSettings } from "../config/types.js";
 
 export type { ContainerBudget } from "./pool.js";
 
@@ -46,6 +47,11 @@ export interface MemoryBudget {
     readonly imageBytes: number;
     /** The containers' RAM disk and ext2's block cache (capability filesystem, cli/generate/filesystem.ts); else 0. */
     readonly filesystemBytes: number;
+    /**
+     * The device agent (ocre.yaml device.agent) besides its share of the pool (in
+     * heapPoolBytes): stacks, buffers, the flash simulator, the network stack; else 0.
+     */
+    readonly agentBytes: number;
   };
   readonly flash: {
     readonly totalBytes: number;
@@ -54,6 +60,8 @@ export interface MemoryBudget {
     readonly runtimeBytes: number;
     readonly shimBytes: number;
     readonly modulesBytes: number;
+    /** The device agent's code (and the network stack with tcp); else 0. */
+    readonly agentBytes: number;
   };
   readonly containers: readonly ContainerBudget[];
   readonly fits: boolean;
@@ -70,8 +78,14 @@ export interface MemoryBudget {
  * code, instance bookkeeping) at the same time, the runtime's own allocations and the slack above.
  * The board's RAM only decides whether that fits.
  */
-export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): MemoryBudget {
-  const { containers, slackBytes: slack, poolBytes: heapPool } = wamrPool(specs);
+export function estimateBudget(
+  board: Board,
+  specs: readonly ContainerSpec[],
+  agent?: AgentSettings,
+): MemoryBudget {
+  const { containers, slackBytes: slack, poolBytes: containersPool } = wamrPool(specs);
+  const heapPool = containersPool + (agent?.pool ?? 0);
+  const agentCost = agent ? agentBudget(board, agent) : { ramBytes: 0, flashBytes: 0 };
   const zephyrRam = board.memory.baseline.ramKb * KB;
   const runtimeRam = (RUNTIME_RAM_KB + SHIM_RAM_KB) * KB;
   const threadStacks = specs.length * THREAD_STACK_BYTES + MAIN_STACK_BYTES;
@@ -83,11 +97,14 @@ export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): M
     runtimeBytes: RUNTIME_FLASH_KB * KB,
     shimBytes: SHIM_FLASH_KB * KB,
     modulesBytes: modules,
+    agentBytes: agentCost.flashBytes,
   };
-  const flashTotal = flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes + flash.modulesBytes;
-  const imageBytes = board.memory.xip === false ? flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes : 0;
+  const flashTotal = flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes + flash.modulesBytes + flash.agentBytes;
+  const imageBytes =
+    board.memory.xip === false ? flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes + flash.agentBytes : 0;
   const filesystemBytes = planFilesystem(board, specs)?.ramBytes ?? 0;
-  const ramTotal = zephyrRam + runtimeRam + threadStacks + heapPool + modules + imageBytes + filesystemBytes;
+  const ramTotal =
+    zephyrRam + runtimeRam + threadStacks + heapPool + modules + imageBytes + filesystemBytes + agentCost.ramBytes;
   const availableFlash = board.memory.flashKb * KB;
   return {
     ram: {
@@ -101,11 +118,40 @@ export function estimateBudget(board: Board, specs: readonly ContainerSpec[]): M
       containerDataBytes: modules,
       imageBytes,
       filesystemBytes,
+      agentBytes: agentCost.ramBytes,
     },
     flash: { totalBytes: flashTotal, availableBytes: availableFlash, ...flash },
     containers,
     fits: ramTotal <= availableRam && flashTotal <= availableFlash,
     source: "estimate: board baseline (boards/<id>.yaml) + WAMR sample footprint on mps2-an521 + container limits",
+  };
+}
+
+/*
+ * The device agent's cost beyond its pool, from the linker figures of blinky's firmware on
+ * mps2-an521 (Zephyr 3.7.1, arm-none-eabi-gcc 12.2, -Os; docs/deploy.md "What it costs"),
+ * rounded up: without a transport +19,660 B flash and, besides pool, flash simulator and one
+ * runtime slot, +9,248 B RAM (trial stack, store tables); the tcp transport +67,344 B flash
+ * (Zephyr's network stack and driver) and +61,824 B RAM (network buffers and threads, the
+ * server's stack and frames, the pull's buffers).
+ */
+const AGENT_FLASH_KB = 20;
+const AGENT_RAM_KB = 10;
+const AGENT_TCP_FLASH_KB = 66;
+const AGENT_TCP_RAM_KB = 61;
+/* ocre_container record of one more runtime slot (mps2-an521: 2,832 B per slot). */
+const CONTAINER_RECORD_BYTES = 2832;
+
+function agentBudget(board: Board, agent: AgentSettings): { ramBytes: number; flashBytes: number } {
+  const tcp = agent.transports.includes("tcp");
+  const store = board.agent?.store;
+  const simulatorBytes = store !== undefined && "simulatorKb" in store ? store.simulatorKb * KB : 0;
+  return {
+    ramBytes:
+      (AGENT_RAM_KB + (tcp ? AGENT_TCP_RAM_KB : 0)) * KB +
+      agent.maxRunning * (THREAD_STACK_BYTES + CONTAINER_RECORD_BYTES) +
+      simulatorBytes,
+    flashBytes: (AGENT_FLASH_KB + (tcp ? AGENT_TCP_FLASH_KB : 0)) * KB,
   };
 }
 
@@ -118,8 +164,8 @@ export function describeBudget(budget: MemoryBudget): string[] {
   const r = budget.ram;
   const f = budget.flash;
   return [
-    `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} (${kb(r.poolSlackBytes)} of it slack) + stacks ${kb(r.threadStackBytes)} + containers ${kb(r.containerDataBytes)} (.data)${r.imageBytes > 0 ? ` + code ${kb(r.imageBytes)} (no XIP: the image runs from RAM)` : ""}${r.filesystemBytes > 0 ? ` + files ${kb(r.filesystemBytes)} (RAM disk)` : ""}`,
-    `flash ${kb(f.totalBytes)} of ${kb(f.availableBytes)}: Zephyr ${kb(f.zephyrBytes)} + WAMR ${kb(f.runtimeBytes)} + shim ${kb(f.shimBytes)} + modules ${kb(f.modulesBytes)}`,
+    `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} (${kb(r.poolSlackBytes)} of it slack) + stacks ${kb(r.threadStackBytes)} + containers ${kb(r.containerDataBytes)} (.data)${r.imageBytes > 0 ? ` + code ${kb(r.imageBytes)} (no XIP: the image runs from RAM)` : ""}${r.filesystemBytes > 0 ? ` + files ${kb(r.filesystemBytes)} (RAM disk)` : ""}${r.agentBytes > 0 ? ` + device agent ${kb(r.agentBytes)}` : ""}`,
+    `flash ${kb(f.totalBytes)} of ${kb(f.availableBytes)}: Zephyr ${kb(f.zephyrBytes)} + WAMR ${kb(f.runtimeBytes)} + shim ${kb(f.shimBytes)} + modules ${kb(f.modulesBytes)}${f.agentBytes > 0 ? ` + device agent ${kb(f.agentBytes)}` : ""}`,
     ...budget.containers.map(
       (c) =>
         `  ${c.name}: linear memory ${kb(c.linearMemoryBytes)} (${kb(c.peakLinearMemoryBytes)} while growing) + WAMR stack ${kb(c.stackBytes)} + code ${kb(c.wasmBytes)} (pool share ${kb(c.poolBytes)})`,

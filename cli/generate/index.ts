@@ -76,7 +76,11 @@ export async function generateProjects(
     logger.warn(`container ${JSON.stringify(duplicate.name)} is embedded more than once; each copy runs`);
   }
 
-  const plans = plan.boards.map(({ board, target }) => ({ board, target, budget: estimateBudget(board, specs) }));
+  const plans = plan.boards.map(({ board, target }) => ({
+    board,
+    target,
+    budget: estimateBudget(board, specs, plan.agent),
+  }));
   const over = plans.filter((p) => !p.budget.fits);
   if (over.length > 0 && !plan.allowOverBudget) {
     const details = over.flatMap((p) => [

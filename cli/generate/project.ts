@@ -187,9 +187,10 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
       : undefined,
     containers,
     agent: input.agent,
-    // The runtime's container slots and WAMR's pool also serve the agent's installed containers.
+    // The runtime's container slots also serve the agent's installed containers (the budget's
+    // pool includes their share).
     maxContainers: specs.length + (input.agent?.maxRunning ?? 0),
-    heapPoolBytes: budget.ram.heapPoolBytes + (input.agent?.poolBytes ?? 0),
+    heapPoolBytes: budget.ram.heapPoolBytes,
     features: plan.features,
     wasi: plan.wasi,
     interpreterSymbol: plan.interpreter,
