@@ -19,6 +19,7 @@ set(OCRE_CORE_SOURCES
   ${OCRE_GLUE_DIR}/src/ocre_health.c
   ${OCRE_GLUE_DIR}/src/ocre_json.c
   ${OCRE_GLUE_DIR}/src/ocre_log.c
+  ${OCRE_GLUE_DIR}/src/ocre_logring.c
   ${OCRE_GLUE_DIR}/src/ocre_mem.c
   ${OCRE_GLUE_DIR}/src/ocre_policy.c
   ${OCRE_GLUE_DIR}/src/ocre_verify.c

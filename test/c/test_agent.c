@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <ocre/ocre_agent.h>
+#include <ocre/ocre_logring.h>
 
 #include "ocre_flash_posix.h"
 #include "test_signing.h"
@@ -131,10 +132,40 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The agent's health events about `name` in the log ring, in order, as "event,event,...". */
+static void agent_events_in_ring(const char *name, char *out, size_t cap)
+{
+	static const char *const agent_events[] = {"installed", "updated", "refused", "rolledback",
+						   "trapped"};
+	uint32_t first, next;
+	struct ocre_logring_entry e;
+
+	out[0] = '\0';
+	ocre_logring_bounds(&first, &next);
+	for (uint32_t seq = first; seq < next; seq++) {
+		if (!ocre_logring_get(seq, &e) || e.kind != OCRE_LOGRING_HEALTH ||
+		    strcmp(e.name, name) != 0) {
+			continue;
+		}
+		for (size_t i = 0; i < sizeof(agent_events) / sizeof(agent_events[0]); i++) {
+			char ev[32];
+
+			snprintf(ev, sizeof(ev), "event=%s ", agent_events[i]);
+			if (strncmp(e.text, ev, strlen(ev)) == 0 && strlen(out) + 12 < cap) {
+				strcat(out, out[0] != '\0' ? "," : "");
+				strcat(out, agent_events[i]);
+			}
+		}
+	}
+}
+
 static void a_trapping_update_is_rolled_back(void **state)
 {
 	(void)state;
 	const char *why = "";
+	char events[256];
+
+	ocre_logring_reset();
 
 	assert_int_equal(install("app", &m_good, false, &why), 0);
 	wait_for_state("app", OCRE_STATE_RUNNING);
@@ -179,6 +210,11 @@ static void a_trapping_update_is_rolled_back(void **state)
 	wait_for_state("app", OCRE_STATE_RUNNING);
 	assert_true(runs("app", &m_good));
 	assert_int_equal(log_count("reason=asked by the host"), 1);
+
+	/* The log ring (`ocre device logs`, the shell's `ocre logs`) kept the same story. */
+	agent_events_in_ring("app", events, sizeof(events));
+	assert_string_equal(events,
+			    "installed,refused,updated,trapped,rolledback,updated,rolledback");
 }
 
 static void a_version_left_on_trial_is_rolled_back_at_boot(void **state)

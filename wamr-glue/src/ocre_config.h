@@ -99,6 +99,17 @@
 #define OCRE_HAS_AGENT_PULL 1
 #endif
 
+/*
+ * The log ring (ocre_logring.c): recent health events and container output lines in RAM, for
+ * `ocre device logs` and the shell. CONFIG_OCRE_LOG_RING on Zephyr (default on with the agent);
+ * elsewhere built in.
+ */
+#if defined(CONFIG_OCRE) && !defined(CONFIG_OCRE_LOG_RING)
+#define OCRE_HAS_LOG_RING 0
+#else
+#define OCRE_HAS_LOG_RING 1
+#endif
+
 /* Longest topic and content type accepted by publish, in bytes without the NUL. */
 #define OCRE_MAX_TOPIC_BYTES OCRE_MAX_TOPIC_SIZE
 #if defined(CONFIG_OCRE_LATENCY_PROBE) || defined(OCRE_LATENCY_PROBE)

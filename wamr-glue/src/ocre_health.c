@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <ocre/ocre_logring.h>
+
 #include "ocre_internal.h"
 
 #define HEALTH_TOPIC_PREFIX "ocre/health/"
@@ -50,6 +52,9 @@ void ocre_health_emit(enum ocre_health_event event, const char *container, const
 	ocre_log(event == OCRE_HEALTH_STARTED || event == OCRE_HEALTH_EXITED ? OCRE_LOG_INF
 									      : OCRE_LOG_WRN,
 		 "health %s", line);
+#if OCRE_HAS_LOG_RING
+	ocre_logring_add(OCRE_LOGRING_HEALTH, container, line, strnlen(line, sizeof(line)));
+#endif
 #if OCRE_HAS_MESSAGING
 	(void)ocre_bus_publish(topic, HEALTH_CTYPE, line, (uint32_t)strlen(line));
 #endif

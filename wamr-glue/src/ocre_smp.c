@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <ocre/ocre_agent.h>
+#include <ocre/ocre_logring.h>
 #include <ocre/ocre_pull.h>
 #include <ocre/ocre_smp.h>
 
@@ -275,6 +276,83 @@ static void cmd_pull(struct ocre_cbor_w *w, const struct ocre_cbor_field *f, int
 }
 #endif
 
+#if OCRE_HAS_LOG_RING
+/* At most 23 entries per answer, so that the array's CBOR head is one byte, patched at the end. */
+#define LOGS_MAX_ENTRIES 23
+/* CBOR bytes of an entry besides its name and text (keys, heads, numbers), rounded up. */
+#define LOGS_ENTRY_OVERHEAD 64
+/* Room kept for the answer's last key and value ("next": a uint32). */
+#define LOGS_TAIL 16
+
+/*
+ * {"since"?: seq} -> {"rc", "first", "entries": [{"seq", "ms", "kind", "name", "text"}], "next"}:
+ * the entries from max(since, first) on, as many as fit in a frame; "next" is the sequence to
+ * ask for next (less than "since" after the device restarted). "first" > "since" tells the host
+ * that the ring overwrote what it had not read yet.
+ */
+static void cmd_logs(struct ocre_cbor_w *w, const struct ocre_cbor_field *f, int n)
+{
+	static struct ocre_logring_entry e;
+	uint32_t since = 0;
+	uint32_t first;
+	uint32_t next;
+	const struct ocre_cbor_field *s = ocre_cbor_get(f, n, "since", OCRE_CBOR_UINT);
+
+	if (s != NULL) {
+		if (s->u > UINT32_MAX) {
+			answer_rc(w, -OCRE_EINVAL, "\"since\" is not a sequence number");
+			return;
+		}
+		since = (uint32_t)s->u;
+	}
+	ocre_logring_bounds(&first, &next);
+	ocre_cbor_map(w, 4);
+	ocre_cbor_cstr(w, "rc");
+	ocre_cbor_uint(w, 0);
+	ocre_cbor_cstr(w, "first");
+	ocre_cbor_uint(w, first);
+	ocre_cbor_cstr(w, "entries");
+	size_t head = w->len;
+	uint8_t count = 0;
+	uint32_t seq = since > first ? since : first;
+
+	ocre_cbor_array(w, 0); /* patched below */
+	for (; seq < next && count < LOGS_MAX_ENTRIES && !w->overflow; seq++) {
+		if (!ocre_logring_get(seq, &e)) {
+			continue; /* overwritten since the bounds were read */
+		}
+		if (w->len + LOGS_ENTRY_OVERHEAD + strlen(e.name) + strlen(e.text) + LOGS_TAIL >
+		    w->cap) {
+			break;
+		}
+		ocre_cbor_map(w, 5);
+		ocre_cbor_cstr(w, "seq");
+		ocre_cbor_uint(w, e.seq);
+		ocre_cbor_cstr(w, "ms");
+		ocre_cbor_uint(w, e.uptime_ms);
+		ocre_cbor_cstr(w, "kind");
+		ocre_cbor_cstr(w, ocre_logring_kind_name(e.kind));
+		ocre_cbor_cstr(w, "name");
+		ocre_cbor_cstr(w, e.name);
+		ocre_cbor_cstr(w, "text");
+		ocre_cbor_cstr(w, e.text);
+		count++;
+	}
+	if (!w->overflow) {
+		w->buf[head] = (uint8_t)(0x80u | count);
+	}
+	ocre_cbor_cstr(w, "next");
+	ocre_cbor_uint(w, count > 0 || since <= next ? seq : next);
+}
+#else
+static void cmd_logs(struct ocre_cbor_w *w, const struct ocre_cbor_field *f, int n)
+{
+	(void)f;
+	(void)n;
+	answer_rc(w, -OCRE_ENOSYS, "this device keeps no log ring (CONFIG_OCRE_LOG_RING)");
+}
+#endif
+
 size_t ocre_smp_handle(const uint8_t *req, size_t len, uint8_t *rsp, size_t cap)
 {
 	struct ocre_cbor_field f[MAX_FIELDS];
@@ -303,6 +381,8 @@ size_t ocre_smp_handle(const uint8_t *req, size_t len, uint8_t *rsp, size_t cap)
 	} else if (op == OCRE_SMP_OP_WRITE &&
 		   (cmd == OCRE_SMP_CMD_REMOVE || cmd == OCRE_SMP_CMD_ROLLBACK)) {
 		cmd_name(&w, f, n, cmd);
+	} else if (op == OCRE_SMP_OP_READ && cmd == OCRE_SMP_CMD_LOGS) {
+		cmd_logs(&w, f, n);
 	} else if (op == OCRE_SMP_OP_WRITE && cmd == OCRE_SMP_CMD_PULL) {
 		cmd_pull(&w, f, n);
 	} else {

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include <ocre/ocre_logring.h>
+
 #include "ocre_internal.h"
 
 #define WASI_IOV_MAX 1024 /* as POSIX IOV_MAX; bounds the iovec array a module can pass */
@@ -19,7 +21,7 @@
 int32_t ocre_wasi_fd_write(struct ocre_container *c, const struct ocre_mem *m, int32_t fd,
 			   uint32_t iovs, uint32_t iovs_len, uint32_t nwritten)
 {
-	(void)c;
+	(void)c; /* used only by the log ring */
 	if (fd != 1 && fd != 2) {
 		return OCRE_WASI_EBADF;
 	}
@@ -43,6 +45,13 @@ int32_t ocre_wasi_fd_write(struct ocre_container *c, const struct ocre_mem *m, i
 		}
 		total += len;
 	}
+#if OCRE_HAS_LOG_RING
+	/* Kept for `ocre device logs` and the shell, a line per entry. */
+	struct ocre_logring_line line = {.len = 0};
+	enum ocre_logring_kind kind = fd == 1 ? OCRE_LOGRING_STDOUT : OCRE_LOGRING_STDERR;
+	const char *name = c != NULL && c->meta.name != NULL ? c->meta.name : "?";
+#endif
+
 	for (uint32_t i = 0; i < iovs_len; i++) {
 		uint32_t buf, len;
 
@@ -50,8 +59,14 @@ int32_t ocre_wasi_fd_write(struct ocre_container *c, const struct ocre_mem *m, i
 		(void)ocre_mem_get_u32(m, iovs + i * 8u + 4u, &len);
 		if (len > 0) {
 			ocre_port_console_write((const char *)m->base + buf, len);
+#if OCRE_HAS_LOG_RING
+			ocre_logring_line_feed(&line, kind, name, (const char *)m->base + buf, len);
+#endif
 		}
 	}
+#if OCRE_HAS_LOG_RING
+	ocre_logring_line_flush(&line, kind, name);
+#endif
 	(void)ocre_mem_put_u32(m, nwritten, total);
 	return OCRE_WASI_ESUCCESS;
 }

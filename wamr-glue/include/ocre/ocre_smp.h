@@ -39,6 +39,7 @@ enum ocre_smp_cmd {
 	OCRE_SMP_CMD_REMOVE = 2,   /* write */
 	OCRE_SMP_CMD_ROLLBACK = 3, /* write */
 	OCRE_SMP_CMD_PULL = 4,     /* write: the device pulls from a registry itself */
+	OCRE_SMP_CMD_LOGS = 5,     /* read: the log ring (ocre/ocre_logring.h) from a sequence on */
 };
 
 /* MCUmgr's result codes (MGMT_ERR_*), the "rc" of every response. */
