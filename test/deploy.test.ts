@@ -12,7 +12,7 @@ import path from "node:path";
 import { fixtureConfig, fixtureSpec } from "./oci-fixture.mjs";
 import { freePort, startRegistry } from "./registry-server.mjs";
 import { missingTools } from "./helpers/tools.js";
-import { repoRoot, runOcre, tempDir } from "./helpers/cli.js";
+import { cliPath, repoRoot, runOcre, tempDir } from "./helpers/cli.js";
 import { packageImage } from "../cli/oci/index.js";
 import { parseHealth } from "../cli/abi/health.js";
 import type { ContainerSpec } from "../cli/spec.js";
@@ -236,6 +236,63 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
       const missing = await runOcre(["device", "ls", "--device", "serial:/nonexistent/tty"]);
       expect(missing.exitCode).toBe(1);
       expect(missing.stderr).toContain("OCRE_DEVICE_UNAVAILABLE");
+    });
+
+    it("device logs: the log ring shows the refusal, the update and the rollback, over TCP and serial", async () => {
+      // Since the restart in the first test: the untrusted install, the serial update and rollback.
+      const r = await runOcre(["device", "logs", "--device", device.address, "--json"]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const got = json(r.stdout);
+      expect(got).toMatchObject({ ok: true, first: 0, missed: 0 });
+      const health = got.entries.filter((e: { kind: string }) => e.kind === "health");
+      expect(health.map((e: { text: string }) => /^event=(\w+)/.exec(e.text)![1])).toEqual([
+        "refused",
+        "updated",
+        "rolledback",
+      ]);
+      expect(health[0]).toMatchObject({ name: "hello", seq: 0 });
+      expect(health[0].text).toContain("reason=install: the signature is not by a trusted key");
+      expect(health[1].text).toContain(`digest=${v2.digest.slice(0, 23)}`);
+      expect(health[2].text).toContain("reason=asked by the host");
+      expect(got.next).toBe(got.entries.at(-1).seq + 1);
+      // The same over the serial console, as lines; nothing new after "next".
+      const text = await runOcre(["device", "logs", "--device", device.serial]);
+      expect(text.exitCode, text.stderr).toBe(0);
+      expect(text.stdout).toMatch(/^\[ +\d+\.\d{3} s\] hello health: event=refused reason=install: the signature is not by a trusted key$/m);
+      expect(text.stdout.trim().split("\n")).toHaveLength(got.entries.length);
+      const none = json(
+        (await runOcre(["device", "logs", "--device", device.address, "--since", String(got.next), "--json"])).stdout,
+      );
+      expect(none.entries).toEqual([]);
+      const bad = await runOcre(["device", "logs", "--device", device.address, "--since", "-1"]);
+      expect(bad.exitCode).toBe(1);
+      expect(bad.stderr).toContain("OCRE_FLAG_INVALID");
+    });
+
+    it("device logs --follow (on the serial console) prints new entries as JSON lines until interrupted", async () => {
+      const since = json((await runOcre(["device", "logs", "--device", device.address, "--json"])).stdout).next;
+      const follow = execa(
+        process.execPath,
+        [cliPath, "device", "logs", "--device", device.serial, "--follow", "--json", "--since", String(since)],
+        { reject: false },
+      );
+      let out = "";
+      follow.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+      const deployed = await runOcre(["deploy", v2.dir, "--device", device.address]);
+      expect(deployed.exitCode, deployed.stderr).toBe(0);
+      for (let i = 0; i < 100 && !out.includes("\n"); i++) await new Promise((r) => setTimeout(r, 50));
+      follow.kill("SIGINT");
+      const done = await follow;
+      expect(done.exitCode, done.stderr).toBe(0);
+      const lines = out
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { seq: number; text: string });
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ seq: since, kind: "health", name: "hello" });
+      expect(lines[0]!.text).toMatch(/^event=updated digest=sha256:[0-9a-f]{16} previous=sha256:[0-9a-f]{16} seq=\d+$/);
+      // Back to v1 running, as the registry tests below expect.
+      expect((await runOcre(["device", "rollback", "hello", "--device", device.address])).exitCode).toBe(0);
     });
 
     describe("the device pulls from a registry", () => {

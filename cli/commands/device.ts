@@ -1,3 +1,4 @@
+import { OcreError } from "../errors.js";
 import { defineCommand } from "./define.js";
 import { deviceCommand, sub } from "./grammar.js";
 
@@ -50,4 +51,43 @@ export const rollback = defineCommand(sub(deviceCommand, "rollback"), async (arg
   out.info(`${args.name}: rolled back on ${args.device}; ${now.digest} runs (version ${now.seq})`);
   out.print(now.digest);
   out.result({ ok: true, device: args.device, name: args.name, entry: now });
+});
+
+/** `ocre device logs`. */
+export const logs = defineCommand(sub(deviceCommand, "logs"), async (args, out) => {
+  const { parseDeviceAddress } = await import("../deploy/index.js");
+  const { followDeviceLogs, formatLogEntry, readDeviceLogs } = await import("../deploy/logs.js");
+  const { escapeJson } = await import("../ui/escape.js");
+  const address = parseDeviceAddress(args.device);
+  const since = args.since ?? 0;
+  if (!Number.isInteger(since) || since < 0 || since > 0xffff_ffff)
+    throw new OcreError("OCRE_FLAG_INVALID", `--since ${String(args.since)} is not a sequence number`, {
+      hint: "give the `next` of an earlier `ocre device logs --json` (0 or more)",
+    });
+  if (!args.follow) {
+    const got = await readDeviceLogs(address, since);
+    if (got.missed > 0) out.warn(`${got.missed} earlier entries were overwritten on the device before they were read`);
+    // Text from the device is escaped by deploy/logs.ts.
+    if (got.entries.length === 0) out.info("the device's log is empty");
+    else out.print(got.entries.map(formatLogEntry).join("\n"));
+    out.result({ ok: true, device: args.device, ...got });
+    return;
+  }
+  const { interruptSignal } = await import("../ui/interrupt.js");
+  // --follow --json: one JSON object per line (JSON lines), as entries arrive.
+  await followDeviceLogs(address, {
+    since,
+    signal: interruptSignal(),
+    onEntries: (entries) => {
+      for (const e of entries)
+        if (out.json) process.stdout.write(`${escapeJson(e, 0)}\n`);
+        else out.print(formatLogEntry(e));
+    },
+    onGap: (gap) =>
+      out.warn(
+        "restarted" in gap
+          ? "the device restarted; its log starts again"
+          : `${gap.missed} entries were overwritten on the device before they were read`,
+      ),
+  });
 });

@@ -574,8 +574,8 @@ export const deployCommand = command({
 
 export const deviceCommand = command({
   name: "device",
-  describe: "Manage the containers installed on a device: ls, rm, rollback",
-  demandCommand: "Name a device command: ls, rm or rollback.",
+  describe: "Manage the containers installed on a device: ls, logs, rm, rollback",
+  demandCommand: "Name a device command: ls, logs, rm or rollback.",
   commands: [
     command({
       name: "ls",
@@ -591,6 +591,23 @@ export const deviceCommand = command({
       positionals: [{ name: "name", required: true, describe: "The container's name on the device" }],
       options: { device: deviceAddress },
       load: async (): Promise<Runner> => (await import("./device.js")).rm,
+    }),
+    command({
+      name: "logs",
+      describe: "Show the device's recent health events and container output (its log ring)",
+      options: {
+        device: deviceAddress,
+        follow: { type: "boolean", alias: ["f"], describe: "Keep printing new entries until Ctrl-C" },
+        since: {
+          type: "number",
+          describe: "Start at this sequence number (the `next` of an earlier --json read); default: the oldest kept",
+        },
+      },
+      examples: [
+        ["$0 device logs --device qemu", "what the emulated device kept: installs, rollbacks, output"],
+        ["$0 device logs --device serial:/dev/ttyACM0 --follow", "new entries as they come"],
+      ],
+      load: async (): Promise<Runner> => (await import("./device.js")).logs,
     }),
     command({
       name: "rollback",

@@ -20,7 +20,7 @@ export const SMP_MAX_FRAME = 2048;
 export const OCRE_SMP_GROUP = 64;
 
 export const SmpOp = { read: 0, readRsp: 1, write: 2, writeRsp: 3 } as const;
-export const SmpCmd = { list: 0, install: 1, remove: 2, rollback: 3, pull: 4 } as const;
+export const SmpCmd = { list: 0, install: 1, remove: 2, rollback: 3, pull: 4, logs: 5 } as const;
 
 /** MCUmgr's result codes (MGMT_ERR_*). */
 export const SMP_RC: Readonly<Record<number, string>> = {

@@ -131,8 +131,8 @@ static void health_events_land_in_the_ring(void **state)
 
 	assert_int_equal(e.kind, OCRE_LOGRING_HEALTH);
 	assert_string_equal(e.name, "app");
-	assert_true(strncmp(e.text, "event=refused container=app uptime_ms=", 38) == 0);
-	assert_non_null(strstr(e.text, " reason=install: tampered"));
+	/* The container and uptime are the entry's own fields: the text has the event's. */
+	assert_string_equal(e.text, "event=refused reason=install: tampered");
 }
 
 /* ---- SMP command 5 ------------------------------------------------------------------------ */

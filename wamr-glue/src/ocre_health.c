@@ -39,10 +39,13 @@ void ocre_health_emit(enum ocre_health_event event, const char *container, const
 	int n = snprintf(line, sizeof(line), "event=%s container=%s uptime_ms=%llu", name,
 			 container, (unsigned long long)ocre_port_uptime_ms());
 
+	int fields = -1; /* where the event's own fields start in line */
+
 	if (n > 0 && (size_t)n < sizeof(line) - 1 && fmt != NULL) {
 		va_list ap;
 
 		line[n++] = ' ';
+		fields = n;
 		va_start(ap, fmt);
 		(void)vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 		va_end(ap);
@@ -53,7 +56,14 @@ void ocre_health_emit(enum ocre_health_event event, const char *container, const
 									      : OCRE_LOG_WRN,
 		 "health %s", line);
 #if OCRE_HAS_LOG_RING
-	ocre_logring_add(OCRE_LOGRING_HEALTH, container, line, strnlen(line, sizeof(line)));
+	/* The ring's entry has the container and the uptime: it keeps "event=<name> <fields>". */
+	char kept[OCRE_LOGRING_TEXT_BYTES + 8];
+	int k = snprintf(kept, sizeof(kept), "event=%s%s%s", name, fields > 0 ? " " : "",
+			 fields > 0 ? line + fields : "");
+
+	if (k > 0) {
+		ocre_logring_add(OCRE_LOGRING_HEALTH, container, kept, (size_t)k);
+	}
 #endif
 #if OCRE_HAS_MESSAGING
 	(void)ocre_bus_publish(topic, HEALTH_CTYPE, line, (uint32_t)strlen(line));

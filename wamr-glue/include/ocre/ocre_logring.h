@@ -33,12 +33,12 @@ extern "C" {
 #if defined(CONFIG_OCRE_LOG_RING_LINE_BYTES)
 #define OCRE_LOGRING_TEXT_BYTES CONFIG_OCRE_LOG_RING_LINE_BYTES
 #elif !defined(OCRE_LOGRING_TEXT_BYTES)
-#define OCRE_LOGRING_TEXT_BYTES 120
+#define OCRE_LOGRING_TEXT_BYTES 128
 #endif
 #define OCRE_LOGRING_NAME_BYTES 64 /* OCRE_MAX_NAME_BYTES + NUL */
 
 enum ocre_logring_kind {
-	OCRE_LOGRING_HEALTH = 0, /* text: the health line ("event=... container=... ...") */
+	OCRE_LOGRING_HEALTH = 0, /* text: "event=<name> <its fields>" (docs/health.md) */
 	OCRE_LOGRING_STDOUT = 1, /* a line a container wrote to fd 1 */
 	OCRE_LOGRING_STDERR = 2, /* ... to fd 2 */
 };
