@@ -4,7 +4,7 @@ import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { missingTools } from "./helpers/tools.js";
-import { runOcre, tempDir } from "./helpers/cli.js";
+import { cliPath, runOcre, tempDir } from "./helpers/cli.js";
 
 /*
  * `ocre emulate` without Zephyr: tiny bare-metal Cortex-M33 images that print through the
@@ -26,10 +26,23 @@ static void put(const char *s)
 void reset(void)
 {
 	REG(0x10) = 16; /* baud divisor */
-	REG(0x8) = 1;   /* TX enable */
+#ifdef ECHO
+	REG(0x8) = 3; /* TX and RX enable: QEMU holds input that comes before RX is enabled */
+#else
+	REG(0x8) = 1; /* TX enable */
+#endif
 	put(MESSAGE);
 #ifdef FAULT
 	((void (*)(void))0xE0100001u)(); /* no fault handlers: the core locks up */
+#endif
+#ifdef ECHO
+	for (;;) { /* echo what the console receives */
+		if (REG(0x4) & 2u) { /* RX buffer full */
+			unsigned char c = (unsigned char)REG(0x0);
+			while (REG(0x4) & 1u) { }
+			REG(0x0) = c;
+		}
+	}
 #endif
 	for (;;) {
 	}
@@ -51,7 +64,7 @@ SECTIONS {
 }
 `;
 
-const IMAGES: Record<string, { message: string; fault?: boolean }> = {
+const IMAGES: Record<string, { message: string; fault?: boolean; echo?: boolean }> = {
   ok: { message: "hello from the container\\nocre: containers finished (exit 0)\\n" },
   failing: { message: "container says no\\nocre: containers finished (exit 3)\\n" },
   hanging: { message: "waiting forever\\n" },
@@ -60,6 +73,8 @@ const IMAGES: Record<string, { message: string; fault?: boolean }> = {
   // A firmware whose containers never exit (blinky), its last line without a newline.
   running: { message: "ocre: containers started (1)\\nled0 on> " },
   startedThenFault: { message: "ocre: containers started (1)\\n", fault: true },
+  // Echoes its console input: stands for a device agent on the serial console.
+  echo: { message: "ocre: containers started (1)\\n", echo: true },
 };
 
 interface EmulateJson {
@@ -84,7 +99,11 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
       await writeFile(path.join(dir, "link.ld"), LINKER_SCRIPT);
       for (const [name, image] of Object.entries(IMAGES)) {
         elf[name] = path.join(dir, `${name}.elf`);
-        const defines = [`-DMESSAGE="${image.message}"`, ...(image.fault ? ["-DFAULT"] : [])];
+        const defines = [
+          `-DMESSAGE="${image.message}"`,
+          ...(image.fault ? ["-DFAULT"] : []),
+          ...(image.echo ? ["-DECHO"] : []),
+        ];
         await execa(
           "arm-none-eabi-gcc",
           ["-mcpu=cortex-m33", "-mthumb", "-nostdlib", "-O1", ...defines, "-T", "link.ld", "fw.c", "-o", elf[name]!],
@@ -169,6 +188,69 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
       ]);
       expect(run.exitCode).toBe(1);
       expect((JSON.parse(run.stdout) as EmulateJson).outcome).not.toBe("ran");
+    });
+
+    it("exposes the console on a socket for --device qemu, hiding SMP frame lines from the console shown", async () => {
+      const app = path.join(dir, "qemu-app");
+      const fwDir = path.join(app, "build", "mps2-an521", "firmware");
+      await mkdir(fwDir, { recursive: true });
+      await copyFile(elf.echo!, path.join(fwDir, "zephyr.elf"));
+      const before = await runOcre(["device", "ls", "--device", "qemu"], { cwd: app });
+      expect(before.exitCode).toBe(1);
+      expect(before.stderr).toContain("OCRE_DEVICE_UNAVAILABLE");
+      expect(before.stderr).toContain(`no emulator runs for ${app}: build/emulator.json does not exist`);
+
+      const emu = execa(process.execPath, [cliPath, "emulate", "--for", "15s", "--timeout", "60s"], {
+        cwd: app,
+        env: { NO_COLOR: "1" },
+        reject: false,
+      });
+      const recordPath = path.join(app, "build", "emulator.json");
+      let record: { pid: number; socket: string; board: string } | undefined;
+      for (let i = 0; i < 400 && record === undefined; i++) {
+        record = await readFile(recordPath, "utf8").then(
+          (t) => JSON.parse(t),
+          () => undefined,
+        );
+        if (record === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(record).toMatchObject({ pid: emu.pid, board: "mps2-an521" });
+
+      // What a client writes reaches the guest's UART; what the guest writes comes back.
+      const net = await import("node:net");
+      const client = net.connect({ path: record!.socket });
+      let echoed = "";
+      client.on("data", (d: Buffer) => (echoed += d.toString("latin1")));
+      await new Promise((r) => client.once("connect", r));
+      // Once the guest runs (and listens): its console output reaches the client too.
+      for (let i = 0; i < 400 && !echoed.includes("started (1)\n"); i++) await new Promise((r) => setTimeout(r, 25));
+      echoed = "";
+      client.write("hello console\n\u0006\u0009QUJD\n");
+      for (let i = 0; i < 200 && !echoed.includes("QUJD\n"); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(echoed).toBe("hello console\n\u0006\u0009QUJD\n");
+      // One client at a time.
+      const second = net.connect({ path: record!.socket });
+      let told = "";
+      second.on("data", (d: Buffer) => (told += d.toString()));
+      await new Promise((r) => second.once("close", r));
+      expect(told).toBe("ocre-emulate: busy\n");
+      client.destroy();
+
+      // `--device qemu` finds it: this "device" echoes the request, which is not an answer.
+      const ls = await runOcre(["device", "ls", "--device", "qemu"], { cwd: app });
+      expect(ls.exitCode).toBe(1);
+      expect(ls.stderr).toContain("OCRE_DEVICE_PROTOCOL");
+      expect(ls.stderr).toContain("an answer that does not match the request");
+
+      const done = await emu;
+      expect(done.exitCode, String(done.stderr)).toBe(0);
+      // The user saw the console text but not the frame lines (requests or answers).
+      expect(String(done.stdout)).toMatch(/^hello console$/m);
+      expect(String(done.stdout)).not.toContain("QUJD");
+      expect(String(done.stdout)).not.toMatch(/[\u0004\u0006]/);
+      // The record is gone with the emulator.
+      const after = await runOcre(["device", "ls", "--device", "qemu"], { cwd: app });
+      expect(after.stderr).toContain("no emulator runs for");
     });
 
     it("durations need a unit: a bare number is refused with the two readings", async () => {

@@ -5,7 +5,7 @@ import { registryOptions } from "./push.js";
 /** `ocre deploy` (options: cli/commands/grammar.ts). */
 export const run = defineCommand(deployCommand, async (args, out) => {
   const { deploy, parseDeviceAddress } = await import("../deploy/index.js");
-  const address = parseDeviceAddress(args.device);
+  const address = parseDeviceAddress(args.device, args.cwd);
   let shown = -1;
   const result = await deploy(args.source, address, {
     cwd: args.cwd,

@@ -5,7 +5,7 @@ import { deviceCommand, sub } from "./grammar.js";
 /** `ocre device ls` (options: cli/commands/grammar.ts). */
 export const ls = defineCommand(sub(deviceCommand, "ls"), async (args, out) => {
   const { listDevice, parseDeviceAddress } = await import("../deploy/index.js");
-  const entries = await listDevice(parseDeviceAddress(args.device));
+  const entries = await listDevice(parseDeviceAddress(args.device, args.cwd));
   out.result({ ok: true, device: args.device, containers: entries });
   if (entries.length === 0) {
     out.info("no installed containers (`ocre deploy` installs one)");
@@ -39,7 +39,7 @@ export const ls = defineCommand(sub(deviceCommand, "ls"), async (args, out) => {
 /** `ocre device rm`. */
 export const rm = defineCommand(sub(deviceCommand, "rm"), async (args, out) => {
   const { removeFromDevice, parseDeviceAddress } = await import("../deploy/index.js");
-  await removeFromDevice(parseDeviceAddress(args.device), args.name);
+  await removeFromDevice(parseDeviceAddress(args.device, args.cwd), args.name);
   out.info(`${args.name}: removed from ${args.device}`);
   out.result({ ok: true, device: args.device, name: args.name });
 });
@@ -47,7 +47,7 @@ export const rm = defineCommand(sub(deviceCommand, "rm"), async (args, out) => {
 /** `ocre device rollback`. */
 export const rollback = defineCommand(sub(deviceCommand, "rollback"), async (args, out) => {
   const { rollbackOnDevice, parseDeviceAddress } = await import("../deploy/index.js");
-  const now = await rollbackOnDevice(parseDeviceAddress(args.device), args.name);
+  const now = await rollbackOnDevice(parseDeviceAddress(args.device, args.cwd), args.name);
   out.info(`${args.name}: rolled back on ${args.device}; ${now.digest} runs (version ${now.seq})`);
   out.print(now.digest);
   out.result({ ok: true, device: args.device, name: args.name, entry: now });
@@ -58,7 +58,7 @@ export const logs = defineCommand(sub(deviceCommand, "logs"), async (args, out) 
   const { parseDeviceAddress } = await import("../deploy/index.js");
   const { followDeviceLogs, formatLogEntry, readDeviceLogs } = await import("../deploy/logs.js");
   const { escapeJson } = await import("../ui/escape.js");
-  const address = parseDeviceAddress(args.device);
+  const address = parseDeviceAddress(args.device, args.cwd);
   const since = args.since ?? 0;
   if (!Number.isInteger(since) || since < 0 || since > 0xffff_ffff)
     throw new OcreError("OCRE_FLAG_INVALID", `--since ${String(args.since)} is not a sequence number`, {

@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { defineCommand } from "./define.js";
 import { emulateCommand } from "./grammar.js";
@@ -59,6 +60,10 @@ export const run = defineCommand(emulateCommand, async (args, out) => {
   const result = await emulate({
     board,
     kernel,
+    // `--device qemu` finds the console through the app's build/emulator.json (a built app only).
+    ...((await stat(path.join(appDir, "build")).catch(() => undefined))?.isDirectory()
+      ? { consoleEndpoint: { buildDir: path.join(appDir, "build"), board: board.id } }
+      : {}),
     timeoutMs,
     ...(runForMs === undefined ? {} : { runForMs }),
     ...(args.expect === undefined ? {} : { expect: args.expect }),

@@ -537,7 +537,8 @@ export const verifyCommand = command({
 const deviceAddress = {
   type: "string",
   required: true,
-  describe: "The device's agent: host:port (SMP over TCP) or serial:PATH (SMP serial framing on a console)",
+  describe:
+    "The device's agent: host:port (SMP over TCP), serial:PATH (SMP serial framing on a console), or qemu[:APP_DIR] (the console of the emulator `ocre emulate` runs for the app)",
 } as const satisfies OptionSpec;
 
 export const deployCommand = command({

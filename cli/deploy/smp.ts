@@ -7,6 +7,7 @@
  */
 import { closeSync, constants as fsConstants, openSync, writeSync } from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import tty from "node:tty";
 import { decode, encode } from "cbor2";
 import { OcreError } from "../errors.js";
@@ -40,23 +41,32 @@ export const SMP_RC: Readonly<Record<number, string>> = {
 
 export type DeviceAddress =
   | { readonly kind: "tcp"; readonly host: string; readonly port: number }
-  | { readonly kind: "serial"; readonly path: string };
+  | { readonly kind: "serial"; readonly path: string }
+  /** The console of the emulator `ocre emulate` runs for an app directory (its build/emulator.json). */
+  | { readonly kind: "qemu"; readonly appDir: string };
 
-/** "host:port" (IPv4 or a name; "[v6]:port" for IPv6), or "serial:/dev/ttyACM0". */
-export function parseDeviceAddress(text: string): DeviceAddress {
+/**
+ * "host:port" (IPv4 or a name; "[v6]:port" for IPv6), "serial:/dev/ttyACM0", or "qemu" (the
+ * emulator running for the app in `cwd`) / "qemu:DIR" (for the app in DIR).
+ */
+export function parseDeviceAddress(text: string, cwd: string = process.cwd()): DeviceAddress {
   if (text.startsWith("serial:") && text.length > 7 && !text.includes("\0"))
     return { kind: "serial", path: text.slice(7) };
+  if (text === "qemu") return { kind: "qemu", appDir: cwd };
+  if (text.startsWith("qemu:") && text.length > 5 && !text.includes("\0"))
+    return { kind: "qemu", appDir: path.resolve(cwd, text.slice(5)) };
   const m = /^(?:\[([0-9a-fA-F:]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[3]) : 0;
   if (!m || port < 1 || port > 65535)
     throw new OcreError("OCRE_DEVICE_ADDRESS", `"${escapeText(text)}" is not a device address`, {
-      hint: "give --device host:port (e.g. 127.0.0.1:1337) or --device serial:/dev/ttyACM0",
+      hint: "give --device host:port (e.g. 127.0.0.1:1337), serial:/dev/ttyACM0, or qemu (the emulator `ocre emulate` runs)",
     });
   return { kind: "tcp", host: m[1] ?? m[2]!, port };
 }
 
 export function describeAddress(a: DeviceAddress): string {
   if (a.kind === "serial") return `serial:${escapeText(a.path)}`;
+  if (a.kind === "qemu") return `qemu (${escapeText(a.appDir)})`;
   return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
 
@@ -100,8 +110,39 @@ export class SmpClient {
 
   static async connect(address: DeviceAddress, options: SmpOptions = {}): Promise<SmpClient> {
     const client = new SmpClient(describeAddress(address), options);
-    client.link = address.kind === "serial" ? await client.openSerial(address.path) : await client.openTcp(address);
+    client.link =
+      address.kind === "serial"
+        ? await client.openSerial(address.path)
+        : address.kind === "qemu"
+          ? await client.openQemu(address.appDir)
+          : await client.openTcp(address);
     return client;
+  }
+
+  /** The emulator's console (cli/firmware/console-endpoint.ts): SMP's serial framing on a unix socket. */
+  private async openQemu(appDir: string): Promise<Link> {
+    const { BUSY_LINE, findEmulator } = await import("../firmware/console-endpoint.js");
+    const record = await findEmulator(appDir);
+    const socket = net.connect({ path: record.socket });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", () => resolve());
+      socket.once("error", (error) =>
+        reject(
+          unavailable(this.where, `the emulator's console: ${(error as NodeJS.ErrnoException).code ?? error.message}`),
+        ),
+      );
+    });
+    const decoder = new SerialDecoder(
+      (frame) => this.received(frame),
+      (line) => {
+        if (line === BUSY_LINE) this.lost(new Error("another ocre command is using the emulator's console"));
+      },
+      SMP_MAX_FRAME,
+    );
+    socket.on("data", (chunk: Buffer) => decoder.feed(chunk));
+    socket.on("close", () => this.lost(new Error("the emulator closed its console (did it exit?)")));
+    socket.on("error", (error) => this.lost(error));
+    return { send: (frame) => socket.write(encodeSerial(frame)), close: () => socket.destroy() };
   }
 
   /** TCP: frames follow each other on the stream; the header gives each one's length. */

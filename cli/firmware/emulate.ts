@@ -4,6 +4,7 @@ import { execa } from "execa";
 import { OcreError } from "../errors.js";
 import type { FirmwareBoard } from "./board.js";
 import { which, type Env } from "./doctor/probe.js";
+import { frameFilter, openConsoleEndpoint, type ConsoleEndpoint } from "./console-endpoint.js";
 
 /**
  * `ocre emulate`: boots a firmware image in the board's emulator (QEMU), streams the console and
@@ -17,6 +18,11 @@ export interface EmulateOptions {
   readonly board: FirmwareBoard;
   /** The ELF to boot (zephyr.elf). */
   readonly kernel: string;
+  /**
+   * Expose the guest's console on a local socket recorded in `<buildDir>/emulator.json`, for
+   * `--device qemu` (console-endpoint.ts). SMP frames are hidden from onConsole. QEMU only.
+   */
+  readonly consoleEndpoint?: { readonly buildDir: string; readonly board: string };
   readonly timeoutMs: number;
   /** Succeed as soon as this text appears on the console. */
   readonly expect?: string;
@@ -108,14 +114,27 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
 
   const started = Date.now();
   // -nographic multiplexes the monitor onto stdio; with no stdin QEMU only writes the console.
+  // With the console endpoint, stdin carries what its client sends (SMP frames: no Ctrl-A).
+  const serveConsole = options.consoleEndpoint !== undefined && /^qemu-system-/.test(path.basename(exe));
   const child = execa(exe, command.slice(1), {
     env: env as NodeJS.ProcessEnv,
     extendEnv: false,
     reject: false,
-    stdin: "ignore",
+    stdin: serveConsole ? "pipe" : "ignore",
     all: true,
     buffer: false,
   });
+  let endpoint: ConsoleEndpoint | undefined;
+  if (serveConsole) {
+    endpoint = await openConsoleEndpoint(
+      options.consoleEndpoint!.buildDir,
+      { board: options.consoleEndpoint!.board, kernel: options.kernel },
+      (bytes) => child.stdin?.write(bytes),
+    );
+    child.stdin?.on("error", () => {});
+    child.stdout?.on("data", (chunk: Buffer) => endpoint!.fromGuest(chunk));
+  }
+  const shown = serveConsole ? frameFilter() : (text: string) => text;
   let consoleText = "";
   let pending = "";
   let decided: { outcome: EmulateOutcome; ok: boolean; code: number | null; reason: string } | null = null;
@@ -170,8 +189,9 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
     options.timeoutMs,
   );
   child.all?.setEncoding("utf8");
-  child.all?.on("data", (chunk: string) => {
+  child.all?.on("data", (raw: string) => {
     if (decided) return;
+    const chunk = shown(raw);
     consoleText += chunk;
     options.onConsole?.(chunk);
     pending += chunk;
@@ -183,6 +203,7 @@ export async function emulate(options: EmulateOptions): Promise<EmulateResult> {
   });
 
   const finished = await child;
+  await endpoint?.close();
   clearTimeout(timer);
   clearTimeout(runTimer);
   if (pending !== "") inspect(pending);
