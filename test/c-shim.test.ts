@@ -78,6 +78,7 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config"))("C shim hos
       "container",
       "dispatch",
       "events",
+      "logring",
       "mem",
       "policy",
       "runtime",
