@@ -87,6 +87,15 @@ describe("generate: files for containers with the filesystem capability", () => 
       "mps2-an521"
     ]!.budget;
     expect(without.ram.filesystemBytes).toBe(0);
+    expect(budget.flash.filesystemBytes).toBe(23 * 1024);
+    expect(budget.flash.totalBytes).toBe(
+      budget.flash.zephyrBytes +
+        budget.flash.runtimeBytes +
+        budget.flash.shimBytes +
+        23 * 1024 +
+        budget.flash.modulesBytes,
+    );
+    expect(without.flash.filesystemBytes).toBe(0);
     const r = budget.ram;
     expect(r.totalBytes).toBe(
       r.zephyrBytes +
@@ -124,6 +133,7 @@ describe("generate: files for containers with the filesystem capability", () => 
     expect(prj.filter((l) => /EXT2|DISK|MKFS/.test(l))).toEqual([]);
     expect(await text(path.join(dir, "boards/mps2_an521_cpu0.overlay"))).not.toContain("ram-disk");
     expect(report!["an521-storage"]!.budget.ram.filesystemBytes).toBe(0);
+    expect(report!["an521-storage"]!.budget.flash.filesystemBytes).toBe(0);
   });
 
   it("a board with `filesystem: none` refuses the container and writes nothing", async () => {

@@ -62,6 +62,8 @@ export interface MemoryBudget {
     readonly modulesBytes: number;
     /** The device agent's code (and the network stack with tcp); else 0. */
     readonly agentBytes: number;
+    /** ext2 and Zephyr's file system layer for the RAM disk (capability filesystem); else 0. */
+    readonly filesystemBytes: number;
   };
   readonly containers: readonly ContainerBudget[];
   readonly fits: boolean;
@@ -73,16 +75,13 @@ export interface MemoryBudget {
  * containers' bytes (.data, copied from flash) + on a board without execute-in-place flash
  * (memory.xip: false) the code and constants too, since the whole image runs from RAM + the RAM
  * disk of containers with the `filesystem` capability;
- * flash = baseline + runtime + shim + the embedded modules. The pool follows from the containers
- * alone: every container's peak (linear memory during its last grow, WAMR stack, precompiled
- * code, instance bookkeeping) at the same time, the runtime's own allocations and the slack above.
+ * flash = baseline + runtime + shim (+ ext2 for a RAM disk) + the embedded modules. The pool
+ * follows from the containers alone: every container's peak (linear memory during its last
+ * grow, WAMR stack, precompiled code, instance bookkeeping) at the same time, the runtime's own
+ * allocations and the slack above.
  * The board's RAM only decides whether that fits.
  */
-export function estimateBudget(
-  board: Board,
-  specs: readonly ContainerSpec[],
-  agent?: AgentSettings,
-): MemoryBudget {
+export function estimateBudget(board: Board, specs: readonly ContainerSpec[], agent?: AgentSettings): MemoryBudget {
   const { containers, slackBytes: slack, poolBytes: containersPool } = wamrPool(specs);
   const heapPool = containersPool + (agent?.pool ?? 0);
   const agentCost = agent ? agentBudget(board, agent) : { ramBytes: 0, flashBytes: 0 };
@@ -92,17 +91,19 @@ export function estimateBudget(
   const availableRam = board.memory.ramKb * KB;
 
   const modules = specs.reduce((sum, s) => sum + s.wasm.byteLength, 0);
+  const files = planFilesystem(board, specs);
   const flash = {
     zephyrBytes: board.memory.baseline.flashKb * KB,
     runtimeBytes: RUNTIME_FLASH_KB * KB,
     shimBytes: SHIM_FLASH_KB * KB,
     modulesBytes: modules,
     agentBytes: agentCost.flashBytes,
+    filesystemBytes: files?.flashBytes ?? 0,
   };
-  const flashTotal = flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes + flash.modulesBytes + flash.agentBytes;
-  const imageBytes =
-    board.memory.xip === false ? flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes + flash.agentBytes : 0;
-  const filesystemBytes = planFilesystem(board, specs)?.ramBytes ?? 0;
+  const code = flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes + flash.agentBytes + flash.filesystemBytes;
+  const flashTotal = code + flash.modulesBytes;
+  const imageBytes = board.memory.xip === false ? code : 0;
+  const filesystemBytes = files?.ramBytes ?? 0;
   const ramTotal =
     zephyrRam + runtimeRam + threadStacks + heapPool + modules + imageBytes + filesystemBytes + agentCost.ramBytes;
   const availableFlash = board.memory.flashKb * KB;
@@ -165,7 +166,7 @@ export function describeBudget(budget: MemoryBudget): string[] {
   const f = budget.flash;
   return [
     `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} (${kb(r.poolSlackBytes)} of it slack) + stacks ${kb(r.threadStackBytes)} + containers ${kb(r.containerDataBytes)} (.data)${r.imageBytes > 0 ? ` + code ${kb(r.imageBytes)} (no XIP: the image runs from RAM)` : ""}${r.filesystemBytes > 0 ? ` + files ${kb(r.filesystemBytes)} (RAM disk)` : ""}${r.agentBytes > 0 ? ` + device agent ${kb(r.agentBytes)}` : ""}`,
-    `flash ${kb(f.totalBytes)} of ${kb(f.availableBytes)}: Zephyr ${kb(f.zephyrBytes)} + WAMR ${kb(f.runtimeBytes)} + shim ${kb(f.shimBytes)} + modules ${kb(f.modulesBytes)}${f.agentBytes > 0 ? ` + device agent ${kb(f.agentBytes)}` : ""}`,
+    `flash ${kb(f.totalBytes)} of ${kb(f.availableBytes)}: Zephyr ${kb(f.zephyrBytes)} + WAMR ${kb(f.runtimeBytes)} + shim ${kb(f.shimBytes)}${f.filesystemBytes > 0 ? ` + files ${kb(f.filesystemBytes)}` : ""} + modules ${kb(f.modulesBytes)}${f.agentBytes > 0 ? ` + device agent ${kb(f.agentBytes)}` : ""}`,
     ...budget.containers.map(
       (c) =>
         `  ${c.name}: linear memory ${kb(c.linearMemoryBytes)} (${kb(c.peakLinearMemoryBytes)} while growing) + WAMR stack ${kb(c.stackBytes)} + code ${kb(c.wasmBytes)} (pool share ${kb(c.poolBytes)})`,
