@@ -51,7 +51,7 @@ async function caught(promise: Promise<unknown>): Promise<OcreError> {
 const kconfigLines = (prj: string): string[] => prj.split("\n").filter((l) => l.startsWith("CONFIG_"));
 
 describe("generate: files for containers with the filesystem capability", () => {
-  it("a board without a filesystem entry gets a 128 KiB ext2 RAM disk, counted in the budget", async () => {
+  it("a board without a filesystem entry gets a 64 KiB ext2 RAM disk, counted in the budget", async () => {
     const appDir = await tempDir("ocre-gen-fs-");
     const report = await generateFor([plain, files], makeConfig(appDir), { boards: ["mps2-an521"] });
     const dir = path.join(appDir, "build/mps2-an521");
@@ -74,7 +74,7 @@ describe("generate: files for containers with the filesystem capability", () => 
     expect(overlay).toContain('compatible = "zephyr,ram-disk";');
     expect(overlay).toContain('disk-name = "RAM";');
     expect(overlay).toContain("sector-size = <512>;");
-    expect(overlay).toContain("sector-count = <256>;"); // 128 KiB
+    expect(overlay).toContain("sector-count = <128>;"); // 64 KiB
     expect(overlay).toContain("Files of logger (capability filesystem)");
     // Only the container that asked has the capability bit.
     const main = await text(path.join(dir, "src/main.c"));
@@ -82,7 +82,7 @@ describe("generate: files for containers with the filesystem capability", () => 
     expect(main).toMatch(/app0_meta = \{[^}]*\.capabilities = 0u,/s);
 
     const budget = report!["mps2-an521"]!.budget;
-    expect(budget.ram.filesystemBytes).toBe(128 * 1024 + 15 * 1024);
+    expect(budget.ram.filesystemBytes).toBe(64 * 1024 + 15 * 1024);
     const without = (await generateFor([plain], makeConfig(await tempDir()), { boards: ["mps2-an521"] }))![
       "mps2-an521"
     ]!.budget;
@@ -104,7 +104,7 @@ describe("generate: files for containers with the filesystem capability", () => 
         r.threadStackBytes +
         r.containerDataBytes +
         r.imageBytes +
-        143 * 1024,
+        79 * 1024,
     );
   });
 
@@ -118,11 +118,11 @@ describe("generate: files for containers with the filesystem capability", () => 
   });
 
   it("a board entry sizes the RAM disk, or says the board mounts its own storage", async () => {
-    const small = await appWithBoard("an521-small-disk", "filesystem: { kind: ram-disk, sizeKb: 64 }");
+    const small = await appWithBoard("an521-small-disk", "filesystem: { kind: ram-disk, sizeKb: 32 }");
     const smallReport = await generateFor([files], makeConfig(small), { boards: ["an521-small-disk"] });
     const smallDir = path.join(small, "build/an521-small-disk");
-    expect(await text(path.join(smallDir, "boards/mps2_an521_cpu0.overlay"))).toContain("sector-count = <128>;");
-    expect(smallReport!["an521-small-disk"]!.budget.ram.filesystemBytes).toBe(79 * 1024);
+    expect(await text(path.join(smallDir, "boards/mps2_an521_cpu0.overlay"))).toContain("sector-count = <64>;");
+    expect(smallReport!["an521-small-disk"]!.budget.ram.filesystemBytes).toBe(47 * 1024);
 
     const mounted = await appWithBoard("an521-storage", "filesystem: { kind: mounted }");
     const report = await generateFor([files], makeConfig(mounted), { boards: ["an521-storage"] });

@@ -54,7 +54,7 @@ export interface Board {
   readonly toolchain: { readonly zephyrSdk: string; readonly debian: DebianToolchain | null };
   readonly kconfig: readonly string[];
   readonly overlay: string;
-  /** Files for containers with the `filesystem` capability; absent: a 128 KiB ext2 RAM disk. */
+  /** Files for containers with the `filesystem` capability; absent: a 64 KiB ext2 RAM disk. */
   readonly filesystem?: BoardFilesystem;
   /** What the device agent needs here (docs/deploy.md); absent: the board cannot carry it. */
   readonly agent?: BoardAgent;

@@ -4,17 +4,17 @@ import type { ContainerSpec } from "../spec.js";
 import { commentText } from "./escape.js";
 
 /** The RAM disk a board gets when its catalog entry names no `filesystem` (docs/boards.md#files). */
-export const DEFAULT_RAM_DISK_KB = 128;
+export const DEFAULT_RAM_DISK_KB = 64;
 /** The disk-name of the generated `zephyr,ram-disk` node (CONFIG_OCRE_WASI_FS_RAM_DISK_NAME's default). */
 const RAM_DISK_NAME = "RAM";
 /**
  * RAM besides the disk: Zephyr's file system layer, ext2 (its cache: CONFIG_EXT2_MAX_BLOCK_COUNT
- * 10 × 1 KiB blocks), the disk driver and the shim's file handles. Measured 14,920 B on
+ * 10 × 1 KiB blocks), the disk driver and the shim's file handles. Measured 14,968 B on
  * mps2-an521 (Zephyr 3.7.1, Debian arm-none-eabi-gcc 12): the conformance case `filesystem` built
- * with and without the capability, linker RAM 4,179,384 - 4,033,392 B less the 131,072 B disk.
+ * with and without the capability, linker RAM 4,113,896 - 4,033,392 B less the 65,536 B disk.
  */
 const FILESYSTEM_RAM_BYTES = 15 * 1024;
-/** Flash for the same code: measured +22,540 B in the same pair of builds (336,676 -> 359,216 B). */
+/** Flash for the same code: measured +22,700 B in the same pair of builds (336,676 -> 359,376 B). */
 const FILESYSTEM_FLASH_BYTES = 23 * 1024;
 
 export interface FilesystemPlan {

@@ -14,6 +14,9 @@
 #include <string.h>
 
 #include <zephyr/fs/fs.h>
+#ifdef CONFIG_OCRE_WASI_FS_RAM_DISK
+#include <zephyr/fs/ext2.h>
+#endif
 #include <zephyr/init.h>
 #include <zephyr/kernel.h>
 #include <zephyr/logging/log.h>
@@ -211,11 +214,24 @@ int ocre_port_fs_dirent(const char *path, uint32_t index, char *name, size_t nam
 #ifdef CONFIG_OCRE_WASI_FS_RAM_DISK
 /*
  * "/lfs/ocre/containers": ext2 on the RAM disk mounted at "/lfs", then "/lfs/ocre" and the root
- * made. Mounting formats a disk that holds no ext2 yet (a RAM disk at power-on), and keeps one
- * that does (RAM that survived a warm reset). A failure is logged; the containers' file calls
- * then answer ENOENT, and the rest of the firmware runs.
+ * made. A disk that holds ext2 already (RAM that survived a warm reset) is mounted as it is;
+ * one that does not (a RAM disk at power-on) is formatted first. A failure is logged; the
+ * containers' file calls then answer ENOENT, and the rest of the firmware runs.
  */
 #define ROOT CONFIG_OCRE_WASI_FS_ROOT
+
+/*
+ * 1 KiB blocks and one inode per 1 KiB (Zephyr's default is one per 4 KiB): a container's files
+ * are small, and every folder and file takes an inode. A 64 KiB disk then has 56 inodes, 11 of
+ * them ext2's own, where the default gives 16. A fixed UUID: a RAM disk's identity is moot.
+ */
+static struct ext2_cfg ram_disk_format = {
+	.block_size = 1024,
+	.bytes_per_inode = 1024,
+	.uuid = {'o', 'c', 'r', 'e'},
+	.volume_name = "ocre",
+	.set_uuid = true,
+};
 
 static char mount_point[sizeof(ROOT)];
 static struct fs_mount_t ram_disk_mount = {
@@ -237,7 +253,15 @@ static int ram_disk_init(void)
 	}
 	memcpy(mount_point, ROOT, mount_len);
 	mount_point[mount_len] = '\0';
+	ram_disk_mount.flags = FS_MOUNT_FLAG_NO_FORMAT;
 	rc = fs_mount(&ram_disk_mount);
+	if (rc != 0) {
+		rc = fs_mkfs(FS_EXT2, (uintptr_t)CONFIG_OCRE_WASI_FS_RAM_DISK_NAME, &ram_disk_format,
+			     0);
+		if (rc == 0) {
+			rc = fs_mount(&ram_disk_mount);
+		}
+	}
 	if (rc != 0) {
 		LOG_ERR("files: cannot mount ext2 on disk \"%s\" at %s (%d)",
 			CONFIG_OCRE_WASI_FS_RAM_DISK_NAME, mount_point, rc);
