@@ -4,9 +4,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { findBoard, loadCatalog, readBoardFile } from "../cli/boards/catalog.js";
 import { boardTarget, resolveZephyrRelease } from "../cli/boards/zephyr.js";
-import { OcreError } from "../cli/errors.js";
 import { boardsDir } from "../cli/paths.js";
 import { runOcre, tempDir } from "./helpers/cli.js";
+import { caught } from "./helpers/errors.js";
 
 /** The boards issue 3 names, by Zephyr 3.7 board target. */
 const REQUIRED_TARGETS = [
@@ -25,15 +25,6 @@ const REQUIRED_TARGETS = [
   "qemu_malta/qemu_malta/be",
   "native_sim/native/64",
 ];
-
-async function caught(promise: Promise<unknown>): Promise<OcreError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OcreError);
-  return error as OcreError;
-}
 
 describe("board catalog", () => {
   it("has every required board, each valid against the schema", async () => {

@@ -11,10 +11,10 @@ import { emulate } from "../cli/firmware/emulate.js";
 import type { ResolvedConfig } from "../cli/config/types.js";
 import type { ContainerSpec } from "../cli/spec.js";
 import { firmwareFor, generateFor, makeSpec } from "./generate-fixtures.js";
-import { isOcreError, type OcreError } from "../cli/errors.js";
 import { cp } from "node:fs/promises";
 import { missingTools } from "./helpers/tools.js";
 import { repoRoot, runOcre, tempDir } from "./helpers/cli.js";
+import { caught } from "./helpers/errors.js";
 
 // (module (memory (export "memory") 1 1) (func (export "_start"))): a container that exits 0.
 function spec(): ContainerSpec {
@@ -47,16 +47,6 @@ function envWithoutZephyr(): Record<string, string> {
     if (v !== undefined && !/^(ZEPHYR_|OCRE_WAMR_DIR$)/.test(k)) env[k] = v;
   // runOcre\'s child inherits this process\'s environment: empty values unset them there too.
   return { ...env, ZEPHYR_BASE: "", OCRE_WAMR_DIR: "" };
-}
-
-async function caught(promise: Promise<unknown>): Promise<OcreError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isOcreError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected an OcreError");
 }
 
 describe("ocre build --firmware without a Zephyr workspace", () => {

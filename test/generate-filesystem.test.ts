@@ -10,9 +10,9 @@ import path from "node:path";
 import wabtInit from "wabt";
 import { describe, expect, it } from "vitest";
 import { boardsDir } from "../cli/paths.js";
-import { OcreError } from "../cli/errors.js";
 import { runOcre, tempDir } from "./helpers/cli.js";
 import { generateFor, makeConfig, makeSpec } from "./generate-fixtures.js";
+import { caught } from "./helpers/errors.js";
 
 const files = makeSpec({ name: "logger", capabilities: ["filesystem"] });
 const plain = makeSpec({ name: "hello" });
@@ -37,15 +37,6 @@ async function appWithBoard(id: string, filesystemLine: string): Promise<string>
     `${base.replace("id: mps2-an521", `id: ${id}`)}\n${filesystemLine}\n`,
   );
   return appDir;
-}
-
-async function caught(promise: Promise<unknown>): Promise<OcreError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OcreError);
-  return error as OcreError;
 }
 
 const kconfigLines = (prj: string): string[] => prj.split("\n").filter((l) => l.startsWith("CONFIG_"));
