@@ -64,6 +64,8 @@ void ocre_health_emit(enum ocre_health_event event, const char *container, const
 	if (k > 0) {
 		ocre_logring_add(OCRE_LOGRING_HEALTH, container, kept, (size_t)k);
 	}
+#else
+	(void)fields;
 #endif
 #if OCRE_HAS_MESSAGING
 	(void)ocre_bus_publish(topic, HEALTH_CTYPE, line, (uint32_t)strlen(line));

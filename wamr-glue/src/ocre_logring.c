@@ -44,7 +44,10 @@ void ocre_logring_add(enum ocre_logring_kind kind, const char *name, const char 
 	}
 	e.kind = (uint8_t)kind;
 	e.uptime_ms = ocre_port_uptime_ms();
-	copy_clean(e.name, sizeof(e.name), name, strnlen(name, sizeof(e.name)));
+	/* memchr, not strnlen: strnlen is POSIX, not in a strict C11 library (newlib, picolibc). */
+	const char *nul = memchr(name, '\0', sizeof(e.name));
+
+	copy_clean(e.name, sizeof(e.name), name, nul != NULL ? (size_t)(nul - name) : sizeof(e.name));
 	copy_clean(e.text, sizeof(e.text), text != NULL ? text : "", len);
 
 	unsigned int key = ocre_port_lock();
