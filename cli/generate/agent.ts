@@ -72,7 +72,8 @@ function partitionOverlay(nodeLabel: string): string {
  * Plans the agent for one board, or throws the user's error: no place for the store, a
  * transport the board cannot do, no key to trust.
  */
-export function planAgent(board: Board, agent: AgentSettings, trustedKeys: number): AgentProject {
+/** `trustKeys`: how many key files the firmware trusts (the manifests' `trust:` and --trust). */
+export function planAgent(board: Board, agent: AgentSettings, trustKeys: number): AgentProject {
   if (board.agent === undefined) {
     throw new OcreError("OCRE_AGENT_BOARD", `board ${board.id} has no place for the device agent's store`, {
       hint: `add \`agent: { store: ... }\` to the board's file (a flash partition or a flash simulator; docs/boards.md), or build without the agent (--agent none)`,
@@ -86,7 +87,7 @@ export function planAgent(board: Board, agent: AgentSettings, trustedKeys: numbe
       hint: `use --agent serial (the console), or add \`agent.network\` to the board's file (docs/boards.md)`,
     });
   }
-  if (trustedKeys === 0) {
+  if (trustKeys === 0) {
     throw new OcreError("OCRE_AGENT_TRUST", "the device agent installs only signed containers, but the firmware trusts no key", {
       hint: "add `trust: [keys/ocre.pub]` to ocre.yaml or pass --trust KEY.pub (docs/signing.md)",
     });

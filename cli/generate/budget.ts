@@ -129,30 +129,33 @@ export function estimateBudget(board: Board, specs: readonly ContainerSpec[], ag
 }
 
 /*
- * The device agent's cost beyond its pool, from the linker figures of blinky's firmware on
- * mps2-an521 (Zephyr 3.7.1, arm-none-eabi-gcc 12.2, -Os; docs/deploy.md "What it costs"),
- * rounded up: without a transport +19,660 B flash and, besides pool, flash simulator and one
- * runtime slot, +9,248 B RAM (trial stack, store tables); the tcp transport +67,344 B flash
- * (Zephyr's network stack and driver) and +61,824 B RAM (network buffers and threads, the
- * server's stack and frames, the pull's buffers).
+ * The device agent's cost beyond its pool, the flash simulator and its runtime slots, from the
+ * linker figures of blinky's firmware on mps2-an521 with --trust, with and without the agent
+ * (Zephyr 3.7.1, arm-none-eabi-gcc 12.2, -Os; docs/deploy.md "What it costs"), rounded up:
+ * the agent with the serial transport +28,564 B flash and +35,616 B RAM, with tcp +88,980 B
+ * flash (Zephyr's network stack and driver) and +76,216 B RAM (network buffers and threads, the
+ * server's stack and frames, the pull's buffers); an earlier build without any transport gave
+ * +19,660 B flash and +9,248 B RAM, the part both share.
  */
 const AGENT_FLASH_KB = 20;
 const AGENT_RAM_KB = 10;
-const AGENT_TCP_FLASH_KB = 66;
-const AGENT_TCP_RAM_KB = 61;
+const AGENT_SERIAL_FLASH_KB = 9;
+const AGENT_SERIAL_RAM_KB = 26;
+const AGENT_TCP_FLASH_KB = 68;
+const AGENT_TCP_RAM_KB = 66;
 /* ocre_container record of one more runtime slot (mps2-an521: 2,832 B per slot). */
 const CONTAINER_RECORD_BYTES = 2832;
 
 function agentBudget(board: Board, agent: AgentSettings): { ramBytes: number; flashBytes: number } {
   const tcp = agent.transports.includes("tcp");
+  const serial = agent.transports.includes("serial");
   const store = board.agent?.store;
   const simulatorBytes = store !== undefined && "simulatorKb" in store ? store.simulatorKb * KB : 0;
+  const ramKb = AGENT_RAM_KB + (tcp ? AGENT_TCP_RAM_KB : 0) + (serial ? AGENT_SERIAL_RAM_KB : 0);
+  const flashKb = AGENT_FLASH_KB + (tcp ? AGENT_TCP_FLASH_KB : 0) + (serial ? AGENT_SERIAL_FLASH_KB : 0);
   return {
-    ramBytes:
-      (AGENT_RAM_KB + (tcp ? AGENT_TCP_RAM_KB : 0)) * KB +
-      agent.maxRunning * (THREAD_STACK_BYTES + CONTAINER_RECORD_BYTES) +
-      simulatorBytes,
-    flashBytes: (AGENT_FLASH_KB + (tcp ? AGENT_TCP_FLASH_KB : 0)) * KB,
+    ramBytes: ramKb * KB + agent.maxRunning * (THREAD_STACK_BYTES + CONTAINER_RECORD_BYTES) + simulatorBytes,
+    flashBytes: flashKb * KB,
   };
 }
 

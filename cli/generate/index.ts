@@ -76,6 +76,12 @@ export async function generateProjects(
     logger.warn(`container ${JSON.stringify(duplicate.name)} is embedded more than once; each copy runs`);
   }
 
+  // The device agent: every board must offer what it asks for (a store, the transports, a key
+  // to trust), checked before the budget and before any project is written.
+  const agentSettings = plan.agent;
+  const agents = new Map<string, AgentProject>(
+    agentSettings ? plan.boards.map(({ board }) => [board.id, planAgent(board, agentSettings, plan.trust.length)]) : [],
+  );
   const plans = plan.boards.map(({ board, target }) => ({
     board,
     target,
@@ -110,11 +116,6 @@ export async function generateProjects(
     userStoreDir(),
   ]);
   for (const w of trust?.warnings ?? []) logger.warn(w);
-  // The device agent: every board must offer what it asks for, before any project is written.
-  const agentSettings = plan.agent;
-  const agents = new Map<string, AgentProject>(
-    agentSettings ? plans.map((p) => [p.board.id, planAgent(p.board, agentSettings, trust?.keys.length ?? 0)]) : [],
-  );
 
   const outDir = plan.outDir;
   const report: BoardsReport = {};
