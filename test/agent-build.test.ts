@@ -125,6 +125,7 @@ describe.skipIf(missingTools("openssl"))("ocre build with the device agent", () 
     expect(over.exitCode).toBe(1);
     expect(over.stderr).toContain("OCRE_BUDGET");
     expect(over.stderr).toMatch(/\+ device agent \d+ KB/);
+    expect(over.stderr).toContain("or device.agent.pool (the installed containers' share of the pool)");
     await writeFile(manifest, `${original}device:\n  agent:\n    transports: [serial]\n    pool: 32768\n`);
     try {
       const r = await build(["--board", "nrf52840dk", "--trust", "../k.pub", "--sign", "../k.key"]);

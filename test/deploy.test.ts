@@ -116,7 +116,8 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
       expect(first.exitCode, first.stderr).toBe(0);
       const installed = json(first.stdout);
       expect(installed).toMatchObject({ ok: true, name: "hello", digest: v1.digest, via: "host" });
-      expect(installed.entry).toMatchObject({ name: "hello", digest: v1.digest, confirmed: false });
+      // A first install has nothing to roll back to: no trial, confirmed at once.
+      expect(installed.entry).toMatchObject({ name: "hello", digest: v1.digest, confirmed: true });
       expect(installed.entry.previous).toBeUndefined();
 
       const second = await runOcre(["deploy", v2.dir, "--device", device.address, "--json"]);

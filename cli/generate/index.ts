@@ -102,7 +102,7 @@ export async function generateProjects(
       `the container(s) do not fit ${over.map((p) => p.board.id).join(", ")}: ${summary}`,
       {
         details,
-        hint: "lower memory.arena (fixed memory) or memory.maxPages (growable), memory.heap or memory.stack in ocre.yaml, pick a larger board, or pass --allow-over-budget to generate anyway",
+        hint: `lower memory.arena (fixed memory) or memory.maxPages (growable), memory.heap or memory.stack${plan.agent ? ", or device.agent.pool (the installed containers' share of the pool)" : ""} in ocre.yaml, pick a larger board, or pass --allow-over-budget to generate anyway`,
       },
     );
   }

@@ -171,6 +171,12 @@ static void a_trapping_update_is_rolled_back(void **state)
 	wait_for_state("app", OCRE_STATE_RUNNING);
 	assert_true(runs("app", &m_good));
 	assert_int_equal(log_count("health event=installed container=app "), 1);
+	/* A first install has nothing to fall back to: it is confirmed, not on trial. */
+	struct ocre_store_entry first;
+
+	assert_int_equal(ocre_agent_list(&first, 1), 1);
+	assert_true(first.confirmed);
+	assert_false(first.has_previous);
 
 	/* A refused update: the old version keeps running, untouched. */
 	int id = ocre_agent_container("app");

@@ -311,6 +311,10 @@ int ocre_agent_install_commit(const char **why, struct ocre_store_entry *entry)
 		*why = "the committed version is not found";
 		return -OCRE_EIO;
 	}
+	/* Without a fallback there is no trial: a first install is confirmed as it is installed. */
+	if (!e.has_previous && ocre_store_confirm(store, e.name) == 0) {
+		e.confirmed = true;
+	}
 	if (entry != NULL) {
 		*entry = e;
 	}
