@@ -62,6 +62,16 @@ describe.skipIf(missingTools("openssl"))("ocre build with the device agent", () 
     ])
       expect(prj).toContain(line);
     expect(prj.some((l) => l.startsWith("CONFIG_OCRE_AGENT_SERIAL"))).toBe(false);
+    // Blinky imports timers and GPIO output only; a container installed later may need what the
+    // board has: messaging and GPIO edge events are in, sensors stay out (mps2 has none).
+    for (const line of [
+      "CONFIG_OCRE_TIMERS=y",
+      "CONFIG_OCRE_GPIO=y",
+      "CONFIG_OCRE_GPIO_EVENTS=y",
+      "CONFIG_OCRE_MESSAGING=y",
+      "CONFIG_OCRE_SENSORS=n",
+    ])
+      expect(prj).toContain(line);
     // One embedded container plus one installed that may run: two runtime slots.
     expect(prj).toContain("CONFIG_OCRE_MAX_CONTAINERS=2");
     const overlay = await readFile(path.join(dir, "boards/mps2_an521_cpu0.overlay"), "utf8");
@@ -107,6 +117,9 @@ describe.skipIf(missingTools("openssl"))("ocre build with the device agent", () 
       expect(none.exitCode).toBe(0);
       const prj2 = await readFile(path.join(dir, "prj.conf"), "utf8");
       expect(prj2).not.toMatch(/OCRE_AGENT|FLASH_SIMULATOR|CONFIG_FLASH/);
+      // Without the agent, only what blinky imports is compiled in.
+      expect(prj2).toMatch(/^CONFIG_OCRE_MESSAGING=n$/m);
+      expect(prj2).toMatch(/^CONFIG_OCRE_GPIO_EVENTS=n$/m);
       const main2 = await readFile(path.join(dir, "src/main.c"), "utf8");
       expect(main2).not.toContain("agent");
       expect(main2).toContain("rc = ocre_wait_all();");

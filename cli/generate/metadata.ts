@@ -54,9 +54,26 @@ export interface KconfigPlan {
   readonly filesystem: FilesystemPlan | undefined;
 }
 
-/** What the containers import decides what is compiled in; everything else is explicitly off. */
-export function planKconfig(board: Board, specs: readonly ContainerSpec[]): KconfigPlan {
-  const used = new Set<Feature>(specs.flatMap((s) => s.features));
+/**
+ * The features a firmware with the device agent offers to the containers it installs later,
+ * whatever the embedded ones import: every feature the board has hardware for.
+ */
+function agentFeatures(board: Board): Feature[] {
+  return [
+    "timers",
+    "messaging",
+    ...(board.aliases.length > 0 ? (["gpio"] as const) : []),
+    ...(board.sensors.length > 0 ? (["sensors"] as const) : []),
+  ];
+}
+
+/**
+ * What the containers import decides what is compiled in; everything else is explicitly off.
+ * With the device agent (`agent`), every feature of the board is in, GPIO edge events included:
+ * a container installed later must not find its calls compiled out.
+ */
+export function planKconfig(board: Board, specs: readonly ContainerSpec[], agent = false): KconfigPlan {
+  const used = new Set<Feature>([...specs.flatMap((s) => s.features), ...(agent ? agentFeatures(board) : [])]);
   const features = (Object.keys(FEATURE_SYMBOLS) as (keyof typeof FEATURE_SYMBOLS)[]).map((feature) => ({
     symbol: FEATURE_SYMBOLS[feature],
     enabled: used.has(feature),
@@ -64,7 +81,7 @@ export function planKconfig(board: Board, specs: readonly ContainerSpec[]): Kcon
   if (used.has("gpio"))
     features.push({
       symbol: "OCRE_GPIO_EVENTS",
-      enabled: specs.some((s) => s.imports.some((i) => i.module === "env" && GPIO_EVENT_CALLS.has(i.name))),
+      enabled: agent || specs.some((s) => s.imports.some((i) => i.module === "env" && GPIO_EVENT_CALLS.has(i.name))),
     });
   // Full WASI only for containers granted sockets; the minimal set serves stdio, args, environ,
   // clocks, random and, with CONFIG_OCRE_WASI_FS, files (WAMR's libc-wasi does not build with

@@ -152,7 +152,7 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
     if (!fn) throw new Error(`template ${name} missing`);
     return fn(view);
   };
-  const plan = planKconfig(board, specs);
+  const plan = planKconfig(board, specs, input.agent !== undefined);
   const projectDir = path.basename(input.dir);
   const names = specs.map((s) => s.name).join(", ");
   const trust = input.trust;
