@@ -4,7 +4,8 @@
  *
  * The device's registry client (ocre/ocre_pull.h): HTTP/1.1 GETs of the distribution API, one
  * connection per request ("Connection: close"), bodies with a Content-Length only (what
- * distribution sends for manifests and blobs), at most one redirect, plain http only.
+ * distribution sends for manifests and blobs), at most one redirect. http, or https through
+ * the port's TLS connect (the registry CA configured on the device; never from https to http).
  *
  * A pull: the manifest by digest (its sha256 must be the digest), cosign's signature manifest
  * (tag sha256-<hex>.sig) and its payload blob, then the Wasm layer streamed into the store's
@@ -213,8 +214,8 @@ static int recv_some(int h, uint8_t *buf, size_t n, uint64_t deadline)
  * Content-Length); a redirect leaves its Location in rsp. 0, RETRY for the network or a 5xx,
  * or another negative value for an answer that retrying will not change.
  */
-static int http_get(const char *host, uint16_t port, const char *path, const char *accept,
-		    uint64_t max_body, sink_fn sink, void *ctx, struct http_rsp *rsp,
+static int http_get(const char *host, uint16_t port, bool tls, const char *path,
+		    const char *accept, uint64_t max_body, sink_fn sink, void *ctx, struct http_rsp *rsp,
 		    const char **why)
 {
 	char req[PATH_BYTES + OCRE_PULL_HOST_BYTES + 200];
@@ -229,10 +230,21 @@ static int http_get(const char *host, uint16_t port, const char *path, const cha
 		*why = "request too long";
 		return -OCRE_EINVAL;
 	}
-	int h = ocre_port_net_connect(host, port, OCRE_PULL_CONNECT_MS);
+	int h = tls ? ocre_port_net_connect_tls(host, port, OCRE_PULL_CONNECT_MS)
+		    : ocre_port_net_connect(host, port, OCRE_PULL_CONNECT_MS);
 
+	/* A certificate that does not verify stays so: refused, not retried. */
+	if (h == OCRE_NET_EUNTRUSTED || h == OCRE_NET_EWRONGHOST || h == OCRE_NET_ENOCA) {
+		*why = h == OCRE_NET_EUNTRUSTED
+			       ? "TLS: the registry's certificate is not signed by the device's "
+				 "registry CA (or is expired)"
+		       : h == OCRE_NET_EWRONGHOST
+			       ? "TLS: the registry's certificate is for another host name"
+			       : "TLS: the device has no registry CA configured (or no TLS)";
+		return -OCRE_EPERM;
+	}
 	if (h < 0) {
-		*why = "cannot connect to the registry";
+		*why = tls ? "cannot connect to the registry (TLS)" : "cannot connect to the registry";
 		return RETRY;
 	}
 	int ret = ocre_port_net_send(h, req, (size_t)n, OCRE_PULL_IDLE_MS);
@@ -351,37 +363,46 @@ out:
 	return ret;
 }
 
-/* A GET that follows at most one redirect (http only, to any host: blob storage may differ). */
+/*
+ * A GET that follows at most one redirect, to any host (blob storage may differ): from http to
+ * http or https, from https to https only.
+ */
 static int get(const struct ocre_pull_req *r, const char *path, const char *accept,
 	       uint64_t max_body, sink_fn sink, void *ctx, const char **why)
 {
 	static struct http_rsp rsp;
-	int ret = http_get(r->host, r->port, path, accept, max_body, sink, ctx, &rsp, why);
+	int ret = http_get(r->host, r->port, r->tls, path, accept, max_body, sink, ctx, &rsp, why);
 
 	if (ret != 0 || rsp.status < 300 || rsp.status >= 400) {
 		return ret;
 	}
-	/* "http://host[:port]/path" or "/path". */
+	/* "http[s]://host[:port]/path" or "/path". */
 	char host[OCRE_PULL_HOST_BYTES];
-	uint16_t port = 80;
 	const char *loc = rsp.location;
+	bool tls = strncmp(loc, "https://", 8) == 0;
+	size_t skip = tls ? 8 : 7;
+	uint16_t port = tls ? 443 : 80;
 	const char *p = loc;
 
 	if (loc[0] == '/') {
 		strcpy(host, r->host);
 		port = r->port;
-	} else if (strncmp(loc, "http://", 7) == 0) {
-		const char *slash = strchr(loc + 7, '/');
-		const char *colon = strchr(loc + 7, ':');
+		tls = r->tls;
+	} else if (r->tls && !tls) {
+		*why = "a redirect from https to another scheme (refused: it would drop TLS)";
+		return -OCRE_EPERM;
+	} else if (tls || strncmp(loc, "http://", 7) == 0) {
+		const char *slash = strchr(loc + skip, '/');
+		const char *colon = strchr(loc + skip, ':');
 		size_t hl = (size_t)((colon != NULL && (slash == NULL || colon < slash) ? colon
 										: slash) -
-				     (loc + 7));
+				     (loc + skip));
 
 		if (slash == NULL || hl == 0 || hl >= sizeof(host)) {
 			*why = "a redirect to an unusable Location";
 			return -OCRE_EINVAL;
 		}
-		memcpy(host, loc + 7, hl);
+		memcpy(host, loc + skip, hl);
 		host[hl] = '\0';
 		if (colon != NULL && colon < slash) {
 			uint64_t v;
@@ -406,7 +427,7 @@ static int get(const struct ocre_pull_req *r, const char *path, const char *acce
 			return -OCRE_EINVAL;
 		}
 	} else {
-		*why = "a redirect to https or elsewhere (only http is supported)";
+		*why = "a redirect to a scheme other than http or https";
 		return -OCRE_EINVAL;
 	}
 	for (const char *c = p; *c != '\0'; c++) {
@@ -419,7 +440,7 @@ static int get(const struct ocre_pull_req *r, const char *path, const char *acce
 	char path2[PATH_BYTES];
 
 	strcpy(path2, p);
-	ret = http_get(host, port, path2, accept, max_body, sink, ctx, &rsp, why);
+	ret = http_get(host, port, tls, path2, accept, max_body, sink, ctx, &rsp, why);
 	if (ret == 0 && rsp.status >= 300 && rsp.status < 400) {
 		*why = "more than one redirect";
 		return -OCRE_EINVAL;
@@ -513,8 +534,8 @@ int ocre_pull_install(const struct ocre_pull_req *r, const char **why,
 		return -OCRE_EINVAL;
 	}
 	ocre_digest_text(r->digest, 32, want);
-	ocre_log(OCRE_LOG_INF, "%s: pulling %s:%u/%s@%s", r->name, r->host, (unsigned int)r->port,
-		 r->repo, want);
+	ocre_log(OCRE_LOG_INF, "%s: pulling %s://%s:%u/%s@%s", r->name, r->tls ? "https" : "http",
+		 r->host, (unsigned int)r->port, r->repo, want);
 
 	/* 1. The manifest, by digest: its bytes must hash to the digest asked for. */
 	(void)snprintf(path, sizeof(path), "/v2/%s/manifests/%s", r->repo, want);

@@ -243,7 +243,10 @@ static void cmd_name(struct ocre_cbor_w *w, const struct ocre_cbor_field *f, int
 }
 
 #if OCRE_HAS_AGENT_PULL
-/* {"name", "host", "port", "repo", "sha": 32 bytes}: the device pulls repo@sha itself. */
+/*
+ * {"name", "host", "port", "repo", "sha": 32 bytes[, "tls": true]}: the device pulls repo@sha
+ * itself, over https when "tls" is true.
+ */
 static void cmd_pull(struct ocre_cbor_w *w, const struct ocre_cbor_field *f, int n)
 {
 	static struct ocre_pull_req req;
@@ -259,7 +262,10 @@ static void cmd_pull(struct ocre_cbor_w *w, const struct ocre_cbor_field *f, int
 		answer_rc(w, -OCRE_EINVAL, "a pull needs name, host, port, repo and sha (32 bytes)");
 		return;
 	}
+	const struct ocre_cbor_field *tls = ocre_cbor_get(f, n, "tls", OCRE_CBOR_BOOL);
+
 	req.port = (uint16_t)port;
+	req.tls = tls != NULL && tls->u == 1;
 	memcpy(req.digest, sha->p, 32);
 	const char *why = "";
 	struct ocre_store_entry e;

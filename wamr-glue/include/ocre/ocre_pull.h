@@ -12,6 +12,8 @@
 #ifndef OCRE_OCRE_PULL_H_
 #define OCRE_OCRE_PULL_H_
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <ocre/ocre_port.h>
@@ -38,6 +40,7 @@ struct ocre_pull_req {
 	char name[OCRE_STORE_NAME_BYTES]; /* the container's name on the device */
 	char host[OCRE_PULL_HOST_BYTES];  /* the registry: an IPv4 address or a name */
 	uint16_t port;
+	bool tls; /* https: the port's TLS connect, certificate and host name verified */
 	char repo[OCRE_PULL_REPO_BYTES]; /* e.g. "iot/hello" */
 	uint8_t digest[32];              /* the image manifest's sha256 */
 };
@@ -51,6 +54,17 @@ int ocre_pull_install(const struct ocre_pull_req *req, const char **why,
 
 /* ---- the port's sockets: a handle >= 0, or a negative errno ---------------------------- */
 int ocre_port_net_connect(const char *host, uint16_t port, uint32_t timeout_ms);
+/*
+ * The same over TLS (1.2 or later), the handshake included in timeout_ms. The server's
+ * certificate must chain to the registry CA configured on the device and name `host` (a DNS
+ * name, or an IP address in its subjectAltName); there is no way to skip either check. Then
+ * send, recv and close as for a plain connection. Besides the connect errors:
+ * OCRE_NET_EUNTRUSTED, OCRE_NET_EWRONGHOST, OCRE_NET_ENOCA (not worth a retry).
+ */
+int ocre_port_net_connect_tls(const char *host, uint16_t port, uint32_t timeout_ms);
+#define OCRE_NET_EUNTRUSTED (-EACCES)  /* not signed by the registry CA (or expired) */
+#define OCRE_NET_EWRONGHOST (-EPERM)   /* a valid certificate for another host */
+#define OCRE_NET_ENOCA      (-ENOTSUP) /* no registry CA on the device, or no TLS */
 /* Sends everything or fails. */
 int ocre_port_net_send(int h, const void *buf, size_t len, uint32_t timeout_ms);
 /* Up to len bytes: > 0 received, 0 the peer closed, < 0 an error or the timeout. */

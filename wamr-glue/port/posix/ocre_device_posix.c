@@ -8,8 +8,10 @@
  * rolls back, but runs no container.
  *
  *   ocre-device --listen 127.0.0.1:0 --flash FILE --trust KEY.pub [--trust ...]
- *               [--flash-size BYTES] [--slots N] [--serial pty]
+ *               [--flash-size BYTES] [--slots N] [--serial pty] [--registry-ca CA.pem]
  *
+ * --registry-ca: the CA that registries reached over https must chain to (their certificate
+ * and host name are always verified; without it the device pulls over http only).
  * Prints "ocre-device listening on HOST:PORT" on stdout once it accepts connections; logs and
  * health events go to stderr. With --serial pty it also serves SMP's serial framing (MCUmgr's
  * console transport) on a new pseudo-terminal, whose path it prints first as
@@ -42,6 +44,7 @@
 #include <ocre/ocre_smp.h>
 
 #include "ocre_flash_posix.h"
+#include "ocre_net_posix.h"
 
 #define MAX_KEYS      4
 #define FRAME_WAIT_MS 10000 /* a frame's bytes must all arrive within this */
@@ -65,7 +68,8 @@ static int usage(const char *why)
 {
 	fprintf(stderr,
 		"ocre-device: %s\nusage: ocre-device --listen HOST:PORT --flash FILE --trust KEY.pub "
-		"[--trust KEY.pub]... [--flash-size BYTES] [--slots N]\n",
+		"[--trust KEY.pub]... [--flash-size BYTES] [--slots N] [--serial pty] "
+		"[--registry-ca CA.pem]\n",
 		why);
 	return 2;
 }
@@ -238,6 +242,10 @@ int main(int argc, char **argv)
 				return usage("--serial takes pty");
 			}
 			serial_fd = 0; /* opened once the agent runs */
+		} else if (strcmp(argv[i], "--registry-ca") == 0) {
+			if (ocre_posix_net_tls_ca(v) != 0) {
+				return usage("--registry-ca needs a PEM file of CA certificates");
+			}
 		} else if (strcmp(argv[i], "--trust") == 0) {
 			if (nkeys == MAX_KEYS || !load_key(v, keys[nkeys])) {
 				return usage("--trust needs a P-256 public key PEM (at most 4)");
