@@ -3,14 +3,18 @@
  * ocre_device_posix.c: the device agent over file-backed flash, SMP over TCP on loopback, no
  * engine), and the device's own registry pull against Debian's docker-registry on loopback,
  * directly and through a fault-injecting proxy: registry down, truncated, tampered and
- * mislabelled content, redirects. The device's stderr carries its health events.
+ * mislabelled content, redirects; and over https, against the registry with TLS (a CA and
+ * certificates made by openssl): the right CA, another CA, a certificate for another host
+ * name, a redirect from https to http. The device's stderr carries its health events.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execa, type ResultPromise } from "execa";
 import http from "node:http";
+import https from "node:https";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fixtureConfig, fixtureSpec } from "./oci-fixture.mjs";
-import { freePort, startRegistry } from "./registry-server.mjs";
+import { freePort, makeCertificates, startRegistry } from "./registry-server.mjs";
 import { missingTools } from "./helpers/tools.js";
 import { cliPath, repoRoot, runOcre, tempDir } from "./helpers/cli.js";
 import { packageImage } from "../cli/oci/index.js";
@@ -30,10 +34,10 @@ interface Device {
 
 let deviceBinary = "";
 
-async function startDevice(flash: string, trust: string): Promise<Device> {
+async function startDevice(flash: string, trust: string, extra: string[] = []): Promise<Device> {
   const child: ResultPromise = execa(
     deviceBinary,
-    ["--listen", "127.0.0.1:0", "--flash", flash, "--trust", trust, "--serial", "pty"],
+    ["--listen", "127.0.0.1:0", "--flash", flash, "--trust", trust, "--serial", "pty", ...extra],
     { reject: false, buffer: false },
   );
   let err = "";
@@ -259,7 +263,9 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
       // The same over the serial console, as lines; nothing new after "next".
       const text = await runOcre(["device", "logs", "--device", device.serial]);
       expect(text.exitCode, text.stderr).toBe(0);
-      expect(text.stdout).toMatch(/^\[ +\d+\.\d{3} s\] hello health: event=refused reason=install: the signature is not by a trusted key$/m);
+      expect(text.stdout).toMatch(
+        /^\[ +\d+\.\d{3} s\] hello health: event=refused reason=install: the signature is not by a trusted key$/m,
+      );
       expect(text.stdout.trim().split("\n")).toHaveLength(got.entries.length);
       const none = json(
         (await runOcre(["device", "logs", "--device", device.address, "--since", String(got.next), "--json"])).stdout,
@@ -442,6 +448,169 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
         fault = undefined;
         const ls = json((await runOcre(["device", "ls", "--device", device.address, "--json"])).stdout);
         expect(ls.containers.map((c: { digest: string }) => c.digest)).toEqual([v2.digest]);
+      });
+    });
+
+    describe("the device pulls over https (TLS, the device's registry CA)", () => {
+      let registry: Registry;
+      let good: Device;
+      let otherCa: Device;
+      /** TLS servers on loopback: one with a certificate (by the registry's CA) for another host name, one that redirects to http. */
+      let wrongHost: https.Server;
+      let downgrade: https.Server;
+      let wrongHostConnections = 0;
+
+      const listen = async (server: https.Server) => {
+        const port = await freePort();
+        await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+        return port;
+      };
+      const pull = (dev: Device, tag: string, via?: string) =>
+        runOcre([
+          "deploy",
+          `${registry.host}/iot/hello:${tag}`,
+          "--device",
+          dev.address,
+          "--ca-file",
+          registry.caFile!,
+          ...(via === undefined ? [] : ["--registry-as", via]),
+          "--json",
+        ]);
+      const digests = async (dev: Device) =>
+        json((await runOcre(["device", "ls", "--device", dev.address, "--json"])).stdout).containers.map(
+          (c: { digest: string }) => c.digest,
+        );
+
+      beforeAll(async () => {
+        registry = await startRegistry({ tls: true });
+        for (const [v, tag] of [
+          [v1, "1.0.0"],
+          [v2, "2.0.0"],
+        ] as const) {
+          const pushed = await runOcre(["push", `${registry.host}/iot/hello:${tag}`, "--ca-file", registry.caFile!], {
+            cwd: v.dir,
+          });
+          expect(pushed.exitCode, pushed.stderr).toBe(0);
+        }
+        const dir = await tempDir("ocre-deploy-tls-");
+        const other = await makeCertificates(path.join(dir, "other"));
+        // A certificate for other.example only, signed by the registry's own CA.
+        const caDir = path.dirname(registry.caFile!);
+        await execa(
+          "openssl",
+          [
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "wrong.key",
+            "-out",
+            "wrong.csr",
+            "-subj",
+            "/CN=other.example",
+          ],
+          { cwd: dir },
+        );
+        await execa(
+          "sh",
+          ["-c", "printf 'subjectAltName=DNS:other.example\\nextendedKeyUsage=serverAuth\\n' > wrong.cnf"],
+          { cwd: dir },
+        );
+        await execa(
+          "openssl",
+          [
+            "x509",
+            "-req",
+            "-in",
+            "wrong.csr",
+            "-CA",
+            path.join(caDir, "ca.crt"),
+            "-CAkey",
+            path.join(caDir, "ca.key"),
+            "-CAcreateserial",
+            "-out",
+            "wrong.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "wrong.cnf",
+          ],
+          { cwd: dir },
+        );
+        const serverCert = await readFile(path.join(caDir, "server.crt"));
+        const serverKey = await readFile(path.join(caDir, "server.key"));
+        wrongHost = https.createServer(
+          { cert: await readFile(path.join(dir, "wrong.crt")), key: await readFile(path.join(dir, "wrong.key")) },
+          (_req, res) => res.writeHead(404, { "content-length": "0" }).end(),
+        );
+        wrongHost.on("connection", () => wrongHostConnections++);
+        const plainPort = await freePort();
+        downgrade = https.createServer({ cert: serverCert, key: serverKey }, (req, res) =>
+          res.writeHead(307, { location: `http://127.0.0.1:${plainPort}${req.url}`, "content-length": "0" }).end(),
+        );
+        good = await startDevice(path.join(dir, "good.bin"), path.join(keys, "good.pub"), [
+          "--registry-ca",
+          registry.caFile!,
+        ]);
+        otherCa = await startDevice(path.join(dir, "other.bin"), path.join(keys, "good.pub"), [
+          "--registry-ca",
+          other.caFile,
+        ]);
+        for (const dev of [good, otherCa]) {
+          const sent = await runOcre(["deploy", v1.dir, "--device", dev.address, "--json"]);
+          expect(sent.exitCode, sent.stderr).toBe(0);
+        }
+      }, 120_000);
+      afterAll(async () => {
+        await good?.stop();
+        await otherCa?.stop();
+        for (const server of [wrongHost, downgrade]) if (server?.listening) await new Promise((r) => server.close(r));
+        await registry?.stop();
+      });
+
+      it("pulls over https with the registry's CA: the host's scheme by default, or https:// in --registry-as", async () => {
+        const updated = await pull(good, "2.0.0");
+        expect(updated.exitCode, updated.stdout + updated.stderr).toBe(0);
+        expect(json(updated.stdout)).toMatchObject({ via: "device", digest: v2.digest });
+        expect(json(updated.stdout).entry).toMatchObject({ digest: v2.digest, previous: v1.digest });
+        expect(good.stderr()).toContain(`pulling https://${registry.host}/iot/hello@${v2.digest}`);
+
+        const explicit = await pull(good, "1.0.0", `https://${registry.host}`);
+        expect(explicit.exitCode, explicit.stdout + explicit.stderr).toBe(0);
+        expect(json(explicit.stdout).entry).toMatchObject({ digest: v1.digest, previous: v2.digest });
+      });
+
+      it("refuses a registry certificate from another CA, and a device with no registry CA; the old version stays", async () => {
+        const r = await pull(otherCa, "2.0.0");
+        expect(r.exitCode).toBe(1);
+        expect(r.stderr).toContain("OCRE_DEVICE_REFUSED");
+        expect(r.stderr).toContain("TLS: the registry's certificate is not signed by the device's registry CA");
+        expect(await digests(otherCa)).toEqual([v1.digest]);
+        const refused = healthOf(otherCa).filter((e) => e?.event === "refused");
+        expect(refused.at(-1)!.fields.reason).toContain("pull: TLS: the registry's certificate is not signed");
+
+        // The outer device was started without --registry-ca: it pulls over http only.
+        const before = await digests(device);
+        const none = await pull(device, "2.0.0");
+        expect(none.exitCode).toBe(1);
+        expect(none.stderr).toContain("TLS: the device has no registry CA configured");
+        expect(await digests(device)).toEqual(before);
+      });
+
+      it("refuses a certificate for another host name (once, not retried) and a redirect from https to http", async () => {
+        const port = await listen(wrongHost);
+        const wrong = await pull(good, "2.0.0", `https://127.0.0.1:${port}`);
+        expect(wrong.exitCode).toBe(1);
+        expect(wrong.stderr).toContain("TLS: the registry's certificate is for another host name");
+        // A certificate does not get better on a second try: one connection, no retries.
+        expect(wrongHostConnections).toBe(1);
+
+        const downgradePort = await listen(downgrade);
+        const redirected = await pull(good, "2.0.0", `https://127.0.0.1:${downgradePort}`);
+        expect(redirected.exitCode).toBe(1);
+        expect(redirected.stderr).toContain("a redirect from https to another scheme");
+        expect(await digests(good)).toEqual([v1.digest]);
       });
     });
   },

@@ -563,7 +563,8 @@ export const deployCommand = command({
     },
     "registry-as": {
       type: "string",
-      describe: "The registry's host:port as the device reaches it (e.g. 10.0.2.2:5000 from QEMU)",
+      describe:
+        "The registry as the device reaches it, [https://]host:port (e.g. 10.0.2.2:5000 from QEMU); https:// makes the device pull over TLS",
     },
   },
   examples: [

@@ -281,22 +281,27 @@ async function deployRemote(source: string, address: DeviceAddress, options: Dep
       entry,
     };
   }
+  // "https://host:port" (or "http://"), or host:port: the scheme the host itself used.
   const registry = options.registryAs ?? target.registry;
-  const m = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(registry);
+  const m = /^(?:(https?):\/\/)?([A-Za-z0-9.-]+):(\d{1,5})$/.exec(registry);
   if (!m)
-    throw new OcreError("OCRE_USAGE", `the device needs the registry as host:port, not "${escapeText(registry)}"`, {
-      hint: "give --registry-as <host:port> (as the device reaches it), or --via host",
-    });
+    throw new OcreError(
+      "OCRE_USAGE",
+      `the device needs the registry as [https://]host:port, not "${escapeText(registry)}"`,
+      { hint: "give --registry-as <[https://]host:port> (as the device reaches it), or --via host" },
+    );
+  const tls = m[1] === undefined ? fetched.secure : m[1] === "https";
   const map = await withDevice(address, (c) =>
     c.request(
       SmpOp.write,
       SmpCmd.pull,
       {
         name,
-        host: m[1]!,
-        port: Number(m[2]),
+        host: m[2]!,
+        port: Number(m[3]),
         repo: target.repository,
         sha: Buffer.from(parts.digest.slice("sha256:".length), "hex"),
+        ...(tls ? { tls: true } : {}),
       },
       // The device retries a failing registry a few times with back-off: give it time.
       180_000,
@@ -307,7 +312,9 @@ async function deployRemote(source: string, address: DeviceAddress, options: Dep
       device,
       `to pull ${formatReference(target)}@${parts.digest}`,
       map,
-      "the device pulls over plain HTTP by digest and installs only what a trusted key signed",
+      tls
+        ? "the device pulls over https (its registry CA must sign the registry's certificate, for this host name) and installs only what a trusted key signed"
+        : "the device pulls over plain HTTP by digest and installs only what a trusted key signed",
     );
   return {
     device,

@@ -143,6 +143,8 @@ export interface SignedImage {
   readonly signatures: ImageContent | undefined;
   /** Set when `keys` were given: the signature that verified. */
   readonly verified: VerifiedSignature | undefined;
+  /** Whether the registry was reached over https (its certificate verified). */
+  readonly secure: boolean;
 }
 
 /**
@@ -162,7 +164,7 @@ export async function fetchSignedImage(
       keys === undefined
         ? undefined
         : verifySignatures(signatures, content.manifestDigest, keys, formatReference(target));
-    return { content, signatures, verified };
+    return { content, signatures, verified, secure: client.baseUrl.startsWith("https:") };
   } finally {
     await client.close();
   }
