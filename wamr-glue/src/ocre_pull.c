@@ -234,13 +234,18 @@ static int http_get(const char *host, uint16_t port, bool tls, const char *path,
 		    : ocre_port_net_connect(host, port, OCRE_PULL_CONNECT_MS);
 
 	/* A certificate that does not verify stays so: refused, not retried. */
-	if (h == OCRE_NET_EUNTRUSTED || h == OCRE_NET_EWRONGHOST || h == OCRE_NET_ENOCA) {
+	if (h == OCRE_NET_EUNTRUSTED || h == OCRE_NET_EWRONGHOST || h == OCRE_NET_ENOCA ||
+	    h == OCRE_NET_EHANDSHAKE) {
 		*why = h == OCRE_NET_EUNTRUSTED
 			       ? "TLS: the registry's certificate is not signed by the device's "
 				 "registry CA (or is expired)"
 		       : h == OCRE_NET_EWRONGHOST
 			       ? "TLS: the registry's certificate is for another host name"
-			       : "TLS: the device has no registry CA configured (or no TLS)";
+		       : h == OCRE_NET_ENOCA
+			       ? "TLS: the device has no registry CA configured (or no TLS)"
+			       : "TLS: the handshake failed (the registry's certificate did not "
+				 "verify against the device's registry CA and host name, or no "
+				 "common cipher)";
 		return -OCRE_EPERM;
 	}
 	if (h < 0) {

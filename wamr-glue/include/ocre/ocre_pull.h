@@ -58,13 +58,15 @@ int ocre_port_net_connect(const char *host, uint16_t port, uint32_t timeout_ms);
  * The same over TLS (1.2 or later), the handshake included in timeout_ms. The server's
  * certificate must chain to the registry CA configured on the device and name `host` (a DNS
  * name, or an IP address in its subjectAltName); there is no way to skip either check. Then
- * send, recv and close as for a plain connection. Besides the connect errors:
- * OCRE_NET_EUNTRUSTED, OCRE_NET_EWRONGHOST, OCRE_NET_ENOCA (not worth a retry).
+ * send, recv and close as for a plain connection. Besides the connect errors, these (not worth
+ * a retry): OCRE_NET_EUNTRUSTED, OCRE_NET_EWRONGHOST, OCRE_NET_ENOCA, or OCRE_NET_EHANDSHAKE
+ * where the TLS stack does not say why (Zephyr's TLS sockets).
  */
 int ocre_port_net_connect_tls(const char *host, uint16_t port, uint32_t timeout_ms);
 #define OCRE_NET_EUNTRUSTED (-EACCES)  /* not signed by the registry CA (or expired) */
 #define OCRE_NET_EWRONGHOST (-EPERM)   /* a valid certificate for another host */
 #define OCRE_NET_ENOCA      (-ENOTSUP) /* no registry CA on the device, or no TLS */
+#define OCRE_NET_EHANDSHAKE (-ECONNABORTED) /* the handshake failed, cause unknown */
 /* Sends everything or fails. */
 int ocre_port_net_send(int h, const void *buf, size_t len, uint32_t timeout_ms);
 /* Up to len bytes: > 0 received, 0 the peer closed, < 0 an error or the timeout. */
