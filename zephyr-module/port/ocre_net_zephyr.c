@@ -64,7 +64,7 @@ static int open_socket(const char *host, uint16_t port, int proto, int (*setup)(
 	}
 	/*
 	 * Zephyr's connect blocks up to CONFIG_NET_SOCKETS_CONNECT_TIMEOUT, and a TLS socket's
-	 * handshake is part of it (bounded by mbedTLS's read timeouts): the bound is there.
+	 * handshake is part of it, with the same bound: the bound is there.
 	 */
 	r = zsock_connect(fd, (struct sockaddr *)&addr, sizeof(addr));
 	if (r != 0) {
