@@ -377,7 +377,7 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
         fault = undefined;
         const r = await pull("2.0.0", registry.host);
         expect(r.exitCode, r.stderr).toBe(0);
-        expect(json(r.stdout)).toMatchObject({ via: "device", digest: v2.digest });
+        expect(json(r.stdout)).toMatchObject({ via: "device", tls: false, digest: v2.digest });
         expect(json(r.stdout).entry).toMatchObject({ digest: v2.digest, previous: v1.digest });
         const updated = healthOf(device).filter((e) => e?.event === "updated");
         expect(updated.at(-1)!.fields.digest).toBe(v2.digest.slice(0, 23));
@@ -572,13 +572,25 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
       it("pulls over https with the registry's CA: the host's scheme by default, or https:// in --registry-as", async () => {
         const updated = await pull(good, "2.0.0");
         expect(updated.exitCode, updated.stdout + updated.stderr).toBe(0);
-        expect(json(updated.stdout)).toMatchObject({ via: "device", digest: v2.digest });
+        expect(json(updated.stdout)).toMatchObject({ via: "device", tls: true, digest: v2.digest });
         expect(json(updated.stdout).entry).toMatchObject({ digest: v2.digest, previous: v1.digest });
         expect(good.stderr()).toContain(`pulling https://${registry.host}/iot/hello@${v2.digest}`);
 
-        const explicit = await pull(good, "1.0.0", `https://${registry.host}`);
+        const explicit = await runOcre([
+          "deploy",
+          `${registry.host}/iot/hello:1.0.0`,
+          "--device",
+          good.address,
+          "--ca-file",
+          registry.caFile!,
+          "--registry-as",
+          `https://${registry.host}`,
+        ]);
         expect(explicit.exitCode, explicit.stdout + explicit.stderr).toBe(0);
-        expect(json(explicit.stdout).entry).toMatchObject({ digest: v1.digest, previous: v2.digest });
+        expect(explicit.stderr).toContain("hello: updated on");
+        expect(explicit.stderr).toContain("pulled by the device over https)");
+        const ls = json((await runOcre(["device", "ls", "--device", good.address, "--json"])).stdout);
+        expect(ls.containers).toEqual([expect.objectContaining({ digest: v1.digest, previous: v2.digest })]);
       });
 
       it("refuses a registry certificate from another CA, and a device with no registry CA; the old version stays", async () => {

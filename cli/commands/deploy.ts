@@ -24,7 +24,7 @@ export const run = defineCommand(deployCommand, async (args, out) => {
   const e = result.entry;
   out.info(
     `${result.name}: ${e.previous === undefined ? "installed" : "updated"} on ${result.device} ` +
-      `(${result.digest}, version ${e.seq}, ${result.via === "device" ? "pulled by the device" : "sent by the host"})`,
+      `(${result.digest}, version ${e.seq}, ${result.via === "host" ? "sent by the host" : `pulled by the device over ${result.tls === true ? "https" : "http"}`})`,
   );
   out.print(result.digest);
   out.result({ ok: true, ...result });

@@ -39,6 +39,8 @@ export interface DeployResult {
   readonly digest: string;
   /** Who fetched the bytes from where they were: the host (and sent them) or the device. */
   readonly via: "host" | "device";
+  /** When the device pulled: whether over https (its registry CA verified the registry). */
+  readonly tls?: boolean;
   readonly bytes: number;
   readonly entry: DeviceEntry;
 }
@@ -322,6 +324,7 @@ async function deployRemote(source: string, address: DeviceAddress, options: Dep
     source: formatReference(target),
     digest: parts.digest,
     via: "device",
+    tls,
     bytes: parts.wasm.length,
     entry: entryOf(map.entry, device),
   };
