@@ -13,6 +13,7 @@ import { mkdtemp, mkdir, readFile, rm, stat, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { median, verdict } from "./verdict.mjs";
 
 const exec = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,7 +25,6 @@ const RUNS = Number(process.env.OCRE_BENCH_RUNS ?? 5);
 const ASC_FLAGS = ["--runtime", "stub", "-Oz", "--noAssert", "--use", "abort="];
 const SIZE_TARGETS = { hello: 1024, blinky: 2048 };
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function timed(file, args, options) {
   const start = process.hrtime.bigint();
   await exec(file, args, { maxBuffer: 16 << 20, ...options });
@@ -136,15 +136,5 @@ console.table([
     ok: coldRatio <= 1.0 ? "yes" : "NO",
   },
 ]);
-console.log(
-  `load average: ${os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ")} on ${os.cpus().length} cores`,
-);
-
 await rm(root, { recursive: true, force: true });
-if (failures.length > 0) {
-  console.log(`\nMissed targets:\n  ${failures.join("\n  ")}`);
-  process.exitCode = 1;
-}
+verdict(failures);

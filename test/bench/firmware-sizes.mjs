@@ -23,7 +23,8 @@ if (boards.length === 0 || !process.env.ZEPHYR_BASE) {
 }
 
 const fmt = (n) => n.toLocaleString("en-US");
-const pct = (estimate, linked) => `${estimate >= linked ? "+" : ""}${(((estimate - linked) / linked) * 100).toFixed(1)} %`;
+const pct = (estimate, linked) =>
+  `${estimate >= linked ? "+" : ""}${(((estimate - linked) / linked) * 100).toFixed(1)} %`;
 
 const { stdout: version } = await run(process.execPath, [cli, "--version"]);
 process.stdout.write(

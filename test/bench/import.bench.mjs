@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fixtureSpec } from "../oci-fixture.mjs";
+import { verdict } from "./verdict.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../..");
@@ -61,7 +62,7 @@ if (process.argv[2] === "--import") {
     console.log(
       `import: peak RSS of a 200 MB import is ${deltaMiB.toFixed(1)} MiB above a tiny one's (target ≤ ${TARGET_MIB} MiB): ${ok ? "ok" : "MISSED"}`,
     );
-    process.exitCode = ok ? 0 : 1;
+    verdict(ok ? [] : [`peak RSS growth ${deltaMiB.toFixed(1)} MiB > ${TARGET_MIB} MiB`]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

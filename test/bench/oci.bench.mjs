@@ -18,6 +18,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fixtureSpec } from "../oci-fixture.mjs";
 import { startRegistry } from "../registry-server.mjs";
+import { median, verdict } from "./verdict.mjs";
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,8 +31,6 @@ const CLI_TARGET = 2.5;
 const LIBRARY_TARGET = 1.0;
 const FLEET = Number(process.env.OCRE_BENCH_FLEET ?? 200);
 const CONCURRENCY = 8;
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function timed(fn) {
   const start = process.hrtime.bigint();
@@ -184,16 +183,7 @@ async function main() {
       },
     ]);
     if (fleetResult.verified !== FLEET) failures.push(`fleet: ${fleetResult.verified} of ${FLEET} images verified`);
-    console.log(
-      `load average: ${os
-        .loadavg()
-        .map((l) => l.toFixed(1))
-        .join(" ")} on ${os.cpus().length} cores`,
-    );
-    if (failures.length > 0) {
-      console.log(`\nMissed targets:\n  ${failures.join("\n  ")}`);
-      process.exitCode = 1;
-    }
+    verdict(failures);
   } finally {
     await registry.stop();
     await rm(work, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { fixtureSpec } from "../oci-fixture.mjs";
 import { startRegistry } from "../registry-server.mjs";
+import { median, verdict } from "./verdict.mjs";
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,8 +26,6 @@ const oci = await import(path.join(repoRoot, "dist/cli/oci/index.js"));
 const RUNS = Number(process.env.OCRE_BENCH_PULL_RUNS ?? 3);
 const BIG = 200 * 1024 * 1024;
 const TARGET_MIB = 64;
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** An image whose one layer is `size` random bytes (a pull checks digests, not Wasm validity). */
 function bigImage(size) {
@@ -123,7 +122,7 @@ async function pullMemory() {
         ok: ok ? `yes (+${growth.toFixed(1)} MiB)` : `NO (+${growth.toFixed(1)} MiB)`,
       },
     ]);
-    if (!ok) process.exitCode = 1;
+    verdict(ok ? [] : [`peak RSS growth +${growth.toFixed(1)} MiB > ${TARGET_MIB} MiB`]);
   } finally {
     await registry.stop();
     await rm(work, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { median, verdict } from "./verdict.mjs";
 
 const exec = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -20,7 +21,6 @@ const cli = path.join(repoRoot, "dist/cli/main.js");
 const RUNS = Number(process.env.OCRE_BENCH_RUNS ?? 11);
 const env = { ...process.env, NO_COLOR: "1" };
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function timed(file, args, options = {}) {
   const start = process.hrtime.bigint();
   await exec(file, args, { maxBuffer: 16 << 20, env, ...options });
@@ -68,17 +68,7 @@ try {
   });
   console.log(`CLI start-up (medians of ${RUNS} interleaved runs, one process each)`);
   console.table(rows);
-  console.log(
-    `load average: ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(" ")} on ${os.cpus().length} cores`,
-  );
-  const missed = rows.filter((r) => r.ok !== "yes");
-  if (missed.length > 0) {
-    console.log(`\nMissed targets:\n  ${missed.map((r) => `${r.case}: ${r.ratio} > ${r.target}`).join("\n  ")}`);
-    process.exitCode = 1;
-  }
+  verdict(rows.filter((r) => r.ok !== "yes").map((r) => `${r.case}: ${r.ratio} > ${r.target}`));
 } finally {
   await rm(work, { recursive: true, force: true });
 }

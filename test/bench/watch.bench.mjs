@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { median, verdict } from "./verdict.mjs";
 
 const exec = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -22,7 +23,6 @@ const RUNS = Number(process.env.OCRE_BENCH_RUNS ?? 5);
 const EDITS = Number(process.env.OCRE_BENCH_EDITS ?? 7);
 const TARGET = 0.3;
 const env = { ...process.env, NO_COLOR: "1" };
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const root = await mkdtemp(path.join(os.tmpdir(), "ocre-bench-watch-"));
@@ -102,14 +102,5 @@ console.table([
   },
 ]);
 console.log(`edits ms: ${warm.map(Math.round).join(", ")}; cold ms: ${cold.map(Math.round).join(", ")}`);
-console.log(
-  `load average: ${os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ")} on ${os.cpus().length} cores`,
-);
 await rm(root, { recursive: true, force: true });
-if (failures.length > 0) {
-  console.log(`\nMissed targets:\n  ${failures.join("\n  ")}`);
-  process.exitCode = 1;
-}
+verdict(failures);
