@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
-import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { missingTools } from "./helpers/tools.js";
@@ -251,6 +252,44 @@ describe.skipIf(missingTools("arm-none-eabi-gcc", "qemu-system-arm"))(
       // The record is gone with the emulator.
       const after = await runOcre(["device", "ls", "--device", "qemu"], { cwd: app });
       expect(after.stderr).toContain("no emulator runs for");
+    });
+
+    it("removes the console socket's folder when the emulator is stopped with Ctrl-C", async () => {
+      const app = path.join(dir, "qemu-int");
+      const fwDir = path.join(app, "build", "mps2-an521", "firmware");
+      await mkdir(fwDir, { recursive: true });
+      await copyFile(elf.echo!, path.join(fwDir, "zephyr.elf"));
+      const emu = execa(process.execPath, [cliPath, "emulate", "--for", "60s", "--timeout", "90s"], {
+        cwd: app,
+        env: { NO_COLOR: "1" },
+        reject: false,
+      });
+      const recordPath = path.join(app, "build", "emulator.json");
+      let record: { socket: string } | undefined;
+      for (let i = 0; i < 400 && record === undefined; i++) {
+        record = await readFile(recordPath, "utf8").then(
+          (t) => JSON.parse(t),
+          () => undefined,
+        );
+        if (record === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      const folder = path.dirname(record!.socket);
+      expect(existsSync(folder)).toBe(true);
+      emu.kill("SIGINT");
+      const done = await emu;
+      expect(done.signal).toBe("SIGINT");
+      expect(existsSync(folder)).toBe(false);
+      // QEMU went with it (execa's clean-up still runs after the folder's).
+      const kernel = path.join(fwDir, "zephyr.elf");
+      const running = async (): Promise<boolean> => {
+        for (const pid of (await readdir("/proc")).filter((n) => /^\d+$/.test(n))) {
+          const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+          if (cmd.includes(kernel)) return true;
+        }
+        return false;
+      };
+      for (let i = 0; i < 40 && (await running()); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await running()).toBe(false);
     });
 
     it("durations need a unit: a bare number is refused with the two readings", async () => {

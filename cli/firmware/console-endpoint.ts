@@ -6,12 +6,13 @@
  * "busy" and closed. The console the user watches stays as it was, minus the SMP frames
  * (lines starting 0x06 0x09 / 0x04 0x14: MCUmgr's serial framing), which are for the client.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { OcreError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { openStaging, processRuns } from "../util/staging.js";
 
 /** What `ocre emulate` records in `<app>/build/emulator.json`. */
 export interface EmulatorRecord {
@@ -44,8 +45,9 @@ export async function openConsoleEndpoint(
   info: { board: string; kernel: string },
   toGuest: (bytes: Buffer) => void,
 ): Promise<ConsoleEndpoint> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "ocre-emulate-"));
-  const socketPath = path.join(dir, "console.sock");
+  // A staging folder: removed on Ctrl-C too, and by the next emulator if this one was killed.
+  const staging = await openStaging("ocre-emulate-");
+  const socketPath = path.join(staging.dir, "console.sock");
   let client: net.Socket | undefined;
   const server = net.createServer((socket) => {
     if (client !== undefined) {
@@ -62,6 +64,9 @@ export async function openConsoleEndpoint(
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(socketPath, () => resolve());
+  }).catch(async (error: unknown) => {
+    await staging.release();
+    throw error;
   });
   const record: EmulatorRecord = {
     pid: process.pid,
@@ -82,7 +87,7 @@ export async function openConsoleEndpoint(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       const now = await readFile(recordPath, "utf8").catch(() => "");
       if (now.includes(`"socket": ${JSON.stringify(socketPath)}`)) await rm(recordPath, { force: true });
-      await rm(dir, { recursive: true, force: true });
+      await staging.release();
     },
   };
 }
@@ -112,17 +117,8 @@ export async function findEmulator(appDir: string): Promise<EmulatorRecord> {
     typeof record.board !== "string"
   )
     throw none(`${recordPath} is not an emulator record`);
-  if (!alive(record.pid)) throw none(`the emulator recorded there (pid ${record.pid}) has exited`);
+  if (!processRuns(record.pid)) throw none(`the emulator recorded there (pid ${record.pid}) has exited`);
   return record as EmulatorRecord;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

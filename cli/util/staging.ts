@@ -37,7 +37,8 @@ function uninstall(): void {
   process.removeListener("exit", removeAllSync);
 }
 
-function running(pid: number): boolean {
+/** Whether a process with this pid runs (for records that name their owner: staging folders, an emulator). */
+export function processRuns(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -56,7 +57,7 @@ export async function removeStaleStaging(prefix: string, parent = os.tmpdir()): 
     const full = path.join(parent, name);
     const pid = /^(\d+)-/.exec(name.slice(prefix.length))?.[1];
     let stale: boolean;
-    if (pid !== undefined) stale = Number(pid) !== process.pid && !running(Number(pid));
+    if (pid !== undefined) stale = Number(pid) !== process.pid && !processRuns(Number(pid));
     else {
       const info = await stat(full).catch(() => undefined);
       stale = info !== undefined && Date.now() - info.mtimeMs > LEGACY_STALE_MS;
@@ -69,17 +70,35 @@ export async function removeStaleStaging(prefix: string, parent = os.tmpdir()): 
   return removed;
 }
 
-/** Runs `work` in a fresh `<tmp>/<prefix><pid>-XXXXXX` folder that is removed on every exit path. */
-export async function withStaging<T>(prefix: string, work: (dir: string) => Promise<T>): Promise<T> {
+/** A staging folder held until `release()`, for work that outlives one call (a server's socket). */
+export interface Staging {
+  readonly dir: string;
+  /** Removes the folder; later calls do nothing. */
+  release(): Promise<void>;
+}
+
+/** A fresh `<tmp>/<prefix><pid>-XXXXXX` folder, removed on release or on any exit of the process. */
+export async function openStaging(prefix: string): Promise<Staging> {
   await removeStaleStaging(prefix);
   const dir = await mkdtemp(path.join(os.tmpdir(), `${prefix}${process.pid}-`));
   live.add(dir);
   install();
+  return {
+    dir,
+    release: async () => {
+      if (!live.delete(dir)) return;
+      if (live.size === 0) uninstall();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `work` in a fresh staging folder that is removed on every exit path. */
+export async function withStaging<T>(prefix: string, work: (dir: string) => Promise<T>): Promise<T> {
+  const staging = await openStaging(prefix);
   try {
-    return await work(dir);
+    return await work(staging.dir);
   } finally {
-    live.delete(dir);
-    if (live.size === 0) uninstall();
-    await rm(dir, { recursive: true, force: true });
+    await staging.release();
   }
 }
