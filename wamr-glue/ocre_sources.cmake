@@ -42,6 +42,7 @@ set(OCRE_POSIX_CRYPTO_SOURCES
 set(OCRE_AGENT_SOURCES
   ${OCRE_GLUE_DIR}/src/ocre_agent.c
   ${OCRE_GLUE_DIR}/src/ocre_cbor.c
+  ${OCRE_GLUE_DIR}/src/ocre_image.c
   ${OCRE_GLUE_DIR}/src/ocre_smp.c
   ${OCRE_GLUE_DIR}/src/ocre_smp_serial.c
   ${OCRE_GLUE_DIR}/src/ocre_store.c

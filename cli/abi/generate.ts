@@ -5,6 +5,7 @@
  * the files on disk, so a stale copy fails CI.
  */
 import {
+  argv0,
   ABI_CONSTANTS,
   CAPABILITY_DEFS,
   ERRNO,
@@ -126,6 +127,14 @@ export function renderAbiHeader(): string {
     `#define OCRE_EXT_GPIO_LINE_V1 "${EXTENSIONS.OCRE_EXT_GPIO_LINE_V1}"`,
     `#define OCRE_EXT_SENSOR_STATUS_V1 "${EXTENSIONS.OCRE_EXT_SENSOR_STATUS_V1}"`,
     `#define OCRE_SENSOR_STATUS_BASE ${EXTENSIONS.OCRE_SENSOR_STATUS_BASE}`,
+  );
+  // argv[0] is the image's path with the container's name in it (argv0 in contract.ts).
+  const [argv0Prefix, argv0Suffix] = argv0("\0").split("\0");
+  out.push(
+    "",
+    "/* WASI argv[0] of a container: PREFIX <container name> SUFFIX, as upstream passes it. */",
+    `#define OCRE_ARGV0_PREFIX "${argv0Prefix}"`,
+    `#define OCRE_ARGV0_SUFFIX "${argv0Suffix}"`,
   );
   out.push("", "#endif /* OCRE_OCRE_ABI_H_ */");
   return `${out.join("\n")}\n`;

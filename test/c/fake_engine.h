@@ -25,6 +25,14 @@ struct fake_module {
 
 #define FAKE_MAGIC "\0asmFAKE"
 
+/*
+ * A real Wasm 1.0 module carrying m: the header, an import section naming `imports`
+ * ("module.name" functions, NULL-terminated; NULL: none) and m in a custom section "fake"
+ * (what the device agent installs and checks). Returns its size.
+ */
+size_t fake_wrap(const struct fake_module *m, const char *const *imports, uint8_t *out,
+		 size_t cap);
+
 struct ocre_mem *fake_mem(struct ocre_container *c);
 bool fake_should_stop(struct ocre_container *c);
 /* Makes the current run end in a trap. */

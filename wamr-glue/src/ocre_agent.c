@@ -6,7 +6,9 @@
  * the trial that rolls a failing update back. Installed modules run from RAM copies (WAMR's
  * loader may rewrite its buffer): one block per running installed container, taken from the
  * engine's heap (WAMR's pool) at the sizes its slot header states and given back when it
- * stops, so the agent's static RAM does not grow with OCRE_AGENT_MAX_WASM.
+ * stops, so the agent's static RAM does not grow with OCRE_AGENT_MAX_WASM. Its arguments,
+ * environment and GPIO allow-list (ocre_image.c) take a second block, sized to what the image
+ * asks for.
  */
 
 #include <stdio.h>
@@ -14,8 +16,8 @@
 
 #include <ocre/ocre_agent.h>
 
+#include "ocre_image.h"
 #include "ocre_internal.h"
-#include "ocre_json.h"
 
 struct installed {
 	bool used;
@@ -26,6 +28,7 @@ struct installed {
 	struct ocre_container_meta meta;
 	/* Wasm | manifest | payload | DER (the Wasm first: the allocator aligns it), or NULL. */
 	uint8_t *block;
+	void *settings; /* argv, envp, gpio_allow and their strings, or NULL */
 	struct ocre_store_loaded loaded;
 };
 
@@ -59,6 +62,10 @@ static void release(struct installed *in)
 		ocre_engine_host_free(in->block);
 		in->block = NULL;
 	}
+	if (in->settings != NULL) {
+		ocre_engine_host_free(in->settings);
+		in->settings = NULL;
+	}
 }
 
 static void stop(struct installed *in)
@@ -72,60 +79,56 @@ static void stop(struct installed *in)
 	in->on_trial = false;
 }
 
-/*
- * The container's metadata from the io.ocre.* annotations of its signed manifest (the
- * signature covers them): capabilities, restart policy, stack, heap and memory limit. An image
- * that asks for a capability this firmware does not know is not started.
- */
-static int meta_from_manifest(const uint8_t *m, size_t n, struct ocre_container_meta *meta,
-			      const char **why)
+static int read_ram(const void *ctx, uint32_t off, void *buf, size_t len)
 {
-	static const char *const cap_names[OCRE_CAP_COUNT] = OCRE_CAP_NAMES;
-	char text[160];
-	uint64_t v;
+	const struct ocre_store_loaded *l = ctx;
 
-	meta->capabilities = 0;
-	if (ocre_json_string(m, 0, n, "io.ocre.capabilities", text, sizeof(text))) {
-		for (char *name = text; *name != '\0';) {
-			char *comma = strchr(name, ',');
-			bool known = false;
-
-			if (comma != NULL) {
-				*comma = '\0';
-			}
-			for (unsigned int bit = 0; bit < OCRE_CAP_COUNT && name[0] != '\0'; bit++) {
-				if (cap_names[bit] != NULL && strcmp(cap_names[bit], name) == 0) {
-					meta->capabilities |= 1u << bit;
-					known = true;
-				}
-			}
-			if (!known && name[0] != '\0') {
-				*why = "the image asks for a capability this firmware does not know";
-				return -OCRE_EPERM;
-			}
-			name = comma != NULL ? comma + 1 : name + strlen(name);
-		}
+	if (off > l->wasm_size || len > l->wasm_size - off) {
+		return -OCRE_EINVAL;
 	}
-	meta->restart = OCRE_RESTART_NO;
-	if (ocre_json_string(m, 0, n, "io.ocre.restart", text, sizeof(text))) {
-		meta->restart = strcmp(text, "always") == 0       ? OCRE_RESTART_ALWAYS
-				: strcmp(text, "on-failure") == 0 ? OCRE_RESTART_ON_FAILURE
-								  : OCRE_RESTART_NO;
-	}
-	/* Numbers are strings in annotations; 0 or absent leaves the runtime's default. */
-	if (ocre_json_string(m, 0, n, "io.ocre.memory.stack-bytes", text, sizeof(text)) &&
-	    ocre_parse_u64(text, &v) && v <= 1024 * 1024) {
-		meta->stack_size = (uint32_t)v;
-	}
-	if (ocre_json_string(m, 0, n, "io.ocre.memory.heap-bytes", text, sizeof(text)) &&
-	    ocre_parse_u64(text, &v) && v <= 1024 * 1024) {
-		meta->heap_size = (uint32_t)v;
-	}
-	if (ocre_json_string(m, 0, n, "io.ocre.memory.max-pages", text, sizeof(text)) &&
-	    ocre_parse_u64(text, &v) && v <= 65536) {
-		meta->max_memory_pages = (uint32_t)v;
-	}
+	memcpy(buf, l->wasm + off, len);
 	return 0;
+}
+
+static int read_candidate(const void *ctx, uint32_t off, void *buf, size_t len)
+{
+	return ocre_store_candidate_read(ctx, off, buf, len);
+}
+
+/*
+ * Whether this firmware can run a version: the imports of its module and the capabilities
+ * and settings of its signed manifest (ocre_image.h). Run before an install is committed (so
+ * a refusal keeps the old version) and before an installed version starts (the firmware may
+ * have changed since).
+ */
+static int runnable(const char *name, const uint8_t *manifest, size_t manifest_size,
+		    const struct ocre_image_reader *module, struct ocre_container_meta *meta,
+		    struct ocre_image_settings *need, const char **why)
+{
+	int ret = ocre_image_check_module(module, why);
+
+	return ret != 0 ? ret : ocre_image_meta(manifest, manifest_size, name, meta, need, why);
+}
+
+static int accept_install(const struct ocre_store_candidate *c, const char **why)
+{
+	const struct ocre_image_reader module = {
+		.read = read_candidate, .ctx = c, .size = c->wasm_size};
+	struct ocre_container_meta meta = {0};
+	struct ocre_image_settings need;
+
+	return runnable(c->name, c->manifest, c->manifest_size, &module, &meta, &need, why);
+}
+
+/* Takes the block for the settings the image asks for and points meta at it. */
+static int settings(struct installed *in, const struct ocre_image_settings *need)
+{
+	in->settings = ocre_engine_host_alloc(need->bytes);
+	if (in->settings == NULL) {
+		return -OCRE_ENOMEM;
+	}
+	return ocre_image_settings_fill(in->loaded.manifest, in->loaded.sig.manifest_size, in->name,
+					need, in->settings, &in->meta);
 }
 
 /* Loads the version of `name` that the store says runs and starts it. */
@@ -190,10 +193,22 @@ static int start(const char *name, bool trial)
 	const char *why = "";
 
 	in->meta.name = in->name;
-	ret = meta_from_manifest(in->loaded.manifest, in->loaded.sig.manifest_size, &in->meta, &why);
+	const struct ocre_image_reader module = {
+		.read = read_ram, .ctx = &in->loaded, .size = in->loaded.wasm_size};
+	struct ocre_image_settings need;
+
+	ret = runnable(in->name, in->loaded.manifest, in->loaded.sig.manifest_size, &module,
+		       &in->meta, &need, &why);
 	if (ret != 0) {
 		ocre_log(OCRE_LOG_ERR, "%s: not started: %s", name, why);
 		ocre_health_emit(OCRE_HEALTH_REFUSED, name, "reason=%s", why);
+		release(in);
+		return ret;
+	}
+	ret = settings(in, &need);
+	if (ret != 0) {
+		ocre_log(OCRE_LOG_ERR, "%s: no memory for its %u bytes of settings (%d)", name,
+			 (unsigned int)need.bytes, ret);
 		release(in);
 		return ret;
 	}
@@ -228,6 +243,7 @@ int ocre_agent_init(const struct ocre_agent_config *cfg)
 		installed[i].used = false;
 		installed[i].id = -1;
 		installed[i].block = NULL;
+		installed[i].settings = NULL;
 	}
 	int rolled = ocre_store_boot(store);
 	int n = ocre_store_list(store, e, OCRE_STORE_MAX_SLOTS);
@@ -251,7 +267,11 @@ int ocre_agent_install_begin(const struct ocre_store_install_req *req)
 		return -OCRE_EINVAL;
 	}
 	ocre_store_install_abort(&session);
-	int ret = ocre_store_install_begin(store, req, &session);
+	struct ocre_store_install_req checked = *req;
+
+	/* Verified, then asked whether this firmware can run it, before it is committed. */
+	checked.accept = accept_install;
+	int ret = ocre_store_install_begin(store, &checked, &session);
 
 	if (ret == 0) {
 		strncpy(session_name, req->name, sizeof(session_name) - 1);

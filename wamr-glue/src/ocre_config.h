@@ -19,13 +19,16 @@
 #define OCRE_LOG_POOL_USE 0
 #endif
 
-/* Features: with Kconfig only what is enabled; without it everything. */
-#if defined(CONFIG_OCRE) && !defined(CONFIG_OCRE_TIMERS)
+/*
+ * Features: with Kconfig only what is enabled; without it everything but what -DOCRE_<F>=0
+ * leaves out (a POSIX device built without GPIO, test/c).
+ */
+#if (defined(CONFIG_OCRE) && !defined(CONFIG_OCRE_TIMERS)) || (defined(OCRE_TIMERS) && !OCRE_TIMERS)
 #define OCRE_HAS_TIMERS 0
 #else
 #define OCRE_HAS_TIMERS 1
 #endif
-#if defined(CONFIG_OCRE) && !defined(CONFIG_OCRE_GPIO)
+#if (defined(CONFIG_OCRE) && !defined(CONFIG_OCRE_GPIO)) || (defined(OCRE_GPIO) && !OCRE_GPIO)
 #define OCRE_HAS_GPIO 0
 #else
 #define OCRE_HAS_GPIO 1
@@ -36,12 +39,12 @@
 #else
 #define OCRE_HAS_GPIO_EVENTS 1
 #endif
-#if defined(CONFIG_OCRE) && !defined(CONFIG_OCRE_SENSORS)
+#if (defined(CONFIG_OCRE) && !defined(CONFIG_OCRE_SENSORS)) || (defined(OCRE_SENSORS) && !OCRE_SENSORS)
 #define OCRE_HAS_SENSORS 0
 #else
 #define OCRE_HAS_SENSORS 1
 #endif
-#if defined(CONFIG_OCRE) && !defined(CONFIG_OCRE_MESSAGING)
+#if (defined(CONFIG_OCRE) && !defined(CONFIG_OCRE_MESSAGING)) || (defined(OCRE_MESSAGING) && !OCRE_MESSAGING)
 #define OCRE_HAS_MESSAGING 0
 #else
 #define OCRE_HAS_MESSAGING 1

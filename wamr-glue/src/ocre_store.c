@@ -333,6 +333,7 @@ int ocre_store_install_begin(struct ocre_store *s, const struct ocre_store_insta
 		memcpy(in->meta.manifest_digest, req->expect_digest, 32);
 		in->expect_digest = true;
 	}
+	in->accept = req->accept;
 	in->active = true;
 	return 0;
 }
@@ -475,6 +476,20 @@ int ocre_store_install_commit(struct ocre_store_install *in, const char **why)
 	if (ocre_verify_signed(wasm_hash, &sig, m->name, why) != 0) {
 		return -OCRE_EPERM;
 	}
+	if (in->accept != NULL) {
+		const struct ocre_store_candidate c = {
+			.name = m->name,
+			.manifest = rb_manifest,
+			.manifest_size = m->manifest_size,
+			.store = s,
+			.wasm_at = body + m->manifest_size + m->payload_size + m->der_size,
+			.wasm_size = m->wasm_size,
+		};
+
+		if (in->accept(&c, why) != 0) {
+			return -OCRE_EPERM;
+		}
+	}
 	/* The commit record: one write of the checksummed header. */
 	uint8_t hdr[HDR_SIZE];
 
@@ -493,6 +508,15 @@ int ocre_store_install_commit(struct ocre_store_install *in, const char **why)
 	}
 	s->next_seq++;
 	return 0;
+}
+
+int ocre_store_candidate_read(const struct ocre_store_candidate *c, uint32_t off, void *buf,
+			      size_t len)
+{
+	if (c == NULL || c->store == NULL || off > c->wasm_size || len > c->wasm_size - off) {
+		return -OCRE_EINVAL;
+	}
+	return flash_read(c->store, c->wasm_at + off, buf, len);
 }
 
 /* ---- trial, rollback, removal ----------------------------------------------------------- */

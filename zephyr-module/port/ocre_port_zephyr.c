@@ -490,6 +490,19 @@ int ocre_port_gpio_lookup(const char *name, uint32_t *port, uint32_t *pin)
 	}
 	return -ENOENT;
 }
+
+bool ocre_port_gpio_exists(uint32_t port, uint32_t pin)
+{
+	const struct device *dev = gpio_dev(port);
+
+	if (dev == NULL || pin >= 32) {
+		return false;
+	}
+	/* Every GPIO driver's config starts with the common part, as gpio.h relies on. */
+	const struct gpio_driver_config *cfg = dev->config;
+
+	return (cfg->port_pin_mask & BIT(pin)) != 0;
+}
 #else
 int ocre_port_gpio_configure(uint32_t port, uint32_t pin, bool output)
 {
@@ -525,6 +538,12 @@ int ocre_port_gpio_lookup(const char *name, uint32_t *port, uint32_t *pin)
 {
 	ARG_UNUSED(name), ARG_UNUSED(port), ARG_UNUSED(pin);
 	return -ENOENT;
+}
+
+bool ocre_port_gpio_exists(uint32_t port, uint32_t pin)
+{
+	ARG_UNUSED(port), ARG_UNUSED(pin);
+	return false;
 }
 
 static void gpio_init(void)

@@ -70,4 +70,8 @@ enum ocre_event_type {
 #define OCRE_EXT_SENSOR_STATUS_V1 "ocre:sensor-status-v1"
 #define OCRE_SENSOR_STATUS_BASE 1000
 
+/* WASI argv[0] of a container: PREFIX <container name> SUFFIX, as upstream passes it. */
+#define OCRE_ARGV0_PREFIX "/lfs/ocre/images/"
+#define OCRE_ARGV0_SUFFIX ".wasm"
+
 #endif /* OCRE_OCRE_ABI_H_ */

@@ -78,6 +78,8 @@ int ocre_port_gpio_get(uint32_t port, uint32_t pin); /* 0/1 or -errno */
 int ocre_port_gpio_toggle(uint32_t port, uint32_t pin);
 int ocre_port_gpio_irq(uint32_t port, uint32_t pin, bool enable);
 int ocre_port_gpio_lookup(const char *name, uint32_t *port, uint32_t *pin); /* e.g. "led0" */
+/* Whether the board has that line (an installed image's GPIO allow-list is checked with it). */
+bool ocre_port_gpio_exists(uint32_t port, uint32_t pin);
 void ocre_core_gpio_changed(uint32_t port, uint32_t pin, int level);
 /* The same for a change the port saw at `cycles` (ocre_port_cycles) and reports later. */
 void ocre_core_gpio_changed_at(uint32_t port, uint32_t pin, int level, uint32_t cycles);

@@ -83,14 +83,35 @@ struct ocre_store {
 };
 
 /*
+ * A verified version about to be committed, for a last check by the caller (the device
+ * agent's: can this firmware run it?): its manifest as signed, and its Wasm, read from flash
+ * with ocre_store_candidate_read.
+ */
+struct ocre_store_candidate {
+	const char *name;
+	const uint8_t *manifest;
+	uint32_t manifest_size;
+	const struct ocre_store *store;
+	uint32_t wasm_at; /* flash offset */
+	uint32_t wasm_size;
+};
+/* 0 to commit; otherwise the install is refused with *why, and the old version stays. */
+typedef int (*ocre_store_accept_fn)(const struct ocre_store_candidate *c, const char **why);
+/* Reads [off, off + len) of the candidate's Wasm. 0 or -errno. */
+int ocre_store_candidate_read(const struct ocre_store_candidate *c, uint32_t off, void *buf,
+			      size_t len);
+
+/*
  * What an install will write: every size is checked against the limits and the slot before
  * anything is erased. expect_digest, when not NULL, is the manifest digest asked for
- * (`repo@sha256:...`): a manifest with another digest is refused.
+ * (`repo@sha256:...`): a manifest with another digest is refused. accept, when not NULL, has
+ * the last say once the version is verified.
  */
 struct ocre_store_install_req {
 	const char *name;
 	uint32_t manifest_size, payload_size, der_size, wasm_size;
 	const uint8_t *expect_digest; /* 32 bytes or NULL */
+	ocre_store_accept_fn accept;
 };
 
 /* An install in progress: the parts are streamed in order manifest, payload, signature, Wasm. */
@@ -102,6 +123,7 @@ struct ocre_store_install {
 	uint32_t buffered;
 	uint8_t buf[256]; /* a multiple of every program unit */
 	struct ocre_store_slot meta;
+	ocre_store_accept_fn accept;
 	bool expect_digest;
 	bool active;
 };
@@ -117,8 +139,8 @@ int ocre_store_install_begin(struct ocre_store *s, const struct ocre_store_insta
 int ocre_store_install_write(struct ocre_store_install *in, const void *data, size_t len);
 /*
  * Reads the written slot back, checks the manifest digest asked for and the signature against
- * the trusted keys (ocre_verify_signed), and only then writes the header that makes it the
- * newest version. On a refusal *why says which check failed and the old version stays.
+ * the trusted keys (ocre_verify_signed), asks the request's accept, and only then writes the
+ * header that makes it the newest version. On a refusal *why says which check failed and the old version stays.
  */
 int ocre_store_install_commit(struct ocre_store_install *in, const char **why);
 void ocre_store_install_abort(struct ocre_store_install *in);

@@ -412,6 +412,11 @@ int ocre_port_gpio_lookup(const char *name, uint32_t *port, uint32_t *pin)
 	return -ENOENT;
 }
 
+bool ocre_port_gpio_exists(uint32_t port, uint32_t pin)
+{
+	return port < OCRE_POSIX_GPIO_PORTS && pin < 32;
+}
+
 void ocre_posix_gpio_drive(uint32_t port, uint32_t pin, bool level)
 {
 	uint32_t bit = 1u << pin;
