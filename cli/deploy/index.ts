@@ -83,12 +83,25 @@ function entryOf(value: unknown, device: string): DeviceEntry {
   };
 }
 
+/**
+ * The device agent's refusals of what an image asks of the firmware (wamr-glue/src/
+ * ocre_image.c) have their own fix: another firmware or other settings, not another key.
+ */
+function hintFor(reason: string | undefined, hint: string): string {
+  if (reason === undefined) return hint;
+  if (/^needs .*; this firmware was built without CONFIG_/.test(reason))
+    return "rebuild the device's firmware with that feature (ocre build --agent compiles in every feature the board has), or deploy an image that does not need it";
+  if (/^(its |imports |the image asks for a capability|the layer is not|the module's sections|an import's name)/.test(reason))
+    return "the device runs only images its firmware can run, with settings within its limits: see docs/deploy.md, 'What an installed container gets'";
+  return hint;
+}
+
 function refused(device: string, what: string, map: SmpMap, hint: string): OcreError {
   const { rc, reason } = resultOf(map);
   return new OcreError(
     "OCRE_DEVICE_REFUSED",
     `the device at ${device} refused ${what}: ${reason ?? SMP_RC[rc] ?? `rc ${rc}`}`,
-    { hint },
+    { hint: hintFor(reason, hint) },
   );
 }
 

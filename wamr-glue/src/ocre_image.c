@@ -60,7 +60,7 @@ static const struct feature *feature_of(uint32_t cap)
 static const char *missing(const struct feature *f, const char *what)
 {
 	(void)snprintf(reason, sizeof(reason),
-		       "needs %s (%s), which this firmware was built without; rebuild it with %s=y",
+		       "needs %s (%s); this firmware was built without %s", /* fits a log line */
 		       f->name, what, f->kconfig);
 	return reason;
 }
