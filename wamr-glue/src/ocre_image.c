@@ -18,7 +18,7 @@
 #include "ocre_json.h"
 
 /* A refusal's reason when it names something from the image (see ocre_image.h). */
-static char reason[160];
+static char reason[224];
 
 static const char *say(const char *fmt, const char *a, const char *b)
 {
