@@ -100,8 +100,7 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
       features: ["core", "gpio"],
       capabilities: ["gpio"],
     });
-    const NEEDS_GPIO =
-      "needs gpio (env.ocre_gpio_configure); this firmware was built without CONFIG_OCRE_GPIO";
+    const NEEDS_GPIO = "needs gpio (env.ocre_gpio_configure); this firmware was built without CONFIG_OCRE_GPIO";
 
     beforeAll(async () => {
       const build = await tempDir("ocre-device-image-build-");
@@ -205,7 +204,11 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
           [5, { env: { A: "x\u0000" } }, "its io.ocre.env holds a NUL character"],
           [6, { gpio: ["led0", "7:3"] }, 'its GPIO allow-list names "7:3", which is not a line of this board'],
           [7, { gpio: ["led9"] }, 'its GPIO allow-list names "led9", which is not a line of this board'],
-          [8, { args: Array.from({ length: 17 }, (_, i) => String(i)) }, "its io.ocre.args holds more arguments than the firmware's limit"],
+          [
+            8,
+            { args: Array.from({ length: 17 }, (_, i) => String(i)) },
+            "its io.ocre.args holds more arguments than the firmware's limit",
+          ],
         ] as const) {
           const bad = await app(seed, change as Partial<ContainerSpec>);
           const r = await runOcre(["deploy", bad.dir, "--device", device.address]);

@@ -91,7 +91,11 @@ function hintFor(reason: string | undefined, hint: string): string {
   if (reason === undefined) return hint;
   if (/^needs .*; this firmware was built without CONFIG_/.test(reason))
     return "rebuild the device's firmware with that feature (ocre build --agent compiles in every feature the board has), or deploy an image that does not need it";
-  if (/^(its |imports |the image asks for a capability|the layer is not|the module's sections|an import's name)/.test(reason))
+  if (
+    /^(its |imports |the image asks for a capability|the layer is not|the module's sections|an import's name)/.test(
+      reason,
+    )
+  )
     return "the device runs only images its firmware can run, with settings within its limits: see docs/deploy.md, 'What an installed container gets'";
   return hint;
 }
