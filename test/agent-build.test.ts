@@ -62,6 +62,9 @@ describe.skipIf(missingTools("openssl"))("ocre build with the device agent", () 
     ])
       expect(prj).toContain(line);
     expect(prj.some((l) => l.startsWith("CONFIG_OCRE_AGENT_SERIAL"))).toBe(false);
+    // It pulls by digest only unless the manifest allows tags.
+    expect(prj).toContain("CONFIG_OCRE_AGENT_PULL=y");
+    expect(prj.some((l) => l.startsWith("CONFIG_OCRE_AGENT_PULL_TAGS"))).toBe(false);
     // Blinky imports timers and GPIO output only; a container installed later may need what the
     // board has: messaging and GPIO edge events are in, sensors stay out (mps2 has none).
     for (const line of [
@@ -125,6 +128,30 @@ describe.skipIf(missingTools("openssl"))("ocre build with the device agent", () 
       expect(main2).toContain("rc = ocre_wait_all();");
       expect(await readFile(path.join(dir, "boards/qemu_riscv32.overlay"), "utf8")).not.toContain("ocre_store");
       expect(JSON.parse(await readFile(path.join(dir, "ocre-project.json"), "utf8")).agent).toBeUndefined();
+    } finally {
+      await writeFile(manifest, original);
+    }
+  }, 60_000);
+
+  it("device.agent.pullTags lets the device resolve tags (tcp with pull only)", async () => {
+    const manifest = path.join(app, "ocre.yaml");
+    const original = await readFile(manifest, "utf8");
+    try {
+      await writeFile(
+        manifest,
+        `${original}trust: [../k.pub]\ndevice:\n  agent:\n    transports: [tcp]\n    pullTags: true\n`,
+      );
+      const r = await build(["--board", "mps2-an521", "--sign", "../k.key"]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(await lines(path.join(app, "build/mps2-an521/prj.conf"))).toContain("CONFIG_OCRE_AGENT_PULL_TAGS=y");
+
+      await writeFile(
+        manifest,
+        `${original}trust: [../k.pub]\ndevice:\n  agent:\n    transports: [serial]\n    pullTags: true\n`,
+      );
+      const serial = await build(["--board", "mps2-an521", "--sign", "../k.key"]);
+      expect(serial.exitCode).toBe(1);
+      expect(serial.stderr).toContain("device.agent.pullTags needs a device that pulls from registries");
     } finally {
       await writeFile(manifest, original);
     }

@@ -449,6 +449,94 @@ describe.skipIf(missingTools("cmake", "ninja", "gcc", "pkg-config", "docker-regi
         const ls = json((await runOcre(["device", "ls", "--device", device.address, "--json"])).stdout);
         expect(ls.containers.map((c: { digest: string }) => c.digest)).toEqual([v2.digest]);
       });
+
+      it("resolves a tag on the device only where the firmware allows it; the signature is for what the tag named", async () => {
+        fault = undefined;
+        // The reference names a registry the host cannot reach: with --resolve device the host
+        // never contacts it, and the device reaches the registry through --registry-as.
+        const nowhere = `127.0.0.1:${await freePort()}`;
+        const deployTag = (target: Device, tag: string, ...more: string[]) =>
+          runOcre([
+            "deploy",
+            `${nowhere}/iot/hello:${tag}`,
+            "--resolve",
+            "device",
+            "--registry-as",
+            `127.0.0.1:${proxyPort}`,
+            "--device",
+            target.address,
+            "--json",
+            ...more,
+          ]);
+        const manifestsAsked: string[] = [];
+        fault = (req) => {
+          if (req.url!.includes("/manifests/")) manifestsAsked.push(req.url!);
+          return undefined;
+        };
+        const digestOnly = await deployTag(device, "1.0.0");
+        expect(digestOnly.exitCode).toBe(1);
+        expect(digestOnly.stderr).toContain("OCRE_DEVICE_REFUSED");
+        expect(digestOnly.stderr).toContain("this device pulls by digest only (tags are not allowed");
+        expect(manifestsAsked).toEqual([]);
+
+        const tags = await startDevice(
+          path.join(await tempDir("ocre-deploy-tags-"), "flash.bin"),
+          path.join(keys, "good.pub"),
+          ["--allow-tags"],
+        );
+        try {
+          for (const [v, previous] of [
+            [v1, undefined],
+            [v2, v1],
+          ] as const) {
+            // The tag "stable" moves from v1 to v2; the device follows it.
+            const pushed = await runOcre(["push", `${registry.host}/iot/hello:stable`], { cwd: v.dir });
+            expect(pushed.exitCode, pushed.stderr).toBe(0);
+            const r = await deployTag(tags, "stable");
+            expect(r.exitCode, r.stderr).toBe(0);
+            expect(json(r.stdout)).toMatchObject({ via: "device", resolve: "device", tls: false, digest: v.digest });
+            expect(json(r.stdout).entry).toMatchObject({
+              digest: v.digest,
+              ...(previous ? { previous: previous.digest } : {}),
+            });
+            expect(tags.stderr()).toContain(`hello: tag stable is ${v.digest}`);
+          }
+          expect(manifestsAsked).toContain("/v2/iot/hello/manifests/stable");
+          const human = await runOcre([
+            "deploy",
+            `${nowhere}/iot/hello:1.0.0`,
+            "--resolve",
+            "device",
+            "--registry-as",
+            `127.0.0.1:${proxyPort}`,
+            "--device",
+            tags.address,
+          ]);
+          expect(human.exitCode, human.stderr).toBe(0);
+          expect(human.stderr).toContain("pulled by the device over http, which resolved the reference itself");
+
+          // Bytes changed under the tag have another digest, which no one signed.
+          fault = (req, body) =>
+            req.url!.endsWith("/manifests/stable")
+              ? { body: Buffer.from(body.toString().replace("{", "{ ")) }
+              : undefined;
+          const changed = await deployTag(tags, "stable");
+          expect(changed.exitCode).toBe(1);
+          expect(changed.stderr).toContain("unsigned: no cosign signature");
+          fault = undefined;
+          const missing = await deployTag(tags, "9.9.9");
+          expect(missing.exitCode).toBe(1);
+          expect(missing.stderr).toContain("not found in the registry");
+          const ls = json((await runOcre(["device", "ls", "--device", tags.address, "--json"])).stdout);
+          expect(ls.containers.map((c: { digest: string }) => c.digest)).toEqual([v1.digest]);
+        } finally {
+          await tags.stop();
+        }
+
+        const viaHost = await deployTag(device, "1.0.0", "--via", "host");
+        expect(viaHost.exitCode).toBe(1);
+        expect(viaHost.stderr).toContain("--resolve device needs the device to pull the image itself");
+      });
     });
 
     describe("the device pulls over https (TLS, the device's registry CA)", () => {

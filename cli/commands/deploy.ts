@@ -11,6 +11,7 @@ export const run = defineCommand(deployCommand, async (args, out) => {
     cwd: args.cwd,
     name: args.name,
     via: args.via,
+    resolve: args.resolve,
     registryAs: args["registry-as"],
     registry: await registryOptions(args, out),
     onProgress: (sent, total) => {
@@ -24,7 +25,7 @@ export const run = defineCommand(deployCommand, async (args, out) => {
   const e = result.entry;
   out.info(
     `${result.name}: ${e.previous === undefined ? "installed" : "updated"} on ${result.device} ` +
-      `(${result.digest}, version ${e.seq}, ${result.via === "host" ? "sent by the host" : `pulled by the device over ${result.tls === true ? "https" : "http"}`})`,
+      `(${result.digest}, version ${e.seq}, ${result.via === "host" ? "sent by the host" : `pulled by the device over ${result.tls === true ? "https" : "http"}${result.resolve === "device" ? ", which resolved the reference itself" : ""}`})`,
   );
   out.print(result.digest);
   out.result({ ok: true, ...result });

@@ -561,6 +561,13 @@ export const deployCommand = command({
       default: "device",
       describe: "For a registry image: the device pulls it by digest, or the host sends it",
     },
+    resolve: {
+      type: "string",
+      choices: ["host", "device"],
+      default: "host",
+      describe:
+        "Who turns a tag into a digest: the host (it checks the image first), or the device (built with CONFIG_OCRE_AGENT_PULL_TAGS; the host never contacts the registry)",
+    },
     "registry-as": {
       type: "string",
       describe:
@@ -570,6 +577,10 @@ export const deployCommand = command({
   examples: [
     ["$0 deploy . --device 127.0.0.1:1337", "the app's signed build/oci image"],
     ["$0 deploy localhost:5000/iot/hello:1.0.0 --device 127.0.0.1:1337", "the device pulls the tag's digest"],
+    [
+      "$0 deploy localhost:5000/iot/hello:stable --resolve device --registry-as 10.0.2.2:5000 --device 127.0.0.1:1337",
+      "the device resolves the tag itself",
+    ],
   ],
   load: async (): Promise<Runner> => (await import("./deploy.js")).run,
 });

@@ -19,6 +19,7 @@ async function agentDefaults(): Promise<Omit<AgentSettings, "transports">> {
   return {
     port: value("port") as number,
     pull: value("pull") as boolean,
+    pullTags: value("pullTags") as boolean,
     slots: value("slots") as number,
     maxRunning: value("maxRunning") as number,
     maxWasm: value("maxWasm") as number,

@@ -5,6 +5,8 @@ export interface AgentSettings {
   readonly transports: readonly ("tcp" | "serial")[];
   readonly port: number;
   readonly pull: boolean;
+  /** The device may resolve tags itself (CONFIG_OCRE_AGENT_PULL_TAGS); needs `pull`. */
+  readonly pullTags: boolean;
   readonly slots: number;
   readonly maxRunning: number;
   readonly maxWasm: number;

@@ -41,6 +41,8 @@ export interface DeployResult {
   readonly via: "host" | "device";
   /** When the device pulled: whether over https (its registry CA verified the registry). */
   readonly tls?: boolean;
+  /** When the device pulled: who turned the reference into the digest. */
+  readonly resolve?: "host" | "device";
   readonly bytes: number;
   readonly entry: DeviceEntry;
 }
@@ -51,6 +53,12 @@ export interface DeployOptions {
   readonly name?: string;
   /** For registry images: "device" (default) pulls on the device, "host" sends the bytes. */
   readonly via?: "host" | "device";
+  /**
+   * For a registry image pulled by the device: who turns the reference into a digest. "host"
+   * (default) fetches and checks the image first, and the device pulls exactly that digest;
+   * "device" sends the tag as it is (the firmware must allow tags) and never contacts the registry.
+   */
+  readonly resolve?: "host" | "device";
   /** The registry as the device reaches it ("10.0.2.2:5000" from QEMU), if not as the host does. */
   readonly registryAs?: string;
   readonly registry?: PullOptions;
@@ -280,13 +288,36 @@ export async function deploy(source: string, address: DeviceAddress, options: De
 
 async function deployRemote(source: string, address: DeviceAddress, options: DeployOptions): Promise<DeployResult> {
   const device = where(address);
-  const { parseReference, formatReference } = await import("../oci/reference.js");
-  const { fetchSignedImage } = await import("../sign/index.js");
+  const { parseReference, formatReference, isLoopbackHost } = await import("../oci/reference.js");
   const target = parseReference(source);
+  const name = checkName(options.name ?? defaultName(target.repository, target.repository));
+  if (options.resolve === "device") {
+    if (options.via === "host")
+      throw new OcreError("OCRE_USAGE", "--resolve device needs the device to pull the image itself", {
+        hint: "drop --via host (the host then never contacts the registry), or drop --resolve device",
+      });
+    // The host does not contact the registry, so nothing says which scheme it serves: plain
+    // http where the host's own client would accept it (loopback, --insecure), else https.
+    const plain = isLoopbackHost(target.registry) || options.registry?.insecure === true;
+    const registry = registryForDevice(options.registryAs ?? target.registry, !plain);
+    const what = target.digest !== undefined ? { sha: digestBytes(target.digest) } : { tag: target.tag! };
+    const entry = await devicePull(address, name, registry, target.repository, what, formatReference(target));
+    return {
+      device,
+      name,
+      source: formatReference(target),
+      digest: entry.digest,
+      via: "device",
+      tls: registry.tls,
+      resolve: "device",
+      bytes: entry.size,
+      entry,
+    };
+  }
   // The host resolves a tag to the digest (and sees that a signature exists); the device then
   // pulls exactly that digest and checks everything again itself.
+  const { fetchSignedImage } = await import("../sign/index.js");
   const fetched = await fetchSignedImage(target, options.registry ?? {});
-  const name = checkName(options.name ?? defaultName(target.repository, target.repository));
   const parts = await partsOf(fetched.content, fetched.signatures, name, formatReference(target));
   if (options.via === "host") {
     const entry = await withDevice(address, (c) => sendInstall(c, device, parts, options.onProgress));
@@ -300,28 +331,59 @@ async function deployRemote(source: string, address: DeviceAddress, options: Dep
       entry,
     };
   }
-  // "https://host:port" (or "http://"), or host:port: the scheme the host itself used.
-  const registry = options.registryAs ?? target.registry;
-  const m = /^(?:(https?):\/\/)?([A-Za-z0-9.-]+):(\d{1,5})$/.exec(registry);
+  const registry = registryForDevice(options.registryAs ?? target.registry, fetched.secure);
+  const what = `${formatReference(target)}@${parts.digest}`;
+  const entry = await devicePull(address, name, registry, target.repository, { sha: digestBytes(parts.digest) }, what);
+  return {
+    device,
+    name,
+    source: formatReference(target),
+    digest: parts.digest,
+    via: "device",
+    tls: registry.tls,
+    resolve: "host",
+    bytes: parts.wasm.length,
+    entry,
+  };
+}
+
+interface DeviceRegistry {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: boolean;
+}
+
+/** "https://host:port" (or "http://"), or host:port with the scheme `secure` says. */
+function registryForDevice(text: string, secure: boolean): DeviceRegistry {
+  const m = /^(?:(https?):\/\/)?([A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
   if (!m)
     throw new OcreError(
       "OCRE_USAGE",
-      `the device needs the registry as [https://]host:port, not "${escapeText(registry)}"`,
+      `the device needs the registry as [https://]host:port, not "${escapeText(text)}"`,
       { hint: "give --registry-as <[https://]host:port> (as the device reaches it), or --via host" },
     );
-  const tls = m[1] === undefined ? fetched.secure : m[1] === "https";
+  return { host: m[2]!, port: Number(m[3]), tls: m[1] === undefined ? secure : m[1] === "https" };
+}
+
+function digestBytes(digest: string): Buffer {
+  return Buffer.from(digest.slice("sha256:".length), "hex");
+}
+
+/** The device pulls repo@sha (or repo:tag) itself; its answer's entry is what it installed. */
+async function devicePull(
+  address: DeviceAddress,
+  name: string,
+  registry: DeviceRegistry,
+  repo: string,
+  what: { readonly sha: Buffer } | { readonly tag: string },
+  shown: string,
+): Promise<DeviceEntry> {
+  const device = where(address);
   const map = await withDevice(address, (c) =>
     c.request(
       SmpOp.write,
       SmpCmd.pull,
-      {
-        name,
-        host: m[2]!,
-        port: Number(m[3]),
-        repo: target.repository,
-        sha: Buffer.from(parts.digest.slice("sha256:".length), "hex"),
-        ...(tls ? { tls: true } : {}),
-      },
+      { name, host: registry.host, port: registry.port, repo, ...what, ...(registry.tls ? { tls: true } : {}) },
       // The device retries a failing registry a few times with back-off: give it time.
       180_000,
     ),
@@ -329,20 +391,20 @@ async function deployRemote(source: string, address: DeviceAddress, options: Dep
   if (resultOf(map).rc !== 0)
     throw refused(
       device,
-      `to pull ${formatReference(target)}@${parts.digest}`,
+      `to pull ${shown}`,
       map,
-      tls
+      registry.tls
         ? "the device pulls over https (its registry CA must sign the registry's certificate, for this host name) and installs only what a trusted key signed"
-        : "the device pulls over plain HTTP by digest and installs only what a trusted key signed",
+        : "the device pulls over plain HTTP and installs only what a trusted key signed",
     );
-  return {
-    device,
-    name,
-    source: formatReference(target),
-    digest: parts.digest,
-    via: "device",
-    tls,
-    bytes: parts.wasm.length,
-    entry: entryOf(map.entry, device),
-  };
+  const entry = entryOf(map.entry, device);
+  if ("sha" in what && entry.digest !== `sha256:${what.sha.toString("hex")}`)
+    throw new OcreError(
+      "OCRE_DEVICE_PROTOCOL",
+      `the device at ${device} installed ${entry.digest}, not the digest asked for`,
+      {
+        hint: "is it an ocre device agent of this version?",
+      },
+    );
+  return entry;
 }

@@ -95,6 +95,11 @@ export function planAgent(board: Board, agent: AgentSettings, trustKeys: number)
   const store = board.agent.store;
   const simulator = "simulatorKb" in store;
   const pull = tcp && agent.pull;
+  if (agent.pullTags && !pull) {
+    throw new OcreError("OCRE_AGENT_TRANSPORT", "device.agent.pullTags needs a device that pulls from registries", {
+      hint: "the device pulls over tcp with `pull: true` (the default): add tcp to device.agent.transports, or drop pullTags",
+    });
+  }
   const kconfig = [
     "CONFIG_FLASH=y",
     "CONFIG_FLASH_MAP=y",
@@ -117,6 +122,7 @@ export function planAgent(board: Board, agent: AgentSettings, trustKeys: number)
           "CONFIG_OCRE_AGENT_TCP=y",
           `CONFIG_OCRE_AGENT_TCP_PORT=${agent.port}`,
           ...(pull ? ["CONFIG_OCRE_AGENT_PULL=y"] : []),
+          ...(pull && agent.pullTags ? ["CONFIG_OCRE_AGENT_PULL_TAGS=y"] : []),
         ]
       : []),
     ...(serial ? ["CONFIG_OCRE_AGENT_SERIAL=y"] : []),

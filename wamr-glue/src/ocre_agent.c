@@ -36,6 +36,7 @@ static struct installed installed[OCRE_AGENT_MAX_RUNNING];
 static struct ocre_store *store;
 static uint32_t trial_ms = OCRE_AGENT_TRIAL_MS;
 static bool run_containers;
+static bool allow_tags;
 static struct ocre_store_install session;
 static char session_name[OCRE_STORE_NAME_BYTES];
 
@@ -229,6 +230,11 @@ static int start(const char *name, bool trial)
 	return ocre_container_start(in->id);
 }
 
+bool ocre_agent_tags_allowed(void)
+{
+	return allow_tags;
+}
+
 int ocre_agent_init(const struct ocre_agent_config *cfg)
 {
 	struct ocre_store_entry e[OCRE_STORE_MAX_SLOTS];
@@ -239,6 +245,7 @@ int ocre_agent_init(const struct ocre_agent_config *cfg)
 	store = cfg->store;
 	trial_ms = cfg->trial_ms != 0 ? cfg->trial_ms : OCRE_AGENT_TRIAL_MS;
 	run_containers = cfg->run;
+	allow_tags = cfg->allow_tags;
 	for (int i = 0; i < OCRE_AGENT_MAX_RUNNING; i++) {
 		installed[i].used = false;
 		installed[i].id = -1;

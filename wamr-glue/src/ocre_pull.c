@@ -7,7 +7,8 @@
  * distribution sends for manifests and blobs), at most one redirect. http, or https through
  * the port's TLS connect (the registry CA configured on the device; never from https to http).
  *
- * A pull: the manifest by digest (its sha256 must be the digest), cosign's signature manifest
+ * A pull: the manifest by digest (its sha256 must be the digest) or, where the device allows
+ * it, by tag (its sha256 is then the digest), cosign's signature manifest
  * (tag sha256-<hex>.sig) and its payload blob, then the Wasm layer streamed into the store's
  * install while hashing it. The store reads everything back and verifies the signature before
  * the new version replaces the old one. The JSON here is only scanned, within bounds: trust
@@ -72,7 +73,6 @@ static int to_buffer(void *ctx, const uint8_t *p, size_t n)
 
 /* ---- bounded scanning ---------------------------------------------------------------------- */
 
-
 static char lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
@@ -87,10 +87,6 @@ static bool starts_ci(const char *line, const char *prefix)
 	}
 	return true;
 }
-
-
-
-
 
 static int hexval(char c)
 {
@@ -179,6 +175,23 @@ static bool valid_host(const char *h)
 	for (; *h != '\0'; h++) {
 		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') || (*h >= '0' && *h <= '9') ||
 		      *h == '.' || *h == '-')) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The distribution spec's tag grammar: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}. */
+static bool valid_tag(const char *t)
+{
+	size_t n = strnlen(t, OCRE_PULL_TAG_BYTES);
+
+	if (n == 0 || n == OCRE_PULL_TAG_BYTES || t[0] == '.' || t[0] == '-') {
+		return false;
+	}
+	for (; *t != '\0'; t++) {
+		if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || (*t >= '0' && *t <= '9') ||
+		      *t == '.' || *t == '-' || *t == '_')) {
 			return false;
 		}
 	}
@@ -521,6 +534,7 @@ int ocre_pull_install(const struct ocre_pull_req *r, const char **why,
 	static char sig_b64[128];
 	uint8_t der[OCRE_STORE_MAX_DER];
 	uint8_t hash[32];
+	uint8_t digest[32];
 	uint8_t layer_hash[32];
 	uint64_t wasm_size;
 	uint64_t payload_size;
@@ -534,16 +548,33 @@ int ocre_pull_install(const struct ocre_pull_req *r, const char **why,
 	}
 	*why = "";
 	if (r == NULL || !valid_host(r->host) || r->port == 0 || !valid_repo(r->repo) ||
-	    strnlen(r->name, sizeof(r->name)) == sizeof(r->name)) {
-		*why = "a malformed pull request (host, port, repository or name)";
+	    strnlen(r->name, sizeof(r->name)) == sizeof(r->name) ||
+	    (r->tag[0] != '\0' && !valid_tag(r->tag))) {
+		*why = "a malformed pull request (host, port, repository, tag or name)";
 		return -OCRE_EINVAL;
 	}
-	ocre_digest_text(r->digest, 32, want);
-	ocre_log(OCRE_LOG_INF, "%s: pulling %s://%s:%u/%s@%s", r->name, r->tls ? "https" : "http",
-		 r->host, (unsigned int)r->port, r->repo, want);
+	bool by_tag = r->tag[0] != '\0';
 
-	/* 1. The manifest, by digest: its bytes must hash to the digest asked for. */
-	(void)snprintf(path, sizeof(path), "/v2/%s/manifests/%s", r->repo, want);
+	if (by_tag && !ocre_agent_tags_allowed()) {
+		*why = "this device pulls by digest only (tags are not allowed: "
+		       "CONFIG_OCRE_AGENT_PULL_TAGS)";
+		ret = -OCRE_EPERM;
+		goto refused;
+	}
+	if (by_tag) {
+		ocre_log(OCRE_LOG_INF, "%s: pulling %s://%s:%u/%s:%s", r->name,
+			 r->tls ? "https" : "http", r->host, (unsigned int)r->port, r->repo, r->tag);
+	} else {
+		ocre_digest_text(r->digest, 32, want);
+		ocre_log(OCRE_LOG_INF, "%s: pulling %s://%s:%u/%s@%s", r->name,
+			 r->tls ? "https" : "http", r->host, (unsigned int)r->port, r->repo, want);
+	}
+
+	/*
+	 * 1. The manifest, by digest (its bytes must hash to the digest asked for) or by tag (its
+	 * bytes' hash is the digest from here on: the signature must be for exactly these bytes).
+	 */
+	(void)snprintf(path, sizeof(path), "/v2/%s/manifests/%s", r->repo, by_tag ? r->tag : want);
 	b = (struct buf_sink){.buf = manifest, .cap = sizeof(manifest)};
 	ret = get_retry(r, path, MT_MANIFEST, sizeof(manifest), &b, why);
 	if (ret != 0) {
@@ -551,10 +582,15 @@ int ocre_pull_install(const struct ocre_pull_req *r, const char **why,
 	}
 	size_t manifest_len = b.len;
 
-	if (ocre_port_sha256(manifest, manifest_len, hash) != 0 || memcmp(hash, r->digest, 32) != 0) {
+	if (ocre_port_sha256(manifest, manifest_len, digest) != 0 ||
+	    (!by_tag && memcmp(digest, r->digest, 32) != 0)) {
 		*why = "wrong digest: the manifest's sha256 is not the digest asked for";
 		ret = -OCRE_EPERM;
 		goto refused;
+	}
+	if (by_tag) {
+		ocre_digest_text(digest, 32, want);
+		ocre_log(OCRE_LOG_INF, "%s: tag %s is %s", r->name, r->tag, want);
 	}
 	if (!find_layer(manifest, manifest_len, "\"mediaType\":\"" MT_WASM "\"", wasm_digest,
 			&wasm_size, &from, &to) ||
@@ -618,7 +654,7 @@ int ocre_pull_install(const struct ocre_pull_req *r, const char **why,
 			.payload_size = (uint32_t)payload_len,
 			.der_size = (uint32_t)der_len,
 			.wasm_size = (uint32_t)wasm_size,
-			.expect_digest = r->digest,
+			.expect_digest = digest,
 		};
 		struct layer_sink l = {.got = 0};
 

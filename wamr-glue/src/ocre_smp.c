@@ -244,8 +244,8 @@ static void cmd_name(struct ocre_cbor_w *w, const struct ocre_cbor_field *f, int
 
 #if OCRE_HAS_AGENT_PULL
 /*
- * {"name", "host", "port", "repo", "sha": 32 bytes[, "tls": true]}: the device pulls repo@sha
- * itself, over https when "tls" is true.
+ * {"name", "host", "port", "repo", "sha": 32 bytes | "tag": text[, "tls": true]}: the device
+ * pulls repo@sha (or repo:tag, where it allows tags) itself, over https when "tls" is true.
  */
 static void cmd_pull(struct ocre_cbor_w *w, const struct ocre_cbor_field *f, int n)
 {
@@ -257,16 +257,24 @@ static void cmd_pull(struct ocre_cbor_w *w, const struct ocre_cbor_field *f, int
 	if (!text_field(f, n, "name", req.name, sizeof(req.name)) ||
 	    !text_field(f, n, "host", req.host, sizeof(req.host)) ||
 	    !text_field(f, n, "repo", req.repo, sizeof(req.repo)) ||
-	    !uint_field(f, n, "port", &port) || port == 0 || port > 65535 || sha == NULL ||
-	    sha->n != 32) {
+	    !uint_field(f, n, "port", &port) || port == 0 || port > 65535) {
 		answer_rc(w, -OCRE_EINVAL, "a pull needs name, host, port, repo and sha (32 bytes)");
+		return;
+	}
+	bool tagged = ocre_cbor_get(f, n, "tag", OCRE_CBOR_TEXT) != NULL;
+
+	if (tagged ? sha != NULL || !text_field(f, n, "tag", req.tag, sizeof(req.tag))
+		   : sha == NULL || sha->n != 32) {
+		answer_rc(w, -OCRE_EINVAL, "a pull needs either sha (32 bytes) or tag (text), not both");
 		return;
 	}
 	const struct ocre_cbor_field *tls = ocre_cbor_get(f, n, "tls", OCRE_CBOR_BOOL);
 
 	req.port = (uint16_t)port;
 	req.tls = tls != NULL && tls->u == 1;
-	memcpy(req.digest, sha->p, 32);
+	if (!tagged) {
+		memcpy(req.digest, sha->p, 32);
+	}
 	const char *why = "";
 	struct ocre_store_entry e;
 	int ret = ocre_pull_install(&req, &why, &e);

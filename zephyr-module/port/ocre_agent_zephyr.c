@@ -45,7 +45,11 @@ static void trial_entry(void *a, void *b, void *c)
 
 int ocre_agent_zephyr_init(void)
 {
-	const struct ocre_agent_config cfg = {.store = &store, .run = true};
+	const struct ocre_agent_config cfg = {
+		.store = &store,
+		.run = true,
+		.allow_tags = IS_ENABLED(CONFIG_OCRE_AGENT_PULL_TAGS),
+	};
 	int ret;
 
 	if (ready) { /* a second call */

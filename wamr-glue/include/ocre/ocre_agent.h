@@ -48,10 +48,17 @@ struct ocre_agent_config {
 	 * host without an engine (the POSIX device of the tests).
 	 */
 	bool run;
+	/*
+	 * The registry client may resolve a tag to a digest itself (CONFIG_OCRE_AGENT_PULL_TAGS).
+	 * Off: it pulls by digest only. Either way it installs only what a trusted key signed.
+	 */
+	bool allow_tags;
 };
 
 /* Applies the boot rule (ocre_store_boot) and starts every installed container. */
 int ocre_agent_init(const struct ocre_agent_config *cfg);
+/* What ocre_agent_init was told about tags (the registry client's policy). */
+bool ocre_agent_tags_allowed(void);
 
 /* An install: begin (sizes checked, slot erased), write the parts in order, commit. */
 int ocre_agent_install_begin(const struct ocre_store_install_req *req);

@@ -25,6 +25,7 @@ extern "C" {
 
 #define OCRE_PULL_HOST_BYTES 64
 #define OCRE_PULL_REPO_BYTES 128
+#define OCRE_PULL_TAG_BYTES  129 /* the distribution spec's tags: at most 128 characters */
 
 #ifndef OCRE_PULL_RETRIES
 #define OCRE_PULL_RETRIES 3 /* attempts per request after the first */
@@ -43,11 +44,17 @@ struct ocre_pull_req {
 	bool tls; /* https: the port's TLS connect, certificate and host name verified */
 	char repo[OCRE_PULL_REPO_BYTES]; /* e.g. "iot/hello" */
 	uint8_t digest[32];              /* the image manifest's sha256 */
+	/*
+	 * Not empty: pull this tag instead, its manifest's sha256 being the digest; refused unless
+	 * ocre_agent_tags_allowed(). The signature is then looked up and checked for that digest.
+	 */
+	char tag[OCRE_PULL_TAG_BYTES];
 };
 
 /*
- * Pulls and installs (ocre_agent_install_*). 0 and *entry on success; otherwise *why names
- * what failed: the network after its retries, or the content (digest, size, signature).
+ * Pulls and installs (ocre_agent_install_*). 0 and *entry on success (entry->digest is the
+ * manifest's, the one a tag resolved to); otherwise *why names what failed: the network after
+ * its retries, or the content (digest, size, signature), or a tag where tags are not allowed.
  */
 int ocre_pull_install(const struct ocre_pull_req *req, const char **why,
 		      struct ocre_store_entry *entry);

@@ -9,9 +9,11 @@
  *
  *   ocre-device --listen 127.0.0.1:0 --flash FILE --trust KEY.pub [--trust ...]
  *               [--flash-size BYTES] [--slots N] [--serial pty] [--registry-ca CA.pem]
+ *               [--allow-tags]
  *
  * --registry-ca: the CA that registries reached over https must chain to (their certificate
  * and host name are always verified; without it the device pulls over http only).
+ * --allow-tags: the device may resolve a tag itself (CONFIG_OCRE_AGENT_PULL_TAGS on Zephyr).
  * Prints "ocre-device listening on HOST:PORT" on stdout once it accepts connections; logs and
  * health events go to stderr. With --serial pty it also serves SMP's serial framing (MCUmgr's
  * console transport) on a new pseudo-terminal, whose path it prints first as
@@ -69,7 +71,7 @@ static int usage(const char *why)
 	fprintf(stderr,
 		"ocre-device: %s\nusage: ocre-device --listen HOST:PORT --flash FILE --trust KEY.pub "
 		"[--trust KEY.pub]... [--flash-size BYTES] [--slots N] [--serial pty] "
-		"[--registry-ca CA.pem]\n",
+		"[--registry-ca CA.pem] [--allow-tags]\n",
 		why);
 	return 2;
 }
@@ -222,10 +224,15 @@ int main(int argc, char **argv)
 	unsigned long flash_size = 1024 * 1024;
 	unsigned long slots = 8;
 	size_t nkeys = 0;
+	bool allow_tags = false;
 
 	for (int i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
+		if (strcmp(argv[i], "--allow-tags") == 0) {
+			allow_tags = true;
+			continue;
+		}
 		if (v == NULL) {
 			return usage("an option without its value");
 		}
@@ -285,7 +292,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ocre-device: cannot open the flash file %s\n", flash_path);
 		return 1;
 	}
-	const struct ocre_agent_config cfg = {.store = &store, .run = false};
+	const struct ocre_agent_config cfg = {
+		.store = &store, .run = false, .allow_tags = allow_tags};
 
 	if (ocre_trust_keys((const uint8_t(*)[OCRE_P256_KEY_SIZE])keys, nkeys) != 0 ||
 	    ocre_agent_init(&cfg) != 0) {
