@@ -65,9 +65,7 @@ export interface Board {
 }
 
 export type BoardFilesystem =
-  | { readonly kind: "ram-disk"; readonly sizeKb?: number }
-  | { readonly kind: "mounted" }
-  | { readonly kind: "none" };
+  { readonly kind: "ram-disk"; readonly sizeKb?: number } | { readonly kind: "mounted" } | { readonly kind: "none" };
 export interface BoardAgent {
   /** A fixed partition of the board's flash (node label), or a RAM-backed flash simulator. */
   readonly store: { readonly partition: string } | { readonly simulatorKb: number };

@@ -12,7 +12,11 @@ import type { FirmwareBoard } from "../firmware/board.js";
 import { readFile } from "node:fs/promises";
 
 /** --device-port: the host port, and the agent's TCP port the generated project recorded. */
-async function agentForward(appDir: string, board: FirmwareBoard, host: number): Promise<{ host: number; guest: number }> {
+async function agentForward(
+  appDir: string,
+  board: FirmwareBoard,
+  host: number,
+): Promise<{ host: number; guest: number }> {
   if (!Number.isInteger(host) || host < 1 || host > 65535)
     throw new OcreError("OCRE_FLAG_INVALID", `--device-port must be a TCP port, 1-65535 (got ${host})`);
   const file = path.join(boardProjectDir(path.join(appDir, "build"), board), "ocre-project.json");
@@ -49,7 +53,8 @@ export const run = defineCommand(emulateCommand, async (args, out) => {
   const kernel = args.kernel
     ? path.resolve(args.cwd, args.kernel)
     : path.join(firmwareDir(path.join(appDir, "build"), board), "zephyr.elf");
-  const forward = args["device-port"] === undefined ? undefined : await agentForward(appDir, board, args["device-port"]);
+  const forward =
+    args["device-port"] === undefined ? undefined : await agentForward(appDir, board, args["device-port"]);
   out.info(
     out.style.dim(
       `booting ${path.relative(args.cwd, kernel) || kernel} in ${board.emulator?.[0] ?? "an emulator"} (timeout ${args.timeout}${runForMs === undefined ? "" : `, pass after running ${args.for}`})`,

@@ -68,11 +68,7 @@ const FAULT = /(>>> ZEPHYR FATAL ERROR[^\n]*|qemu: fatal:[^\n]*|Kernel panic[^\n
 export const NATIVE_PROGRAM = "zephyr.exe";
 
 /** The emulator command for a board and kernel (with a forwarded port for the device agent). */
-export function emulatorCommand(
-  board: FirmwareBoard,
-  kernel: string,
-  forward?: EmulateOptions["forward"],
-): string[] {
+export function emulatorCommand(board: FirmwareBoard, kernel: string, forward?: EmulateOptions["forward"]): string[] {
   if (!board.emulator) {
     throw new OcreError("OCRE_EMULATOR_NONE", `board ${board.id} has no emulator`, {
       hint: "emulated boards: mps2-an521 (mps2/an521/cpu0), qemu_riscv32, qemu_malta; flash real hardware with `ocre flash`",

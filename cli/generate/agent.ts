@@ -83,14 +83,22 @@ export function planAgent(board: Board, agent: AgentSettings, trustKeys: number)
   const serial = agent.transports.includes("serial");
   const network = board.agent.network;
   if (tcp && network === undefined) {
-    throw new OcreError("OCRE_AGENT_TRANSPORT", `board ${board.id} has no network the device agent's tcp transport can use`, {
-      hint: `use --agent serial (the console), or add \`agent.network\` to the board's file (docs/boards.md)`,
-    });
+    throw new OcreError(
+      "OCRE_AGENT_TRANSPORT",
+      `board ${board.id} has no network the device agent's tcp transport can use`,
+      {
+        hint: `use --agent serial (the console), or add \`agent.network\` to the board's file (docs/boards.md)`,
+      },
+    );
   }
   if (trustKeys === 0) {
-    throw new OcreError("OCRE_AGENT_TRUST", "the device agent installs only signed containers, but the firmware trusts no key", {
-      hint: "add `trust: [keys/ocre.pub]` to ocre.yaml or pass --trust KEY.pub (docs/signing.md)",
-    });
+    throw new OcreError(
+      "OCRE_AGENT_TRUST",
+      "the device agent installs only signed containers, but the firmware trusts no key",
+      {
+        hint: "add `trust: [keys/ocre.pub]` to ocre.yaml or pass --trust KEY.pub (docs/signing.md)",
+      },
+    );
   }
   const store = board.agent.store;
   const simulator = "simulatorKb" in store;
@@ -127,9 +135,10 @@ export function planAgent(board: Board, agent: AgentSettings, trustKeys: number)
       : []),
     ...(serial ? ["CONFIG_OCRE_AGENT_SERIAL=y"] : []),
   ];
-  const describe = [...(tcp ? [`SMP over TCP port ${agent.port}`] : []), ...(serial ? ["SMP on the console"] : [])].join(
-    ", ",
-  );
+  const describe = [
+    ...(tcp ? [`SMP over TCP port ${agent.port}`] : []),
+    ...(serial ? ["SMP on the console"] : []),
+  ].join(", ");
   return {
     kconfig,
     overlay: simulator ? simulatorOverlay(store.simulatorKb) : partitionOverlay(store.partition),
