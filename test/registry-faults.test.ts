@@ -22,12 +22,16 @@ import type { ResolvedConfig } from "../cli/config/types.js";
 type Registry = Awaited<ReturnType<typeof startRegistry>>;
 
 /** What the proxy does with one request. */
-type Fault = "forward" | "drop" | "drop-after-forwarding-half" | "500" | "429" | "tamper-response";
+type Fault = "forward" | "drop" | "drop-after-forwarding-half" | "500" | "429" | "tamper-response" | "hold-until-post";
 
 interface Seen {
   method: string;
   path: string;
   fault: Fault;
+  /** The registry's answer, for forwarded requests. */
+  status?: number;
+  /** For "hold-until-post": whether a POST arrived while this request was held (else 1 s passed). */
+  released?: "by a POST" | "by the time limit";
 }
 
 /**
@@ -37,12 +41,16 @@ interface Seen {
  */
 async function startFaultProxy(upstreamPort: number) {
   const seen: Seen[] = [];
+  // Requests held until the next POST arrives (or a time limit passes), then forwarded.
+  const held: (() => void)[] = [];
   let decide: (method: string, path: string, index: number) => Fault = () => "forward";
   const server = http.createServer((req, res) => {
     const method = req.method ?? "GET";
     const url = req.url ?? "/";
     const fault = decide(method, url, seen.length);
-    seen.push({ method, path: url.split("?")[0] ?? url, fault });
+    const entry: Seen = { method, path: url.split("?")[0] ?? url, fault };
+    seen.push(entry);
+    if (method === "POST") for (const release of held.splice(0)) release();
     if (fault === "500" || fault === "429") {
       req.resume();
       req.on("end", () => {
@@ -63,6 +71,7 @@ async function startFaultProxy(upstreamPort: number) {
     const upstream = http.request(
       { host: "127.0.0.1", port: upstreamPort, method, path: url, headers: req.headers },
       (up) => {
+        entry.status = up.statusCode;
         if (fault !== "tamper-response") {
           res.writeHead(up.statusCode ?? 502, up.headers);
           up.pipe(res);
@@ -91,6 +100,18 @@ async function startFaultProxy(upstreamPort: number) {
           req.socket.destroy();
         }, 20);
       });
+      return;
+    }
+    if (fault === "hold-until-post") {
+      let done = false;
+      const release = (why: NonNullable<Seen["released"]>) => {
+        if (done) return;
+        done = true;
+        entry.released = why;
+        req.pipe(upstream);
+      };
+      held.push(() => release("by a POST"));
+      setTimeout(() => release("by the time limit"), 1000);
       return;
     }
     req.pipe(upstream);
@@ -186,6 +207,29 @@ describe.skipIf(missingTools("docker-registry"))("faults between ocre and a real
     expect(result.digest).toBe(report.digest);
     expect(proxy.seen.filter((s) => s.fault !== "forward").length).toBeGreaterThanOrEqual(4);
     expect((await direct("faults/mono:1.0.0")).manifestDigest).toBe(report.digest);
+  });
+
+  it("each blob's check and its upload session go out together; a second push cancels the sessions it did not need", async () => {
+    // The proxy holds every HEAD until a POST arrives: a push that waited for the HEAD's answer
+    // before opening the upload session would have its HEADs released by the 1 s limit instead.
+    proxy.plan((method) => (method === "HEAD" ? "hold-until-post" : "forward"));
+    const first = await pushImage(content, parseReference(`${proxy.host}/faults/together:1.0.0`), fast);
+    expect(first.blobs.map((b) => b.action)).toEqual(["uploaded", "uploaded"]);
+    const heads = proxy.seen.filter((s) => s.method === "HEAD");
+    expect(heads).toHaveLength(2);
+    expect(heads.map((s) => s.released)).toEqual(["by a POST", "by a POST"]);
+    expect(proxy.seen.filter((s) => s.method === "DELETE")).toEqual([]);
+
+    proxy.plan(() => "forward");
+    const again = await pushImage(content, parseReference(`${proxy.host}/faults/together:1.0.0`), fast);
+    expect(again.blobs.map((b) => b.action)).toEqual(["exists", "exists"]);
+    expect(again.uploadedBytes).toBe(0);
+    // Every session opened is cancelled (and answered) before pushImage returns.
+    const opened = proxy.seen.filter((s) => s.method === "POST" && s.status === 202);
+    const cancelled = proxy.seen.filter((s) => s.method === "DELETE" && s.path.includes("/blobs/uploads/"));
+    expect(opened).toHaveLength(2);
+    expect(cancelled.map((s) => s.status)).toEqual([204, 204]);
+    expect((await direct("faults/together:1.0.0")).manifestDigest).toBe(report.digest);
   });
 
   it("a registry that keeps failing gives a clean error and no tag", async () => {

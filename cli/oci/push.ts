@@ -98,6 +98,8 @@ function withDigest(location: string, digest: Digest): string {
 }
 
 class BlobUploader {
+  private readonly cancelling: Promise<unknown>[] = [];
+
   constructor(
     private readonly client: RegistryClient,
     private readonly repository: string,
@@ -134,6 +136,28 @@ class BlobUploader {
     const location = res.headers.get("location");
     if (res.status !== 202 || !location) throw unexpected(res, "starting an upload", this.ref);
     return this.client.url(location);
+  }
+
+  /**
+   * Ends an upload session that is not needed (the registry had the blob). Best effort, and not
+   * waited for here: it runs alongside the rest of the push, and `settled` waits for it before the
+   * client closes. A session left open costs the registry a little disk until it purges it.
+   */
+  private cancel(location: string): void {
+    this.cancelling.push(
+      this.client
+        .request("DELETE", location, {
+          scopes: this.scopes,
+          retry: false,
+          operation: "cancelling an unneeded upload",
+        })
+        .catch(() => undefined),
+    );
+  }
+
+  /** Resolves once every cancellation has been answered (or failed). */
+  async settled(): Promise<void> {
+    await Promise.all(this.cancelling);
   }
 
   /** Where the registry says an interrupted upload stands, or undefined when the session is gone. */
@@ -208,10 +232,25 @@ class BlobUploader {
    * fresh one. The registry verifies the digest on the final PUT, so no corrupt blob can land.
    */
   async upload(digest: Digest, bytes: Uint8Array): Promise<BlobAction> {
-    if (await this.exists(digest)) return "exists";
     const from = this.options.mountFrom;
     const mount = from !== undefined && from.registry === this.client.registry && from.repository !== this.repository;
-    const first = await this.start(digest, mount);
+    // A mount waits for the check: were they sent together, the check could find the blob the
+    // mount had just linked, and "exists" would hide "mounted".
+    if (mount && (await this.exists(digest))) return "exists";
+    // Otherwise the check and the upload session go out together, one round trip instead of two:
+    // a push mostly sends blobs the registry lacks. A session opened for a blob it has is cancelled.
+    const [present, started] = await Promise.allSettled([
+      mount ? Promise.resolve(false) : this.exists(digest),
+      this.start(digest, mount),
+    ]);
+    const opened = started.status === "fulfilled" ? started.value : undefined;
+    if (present.status === "rejected" || present.value) {
+      if (opened !== undefined) this.cancel(opened);
+      if (present.status === "rejected") throw present.reason;
+      return "exists";
+    }
+    if (started.status === "rejected") throw started.reason;
+    const first = started.value;
     if (first === undefined) return "mounted";
     const retries = this.options.retries ?? 5;
     let cursor = { location: first, offset: 0 };
@@ -274,50 +313,55 @@ export async function pushWithClient(
   if (from && from.registry === client.registry && from.repository !== target.repository)
     scopes.push(`repository:${from.repository}:pull`);
   const uploader = new BlobUploader(client, target.repository, ref, options, scopes);
-  const descriptors = [content.manifest.config, ...content.manifest.layers];
-  const blobs = await inPool(descriptors, options.concurrency ?? 4, async (d): Promise<PushedBlob> => {
-    const bytes = content.blobs.get(d.digest);
-    if (!bytes)
-      throw new OcreError("OCRE_OCI_BLOB_MISSING", `the image has no content for blob ${d.digest}`, {
-        hint: "rebuild or pull the image again",
-        exitCode: 2,
-      });
-    const action = await uploader.upload(d.digest, bytes);
-    return { digest: d.digest, mediaType: d.mediaType, size: d.size, action };
-  });
-  const tagOrDigest = target.tag ?? target.digest ?? content.manifestDigest;
-  if (target.digest !== undefined && target.digest !== content.manifestDigest) {
-    throw new OcreError(
-      "OCRE_REFERENCE_DIGEST_MISMATCH",
-      `the image's digest is ${content.manifestDigest}, not ${target.digest}`,
-      { hint: "push by tag, or name the image's own digest" },
-    );
+  // Cancelled upload sessions are answered before the caller may close the client.
+  try {
+    const descriptors = [content.manifest.config, ...content.manifest.layers];
+    const blobs = await inPool(descriptors, options.concurrency ?? 4, async (d): Promise<PushedBlob> => {
+      const bytes = content.blobs.get(d.digest);
+      if (!bytes)
+        throw new OcreError("OCRE_OCI_BLOB_MISSING", `the image has no content for blob ${d.digest}`, {
+          hint: "rebuild or pull the image again",
+          exitCode: 2,
+        });
+      const action = await uploader.upload(d.digest, bytes);
+      return { digest: d.digest, mediaType: d.mediaType, size: d.size, action };
+    });
+    const tagOrDigest = target.tag ?? target.digest ?? content.manifestDigest;
+    if (target.digest !== undefined && target.digest !== content.manifestDigest) {
+      throw new OcreError(
+        "OCRE_REFERENCE_DIGEST_MISMATCH",
+        `the image's digest is ${content.manifestDigest}, not ${target.digest}`,
+        { hint: "push by tag, or name the image's own digest" },
+      );
+    }
+    const res = await client.request("PUT", `/v2/${target.repository}/manifests/${tagOrDigest}`, {
+      scopes,
+      body: content.manifestBytes,
+      headers: { "content-type": content.manifest.mediaType },
+      operation: `storing the manifest of ${ref}`,
+    });
+    if (res.status !== 201) throw unexpected(res, "storing the manifest", ref);
+    const stored = res.headers.get("docker-content-digest");
+    if (stored !== null && stored !== content.manifestDigest) {
+      throw new OcreError(
+        "OCRE_REGISTRY_PROTOCOL",
+        `the registry stored the manifest as ${stored}, but its digest is ${content.manifestDigest}`,
+        { hint: "the registry rewrote the manifest; it does not preserve content" },
+      );
+    }
+    const blobBytes = blobs.reduce((sum, b) => sum + b.size, 0);
+    return {
+      ref,
+      digest: content.manifestDigest,
+      mediaType: content.manifest.mediaType,
+      manifestSize: content.manifestBytes.byteLength,
+      size: content.manifestBytes.byteLength + blobBytes,
+      blobs,
+      uploadedBytes: blobs.filter((b) => b.action === "uploaded").reduce((sum, b) => sum + b.size, 0),
+    };
+  } finally {
+    await uploader.settled();
   }
-  const res = await client.request("PUT", `/v2/${target.repository}/manifests/${tagOrDigest}`, {
-    scopes,
-    body: content.manifestBytes,
-    headers: { "content-type": content.manifest.mediaType },
-    operation: `storing the manifest of ${ref}`,
-  });
-  if (res.status !== 201) throw unexpected(res, "storing the manifest", ref);
-  const stored = res.headers.get("docker-content-digest");
-  if (stored !== null && stored !== content.manifestDigest) {
-    throw new OcreError(
-      "OCRE_REGISTRY_PROTOCOL",
-      `the registry stored the manifest as ${stored}, but its digest is ${content.manifestDigest}`,
-      { hint: "the registry rewrote the manifest; it does not preserve content" },
-    );
-  }
-  const blobBytes = blobs.reduce((sum, b) => sum + b.size, 0);
-  return {
-    ref,
-    digest: content.manifestDigest,
-    mediaType: content.manifest.mediaType,
-    manifestSize: content.manifestBytes.byteLength,
-    size: content.manifestBytes.byteLength + blobBytes,
-    blobs,
-    uploadedBytes: blobs.filter((b) => b.action === "uploaded").reduce((sum, b) => sum + b.size, 0),
-  };
 }
 
 /** Connects to the target's registry, pushes, and closes. */
