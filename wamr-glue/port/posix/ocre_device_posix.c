@@ -182,19 +182,27 @@ static void serve_serial(void)
 	}
 }
 
+/*
+ * Waits up to POLL_MS for `fd`, meanwhile applying the trial rule and serving the serial
+ * console (whatever the TCP side is doing); the events on `fd`, 0 when none.
+ */
+static short wait_for(int fd)
+{
+	struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = serial_fd, .events = POLLIN}};
+	int r = poll(p, serial_fd >= 0 ? 2 : 1, POLL_MS);
+
+	ocre_agent_poll();
+	if (r > 0 && serial_fd >= 0 && (p[1].revents & POLLIN) != 0) {
+		serve_serial();
+	}
+	return r > 0 ? p[0].revents : 0;
+}
+
 /* Serves one connection until the host closes it or sends a malformed frame. */
 static void serve(int fd)
 {
 	while (!stopping) {
-		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN},
-				       {.fd = serial_fd, .events = POLLIN}};
-		int r = poll(pf, serial_fd >= 0 ? 2 : 1, POLL_MS);
-
-		ocre_agent_poll();
-		if (r > 0 && serial_fd >= 0 && (pf[1].revents & POLLIN) != 0) {
-			serve_serial();
-		}
-		if (r <= 0 || (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+		if ((wait_for(fd) & (POLLIN | POLLHUP | POLLERR)) == 0) {
 			continue;
 		}
 		if (!read_all(fd, req, OCRE_SMP_HEADER_SIZE)) {
@@ -321,15 +329,7 @@ int main(int argc, char **argv)
 	printf("ocre-device listening on %s:%u\n", host, (unsigned int)ntohs(addr.sin_port));
 	fflush(stdout);
 	while (!stopping) {
-		struct pollfd p[2] = {{.fd = ls, .events = POLLIN},
-				      {.fd = serial_fd, .events = POLLIN}};
-		int r = poll(p, serial_fd >= 0 ? 2 : 1, POLL_MS);
-
-		ocre_agent_poll();
-		if (r > 0 && serial_fd >= 0 && (p[1].revents & POLLIN) != 0) {
-			serve_serial();
-		}
-		if (r <= 0 || (p[0].revents & POLLIN) == 0) {
+		if ((wait_for(ls) & POLLIN) == 0) {
 			continue;
 		}
 		int fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
