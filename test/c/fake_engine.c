@@ -57,8 +57,15 @@ size_t fake_wrap(const struct fake_module *m, const char *const *imports, uint8_
 			for (size_t i = 0; i < fl; i++) {
 				PUT(dot[1 + i]);
 			}
-			PUT(0); /* a function, type 0 */
-			PUT(0);
+			if (strcmp(imports[count], "env.memory") == 0) {
+				PUT(2); /* a memory of 1..2 pages */
+				PUT(1);
+				PUT(1);
+				PUT(2);
+			} else {
+				PUT(0); /* a function, type 0 */
+				PUT(0);
+			}
 		}
 		if (count >= 128 || n - size_at - 1 >= 128) {
 			abort();

@@ -27,7 +27,8 @@ struct fake_module {
 
 /*
  * A real Wasm 1.0 module carrying m: the header, an import section naming `imports`
- * ("module.name" functions, NULL-terminated; NULL: none) and m in a custom section "fake"
+ * ("module.name" functions, NULL-terminated; NULL: none; "env.memory" is a memory of 1 to 2
+ * pages) and m in a custom section "fake"
  * (what the device agent installs and checks). Returns its size.
  */
 size_t fake_wrap(const struct fake_module *m, const char *const *imports, uint8_t *out,

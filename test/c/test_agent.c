@@ -267,6 +267,22 @@ static void metadata_comes_from_the_signed_annotations(void **state)
 	assert_int_equal(ocre_containers[id].meta.max_memory_pages, 3);
 	assert_int_equal(ocre_agent_remove("meta"), 0);
 
+	/*
+	 * A limit above the module's own maximum (2 pages) is not passed on: it would change
+	 * nothing but draw WAMR's warning. One within it is.
+	 */
+	static const char *const memory[] = {"env.memory", NULL};
+
+	imports = memory;
+	assert_int_equal(install("meta", &m_good, false, &why), 0);
+	assert_int_equal(ocre_containers[ocre_agent_container("meta")].meta.max_memory_pages, 0);
+	assert_int_equal(ocre_agent_remove("meta"), 0);
+	annotations = "\"io.ocre.memory.max-pages\":\"2\"";
+	assert_int_equal(install("meta", &m_good, false, &why), 0);
+	assert_int_equal(ocre_containers[ocre_agent_container("meta")].meta.max_memory_pages, 2);
+	assert_int_equal(ocre_agent_remove("meta"), 0);
+	imports = NULL;
+
 	/* A capability this firmware does not know: refused before it is installed. */
 	annotations = "\"io.ocre.capabilities\":\"timers,teleport\"";
 	assert_int_equal(install("meta", &m_good, false, &why), -OCRE_EPERM);
@@ -559,12 +575,14 @@ static int read_bytes(const void *ctx, uint32_t off, void *buf, size_t len)
 	return 0;
 }
 
+static uint32_t max_pages;
+
 static const char *check(const uint8_t *b, size_t n)
 {
 	const struct ocre_image_reader r = {.read = read_bytes, .ctx = b, .size = (uint32_t)n};
 	const char *why = "";
 
-	return ocre_image_check_module(&r, &why) == 0 ? NULL : why;
+	return ocre_image_check_module(&r, &max_pages, &why) == 0 ? NULL : why;
 }
 
 static void the_module_check_reads_hostile_bytes_within_bounds(void **state)
@@ -575,6 +593,9 @@ static void the_module_check_reads_hostile_bytes_within_bounds(void **state)
 					'e', 'n', 'v', 1, 't', 1, 0x70, 0, 1};
 	static const uint8_t memory[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 2, 16, 1, 3, 'e', 'n', 'v',
 					 6, 'm', 'e', 'm', 'o', 'r', 'y', 2, 1, 1, 2};
+	/* a function section (skipped), then a memory of 1..3 pages, then an export section */
+	static const uint8_t defined_memory[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 3, 2, 1, 0,
+						 5, 4, 1, 1, 1, 3, 7, 1, 0};
 	static const uint8_t version2[] = {0, 'a', 's', 'm', 2, 0, 0, 0};
 	/* a section claiming 200 bytes in a module of 12 */
 	static const uint8_t long_section[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 2, 0xc8, 1, 0};
@@ -590,6 +611,11 @@ static void the_module_check_reads_hostile_bytes_within_bounds(void **state)
 			    "imports a table, global or tag (env.t); Ocre's runtimes provide only "
 			    "functions and env.memory");
 	assert_null(check(memory, sizeof(memory)));
+	assert_int_equal(max_pages, 2); /* env.memory's maximum */
+	assert_null(check(defined_memory, sizeof(defined_memory)));
+	assert_int_equal(max_pages, 3);
+	assert_null(check(defined_memory, 8));
+	assert_int_equal(max_pages, OCRE_IMAGE_NO_MAX);
 	assert_string_equal(check(version2, sizeof(version2)),
 			    "the layer is not a WebAssembly 1.0 module");
 	assert_string_equal(check(long_section, sizeof(long_section)),

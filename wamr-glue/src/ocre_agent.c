@@ -106,9 +106,20 @@ static int runnable(const char *name, const uint8_t *manifest, size_t manifest_s
 		    const struct ocre_image_reader *module, struct ocre_container_meta *meta,
 		    struct ocre_image_settings *need, const char **why)
 {
-	int ret = ocre_image_check_module(module, why);
+	uint32_t module_max;
+	int ret = ocre_image_check_module(module, &module_max, why);
 
-	return ret != 0 ? ret : ocre_image_meta(manifest, manifest_size, name, meta, need, why);
+	if (ret == 0) {
+		ret = ocre_image_meta(manifest, manifest_size, name, meta, need, why);
+	}
+	/*
+	 * A limit above the module's own maximum changes nothing (WAMR keeps the smaller) but a
+	 * warning: none is given then, as the generator gives none for fixed-memory modules.
+	 */
+	if (ret == 0 && meta->max_memory_pages > module_max) {
+		meta->max_memory_pages = 0;
+	}
+	return ret;
 }
 
 static int accept_install(const struct ocre_store_candidate *c, const char **why)

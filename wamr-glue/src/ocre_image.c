@@ -819,18 +819,20 @@ static bool name(struct wasm *w, char out[OCRE_IMAGE_MAX_IMPORT_NAME + 1])
 	return true;
 }
 
-static void limits(struct wasm *w)
+/* Limits: *max gets the maximum, or OCRE_IMAGE_NO_MAX when there is none. */
+static void limits(struct wasm *w, uint32_t *max)
 {
 	int flags = byte(w);
 	unsigned int bits = (flags & 4) != 0 ? 64 : 32; /* memory64 */
 
+	*max = OCRE_IMAGE_NO_MAX;
 	if (flags < 0 || flags > 7) {
 		w->bad = true;
 		return;
 	}
 	(void)leb(w, bits);
 	if ((flags & 1) != 0) {
-		(void)leb(w, bits);
+		*max = leb(w, bits);
 	}
 }
 
@@ -890,16 +892,71 @@ static int check_function(char *mod, char *fn, const char **why)
 	return -OCRE_EPERM;
 }
 
-int ocre_image_check_module(const struct ocre_image_reader *r, const char **why)
+/* The import section's entries: each provided by this firmware, or *why. */
+static int check_imports(struct wasm *w, uint32_t *max_pages, const char **why)
+{
+	char mod[OCRE_IMAGE_MAX_IMPORT_NAME + 1];
+	char fn[OCRE_IMAGE_MAX_IMPORT_NAME + 1];
+	uint32_t count = leb(w, 32);
+
+	for (uint32_t i = 0; i < count && !w->bad; i++) {
+		if (!name(w, mod) || !name(w, fn)) {
+			if (!w->bad) {
+				*why = "an import's name is longer than 64 bytes or holds a NUL";
+				return -OCRE_EPERM;
+			}
+			break;
+		}
+		int kind = byte(w);
+		int ret = 0;
+
+		switch (kind) {
+		case 0: /* function: its type index */
+			(void)leb(w, 32);
+			ret = w->bad ? 0 : check_function(mod, fn, why);
+			break;
+		case 2: /* memory: only env.memory (an imported memory) is provided */
+			limits(w, max_pages);
+			if (strcmp(mod, "env") != 0 || strcmp(fn, "memory") != 0) {
+				printable(mod);
+				printable(fn);
+				*why = say("imports memory %s.%s; Ocre's runtimes provide only "
+					   "env.memory",
+					   mod, fn);
+				ret = -OCRE_EPERM;
+			}
+			break;
+		case 1: /* table */
+		case 3: /* global */
+		case 4: /* tag */
+			printable(mod);
+			printable(fn);
+			*why = say("imports a table, global or tag (%s.%s); Ocre's runtimes provide "
+				   "only functions and env.memory",
+				   mod, fn);
+			ret = -OCRE_EPERM;
+			break;
+		default:
+			w->bad = true;
+			break;
+		}
+		if (ret != 0) {
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int ocre_image_check_module(const struct ocre_image_reader *r, uint32_t *max_pages,
+			    const char **why)
 {
 	static const uint8_t header[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
 	struct wasm w = {.r = r};
-	char mod[OCRE_IMAGE_MAX_IMPORT_NAME + 1];
-	char fn[OCRE_IMAGE_MAX_IMPORT_NAME + 1];
 
-	if (r == NULL || r->read == NULL || why == NULL) {
+	if (r == NULL || r->read == NULL || max_pages == NULL || why == NULL) {
 		return -OCRE_EINVAL;
 	}
+	*max_pages = OCRE_IMAGE_NO_MAX;
 	w.end = r->size;
 	for (size_t i = 0; i < sizeof(header); i++) {
 		if (byte(&w) != header[i]) {
@@ -907,7 +964,10 @@ int ocre_image_check_module(const struct ocre_image_reader *r, const char **why)
 			return -OCRE_EPERM;
 		}
 	}
-	/* Imports come before every section but custom ones and types: stop after them. */
+	/*
+	 * Sections come in order (custom ones anywhere): types, imports, functions, tables, memory,
+	 * then tags and the rest. Only imports and memory are read; nothing after memory is.
+	 */
 	while (w.at < r->size) {
 		int id = byte(&w);
 		uint32_t size = leb(&w, 32);
@@ -918,66 +978,33 @@ int ocre_image_check_module(const struct ocre_image_reader *r, const char **why)
 		}
 		uint32_t section_end = w.at + size;
 
-		if (id != 2) {
-			if (id != 0 && id != 1) {
-				return 0;
-			}
-			w.at = section_end;
-			continue;
-		}
 		w.end = section_end;
-		uint32_t count = leb(&w, 32);
+		if (id == 2) {
+			int ret = check_imports(&w, max_pages, why);
 
-		for (uint32_t i = 0; i < count && !w.bad; i++) {
-			if (!name(&w, mod) || !name(&w, fn)) {
-				if (!w.bad) {
-					*why = "an import's name is longer than 64 bytes or holds a NUL";
-					return -OCRE_EPERM;
-				}
-				break;
-			}
-			int kind = byte(&w);
-			int ret = 0;
-
-			switch (kind) {
-			case 0: /* function: its type index */
-				(void)leb(&w, 32);
-				ret = w.bad ? 0 : check_function(mod, fn, why);
-				break;
-			case 2: /* memory: only env.memory (an imported memory) is provided */
-				limits(&w);
-				if (strcmp(mod, "env") != 0 || strcmp(fn, "memory") != 0) {
-					printable(mod);
-					printable(fn);
-					*why = say("imports memory %s.%s; Ocre's runtimes provide "
-						   "only env.memory",
-						   mod, fn);
-					ret = -OCRE_EPERM;
-				}
-				break;
-			case 1: /* table */
-			case 3: /* global */
-			case 4: /* tag */
-				printable(mod);
-				printable(fn);
-				*why = say("imports a table, global or tag (%s.%s); Ocre's runtimes "
-					   "provide only functions and env.memory",
-					   mod, fn);
-				ret = -OCRE_EPERM;
-				break;
-			default:
-				w.bad = true;
-				break;
-			}
 			if (ret != 0) {
 				return ret;
 			}
+		} else if (id == 5) {
+			uint32_t count = leb(&w, 32);
+
+			if (count > 0) {
+				limits(&w, max_pages);
+			}
+		} else if (id > 5 && id != 13) {
+			return 0;
+		} else {
+			w.at = section_end; /* custom, types, functions, tables, tags */
 		}
-		if (w.bad || w.at != section_end) {
+		if (w.bad || (id == 2 && w.at != section_end)) {
 			w.bad = true;
 			break;
 		}
-		return 0;
+		if (id == 5) {
+			return 0;
+		}
+		w.at = section_end;
+		w.end = r->size;
 	}
 	if (w.bad || w.at != r->size) {
 		*why = "the module's sections are malformed";

@@ -74,8 +74,11 @@ struct ocre_image_reader {
 /*
  * Whether this firmware can run the module: a Wasm 1 binary whose imports are all functions
  * this firmware provides (env calls of features built in, the WASI calls of its WASI) or
- * env.memory. 0, or -EPERM with *why naming the import and what to rebuild with.
+ * env.memory. 0, or -EPERM with *why naming the import and what to rebuild with. *max_pages
+ * gets the maximum its memory declares (defined or imported), or OCRE_IMAGE_NO_MAX.
  */
-int ocre_image_check_module(const struct ocre_image_reader *r, const char **why);
+#define OCRE_IMAGE_NO_MAX 65536u
+int ocre_image_check_module(const struct ocre_image_reader *r, uint32_t *max_pages,
+			    const char **why);
 
 #endif /* OCRE_IMAGE_H_ */
