@@ -268,8 +268,8 @@ static void metadata_comes_from_the_signed_annotations(void **state)
 	assert_int_equal(ocre_agent_remove("meta"), 0);
 
 	/*
-	 * A limit above the module's own maximum (2 pages) is not passed on: it would change
-	 * nothing but draw WAMR's warning. One within it is.
+	 * A limit at or above the module's own maximum (2 pages) is not passed on: it would change
+	 * nothing but draw WAMR's warning. One below it is.
 	 */
 	static const char *const memory[] = {"env.memory", NULL};
 
@@ -279,7 +279,11 @@ static void metadata_comes_from_the_signed_annotations(void **state)
 	assert_int_equal(ocre_agent_remove("meta"), 0);
 	annotations = "\"io.ocre.memory.max-pages\":\"2\"";
 	assert_int_equal(install("meta", &m_good, false, &why), 0);
-	assert_int_equal(ocre_containers[ocre_agent_container("meta")].meta.max_memory_pages, 2);
+	assert_int_equal(ocre_containers[ocre_agent_container("meta")].meta.max_memory_pages, 0);
+	assert_int_equal(ocre_agent_remove("meta"), 0);
+	annotations = "\"io.ocre.memory.max-pages\":\"1\"";
+	assert_int_equal(install("meta", &m_good, false, &why), 0);
+	assert_int_equal(ocre_containers[ocre_agent_container("meta")].meta.max_memory_pages, 1);
 	assert_int_equal(ocre_agent_remove("meta"), 0);
 	imports = NULL;
 

@@ -113,10 +113,12 @@ static int runnable(const char *name, const uint8_t *manifest, size_t manifest_s
 		ret = ocre_image_meta(manifest, manifest_size, name, meta, need, why);
 	}
 	/*
-	 * A limit above the module's own maximum changes nothing (WAMR keeps the smaller) but a
-	 * warning: none is given then, as the generator gives none for fixed-memory modules.
+	 * Only a limit below the module's own maximum changes anything. One at or above it is
+	 * left out: WAMR keeps the module's anyway, and warns ("Cannot override max memory") when
+	 * it has shrunk a fixed-memory module's memory below the pages it declares; the generator
+	 * leaves it out for embedded fixed-memory modules for the same reason.
 	 */
-	if (ret == 0 && meta->max_memory_pages > module_max) {
+	if (ret == 0 && meta->max_memory_pages >= module_max) {
 		meta->max_memory_pages = 0;
 	}
 	return ret;
