@@ -503,6 +503,9 @@ static bool gpio_line_ok(const char *line, size_t len)
 	return ocre_port_gpio_exists(port, pin);
 }
 
+/* read_gpio's error for a line the board does not have (the line is copied to `bad`). */
+static const char not_on_board[] = "names a line this board does not have";
+
 /* io.ocre.gpio: "led0,0:13". Each line is checked against the board; a bad one is copied to bad. */
 static bool read_gpio(struct text *t, struct sink *s, char *bad, size_t bad_cap)
 {
@@ -537,7 +540,7 @@ static bool read_gpio(struct text *t, struct sink *s, char *bad, size_t bad_cap)
 				bad[n++] = line[i] > 0x20 && line[i] < 0x7f ? line[i] : '?';
 			}
 			bad[n] = '\0';
-			t->err = "gpio";
+			t->err = not_on_board;
 			return false;
 		}
 		put(s, (const uint8_t *)line, len);
@@ -568,7 +571,7 @@ static int read_settings(const uint8_t *m, size_t n, struct sink *args, struct s
 	if (OCRE_HAS_GPIO && open_annotation(&t, m, n, "io.ocre.gpio")) {
 		*gpio_given = true;
 		if (!read_gpio(&t, gpio, bad, sizeof(bad))) {
-			*why = strcmp(t.err, "gpio") == 0
+			*why = t.err == not_on_board
 				       ? say("its GPIO allow-list names \"%s\", which is not a line "
 					     "of this board%s",
 					     bad, "")
