@@ -7,6 +7,8 @@ export default defineConfig({
   root,
   test: {
     include: ["test/**/*.test.ts"],
+    // The CLI runs from its bundle (dist/bin/): rebuilt here when dist/cli/ is newer.
+    globalSetup: ["test/bundle-setup.mjs"],
     // Builds, cross-compilers and registries are real processes: give them time, and keep the
     // 2-core CI machine from thrashing.
     testTimeout: 120_000,

@@ -14,11 +14,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { median, verdict } from "./verdict.mjs";
+import { readFileSync } from "node:fs";
 
 const exec = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../..");
-const cli = path.join(repoRoot, "dist/cli/main.js");
+// The `ocre` command as installed (package.json's bin: the bundle in dist/bin/).
+const cli = path.join(repoRoot, JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")).bin.ocre);
 const { scaffold } = await import(path.join(repoRoot, "dist/cli/scaffold/index.js"));
 
 const RUNS = Number(process.env.OCRE_BENCH_RUNS ?? 5);

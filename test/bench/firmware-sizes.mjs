@@ -12,10 +12,12 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { readFileSync } from "node:fs";
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const cli = path.join(root, "dist/cli/main.js");
+// The `ocre` command as installed (package.json's bin: the bundle in dist/bin/).
+const cli = path.join(root, JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).bin.ocre);
 const boards = process.argv.slice(2);
 if (boards.length === 0 || !process.env.ZEPHYR_BASE) {
   process.stderr.write("usage: ZEPHYR_BASE=<zephyr> node test/bench/firmware-sizes.mjs <board>..\n");

@@ -23,11 +23,13 @@ import { fileURLToPath } from "node:url";
 import { fixtureSpec } from "../oci-fixture.mjs";
 import { startRegistry } from "../registry-server.mjs";
 import { median, verdict } from "./verdict.mjs";
+import { readFileSync } from "node:fs";
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../..");
-const cli = path.join(repoRoot, "dist/cli/main.js");
+// The `ocre` command as installed (package.json's bin: the bundle in dist/bin/).
+const cli = path.join(repoRoot, JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")).bin.ocre);
 const oci = await import(path.join(repoRoot, "dist/cli/oci/index.js"));
 
 const RUNS = Number(process.env.OCRE_BENCH_RUNS ?? 9);

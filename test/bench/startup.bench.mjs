@@ -13,11 +13,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { median, verdict } from "./verdict.mjs";
+import { readFileSync } from "node:fs";
 
 const exec = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../..");
-const cli = path.join(repoRoot, "dist/cli/main.js");
+// The `ocre` command as installed (package.json's bin: the bundle in dist/bin/).
+const cli = path.join(repoRoot, JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")).bin.ocre);
 const RUNS = Number(process.env.OCRE_BENCH_RUNS ?? 11);
 const env = { ...process.env, NO_COLOR: "1" };
 

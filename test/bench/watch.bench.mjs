@@ -13,10 +13,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { median, verdict } from "./verdict.mjs";
+import { readFileSync } from "node:fs";
 
 const exec = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const cli = path.join(repoRoot, "dist/cli/main.js");
+// The `ocre` command as installed (package.json's bin: the bundle in dist/bin/).
+const cli = path.join(repoRoot, JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")).bin.ocre);
 const { scaffold } = await import(path.join(repoRoot, "dist/cli/scaffold/index.js"));
 
 const RUNS = Number(process.env.OCRE_BENCH_RUNS ?? 5);

@@ -1,10 +1,15 @@
 import { execa } from "execa";
 import path from "node:path";
 import { mkdtemp } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 
 export const repoRoot = path.resolve(import.meta.dirname, "../..");
-export const cliPath = path.join(repoRoot, "dist/cli/main.js");
+/** The `ocre` command as installed: package.json's bin (the bundle scripts/bundle-cli.mjs writes). */
+export const cliPath = path.join(
+  repoRoot,
+  (JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { bin: { ocre: string } }).bin.ocre,
+);
 
 export interface CliRun {
   exitCode: number;
