@@ -4,18 +4,20 @@
 // Why: Node.js 20 loads ES modules one file at a time (resolve, read through the thread pool,
 // compile, link, then the same for each import, level by level), about a millisecond per file
 // and more on a busy machine. Unbundled, `ocre push` loads 33 of ocre's files before its first
-// request; bundled, 5. The library (`import "ocre"`, dist/cli/index.js) stays unbundled.
+// request; bundled, 7. The library (`import "ocre"`, dist/cli/index.js) stays unbundled.
 //
 // Laziness is kept: every dynamic import() in cli/ stays a split point, and npm packages and
-// Node.js built-ins stay external (loaded by Node.js, from node_modules). Two groups merge
-// modules that would otherwise be many small chunks:
+// Node.js built-ins stay external (loaded by Node.js, from node_modules). Groups merge modules
+// that would otherwise be many small chunks:
 // - "start": what every command's start-up loads (the grammar, the quick parser, command
 //   definition, output and errors, and what they import);
 // - "oci": the registry and image-store modules (cli/oci, cli/sign) whose whole static import
 //   tree is ocre's own code and light built-ins, so merging them never loads an npm package
-//   or a heavy built-in (zlib, streams, child processes) for a command that does not use it.
+//   or a heavy built-in (zlib, streams, child processes) for a command that does not use it;
+// - "oci-deps": what those import from elsewhere (a no-op `ocre build` needs the ABI tables,
+//   not the registry client).
 // test/bundle.test.ts checks the result.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { rolldown } from "rolldown";
@@ -76,7 +78,19 @@ const start = closure(
     path.join(compiled, f),
   ),
 );
+// What main.js imports (its chunk, the entry).
+const entry = closure([path.join(compiled, "main.js")]);
 const ociDirs = [path.join(compiled, "oci") + path.sep, path.join(compiled, "sign") + path.sep];
+const inOci = (file) => ociDirs.some((d) => file.startsWith(d));
+const inOciGroup = (file) => inOci(file) && isLight(file);
+const compiledFiles = readdirSync(compiled, { recursive: true, withFileTypes: true })
+  .filter((e) => e.isFile() && e.name.endsWith(".js"))
+  .map((e) => path.join(e.parentPath ?? e.path, e.name));
+// What those modules import from elsewhere (ABI tables, say) gets a chunk of its own: in the
+// "oci" chunk, it would bring that whole chunk to the other commands that import it.
+const ociDeps = new Set(
+  [...closure(compiledFiles.filter(inOciGroup))].filter((f) => !inOci(f) && !start.has(f) && !entry.has(f)),
+);
 
 export async function bundleCli(dir = binDir) {
   const bundle = await rolldown({
@@ -99,8 +113,9 @@ export async function bundleCli(dir = binDir) {
     sourcemap: true,
     codeSplitting: {
       groups: [
-        { name: "start", test: (id) => start.has(id), priority: 2 },
-        { name: "oci", test: (id) => ociDirs.some((d) => id.startsWith(d)) && isLight(id), priority: 1 },
+        { name: "start", test: (id) => start.has(id), priority: 3 },
+        { name: "oci-deps", test: (id) => ociDeps.has(id), priority: 2 },
+        { name: "oci", test: (id) => inOciGroup(id), priority: 1 },
       ],
     },
   });
