@@ -10,7 +10,7 @@ import type { ContainerSpec } from "../cli/spec.js";
 import type { ResolvedConfig } from "../cli/config/types.js";
 
 /**
- * The `ocre` command runs from its bundle (scripts/bundle-cli.mjs): a command loads a handful of
+ * The `ocre` command runs from its bundle (cli/bundle.mjs): a command loads a handful of
  * files, not one per module, and still nothing it does not use. Which files a run loads is logged
  * by Node.js module hooks (helpers/module-log.mjs).
  */

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 
 export const repoRoot = path.resolve(import.meta.dirname, "../..");
-/** The `ocre` command as installed: package.json's bin (the bundle scripts/bundle-cli.mjs writes). */
+/** The `ocre` command as installed: package.json's bin (the bundle cli/bundle.mjs writes). */
 export const cliPath = path.join(
   repoRoot,
   (JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { bin: { ocre: string } }).bin.ocre,
