@@ -86,6 +86,7 @@ export const run = defineCommand(buildCommand, async (args, out) => {
     ...(args.zephyr === undefined ? {} : { zephyr: args.zephyr }),
     ...(args.trust.length === 0 ? {} : { trust: args.trust.map((k) => path.resolve(args.cwd, k)) }),
     ...(args.agent === undefined ? {} : { agent: args.agent }),
+    ...(args["registry-ca"] === undefined ? {} : { registryCa: path.resolve(args.cwd, args["registry-ca"]) }),
     // Reproducible images: the image's `created` time (docs/image.md).
     ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: process.env.SOURCE_DATE_EPOCH } : {}),
     signal,

@@ -213,6 +213,11 @@ export const buildCommand = command({
       describe:
         "Build the device agent into the firmware with these transports: tcp, serial, tcp,serial; none: without it (overrides ocre.yaml `device.agent`)",
     },
+    "registry-ca": {
+      type: "string",
+      describe:
+        "PEM file of the CA the device agent's pulls over https trust (overrides ocre.yaml `device.agent.registryCa`; needs --agent tcp)",
+    },
     "passphrase-stdin": passphraseStdin("Passphrase of an encrypted --sign key, from stdin"),
     watch: {
       type: "boolean",
@@ -226,6 +231,10 @@ export const buildCommand = command({
     ["$0 build --optimize speed", "Favour speed over size"],
     ["$0 build --board nrf52840dk --board qemu_riscv32", "Also generate Zephyr west projects for two boards"],
     ["$0 build --debug --json", "Debug build; print the report as JSON"],
+    [
+      "$0 build --board mps2-an521 --agent tcp --trust k.pub --registry-ca ca.pem",
+      "A firmware whose device agent pulls over https, trusting ca.pem",
+    ],
   ],
   load: async (): Promise<Runner> => (await import("./build.js")).run,
 });

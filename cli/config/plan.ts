@@ -37,6 +37,8 @@ export interface PlanFlags extends ConfigFlags {
   readonly trust?: readonly string[];
   /** --agent: the device agent's transports ("tcp,serial") or "none"; overrides `device.agent`. */
   readonly agent?: string;
+  /** --registry-ca (absolute): the registry CA of the agent's https pulls; overrides `device.agent.registryCa`. */
+  readonly registryCa?: string;
 }
 
 /** A board the plan generates a project for, with the file it came from and its Zephyr target. */
@@ -136,6 +138,25 @@ function boardInputs(planned: PlannedBoard, appDir: string, roots: readonly stri
   ];
 }
 
+/** --registry-ca overrides the manifest's `device.agent.registryCa`; it needs an agent to give it to. */
+function withRegistryCa(
+  agent: AgentSettings | undefined,
+  flag: string | undefined,
+  appDir: string,
+): AgentSettings | undefined {
+  if (flag === undefined) return agent;
+  if (agent === undefined) {
+    throw new OcreError(
+      "OCRE_AGENT_TLS",
+      "--registry-ca is for the device agent's pulls, but the firmware has no agent",
+      {
+        hint: "add --agent tcp (or ocre.yaml `device.agent`), or drop --registry-ca",
+      },
+    );
+  }
+  return { ...agent, registryCa: path.resolve(appDir, flag) };
+}
+
 /**
  * Resolves `ocre build`'s apps and flags into the frozen BuildPlan. Throws the user's error
  * (unknown board, unsupported Zephyr version, bad manifest) before anything is compiled.
@@ -189,7 +210,14 @@ export async function planFor(
   // The key files' bytes are part of what the firmware embeds.
   for (const file of trust) inputs.push({ path: file, found: true });
   const outDir = flags.out ? path.resolve(appDir, flags.out) : first.buildDir;
-  const agent = await resolveAgent(first.agent, flags.agent);
+  const agent = withRegistryCa(await resolveAgent(first.agent, flags.agent), flags.registryCa, appDir);
+  if (agent?.registryCa !== undefined && boards.length > 0) {
+    // Refused here, before anything is compiled, as well as where the project takes its bytes.
+    const { loadRegistryCa } = await import("../generate/registry-ca.js");
+    await loadRegistryCa(agent.registryCa);
+    // The CA's bytes are part of what the firmware embeds.
+    inputs.push({ path: agent.registryCa, found: true });
+  }
   return deepFreeze({
     apps: resolvedApps,
     outDir,
@@ -234,6 +262,8 @@ export function planKey(plan: BuildPlan): unknown {
     sourceDateEpoch: plan.sourceDateEpoch ?? null,
     sign: plan.sign?.fingerprint ?? null,
     trust: plan.trust.map(rel),
-    agent: plan.agent ?? null,
+    agent: plan.agent
+      ? { ...plan.agent, ...(plan.agent.registryCa ? { registryCa: rel(plan.agent.registryCa) } : {}) }
+      : null,
   };
 }

@@ -106,7 +106,17 @@ export function mergeConfig(
     image: { repository: manifest.image.repository ?? manifest.name, tag: manifest.image.tag ?? manifest.version },
     args: [...manifest.args],
     env: { ...manifest.env },
-    ...(manifest.device?.agent ? { agent: { ...manifest.device.agent } } : {}),
+    ...(manifest.device?.agent
+      ? {
+          agent: {
+            ...manifest.device.agent,
+            // Relative to the manifest, like trust:.
+            ...(manifest.device.agent.registryCa === undefined
+              ? {}
+              : { registryCa: path.resolve(appDir, manifest.device.agent.registryCa) }),
+          },
+        }
+      : {}),
   } satisfies ResolvedConfig);
 }
 

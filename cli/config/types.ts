@@ -12,6 +12,11 @@ export interface AgentSettings {
   readonly maxWasm: number;
   /** Bytes added to WAMR's heap pool for the installed containers. */
   readonly pool: number;
+  /**
+   * Absolute path of the PEM file of the registry CA (`registryCa`, `--registry-ca`): the firmware
+   * pulls over https, trusting only it (cli/generate/registry-ca.ts). Absent: http only.
+   */
+  readonly registryCa?: string;
 }
 
 export type RuntimeVariant = "stub" | "minimal" | "incremental";

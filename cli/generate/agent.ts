@@ -1,6 +1,7 @@
 import type { Board } from "../boards/types.js";
 import type { AgentSettings } from "../config/types.js";
 import { OcreError } from "../errors.js";
+import { REGISTRY_CA_FILE } from "./registry-ca.js";
 
 /**
  * The device agent in a generated project (ocre.yaml `device.agent`, `--agent`; docs/deploy.md):
@@ -22,7 +23,29 @@ export interface AgentProject {
   readonly transports: readonly string[];
   /** "SMP over TCP port 1337, serial console": main.c's ready line and the README. */
   readonly describe: string;
+  /** Pulls over https (a registry CA was given): mbedTLS is initialised at boot. */
+  readonly tls: boolean;
+  /** Files of the project the agent needs (the registry CA), by path relative to the project. */
+  readonly files: Readonly<Record<string, Uint8Array>>;
 }
+
+/**
+ * A pull over https: what the generated prj.conf adds to `CONFIG_OCRE_AGENT_PULL`. The option
+ * itself selects the rest (TLS sockets, mbedTLS's key exchanges, ciphers and PSA algorithms, its
+ * entropy) and defaults the descriptors, connections and stacks: zephyr-module/Kconfig, the one
+ * list of them. The two integers are here because Zephyr's mbedTLS module defaults them
+ * (`MBEDTLS_HEAP_SIZE` 512, `MBEDTLS_SSL_MAX_CONTENT_LEN` 1,500) before ocre's Kconfig is read,
+ * so a default there never applies. Measured in QEMU, mps2/an521/cpu0, Zephyr 3.7.1
+ * (docs/deploy.md "TLS"): mbedTLS's heap peaked at 43,340 B in a pull (ocre_net_zephyr.c
+ * refuses to build with less than 45,056); records: the standard's 16 KiB, which a registry may
+ * send (Go's TLS, docker-registry's, starts small and grows to 16 KiB after 128 KiB).
+ */
+export const TLS_KCONFIG: readonly string[] = [
+  "CONFIG_OCRE_AGENT_PULL_TLS=y",
+  `CONFIG_OCRE_AGENT_PULL_TLS_CA_FILE="${REGISTRY_CA_FILE}"`,
+  "CONFIG_MBEDTLS_HEAP_SIZE=49152",
+  "CONFIG_MBEDTLS_SSL_MAX_CONTENT_LEN=16384",
+];
 
 /** The store's erase block and program unit on a flash simulator (Zephyr's sim-flash). */
 const SIM_ERASE_BLOCK = 4096;
@@ -70,10 +93,16 @@ function partitionOverlay(nodeLabel: string): string {
 
 /**
  * Plans the agent for one board, or throws the user's error: no place for the store, a
- * transport the board cannot do, no key to trust.
+ * transport the board cannot do, no key to trust, a registry CA for an agent that does not pull.
+ * `trustKeys`: how many key files the firmware trusts (the manifests' `trust:` and --trust);
+ * `registryCa`: the CA file's bytes (cli/generate/registry-ca.ts), when the agent pulls over https.
  */
-/** `trustKeys`: how many key files the firmware trusts (the manifests' `trust:` and --trust). */
-export function planAgent(board: Board, agent: AgentSettings, trustKeys: number): AgentProject {
+export function planAgent(
+  board: Board,
+  agent: AgentSettings,
+  trustKeys: number,
+  registryCa?: Uint8Array,
+): AgentProject {
   if (board.agent === undefined) {
     throw new OcreError("OCRE_AGENT_BOARD", `board ${board.id} has no place for the device agent's store`, {
       hint: `add \`agent: { store: ... }\` to the board's file (a flash partition or a flash simulator; docs/boards.md), or build without the agent (--agent none)`,
@@ -108,6 +137,16 @@ export function planAgent(board: Board, agent: AgentSettings, trustKeys: number)
       hint: "the device pulls over tcp with `pull: true` (the default): add tcp to device.agent.transports, or drop pullTags",
     });
   }
+  const tls = registryCa !== undefined;
+  if (tls && !pull) {
+    throw new OcreError(
+      "OCRE_AGENT_TLS",
+      "a registry CA is for the device agent's pulls over https, but this agent does not pull",
+      {
+        hint: `the device pulls over its tcp transport: use --agent tcp (or tcp,serial) and leave ocre.yaml \`device.agent.pull\` true, or drop the registry CA (${agent.transports.join(",")} now)`,
+      },
+    );
+  }
   const kconfig = [
     "CONFIG_FLASH=y",
     "CONFIG_FLASH_MAP=y",
@@ -131,6 +170,7 @@ export function planAgent(board: Board, agent: AgentSettings, trustKeys: number)
           `CONFIG_OCRE_AGENT_TCP_PORT=${agent.port}`,
           ...(pull ? ["CONFIG_OCRE_AGENT_PULL=y"] : []),
           ...(pull && agent.pullTags ? ["CONFIG_OCRE_AGENT_PULL_TAGS=y"] : []),
+          ...(tls ? TLS_KCONFIG : []),
         ]
       : []),
     ...(serial ? ["CONFIG_OCRE_AGENT_SERIAL=y"] : []),
@@ -147,5 +187,7 @@ export function planAgent(board: Board, agent: AgentSettings, trustKeys: number)
     tcpPort: tcp ? agent.port : null,
     transports: agent.transports,
     describe,
+    tls,
+    files: registryCa === undefined ? {} : { [REGISTRY_CA_FILE]: registryCa },
   };
 }

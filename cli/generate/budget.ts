@@ -52,6 +52,8 @@ export interface MemoryBudget {
      * heapPoolBytes): stacks, buffers, the flash simulator, the network stack; else 0.
      */
     readonly agentBytes: number;
+    /** Of agentBytes: pulls over https (device.agent.registryCa: mbedTLS's heap, TLS contexts); else 0. */
+    readonly agentTlsBytes: number;
   };
   readonly flash: {
     readonly totalBytes: number;
@@ -62,6 +64,8 @@ export interface MemoryBudget {
     readonly modulesBytes: number;
     /** The device agent's code (and the network stack with tcp); else 0. */
     readonly agentBytes: number;
+    /** Of agentBytes: mbedTLS's TLS, X.509, RSA and ECP code for pulls over https; else 0. */
+    readonly agentTlsBytes: number;
     /** ext2 and Zephyr's file system layer for the RAM disk (capability filesystem); else 0. */
     readonly filesystemBytes: number;
   };
@@ -84,7 +88,9 @@ export interface MemoryBudget {
 export function estimateBudget(board: Board, specs: readonly ContainerSpec[], agent?: AgentSettings): MemoryBudget {
   const { containers, slackBytes: slack, poolBytes: containersPool } = wamrPool(specs);
   const heapPool = containersPool + (agent?.pool ?? 0);
-  const agentCost = agent ? agentBudget(board, agent) : { ramBytes: 0, flashBytes: 0 };
+  const agentCost = agent
+    ? agentBudget(board, agent)
+    : { ramBytes: 0, flashBytes: 0, tlsRamBytes: 0, tlsFlashBytes: 0 };
   const zephyrRam = board.memory.baseline.ramKb * KB;
   const runtimeRam = (RUNTIME_RAM_KB + SHIM_RAM_KB) * KB;
   const threadStacks = specs.length * THREAD_STACK_BYTES + MAIN_STACK_BYTES;
@@ -98,6 +104,7 @@ export function estimateBudget(board: Board, specs: readonly ContainerSpec[], ag
     shimBytes: SHIM_FLASH_KB * KB,
     modulesBytes: modules,
     agentBytes: agentCost.flashBytes,
+    agentTlsBytes: agentCost.tlsFlashBytes,
     filesystemBytes: files?.flashBytes ?? 0,
   };
   const code = flash.zephyrBytes + flash.runtimeBytes + flash.shimBytes + flash.agentBytes + flash.filesystemBytes;
@@ -120,6 +127,7 @@ export function estimateBudget(board: Board, specs: readonly ContainerSpec[], ag
       imageBytes,
       filesystemBytes,
       agentBytes: agentCost.ramBytes,
+      agentTlsBytes: agentCost.tlsRamBytes,
     },
     flash: { totalBytes: flashTotal, availableBytes: availableFlash, ...flash },
     containers,
@@ -143,19 +151,43 @@ const AGENT_SERIAL_FLASH_KB = 9;
 const AGENT_SERIAL_RAM_KB = 26;
 const AGENT_TCP_FLASH_KB = 68;
 const AGENT_TCP_RAM_KB = 66;
+/*
+ * Pulls over https (device.agent.registryCa; docs/deploy.md "TLS"): the same hello firmware with
+ * --trust --agent tcp on mps2-an521 (Zephyr 3.7.1, arm-none-eabi-gcc 12.2, -Os) built with and
+ * without cli/generate/agent.ts's TLS_KCONFIG, linker figures: +90,276 B flash (mbedTLS's TLS, X.509,
+ * RSA and ECP code), +63,824 B RAM (mbedTLS's 48 KiB heap, TLS socket contexts, the larger
+ * transport stack, more descriptors and connections), rounded up.
+ */
+const AGENT_TLS_FLASH_KB = 89;
+const AGENT_TLS_RAM_KB = 63;
 /* ocre_container record of one more runtime slot (mps2-an521: 2,832 B per slot). */
 const CONTAINER_RECORD_BYTES = 2832;
 
-function agentBudget(board: Board, agent: AgentSettings): { ramBytes: number; flashBytes: number } {
+interface AgentCost {
+  readonly ramBytes: number;
+  readonly flashBytes: number;
+  /** The part of both for pulls over https; 0 without a registry CA. */
+  readonly tlsRamBytes: number;
+  readonly tlsFlashBytes: number;
+}
+
+function agentBudget(board: Board, agent: AgentSettings): AgentCost {
   const tcp = agent.transports.includes("tcp");
   const serial = agent.transports.includes("serial");
+  // As cli/generate/agent.ts: https needs the pull, which needs tcp (planAgent refuses the rest).
+  const tls = tcp && agent.pull && agent.registryCa !== undefined;
   const store = board.agent?.store;
   const simulatorBytes = store !== undefined && "simulatorKb" in store ? store.simulatorKb * KB : 0;
+  const tlsRamBytes = tls ? AGENT_TLS_RAM_KB * KB : 0;
+  const tlsFlashBytes = tls ? AGENT_TLS_FLASH_KB * KB : 0;
   const ramKb = AGENT_RAM_KB + (tcp ? AGENT_TCP_RAM_KB : 0) + (serial ? AGENT_SERIAL_RAM_KB : 0);
   const flashKb = AGENT_FLASH_KB + (tcp ? AGENT_TCP_FLASH_KB : 0) + (serial ? AGENT_SERIAL_FLASH_KB : 0);
   return {
-    ramBytes: ramKb * KB + agent.maxRunning * (THREAD_STACK_BYTES + CONTAINER_RECORD_BYTES) + simulatorBytes,
-    flashBytes: flashKb * KB,
+    ramBytes:
+      ramKb * KB + agent.maxRunning * (THREAD_STACK_BYTES + CONTAINER_RECORD_BYTES) + simulatorBytes + tlsRamBytes,
+    flashBytes: flashKb * KB + tlsFlashBytes,
+    tlsRamBytes,
+    tlsFlashBytes,
   };
 }
 
@@ -168,8 +200,8 @@ export function describeBudget(budget: MemoryBudget): string[] {
   const r = budget.ram;
   const f = budget.flash;
   return [
-    `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} (${kb(r.poolSlackBytes)} of it slack) + stacks ${kb(r.threadStackBytes)} + containers ${kb(r.containerDataBytes)} (.data)${r.imageBytes > 0 ? ` + code ${kb(r.imageBytes)} (no XIP: the image runs from RAM)` : ""}${r.filesystemBytes > 0 ? ` + files ${kb(r.filesystemBytes)} (RAM disk)` : ""}${r.agentBytes > 0 ? ` + device agent ${kb(r.agentBytes)}` : ""}`,
-    `flash ${kb(f.totalBytes)} of ${kb(f.availableBytes)}: Zephyr ${kb(f.zephyrBytes)} + WAMR ${kb(f.runtimeBytes)} + shim ${kb(f.shimBytes)}${f.filesystemBytes > 0 ? ` + files ${kb(f.filesystemBytes)}` : ""} + modules ${kb(f.modulesBytes)}${f.agentBytes > 0 ? ` + device agent ${kb(f.agentBytes)}` : ""}`,
+    `RAM   ${kb(r.totalBytes)} of ${kb(r.availableBytes)}: Zephyr ${kb(r.zephyrBytes)} + runtime/shim ${kb(r.runtimeBytes)} + WAMR heap pool ${kb(r.heapPoolBytes)} (${kb(r.poolSlackBytes)} of it slack) + stacks ${kb(r.threadStackBytes)} + containers ${kb(r.containerDataBytes)} (.data)${r.imageBytes > 0 ? ` + code ${kb(r.imageBytes)} (no XIP: the image runs from RAM)` : ""}${r.filesystemBytes > 0 ? ` + files ${kb(r.filesystemBytes)} (RAM disk)` : ""}${r.agentBytes > 0 ? ` + device agent ${kb(r.agentBytes)}${r.agentTlsBytes > 0 ? ` (${kb(r.agentTlsBytes)} of it https pulls)` : ""}` : ""}`,
+    `flash ${kb(f.totalBytes)} of ${kb(f.availableBytes)}: Zephyr ${kb(f.zephyrBytes)} + WAMR ${kb(f.runtimeBytes)} + shim ${kb(f.shimBytes)}${f.filesystemBytes > 0 ? ` + files ${kb(f.filesystemBytes)}` : ""} + modules ${kb(f.modulesBytes)}${f.agentBytes > 0 ? ` + device agent ${kb(f.agentBytes)}${f.agentTlsBytes > 0 ? ` (${kb(f.agentTlsBytes)} of it https pulls)` : ""}` : ""}`,
     ...budget.containers.map(
       (c) =>
         `  ${c.name}: linear memory ${kb(c.linearMemoryBytes)} (${kb(c.peakLinearMemoryBytes)} while growing) + WAMR stack ${kb(c.stackBytes)} + code ${kb(c.wasmBytes)} (pool share ${kb(c.poolBytes)})`,

@@ -6,6 +6,7 @@ import type { ResolvedConfig } from "../config/types.js";
 import type { ContainerSpec } from "../spec.js";
 import { describeBudget, estimateBudget, kb, type MemoryBudget } from "./budget.js";
 import { planAgent, type AgentProject } from "./agent.js";
+import { loadRegistryCa } from "./registry-ca.js";
 import { writeProject } from "./project.js";
 
 /** Anything with these three methods (cli/ui/output.ts Output fits). */
@@ -79,8 +80,12 @@ export async function generateProjects(
   // The device agent: every board must offer what it asks for (a store, the transports, a key
   // to trust), checked before the budget and before any project is written.
   const agentSettings = plan.agent;
+  const registryCa =
+    agentSettings?.registryCa === undefined ? undefined : await loadRegistryCa(agentSettings.registryCa);
   const agents = new Map<string, AgentProject>(
-    agentSettings ? plan.boards.map(({ board }) => [board.id, planAgent(board, agentSettings, plan.trust.length)]) : [],
+    agentSettings
+      ? plan.boards.map(({ board }) => [board.id, planAgent(board, agentSettings, plan.trust.length, registryCa)])
+      : [],
   );
   const plans = plan.boards.map(({ board, target }) => ({
     board,
@@ -102,7 +107,7 @@ export async function generateProjects(
       `the container(s) do not fit ${over.map((p) => p.board.id).join(", ")}: ${summary}`,
       {
         details,
-        hint: `lower memory.arena (fixed memory) or memory.maxPages (growable), memory.heap or memory.stack${plan.agent ? ", or device.agent.pool (the installed containers' share of the pool)" : ""} in ocre.yaml, pick a larger board, or pass --allow-over-budget to generate anyway`,
+        hint: `lower memory.arena (fixed memory) or memory.maxPages (growable), memory.heap or memory.stack${plan.agent ? ", or device.agent.pool (the installed containers' share of the pool)" : ""}${plan.agent?.registryCa ? ", or build without device.agent.registryCa (pulls over https)" : ""} in ocre.yaml, pick a larger board, or pass --allow-over-budget to generate anyway`,
       },
     );
   }

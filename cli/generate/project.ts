@@ -249,7 +249,15 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
             : {}),
         })),
         ...(trust ? { trust: trust.keys.map((k) => k.fingerprint) } : {}),
-        ...(input.agent ? { agent: { transports: input.agent.transports, tcpPort: input.agent.tcpPort } } : {}),
+        ...(input.agent
+          ? {
+              agent: {
+                transports: input.agent.transports,
+                tcpPort: input.agent.tcpPort,
+                ...(input.agent.tls ? { registryCa: Object.keys(input.agent.files)[0] } : {}),
+              },
+            }
+          : {}),
         toolchainEnv: view.toolchainEnv,
         emulator: board.emulator?.command ?? null,
         budget,
@@ -258,6 +266,7 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
       2,
     )}\n`,
   };
+  for (const [rel, bytes] of Object.entries(input.agent?.files ?? {})) files[rel] = bytes;
   containers.forEach((c, i) => {
     const spec = specs[i];
     if (spec) files[`containers/${c.file}`] = spec.wasm;

@@ -6,7 +6,7 @@ import { targetOfTemp } from "./atomic.js";
  * where a folder should be) into a user error naming the path (exit 1). Anything else stays as
  * it is, so a real bug still reads as one.
  */
-const USER_FIXABLE: Record<string, string> = {
+export const USER_FIXABLE: Record<string, string> = {
   EACCES: "permission denied",
   EPERM: "operation not permitted",
   EROFS: "read-only file system",

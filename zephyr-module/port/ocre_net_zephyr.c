@@ -90,6 +90,13 @@ static const unsigned char registry_ca[] = {
 	0x00};
 static bool ca_added;
 
+/*
+ * A handshake's mbedTLS allocations peaked at 43,340 bytes in QEMU (docs/deploy.md "TLS");
+ * OCRE_AGENT_PULL_TLS defaults the heap to 48 KiB. Less fails every pull at run time.
+ */
+BUILD_ASSERT(CONFIG_MBEDTLS_HEAP_SIZE >= 45056,
+	     "a pull over https needs CONFIG_MBEDTLS_HEAP_SIZE >= 45056 (docs/deploy.md)");
+
 static int tls_setup(int fd, const char *host)
 {
 	static const sec_tag_t tags[] = {CONFIG_OCRE_AGENT_PULL_TLS_SEC_TAG};
