@@ -187,6 +187,8 @@ export async function writeProject(input: ProjectInput): Promise<ProjectResult> 
       : undefined,
     containers,
     agent: input.agent,
+    // The agent pulls over https: mbedTLS is initialised at boot (prj.conf).
+    tlsPull: input.agent?.tls === true,
     // The runtime's container slots also serve the agent's installed containers (the budget's
     // pool includes their share).
     maxContainers: specs.length + (input.agent?.maxRunning ?? 0),
