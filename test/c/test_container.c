@@ -180,7 +180,8 @@ static void stop_interrupts_sleep_and_releases_everything(void **state)
 	struct ocre_container *c = &ocre_containers[id];
 
 	assert_int_equal(ocre_container_start(id), 0);
-	ocre_port_sleep_ms(150);
+	/* Running: it subscribed, enabled its GPIO interrupt, and its 10 ms timer fires. */
+	WAIT_UNTIL(ocre_posix_gpio_irq_enabled(1, 1) && c->nsubs == 1 && c->events.count > 0);
 	assert_true(ocre_posix_gpio_irq_enabled(1, 1));
 	assert_int_equal(c->nsubs, 1);
 	assert_true(c->events.count > 0); /* the 10 ms timer is firing */
@@ -203,7 +204,7 @@ static void stop_interrupts_sleep_and_releases_everything(void **state)
 
 	/* it starts again from scratch */
 	assert_int_equal(ocre_container_restart(id), 0);
-	ocre_port_sleep_ms(50);
+	WAIT_UNTIL(c->nsubs == 1);
 	assert_int_equal(c->nsubs, 1);
 	assert_int_equal(ocre_container_destroy(id), 0);
 }

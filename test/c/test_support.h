@@ -55,6 +55,17 @@ static inline void capture_reset(void)
 	ocre_posix_set_console_hook(capture_console);
 }
 
+/*
+ * Waits until `cond` holds, checking every 5 ms for at most 5 s: another thread's progress takes
+ * far longer under qemu-user on a busy machine than on a device. Assert `cond` afterwards.
+ */
+#define WAIT_UNTIL(cond)                                                                           \
+	do {                                                                                       \
+		for (int wait_ms_ = 0; !(cond) && wait_ms_ < 5000; wait_ms_ += 5) {               \
+			ocre_port_sleep_ms(5);                                                     \
+		}                                                                                  \
+	} while (0)
+
 /* Counts occurrences of needle in the captured log. */
 static inline int log_count(const char *needle)
 {
