@@ -361,16 +361,54 @@ static bool closed(struct text *t)
 	return true;
 }
 
-/* io.ocre.args: a JSON array of strings. */
-static bool read_args(struct text *t, struct sink *s)
+/* An element of io.ocre.args, after its opening quote. */
+static bool arg_entry(struct text *t, struct sink *s)
 {
 	size_t len;
 
-	if (!expect(t, '[')) {
+	return json_string(t, s, false, &len);
+}
+
+/* An entry of io.ocre.env, after its key's opening quote: it becomes "KEY=VALUE". */
+static bool env_entry(struct text *t, struct sink *s)
+{
+	static const uint8_t eq = '=';
+	size_t len;
+	size_t vlen;
+
+	if (!json_string(t, s, true, &len)) {
+		return false;
+	}
+	if (len == 0) {
+		t->err = "holds a variable name that is not [A-Za-z_][A-Za-z0-9_]*";
+		return false;
+	}
+	put(s, &eq, 1);
+	if (!expect(t, ':') || !expect(t, '"') || !json_string(t, s, false, &vlen)) {
+		return false;
+	}
+	if (len + 1 + vlen > OCRE_IMAGE_MAX_STRING) {
+		t->err = "holds a string longer than the firmware's limit";
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A JSON array ('[') or object ('{') whose entries start with a string: each entry, read by
+ * `entry` from after its opening quote, becomes one NUL-terminated string of the sink.
+ */
+static bool read_strings(struct text *t, struct sink *s, char open,
+			 bool (*entry)(struct text *, struct sink *), const char *too_many,
+			 const char *not_this)
+{
+	char close = open == '[' ? ']' : '}';
+
+	if (!expect(t, open)) {
 		return false;
 	}
 	skip_space(t);
-	if (peek(t) == ']') {
+	if (peek(t) == close) {
 		(void)next(t);
 		return closed(t);
 	}
@@ -379,80 +417,38 @@ static bool read_args(struct text *t, struct sink *s)
 			return false;
 		}
 		if (!begin_string(s)) {
-			t->err = "holds more arguments than the firmware's limit";
+			t->err = too_many;
 			return false;
 		}
-		if (!json_string(t, s, false, &len)) {
+		if (!entry(t, s)) {
 			return false;
 		}
 		end_string(s);
 		skip_space(t);
 		int c = next(t);
 
-		if (c == ']') {
+		if (c == close) {
 			return closed(t);
 		}
 		if (c != ',') {
-			t->err = t->err != NULL ? t->err : "is not a JSON array of strings";
+			t->err = t->err != NULL ? t->err : not_this;
 			return false;
 		}
 	}
 }
 
+/* io.ocre.args: a JSON array of strings. */
+static bool read_args(struct text *t, struct sink *s)
+{
+	return read_strings(t, s, '[', arg_entry, "holds more arguments than the firmware's limit",
+			    "is not a JSON array of strings");
+}
+
 /* io.ocre.env: a JSON object of strings, each entry becoming "KEY=VALUE". */
 static bool read_env(struct text *t, struct sink *s)
 {
-	static const uint8_t eq = '=';
-	size_t len;
-
-	if (!expect(t, '{')) {
-		return false;
-	}
-	skip_space(t);
-	if (peek(t) == '}') {
-		(void)next(t);
-		return closed(t);
-	}
-	for (;;) {
-		if (!expect(t, '"')) {
-			return false;
-		}
-		if (!begin_string(s)) {
-			t->err = "holds more variables than the firmware's limit";
-			return false;
-		}
-		if (!json_string(t, s, true, &len)) {
-			return false;
-		}
-		if (len == 0) {
-			t->err = "holds a variable name that is not [A-Za-z_][A-Za-z0-9_]*";
-			return false;
-		}
-		put(s, &eq, 1);
-		if (!expect(t, ':') || !expect(t, '"')) {
-			return false;
-		}
-		size_t vlen;
-
-		if (!json_string(t, s, false, &vlen)) {
-			return false;
-		}
-		if (len + 1 + vlen > OCRE_IMAGE_MAX_STRING) {
-			t->err = "holds a string longer than the firmware's limit";
-			return false;
-		}
-		end_string(s);
-		skip_space(t);
-		int c = next(t);
-
-		if (c == '}') {
-			return closed(t);
-		}
-		if (c != ',') {
-			t->err = t->err != NULL ? t->err : "is not a JSON object of strings";
-			return false;
-		}
-	}
+	return read_strings(t, s, '{', env_entry, "holds more variables than the firmware's limit",
+			    "is not a JSON object of strings");
 }
 
 /*
